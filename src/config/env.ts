@@ -1,0 +1,106 @@
+// All environment settings in one zod schema, with defaults; bad settings stop a process with one message.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(fallback);
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const EnvSchema = z
+  .object({
+    PROJECT_ROOT: z.string().default(path.resolve(__dirname, '..', '..', '..')),
+    VAR_DIR: z.string().optional(),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    /** host:port of the Temporal frontend; defaults to the local dev server on TEMPORAL_PORT. */
+    TEMPORAL_ADDRESS: hostPort.optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TASK_QUEUE: z.string().min(1).default('ml-pipeline'),
+    /** Base URL of the Temporal Web UI, used in alert links. */
+    TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).optional(),
+    /** How long the worker/API waits for the Temporal server before giving up. */
+    TEMPORAL_CONNECT_TIMEOUT_MS: positiveInt(15000),
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port(8080),
+    MODEL_NAME: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name').default('flights'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SLACK_BOT_TOKEN: z.string().min(1).optional(),
+    SLACK_BOT_TOKEN_FILE: z.string().min(1).optional(),
+    SLACK_CHANNEL: z.string().min(1).optional(),
+    SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
+    ALERT_COOLDOWN_MINUTES: z.coerce.number({ error: 'must be a number' }).nonnegative('must be 0 or more').default(30),
+    DRIFT_SCHEDULE_MINUTES: positiveInt(15),
+    TRAIN_ON_FIRST_START: bool.default(true),
+    FIRST_TRAINING_SPEC: z.string().min(1).default('datasets/flights.json'),
+  })
+  .transform((e) => {
+    const varDir = path.resolve(e.PROJECT_ROOT, e.VAR_DIR ?? 'var');
+    return {
+      ...e,
+      VAR_DIR: varDir,
+      TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      TEMPORAL_UI_URL: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+    };
+  });
+export type Env = z.infer<typeof EnvSchema>;
+
+/** A configuration error that lists every bad variable; entry points print it and exit with code 2. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.in.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '(settings)');
+      const shown = key in relevant && !/TOKEN|KEY|SECRET/.test(key) ? ` (got ${JSON.stringify(relevant[key])})` : '';
+      return `${key}: ${i.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return parsed.data;
+}
+
+let cached: Env | undefined;
+/** The process's settings, parsed once. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/** For entry points: parse settings or print the problems and exit 2, without a stack trace. */
+export function envOrExit(): Env {
+  try {
+    return env();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,212 @@
+// The dataset spec: one JSON file that says what to read, what to predict, how to check, train and promote.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ExpectationSuite } from './expectations';
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, underscore)');
+
+export const SourceSpec = z
+  .object({
+    /** A file path or glob, relative to the spec file's folder, `npm:<package>/<path>` for a file an installed package ships, or absolute. */
+    path: z.string().min(1),
+    format: z.enum(['csv', 'parquet', 'jsonl']).optional(),
+    /** Optional SQL select list over the raw source, to derive columns (e.g. `*, hour(date) AS hour`). */
+    select: z.string().min(1).optional(),
+    /** Optional SQL filter over the projected rows. */
+    where: z.string().min(1).optional(),
+    /** Optional deterministic sample of this many rows (for quick runs and tests). */
+    sampleRows: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const TargetSpec = z
+  .object({
+    column: identifier,
+    /** The row is positive when `column <op> value` holds. */
+    positive: z
+      .object({
+        op: z.enum(['>', '>=', '<', '<=', '=', '!=']),
+        value: z.union([z.number().finite(), z.string(), z.boolean()]),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const DriftFeatureSettings = z
+  .object({
+    /** Override the statistic Evidently-style defaults would pick. */
+    method: z.enum(['ks', 'wasserstein', 'psi', 'chisquare', 'jensenshannon']).optional(),
+    /** p-value threshold for tests, distance threshold for distances. */
+    threshold: z.number().positive().optional(),
+  })
+  .strict();
+
+export const FeatureSpec = z
+  .object({
+    name: identifier,
+    type: z.enum(['numeric', 'categorical']),
+    description: z.string().optional(),
+    drift: DriftFeatureSettings.optional(),
+  })
+  .strict();
+export type FeatureSpec = z.infer<typeof FeatureSpec>;
+
+export const SplitSpec = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('random'),
+      holdout: z.number().gt(0).lt(1).default(0.2),
+      seed: z.number().int().default(42),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('time'),
+      column: identifier,
+      /** Rows at or after this instant (ISO 8601) form the holdout. */
+      holdoutFrom: z.iso.datetime({ offset: true, local: true }).or(z.iso.date()),
+    })
+    .strict(),
+]);
+
+export const GbdtParams = z
+  .object({
+    rounds: z.number().int().min(1).max(5000).default(100),
+    learningRate: z.number().gt(0).lte(1).default(0.1),
+    maxDepth: z.number().int().min(1).max(16).default(6),
+    maxBins: z.number().int().min(4).max(255).default(64),
+    minDataInLeaf: z.number().int().min(1).default(50),
+    l2: z.number().min(0).default(1),
+    /** Row subsample per round (1 = all rows). */
+    subsample: z.number().gt(0).lte(1).default(1),
+    seed: z.number().int().default(7),
+    /** Save a resumable checkpoint every this many rounds. */
+    checkpointEvery: z.number().int().min(1).default(10),
+  })
+  .strict();
+export type GbdtParams = z.infer<typeof GbdtParams>;
+
+export const GateSpec = z
+  .object({
+    minAuc: z.number().min(0).max(1).optional(),
+    maxLogLoss: z.number().positive().optional(),
+    /** The candidate must beat the logistic baseline's AUC by at least this much. */
+    minAucOverBaseline: z.number().default(0),
+    /** The candidate may be at most this much worse in AUC than the champion on the same holdout. */
+    maxAucDropVsChampion: z.number().min(0).default(0),
+  })
+  .strict();
+
+export const DriftSpec = z
+  .object({
+    /** Captured rows below this are "insufficient data", never an alert. */
+    minRows: z.number().int().positive().default(100),
+    /** Share of drifted features from which the whole dataset counts as drifted. */
+    datasetShare: z.number().gt(0).lte(1).default(0.5),
+    /** Start a child trainingPipeline when the dataset drifts. */
+    retrainOnDrift: z.boolean().default(false),
+  })
+  .strict();
+
+export const DatasetSpec = z
+  .object({
+    /** The model's name in the registry. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _, at most 63'),
+    description: z.string().optional(),
+    source: SourceSpec,
+    target: TargetSpec,
+    features: z
+      .array(FeatureSpec)
+      .min(1)
+      .refine((fs) => new Set(fs.map((f) => f.name)).size === fs.length, { message: 'feature names must be unique' }),
+    split: SplitSpec.default({ kind: 'random', holdout: 0.2, seed: 42 }),
+    expectations: ExpectationSuite.default([]),
+    model: GbdtParams.default(GbdtParams.parse({})),
+    gates: GateSpec.default(GateSpec.parse({})),
+    drift: DriftSpec.default(DriftSpec.parse({})),
+  })
+  .strict();
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+
+/** A spec-shaped error that names every bad field, so a person can fix the file in one go. */
+export class SpecError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+    this.name = 'SpecError';
+  }
+}
+
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+export function parseSpec(raw: unknown, origin = 'spec'): DatasetSpec {
+  const parsed = DatasetSpec.safeParse(raw);
+  if (!parsed.success) {
+    const issues = formatIssues(parsed.error);
+    throw new SpecError(`${origin} is invalid: ${issues.join('; ')}`, issues);
+  }
+  if (parsed.data.features.some((f) => f.name === parsed.data.target.column)) {
+    throw new SpecError(`${origin} is invalid: target column is also a feature`, ['target.column: is also listed in features']);
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a spec file; a relative `specPath` is taken from `root`. Returns the spec and its absolute path. */
+export async function loadSpec(specPath: string, root: string): Promise<{ spec: DatasetSpec; file: string }> {
+  const file = path.resolve(root, specPath);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SpecError(`cannot read spec ${file}: ${code ?? String(err)}`, [`spec: ${code === 'ENOENT' ? 'file not found' : 'unreadable'}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(`spec ${file} is not valid JSON: ${(err as Error).message}`, ['spec: not JSON']);
+  }
+  return { spec: parseSpec(raw, `spec ${file}`), file };
+}
+
+/** Resolves the source path: absolute, `npm:pkg/path` through Node's resolver, or relative to the spec's folder. */
+export function resolveSourcePath(sourcePath: string, specFile: string): string {
+  if (sourcePath.startsWith('npm:')) {
+    const rest = sourcePath.slice(4);
+    const parts = rest.split('/');
+    const pkgName = rest.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    const inner = rest.slice(pkgName.length + 1);
+    return path.join(findPackageDir(pkgName, [path.dirname(specFile), process.cwd()]), inner);
+  }
+  return path.resolve(path.dirname(specFile), sourcePath);
+}
+
+/**
+ * The folder of an installed package. Node's resolver refuses `pkg/package.json` when the package's
+ * "exports" map hides it (vega-datasets does), so on that refusal walk up `node_modules` folders from each start.
+ */
+function findPackageDir(pkgName: string, starts: string[]): string {
+  try {
+    return path.dirname(require.resolve(`${pkgName}/package.json`, { paths: starts }));
+  } catch {
+    for (const start of starts) {
+      for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, 'node_modules', pkgName);
+        if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+        if (path.dirname(dir) === dir) break;
+      }
+    }
+    throw new SpecError(`package ${pkgName} is not installed (looked in node_modules above ${starts.join(', ')})`, [
+      `source.path: package ${pkgName} not found; run npm install`,
+    ]);
+  }
+}

@@ -1,0 +1,36 @@
+// The worker process: connects within a bound, polls ml-pipeline, stops cleanly on SIGINT/SIGTERM.
+import { envOrExit } from '../config/env';
+import { connectWorker, TemporalUnreachable } from '../temporal/connect';
+import { createMlWorker } from './worker';
+
+async function main(): Promise<void> {
+  const env = envOrExit();
+  const connection = await connectWorker(env.TEMPORAL_ADDRESS, env.TEMPORAL_CONNECT_TIMEOUT_MS);
+  const worker = await createMlWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TASK_QUEUE,
+    context: {
+      projectRoot: env.PROJECT_ROOT,
+      varDir: env.VAR_DIR,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TASK_QUEUE,
+      temporalUiUrl: env.TEMPORAL_UI_URL,
+      temporalAddress: env.TEMPORAL_ADDRESS,
+    },
+  });
+  // Worker.run() installs its own SIGINT/SIGTERM handling (shutdownSignals) and drains before resolving.
+  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})\n`);
+  await worker.run();
+  await connection.close();
+  process.stdout.write('worker stopped\n');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof TemporalUnreachable) {
+    process.stderr.write(`worker: ${err.message}\n`);
+    process.exit(3);
+  }
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

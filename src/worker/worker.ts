@@ -1,0 +1,52 @@
+// Builds the ml-pipeline worker: every workflow and activity, from a pre-built bundle when one exists.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities, type ActivityContext } from '../../activities';
+
+/** dist/workflows/index.js, next to this compiled file's tree. */
+export const workflowsPath = path.resolve(__dirname, '..', '..', 'workflows', 'index.js');
+/** Where `npm run build` puts the pre-built workflow bundle. */
+export const prebuiltBundlePath = path.resolve(__dirname, '..', '..', 'workflow-bundle.js');
+
+/** Workflow interceptor modules (the alerting interceptor), included in every bundle. */
+export function workflowInterceptorModules(): string[] {
+  const file = path.resolve(__dirname, '..', '..', 'workflows', 'interceptors.js');
+  return existsSync(file) ? [file] : [];
+}
+
+export async function bundle(): Promise<WorkflowBundleOption> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: workflowInterceptorModules(),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+  });
+  return { code };
+}
+
+export interface MlWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  context: ActivityContext;
+  /** A bundle to share between workers (tests); defaults to the pre-built file, else bundles now. */
+  workflowBundle?: WorkflowBundleOption;
+  identity?: string;
+}
+
+export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
+  const workflowBundle =
+    opts.workflowBundle ?? (existsSync(prebuiltBundlePath) ? { codePath: prebuiltBundlePath } : await bundle());
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle,
+    activities: createActivities(opts.context),
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    interceptors: { workflowModules: workflowInterceptorModules() },
+    // The trainer is CPU-bound; two at once on a small machine only slows both.
+    maxConcurrentActivityTaskExecutions: 4,
+    shutdownGraceTime: '10 seconds',
+  });
+}
