@@ -4,7 +4,9 @@ import { NativeConnection } from '@temporalio/worker';
 
 export class TemporalUnreachable extends Error {
   constructor(address: string, timeoutMs: number, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    const text = cause instanceof Error ? cause.message : String(cause);
+    // tonic's errors nest the OS reason deep inside; show just that when it is there
+    const reason = /message: "([^"]+)"/.exec(text)?.[1] ?? text.split('\n')[0];
     super(
       `cannot reach the Temporal server at ${address} within ${Math.round(timeoutMs / 1000)} s (${reason}). ` +
         'Start it with `make up`, or set TEMPORAL_ADDRESS to a running server.',

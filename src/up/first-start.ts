@@ -1,0 +1,28 @@
+// What `make up` does once the stack runs: start the first training when no champion exists, keep the drift schedule.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import path from 'node:path';
+import type { Env } from '../config/env';
+import { Registry } from '../registry/registry';
+
+export async function firstStart(client: Client, env: Env, say: (line: string) => void): Promise<void> {
+  const registry = new Registry(path.join(env.VAR_DIR, 'registry'));
+  const champion = await registry.alias(env.MODEL_NAME).catch(() => undefined);
+  if (champion === undefined && env.TRAIN_ON_FIRST_START) {
+    const workflowId = `first-training-${env.MODEL_NAME}`;
+    try {
+      await client.workflow.start('trainingPipeline', {
+        taskQueue: env.TASK_QUEUE,
+        workflowId,
+        args: [{ spec: env.FIRST_TRAINING_SPEC }],
+        // A failed first training may be retried by the next `make up`; a running or finished one is left alone.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+      say(`no champion for ${env.MODEL_NAME} yet: started ${workflowId} on ${env.FIRST_TRAINING_SPEC} (watch it in the Web UI)`);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      say(`first training ${workflowId} already ran or is running`);
+    }
+  } else if (champion !== undefined) {
+    say(`serving ${env.MODEL_NAME} champion version ${champion}`);
+  }
+}

@@ -1,0 +1,131 @@
+// `make up`: the dev server (state under var/), the worker and the prediction API in the foreground, stopped together.
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { envOrExit, type Env } from '../config/env';
+import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
+import { searchAttributeFlags } from '../temporal/search-attributes';
+import { portIsFree, startProcess, stopProcess, waitForHttp, type Supervised } from './processes';
+import { firstStart } from './first-start';
+
+function say(line: string): void {
+  process.stdout.write(`[up] ${line}\n`);
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`[up] ${message}\n`);
+  process.exit(code);
+}
+
+async function checkPorts(env: Env, devServer: boolean): Promise<void> {
+  const wanted: [string, number][] = [['API_PORT', env.API_PORT]];
+  if (devServer) wanted.unshift(['TEMPORAL_PORT', env.TEMPORAL_PORT], ['TEMPORAL_UI_PORT', env.TEMPORAL_UI_PORT]);
+  const busy: string[] = [];
+  for (const [name, port] of wanted) if (!(await portIsFree(port))) busy.push(`${name}=${port}`);
+  if (busy.length) {
+    fail(`port(s) already in use: ${busy.join(', ')}. Is another \`make up\` running? Choose others, e.g. TEMPORAL_PORT=7300 TEMPORAL_UI_PORT=8300 API_PORT=8090 make up`);
+  }
+}
+
+async function main(): Promise<void> {
+  const env = envOrExit();
+  // An explicit TEMPORAL_ADDRESS means "use that cluster"; otherwise run the embedded dev server.
+  const devServer = !process.env.TEMPORAL_ADDRESS;
+  const cli = process.env.TEMPORAL_CLI;
+  if (devServer && !cli) fail('TEMPORAL_CLI is not set; run through `make up`, which finds or builds the Temporal CLI.');
+  mkdirSync(env.VAR_DIR, { recursive: true });
+  await checkPorts(env, devServer);
+
+  const children: Supervised[] = [];
+  let stopping = false;
+  const stopAll = async (code: number): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      say('stopping...');
+      // API and worker first (they drain and flush), the server last.
+      const apps = children.filter((c) => c.name !== 'temporal');
+      await Promise.all(apps.map((c) => stopProcess(c, 20_000)));
+      const server = children.find((c) => c.name === 'temporal');
+      if (server) await stopProcess(server, 15_000);
+      say('stopped');
+      process.exit(code);
+    }
+    return new Promise<never>(() => undefined);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const watch = (p: Supervised) =>
+    void p.exited.then((code) => {
+      if (!stopping) {
+        say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
+        void stopAll(1);
+      }
+    });
+
+  if (devServer && cli) {
+    const db = path.join(env.VAR_DIR, 'temporal.sqlite');
+    say(`${existsSync(db) ? 'reusing' : 'creating'} Temporal state in ${path.relative(env.PROJECT_ROOT, db) || db}`);
+    const server = startProcess(
+      'temporal',
+      cli,
+      [
+        'server', 'start-dev',
+        '--ip', '127.0.0.1',
+        '--port', String(env.TEMPORAL_PORT),
+        '--ui-port', String(env.TEMPORAL_UI_PORT),
+        '--db-filename', db,
+        '--namespace', env.TEMPORAL_NAMESPACE,
+        '--log-level', 'warn',
+        ...searchAttributeFlags(),
+      ],
+      process.env,
+      env.PROJECT_ROOT,
+    );
+    children.push(server);
+    watch(server);
+  }
+
+  let client: Client;
+  try {
+    const connection = await connectClient(env.TEMPORAL_ADDRESS, devServer ? 60_000 : env.TEMPORAL_CONNECT_TIMEOUT_MS);
+    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
+    if (added.length) say(`registered search attributes ${added.join(', ')}`);
+  } catch (err) {
+    if (err instanceof TemporalUnreachable) {
+      process.stderr.write(`[up] ${err.message}\n`);
+      return stopAll(3);
+    }
+    throw err;
+  }
+
+  const childEnv = { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_UI_URL: env.TEMPORAL_UI_URL, VAR_DIR: env.VAR_DIR };
+  const worker = startProcess('worker', process.execPath, [path.join(env.PROJECT_ROOT, 'dist/src/worker/main.js')], childEnv, env.PROJECT_ROOT);
+  children.push(worker);
+  watch(worker);
+  const apiMain = path.join(env.PROJECT_ROOT, 'dist/src/serving/main.js');
+  const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
+  if (existsSync(apiMain)) {
+    const api = startProcess('api', process.execPath, [apiMain], childEnv, env.PROJECT_ROOT);
+    children.push(api);
+    watch(api);
+    if (!(await waitForHttp(`${apiUrl}/healthz`, 30_000))) say(`the API did not answer at ${apiUrl}/healthz within 30 s`);
+  }
+
+  await firstStart(client, env, say);
+
+  const ui = devServer ? env.TEMPORAL_UI_URL : `(the UI of the cluster at ${env.TEMPORAL_ADDRESS})`;
+  say('----------------------------------------------------------------');
+  say(`Temporal Web UI   ${ui}`);
+  say(`Temporal frontend ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TASK_QUEUE})`);
+  say(`Prediction API    ${apiUrl}  (docs ${apiUrl}/docs)`);
+  if (existsSync(path.join(env.VAR_DIR, 'dev-api-key'))) say(`Dev API key       ${path.relative(env.PROJECT_ROOT, path.join(env.VAR_DIR, 'dev-api-key'))}`);
+  say('Ctrl-C stops everything; state stays in var/.');
+  say('----------------------------------------------------------------');
+}
+
+main().catch((err: unknown) => {
+  fail(`failed: ${err instanceof Error ? err.message : String(err)}`);
+});
