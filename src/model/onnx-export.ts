@@ -1,0 +1,210 @@
+// Builds the self-contained ONNX graph (LabelEncoder -> Concat -> TreeEnsembleClassifier) for a GbdtModel.
+import { onnx } from 'onnx-proto';
+import { GbdtModel } from './gbdt-model';
+
+/**
+ * IR 8 is what onnx-proto 8 (ONNX 1.10) writes; opset 15 for Concat; ai.onnx.ml 3 has LabelEncoder-2 and
+ * TreeEnsembleClassifier-3, both run by onnxruntime-node 1.30 (ml opset 5 drops TreeEnsembleClassifier).
+ */
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 15;
+export const ONNX_ML_OPSET = 3;
+export const PROBABILITY_OUTPUT = 'probabilities';
+export const LABEL_OUTPUT = 'label';
+
+/** Metadata keys the graph carries; `features` is the JSON FeatureSpec list the serving side checks inputs against. */
+export const METADATA_KEYS = { features: 'features', modelName: 'model_name', modelVersion: 'model_version', kind: 'model_kind' } as const;
+
+export interface ExportOptions {
+  modelName?: string;
+  modelVersion?: string;
+  /** Extra metadata_props entries (string to string). */
+  metadata?: Record<string, string>;
+  docString?: string;
+}
+
+const utf8 = new TextEncoder();
+const AT = onnx.AttributeProto.AttributeType;
+
+function attrInt(name: string, i: number): onnx.IAttributeProto {
+  return { name, type: AT.INT, i };
+}
+function attrInts(name: string, ints: number[]): onnx.IAttributeProto {
+  return { name, type: AT.INTS, ints };
+}
+function attrFloat(name: string, f: number): onnx.IAttributeProto {
+  return { name, type: AT.FLOAT, f };
+}
+function attrFloats(name: string, floats: number[]): onnx.IAttributeProto {
+  return { name, type: AT.FLOATS, floats };
+}
+function attrString(name: string, s: string): onnx.IAttributeProto {
+  return { name, type: AT.STRING, s: utf8.encode(s) };
+}
+function attrStrings(name: string, strings: string[]): onnx.IAttributeProto {
+  return { name, type: AT.STRINGS, strings: strings.map((s) => utf8.encode(s)) };
+}
+
+function tensorInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (number | string)[]): onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+/** Serialises `model` to ONNX bytes. Inputs: one [N,1] tensor per feature, named as the feature. */
+export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8Array {
+  const m = GbdtModel.parse(model);
+  const DT = onnx.TensorProto.DataType;
+  const nodes: onnx.INodeProto[] = [];
+  const inputs: onnx.IValueInfoProto[] = [];
+  const columns: string[] = [];
+
+  for (const f of m.features) {
+    if (f.type === 'numeric') {
+      inputs.push(tensorInfo(f.name, DT.FLOAT, ['N', 1]));
+      columns.push(f.name);
+      continue;
+    }
+    inputs.push(tensorInfo(f.name, DT.STRING, ['N', 1]));
+    const categories = m.encoders.find((e) => e.feature === f.name)?.categories ?? [];
+    // LabelEncoder needs at least one key; a key no input can contain stands in when training saw no category.
+    const keys = categories.length > 0 ? categories : ['\u0000no-categories'];
+    const values = categories.length > 0 ? categories.map((_, i) => i) : [NaN];
+    const encoded = `${f.name}__encoded`;
+    nodes.push({
+      name: `encode_${f.name}`,
+      opType: 'LabelEncoder',
+      domain: 'ai.onnx.ml',
+      input: [f.name],
+      output: [encoded],
+      attribute: [
+        attrStrings('keys_strings', keys),
+        attrFloats('values_floats', values),
+        // NaN makes NULL, '' and unseen categories take each split's learned missing direction, as in training.
+        attrFloat('default_float', NaN),
+      ],
+    });
+    columns.push(encoded);
+  }
+
+  let x: string;
+  if (columns.length === 1) x = columns[0];
+  else {
+    x = 'features__matrix';
+    nodes.push({ name: 'concat_features', opType: 'Concat', domain: '', input: columns, output: [x], attribute: [attrInt('axis', 1)] });
+  }
+
+  nodes.push(treeEnsemble(m, x));
+
+  const graph: onnx.IGraphProto = {
+    name: options.modelName ?? 'gbdt',
+    node: nodes,
+    input: inputs,
+    output: [tensorInfo(LABEL_OUTPUT, DT.INT64, ['N']), tensorInfo(PROBABILITY_OUTPUT, DT.FLOAT, ['N', 2])],
+  };
+
+  const metadata: Record<string, string> = {
+    ...options.metadata,
+    [METADATA_KEYS.features]: JSON.stringify(m.features),
+    [METADATA_KEYS.kind]: m.kind,
+  };
+  if (options.modelName !== undefined) metadata[METADATA_KEYS.modelName] = options.modelName;
+  if (options.modelVersion !== undefined) metadata[METADATA_KEYS.modelVersion] = options.modelVersion;
+
+  const proto: onnx.IModelProto = {
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [
+      { domain: '', version: ONNX_OPSET },
+      { domain: 'ai.onnx.ml', version: ONNX_ML_OPSET },
+    ],
+    producerName: 'durable-ml-pipeline',
+    producerVersion: '1',
+    docString: options.docString ?? `GBDT binary classifier, ${m.trees.length} trees, ${m.features.length} features`,
+    graph,
+    metadataProps: Object.keys(metadata)
+      .sort()
+      .map((key) => ({ key, value: metadata[key] })),
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish();
+}
+
+function treeEnsemble(m: GbdtModel, input: string): onnx.INodeProto {
+  const treeIds: number[] = [];
+  const nodeIds: number[] = [];
+  const featureIds: number[] = [];
+  const modes: string[] = [];
+  const values: number[] = [];
+  const trueIds: number[] = [];
+  const falseIds: number[] = [];
+  const missingTrue: number[] = [];
+  const classTree: number[] = [];
+  const classNode: number[] = [];
+  const classWeight: number[] = [];
+
+  m.trees.forEach((t, tree) => {
+    for (let n = 0; n < t.feature.length; n++) {
+      treeIds.push(tree);
+      nodeIds.push(n);
+      if (t.feature[n] < 0) {
+        featureIds.push(0);
+        modes.push('LEAF');
+        values.push(0);
+        trueIds.push(0);
+        falseIds.push(0);
+        missingTrue.push(0);
+        classTree.push(tree);
+        classNode.push(n);
+        classWeight.push(t.value[n]);
+      } else {
+        featureIds.push(t.feature[n]);
+        // "true" is the left child: x <= threshold, and NaN when the split learned that missing goes left.
+        modes.push('BRANCH_LEQ');
+        values.push(t.threshold[n]);
+        trueIds.push(t.left[n]);
+        falseIds.push(t.right[n]);
+        missingTrue.push(t.missingLeft[n] ? 1 : 0);
+      }
+    }
+  });
+
+  return {
+    name: 'gbdt',
+    opType: 'TreeEnsembleClassifier',
+    domain: 'ai.onnx.ml',
+    input: [input],
+    output: [LABEL_OUTPUT, PROBABILITY_OUTPUT],
+    attribute: [
+      attrInts('classlabels_int64s', [0, 1]),
+      attrFloats('base_values', [m.baseScore]),
+      attrString('post_transform', 'LOGISTIC'),
+      attrInts('nodes_treeids', treeIds),
+      attrInts('nodes_nodeids', nodeIds),
+      attrInts('nodes_featureids', featureIds),
+      attrStrings('nodes_modes', modes),
+      attrFloats('nodes_values', values),
+      attrInts('nodes_truenodeids', trueIds),
+      attrInts('nodes_falsenodeids', falseIds),
+      attrInts('nodes_missing_value_tracks_true', missingTrue),
+      // A single class id makes this onnxruntime's binary case: one score s, probabilities [1 - p, p], p = sigmoid(s).
+      // (Older onnxruntime releases skipped the sigmoid when every weight was >= 0; 1.30 does not, and a test pins it.)
+      attrInts('class_ids', classTree.map(() => 0)),
+      attrInts('class_treeids', classTree),
+      attrInts('class_nodeids', classNode),
+      attrFloats('class_weights', classWeight),
+    ],
+  };
+}
+
+/** Reads the metadata_props of ONNX bytes (for registry/serving checks without a session). */
+export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const decoded = onnx.ModelProto.decode(bytes);
+  const out: Record<string, string> = {};
+  for (const p of decoded.metadataProps) if (p.key) out[p.key] = p.value ?? '';
+  return out;
+}

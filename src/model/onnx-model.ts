@@ -1,0 +1,191 @@
+// The one onnxruntime-node wrapper used by both the pipeline's parity check and the prediction service.
+import * as ort from 'onnxruntime-node';
+import type { Frame } from '../data/frame';
+import type { FeatureSpec } from '../spec/dataset';
+import { ModelInputError } from './gbdt-model';
+import { PROBABILITY_OUTPUT } from './onnx-export';
+
+export { ModelInputError } from './gbdt-model';
+
+/** Columns by feature name. Numeric: float32, NaN for missing. Categorical: strings, '' or any unseen value for missing. */
+export type ModelInput = { [feature: string]: Float32Array | string[] };
+
+export type ModelRecord = Record<string, string | number | null>;
+
+/** The ONNX bytes are not a model this code can serve, or do not match the declared features. */
+export class OnnxModelError extends Error {
+  override name = 'OnnxModelError';
+  constructor(
+    message: string,
+    readonly code: 'invalid_model' | 'feature_mismatch' | 'released',
+  ) {
+    super(message);
+  }
+}
+
+export interface OnnxModelOptions {
+  /** onnxruntime intra-op threads; 1 (default) suits a service that runs many small batches concurrently. */
+  intraOpNumThreads?: number;
+}
+
+const ORT_TYPE: Record<FeatureSpec['type'], 'float32' | 'string'> = { numeric: 'float32', categorical: 'string' };
+
+export class OnnxModel {
+  private released = false;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly features: readonly FeatureSpec[],
+  ) {}
+
+  /** Opens a session on `bytes` and checks its inputs are exactly `features` ([N,1] float / string tensors). */
+  static async load(bytes: Uint8Array, features: FeatureSpec[], options: OnnxModelOptions = {}): Promise<OnnxModel> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: options.intraOpNumThreads ?? 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        // Tree ensembles gain little from graph rewrites, but 'all' is cheap at load time and never changes results.
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
+    } catch (err) {
+      throw new OnnxModelError(`onnxruntime cannot load the model: ${(err as Error).message}`, 'invalid_model');
+    }
+    const problems = describeMismatch(session, features);
+    if (problems.length > 0) {
+      await session.release();
+      throw new OnnxModelError(`model inputs do not match the features: ${problems.join('; ')}`, 'feature_mismatch');
+    }
+    const frozen = Object.freeze(features.map((f) => Object.freeze({ ...f })));
+    return new OnnxModel(session, frozen);
+  }
+
+  /** P(positive) per row. Extra columns in `input` are ignored; missing or mis-typed ones throw ModelInputError. */
+  async predict(input: ModelInput, rows: number): Promise<Float32Array> {
+    if (this.released) throw new OnnxModelError('model was released', 'released');
+    if (!Number.isInteger(rows) || rows < 0) throw new ModelInputError(`rows must be a non-negative integer, got ${rows}`);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const f of this.features) {
+      const col = input[f.name];
+      if (col === undefined) throw new ModelInputError(`input has no column for feature ${f.name}`);
+      if (col.length !== rows) throw new ModelInputError(`feature ${f.name} has ${col.length} values for ${rows} rows`);
+      if (f.type === 'numeric') {
+        if (!(col instanceof Float32Array)) throw new ModelInputError(`feature ${f.name} is numeric and needs a Float32Array`);
+        feeds[f.name] = new ort.Tensor('float32', col, [rows, 1]);
+      } else {
+        if (!Array.isArray(col)) throw new ModelInputError(`feature ${f.name} is categorical and needs a string array`);
+        for (let i = 0; i < rows; i++) {
+          if (typeof col[i] !== 'string') throw new ModelInputError(`feature ${f.name} row ${i} is not a string`);
+        }
+        feeds[f.name] = new ort.Tensor('string', col, [rows, 1]);
+      }
+    }
+    if (rows === 0) return new Float32Array(0);
+    const result = await this.session.run(feeds, [PROBABILITY_OUTPUT]);
+    const probs = result[PROBABILITY_OUTPUT].data as Float32Array;
+    const out = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
+    return out;
+  }
+
+  /**
+   * Convenience for row-shaped callers. Numeric: numbers, numeric strings, or null/''/absent for missing.
+   * Categorical: strings (numbers are stringified), null/absent for missing.
+   */
+  async predictRecords(records: ReadonlyArray<Record<string, string | number | null>>): Promise<Float32Array> {
+    return this.predict(recordsToModelInput(this.features, records), records.length);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.session.release();
+  }
+}
+
+function describeMismatch(session: ort.InferenceSession, features: readonly FeatureSpec[]): string[] {
+  const problems: string[] = [];
+  const declared = new Map(features.map((f) => [f.name, f]));
+  if (declared.size !== features.length) problems.push('feature names are not unique');
+  const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  for (const f of features) {
+    const m = meta.get(f.name);
+    if (!m) problems.push(`the graph has no input ${f.name}`);
+    else if (!m.isTensor || m.type !== ORT_TYPE[f.type]) {
+      problems.push(`input ${f.name} is ${m.isTensor ? m.type : 'not a tensor'}, feature is ${f.type} (${ORT_TYPE[f.type]})`);
+    }
+  }
+  for (const name of session.inputNames) {
+    if (!declared.has(name)) problems.push(`the graph input ${name} is not a declared feature`);
+  }
+  if (!session.outputNames.includes(PROBABILITY_OUTPUT)) problems.push(`the graph has no ${PROBABILITY_OUTPUT} output`);
+  return problems;
+}
+
+export function recordsToModelInput(features: readonly FeatureSpec[], records: ReadonlyArray<ModelRecord>): ModelInput {
+  const input: ModelInput = {};
+  const n = records.length;
+  for (const f of features) {
+    if (f.type === 'numeric') {
+      const col = new Float32Array(n);
+      for (let i = 0; i < n; i++) col[i] = toNumber(records[i][f.name], f.name, i);
+      input[f.name] = col;
+    } else {
+      const col = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const v = records[i][f.name];
+        col[i] = v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : v;
+      }
+      input[f.name] = col;
+    }
+  }
+  return input;
+}
+
+function toNumber(v: string | number | null | undefined, feature: string, row: number): number {
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') throw new ModelInputError(`feature ${feature} row ${row}: expected a number, got ${typeof v}`);
+  const s = v.trim();
+  if (s === '') return NaN;
+  const x = Number(s);
+  if (Number.isNaN(x)) throw new ModelInputError(`feature ${feature} row ${row}: ${JSON.stringify(v)} is not a number`);
+  return x;
+}
+
+/** A frame's columns in the model's input shape (dictionary codes become strings, NULL becomes ''). */
+export function frameToModelInput(frame: Frame): ModelInput {
+  const input: ModelInput = {};
+  for (const col of frame.features) {
+    if (col.kind === 'numeric') {
+      input[col.name] = col.values;
+      continue;
+    }
+    const out = new Array<string>(frame.rows);
+    for (let i = 0; i < frame.rows; i++) {
+      const c = col.codes[i];
+      out[i] = c < 0 ? '' : (col.dictionary[c] ?? '');
+    }
+    input[col.name] = out;
+  }
+  return input;
+}
+
+/** Largest |a[i] - b[i]|; a NaN on one side only counts as Infinity, NaN on both as equal. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`lengths differ: ${a.length} vs ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== x || y !== y) {
+      if (x === x || y === y) return Infinity;
+      continue;
+    }
+    const d = Math.abs(x - y);
+    if (d > max) max = d;
+  }
+  return max;
+}
