@@ -1,4 +1,6 @@
 // What every activity needs from the worker process: where state lives and how to reach Temporal's UI.
+import type { AlertSettings } from '../src/alerts/settings';
+
 export interface ActivityContext {
   projectRoot: string;
   varDir: string;
@@ -6,4 +8,6 @@ export interface ActivityContext {
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /** Slack/router settings for the alert activities; absent means defaults (log + <varDir>/alerts.jsonl). */
+  alerts?: AlertSettings;
 }

@@ -1,10 +1,14 @@
 // Every activity the ml-pipeline worker registers, built from one context.
+import { alertActivities } from './alerts';
 import type { ActivityContext } from './context';
 import { systemActivities } from './system';
+import { trainingActivities } from './training';
 
 export function createActivities(ctx: ActivityContext) {
   return {
     ...systemActivities(ctx),
+    ...alertActivities(ctx),
+    ...trainingActivities(ctx),
   };
 }
 

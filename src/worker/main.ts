@@ -1,10 +1,14 @@
 // The worker process: connects within a bound, polls ml-pipeline, stops cleanly on SIGINT/SIGTERM.
-import { envOrExit } from '../config/env';
+import { Runtime } from '@temporalio/worker';
+import { closeAlertClients } from '../../activities/alerts';
+import { alertSettingsFromEnv } from '../alerts/settings';
+import { ConfigError, envOrExit } from '../config/env';
 import { connectWorker, TemporalUnreachable } from '../temporal/connect';
 import { createMlWorker } from './worker';
 
 async function main(): Promise<void> {
   const env = envOrExit();
+  const alerts = loadAlertsOrExit(env);
   const connection = await connectWorker(env.TEMPORAL_ADDRESS, env.TEMPORAL_CONNECT_TIMEOUT_MS);
   const worker = await createMlWorker({
     connection,
@@ -17,13 +21,29 @@ async function main(): Promise<void> {
       taskQueue: env.TASK_QUEUE,
       temporalUiUrl: env.TEMPORAL_UI_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
+      alerts: alerts.settings,
     },
   });
+  if (alerts.warning) Runtime.instance().logger.warn(alerts.warning);
   // Worker.run() installs its own SIGINT/SIGTERM handling (shutdownSignals) and drains before resolving.
   process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})\n`);
   await worker.run();
+  await closeAlertClients();
   await connection.close();
   process.stdout.write('worker stopped\n');
+}
+
+/** Slack token (or token file) and alert settings; a bad combination stops the worker like any bad setting. */
+function loadAlertsOrExit(env: ReturnType<typeof envOrExit>): ReturnType<typeof alertSettingsFromEnv> {
+  try {
+    return alertSettingsFromEnv(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

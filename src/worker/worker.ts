@@ -44,7 +44,7 @@ export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
     workflowBundle,
     activities: createActivities(opts.context),
     ...(opts.identity ? { identity: opts.identity } : {}),
-    interceptors: { workflowModules: workflowInterceptorModules() },
+    // Workflow interceptors are compiled into the bundle (see bundle()).
     // The trainer is CPU-bound; two at once on a small machine only slows both.
     maxConcurrentActivityTaskExecutions: 4,
     shutdownGraceTime: '10 seconds',

@@ -1,0 +1,92 @@
+// Plain data that passes between trainingPipeline and its activities (it is stored in workflow history, so keep it small).
+import type { BinaryMetrics } from '../src/model/metrics';
+import type { DatasetSpec } from '../src/spec/dataset';
+
+/** One pipeline run's working set: where its files live and what the spec says. */
+export interface RunRef {
+  /** workflowId/runId: the idempotency key of every write this run makes. */
+  runKey: string;
+  runDir: string;
+  specFile: string;
+  spec: DatasetSpec;
+  modelName: string;
+  snapshotPath: string;
+  rows: number;
+  contentHash: string;
+  expectationCount: number;
+  rounds: number;
+}
+
+export interface FailedExpectation {
+  name: string;
+  column: string | null;
+  /** One line a person can read: observed value, unexpected share, first failing rows. */
+  summary: string;
+  observedValue: unknown;
+  unexpectedPercent: number | null;
+  failingRows: { row: number; value: unknown }[];
+}
+
+export interface QualityOutcome {
+  success: boolean;
+  total: number;
+  passes: number;
+  failed: FailedExpectation[];
+  reportPath: string;
+}
+
+export interface TrainingOutcome {
+  modelPath: string;
+  rounds: number;
+  trainRows: number;
+  holdoutRows: number;
+  msPerRound: number;
+  rowsPerSecond: number;
+  /** The round the last attempt resumed from (0 when it started fresh). */
+  resumedFromRound: number;
+  attempt: number;
+}
+
+export type ModelMetrics = BinaryMetrics;
+
+export interface EvaluationOutcome {
+  holdoutRows: number;
+  metrics: {
+    candidate: ModelMetrics;
+    logistic: ModelMetrics;
+    majority: ModelMetrics;
+    champion?: ModelMetrics & { version: number };
+  };
+  gates: { passed: boolean; reasons: string[] };
+}
+
+export interface ParityOutcome {
+  rows: number;
+  maxAbsDiff: number;
+  ok: boolean;
+}
+
+export interface TrainingStatus {
+  stage: 'ingest' | 'validate' | 'rejected' | 'profile' | 'train' | 'evaluate' | 'export' | 'register' | 'promote' | 'promoted' | 'registered';
+  detail: string;
+  progress: number;
+  model?: string;
+  version?: number;
+  quality?: { success: boolean; failed: string[]; reportPath: string };
+  training?: TrainingOutcome;
+  evaluation?: EvaluationOutcome;
+}
+
+export interface TrainingResult {
+  model: string;
+  version: number;
+  promoted: boolean;
+  promotionReason: string;
+  rows: number;
+  dataHash: string;
+  metrics: EvaluationOutcome['metrics'];
+  gates: EvaluationOutcome['gates'];
+  parity: ParityOutcome;
+  training: TrainingOutcome;
+  qualityReport: string;
+}

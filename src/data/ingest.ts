@@ -1,0 +1,216 @@
+// Writes the immutable, idempotent Parquet snapshot of a run (projected columns, 0/1 label, row number) and its manifest.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { DatasetSpec } from '../spec/dataset';
+import type { ExpectationSuite } from '../spec/expectations';
+import { DuckDb, numOrNull, quoteIdent, quoteString } from './duckdb';
+import { checkRowsAndClasses, checkSource, DataError, LABEL_COLUMN, readFailure, ROW_COLUMN, labelSql, CheckedSource } from './source';
+
+export const SNAPSHOT_FILE = 'snapshot.parquet';
+export const MANIFEST_FILE = 'manifest.json';
+
+const runKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._=-]+$/, 'letters, digits, . _ = - only (it becomes a folder name)')
+  .refine((k) => k !== '.' && k !== '..', 'must not be . or ..');
+
+export const SnapshotColumn = z.object({
+  name: z.string(),
+  type: z.string(),
+  role: z.enum(['row', 'feature', 'label', 'time', 'extra']),
+});
+export type SnapshotColumn = z.infer<typeof SnapshotColumn>;
+
+export const SnapshotManifest = z.object({
+  version: z.literal(1),
+  runKey: z.string(),
+  /** Absolute path of the Parquet snapshot. */
+  path: z.string(),
+  rows: z.number().int().nonnegative(),
+  positives: z.number().int().nonnegative(),
+  /**
+   * `sha256:<hex>` of the Parquet file's bytes. Chosen over a row-hash aggregate because anyone can check it with
+   * sha256sum, it costs one sequential read, and it does not depend on DuckDB's hash() (not promised stable across
+   * versions). DuckDB writes identical bytes for identical input (checked in tests); a DuckDB upgrade may change them.
+   */
+  contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  columns: z.array(SnapshotColumn),
+  source: z.object({ path: z.string(), format: z.enum(['csv', 'parquet', 'jsonl']), files: z.array(z.string()) }),
+  createdAt: z.string(),
+});
+export type SnapshotManifest = z.infer<typeof SnapshotManifest>;
+
+export interface IngestOptions {
+  spec: DatasetSpec;
+  /** The spec file's path; relative source paths start at its folder. */
+  specFile: string;
+  outDir: string;
+  /** Names the snapshot folder, e.g. the workflow id; the same key returns the same snapshot. */
+  runKey: string;
+  /** Called at each stage, e.g. to heartbeat. */
+  onProgress?: (stage: 'checking' | 'writing' | 'verifying' | 'hashing' | 'done') => void;
+}
+
+export function snapshotPaths(outDir: string, runKey: string): { dir: string; parquet: string; manifest: string } {
+  const key = runKeySchema.parse(runKey);
+  const dir = path.resolve(outDir, key);
+  return { dir, parquet: path.join(dir, SNAPSHOT_FILE), manifest: path.join(dir, MANIFEST_FILE) };
+}
+
+/** Columns referenced by an expectation suite (beyond the features), so the snapshot carries them. */
+export function expectationColumns(suite: ExpectationSuite): string[] {
+  const out = new Set<string>();
+  for (const e of suite) if ('column' in e) out.add(e.column);
+  return [...out];
+}
+
+/**
+ * Writes `outDir/<runKey>/snapshot.parquet` and `manifest.json` (temp name, then rename), or returns the existing
+ * manifest when both are already there and the bytes still match its hash. Rows whose target is NULL are dropped
+ * (they cannot be labelled); numeric features become DOUBLE with non-finite values as NULL, categoricals VARCHAR.
+ */
+export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotManifest> {
+  const { spec, specFile, outDir, runKey, onProgress } = options;
+  const paths = snapshotPaths(outDir, runKey);
+  const existing = await readManifest(paths.manifest);
+  if (existing && (await sha256File(paths.parquet).catch(() => null)) === existing.contentHash) {
+    onProgress?.('done');
+    return existing;
+  }
+  await mkdir(paths.dir, { recursive: true });
+  const tmp = `${paths.parquet}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const db = await DuckDb.open();
+  try {
+    onProgress?.('checking');
+    const extras = expectationColumns(spec.expectations);
+    const source = await checkSource(db, spec, specFile, extras);
+    const { selectList, roles } = projection(spec, source, extras);
+    onProgress?.('writing');
+    try {
+      await db.run(
+        `COPY (SELECT ${selectList} FROM (${source.relationSql}) AS __src WHERE ${quoteIdent(spec.target.column)} IS NOT NULL) ` +
+          `TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    } catch (err) {
+      throw readFailure(err, source.files.join(', '));
+    }
+    onProgress?.('verifying');
+    const counts = await db.one(`SELECT count(*) AS n, coalesce(sum(${LABEL_COLUMN}), 0) AS p FROM read_parquet(${quoteString(tmp)})`);
+    const rows = numOrNull(counts.n) ?? 0;
+    const positives = numOrNull(counts.p) ?? 0;
+    if (rows === 0) checkRowsAndClasses(spec, 0, 0, await diagnoseEmpty(db, spec, source));
+    checkRowsAndClasses(spec, rows, positives);
+    const described = await db.describe(`SELECT * FROM read_parquet(${quoteString(tmp)})`);
+    onProgress?.('hashing');
+    const contentHash = await sha256File(tmp);
+    const bytes = (await stat(tmp)).size;
+    await rename(tmp, paths.parquet);
+    const manifest: SnapshotManifest = {
+      version: 1,
+      runKey,
+      path: paths.parquet,
+      rows,
+      positives,
+      contentHash,
+      bytes,
+      columns: described.map((c) => ({ name: c.name, type: c.type, role: roles.get(c.name) ?? 'extra' })),
+      source: { path: source.path, format: source.format, files: source.files },
+      createdAt: new Date().toISOString(),
+    };
+    await writeJsonAtomic(paths.manifest, manifest);
+    onProgress?.('done');
+    return manifest;
+  } finally {
+    db.close();
+    await rm(tmp, { force: true });
+  }
+}
+
+function projection(spec: DatasetSpec, source: CheckedSource, extras: string[]): { selectList: string; roles: Map<string, SnapshotColumn['role']> } {
+  const roles = new Map<string, SnapshotColumn['role']>([[ROW_COLUMN, 'row']]);
+  const parts = [quoteIdent(ROW_COLUMN)];
+  for (const f of spec.features) {
+    const c = quoteIdent(f.name);
+    // The frame and profile treat NaN/Inf as missing; writing NULL makes SQL aggregates agree with them.
+    parts.push(
+      f.type === 'numeric'
+        ? `CASE WHEN isfinite(CAST(${c} AS DOUBLE)) THEN CAST(${c} AS DOUBLE) END AS ${c}`
+        : `CAST(${c} AS VARCHAR) AS ${c}`,
+    );
+    roles.set(f.name, 'feature');
+  }
+  parts.push(`CAST(${labelSql(spec)} AS UTINYINT) AS ${LABEL_COLUMN}`);
+  roles.set(LABEL_COLUMN, 'label');
+  if (spec.split.kind === 'time' && !roles.has(spec.split.column)) {
+    parts.push(quoteIdent(spec.split.column));
+    roles.set(spec.split.column, 'time');
+  }
+  const available = new Set(source.columns.map((c) => c.name));
+  for (const e of extras) {
+    if (!roles.has(e) && available.has(e)) {
+      parts.push(quoteIdent(e));
+      roles.set(e, 'extra');
+    }
+  }
+  return { selectList: parts.join(', '), roles };
+}
+
+/** Explains an empty result: no rows at all, all filtered by `where`, or all with a NULL target. */
+async function diagnoseEmpty(db: DuckDb, spec: DatasetSpec, source: CheckedSource): Promise<string> {
+  const target = quoteIdent(spec.target.column);
+  const all = await db.one(`SELECT count(*) AS n FROM (${source.projectedSql}) AS __p`);
+  const kept = await db.one(`SELECT count(*) AS n, count(${target}) AS t FROM (${source.relationSql}) AS __r`);
+  const total = numOrNull(all.n) ?? 0;
+  const afterWhere = numOrNull(kept.n) ?? 0;
+  if (total === 0) return `${source.files.join(', ')} holds no rows`;
+  if (afterWhere === 0) return `the files hold ${total} rows but source.where keeps none`;
+  return `${afterWhere} rows remain but every ${spec.target.column} is NULL`;
+}
+
+/** The manifest at `file`, or null if it is absent or not a valid manifest (then the snapshot is redone). */
+export async function readManifest(file: string): Promise<SnapshotManifest | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = SnapshotManifest.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Loads a manifest that must exist and be valid. */
+export async function loadManifest(file: string): Promise<SnapshotManifest> {
+  const m = await readManifest(file);
+  if (!m) throw new DataError('SnapshotInvalid', `snapshot manifest ${file} is missing or invalid; re-run ingest`, { file });
+  return m;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** JSON to a temp name in the same folder, then rename: readers never see half a file. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+    await rename(tmp, file);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+

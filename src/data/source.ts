@@ -1,0 +1,292 @@
+// Turns a dataset spec's source into a checked DuckDB relation (reader, select, where, __row, sample) with typed errors.
+import path from 'node:path';
+import type { DatasetSpec } from '../spec/dataset';
+import { resolveSourcePath } from '../spec/dataset';
+import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString, sqlLiteral } from './duckdb';
+
+/** Every failure type this data layer raises; activities list them as non-retryable (bad input never heals on retry). */
+export const DATA_ERROR_TYPES = [
+  'DataFileNotFound',
+  'DataFileUnreadable',
+  'DataSourceSqlInvalid',
+  'DataColumnMissing',
+  'DataColumnWrongType',
+  'DataEmpty',
+  'DataSingleClass',
+  'ExpectationInvalid',
+  'SnapshotInvalid',
+] as const;
+export type DataErrorType = (typeof DATA_ERROR_TYPES)[number];
+
+/** A data problem a person must fix in the spec or the files; `type` is stable for ApplicationFailure. */
+export class DataError extends Error {
+  constructor(
+    readonly type: DataErrorType,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DataError';
+  }
+}
+
+export type SourceFormat = 'csv' | 'parquet' | 'jsonl';
+
+/** The name of the stable row number column: the row's 0-based position in the source, before `where` and sampling. */
+export const ROW_COLUMN = '__row';
+export const LABEL_COLUMN = '__label';
+
+/** The seed of `sampleRows`; fixed so a spec always samples the same rows. */
+export const SAMPLE_SEED = 20010101;
+
+/** Format from the spec, else from the path's extension (compression suffixes ignored). */
+export function detectFormat(sourcePath: string, declared?: SourceFormat): SourceFormat {
+  if (declared) return declared;
+  const base = path.basename(sourcePath).toLowerCase().replace(/\.(gz|zst|zstd)$/, '');
+  if (/\.(parquet|pq)$/.test(base)) return 'parquet';
+  if (/\.(csv|tsv|txt)$/.test(base)) return 'csv';
+  if (/\.(jsonl|ndjson|json)$/.test(base)) return 'jsonl';
+  throw new DataError(
+    'DataFileUnreadable',
+    `cannot tell the format of ${sourcePath} from its extension; set source.format to csv, parquet or jsonl`,
+    { path: sourcePath },
+  );
+}
+
+const hasGlob = (p: string): boolean => /[*?[{]/.test(p);
+
+/** The DuckDB table function that reads the files. Globs of several files are unioned by column name. */
+export function readerSql(pattern: string, format: SourceFormat): string {
+  const file = quoteString(pattern);
+  const union = hasGlob(pattern) ? ', union_by_name = true' : '';
+  switch (format) {
+    case 'parquet':
+      return `read_parquet(${file}${union})`;
+    case 'csv':
+      return `read_csv_auto(${file}${union})`;
+    case 'jsonl':
+      return `read_json_auto(${file}, format = 'newline_delimited'${union})`;
+  }
+}
+
+/** The same 32-bit mix as the SQL in `sampleSql` (murmur3's finalizer): one hash for sampling and random splits, stable across DuckDB versions. */
+export function mix32(row: number, seed: number): number {
+  let x = (row + seedOffset(seed)) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x85ebca6b) >>> 0;
+  x = (x ^ (x >>> 13)) >>> 0;
+  x = Math.imul(x, 0xc2b2ae35) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function seedOffset(seed: number): number {
+  return Math.imul(seed | 0, 0x9e3779b9) >>> 0;
+}
+
+/** SQL for `mix32(__row, seed)` as a chain of lateral aliases (repeating the input inline would grow the expression 2^6 times). */
+function mixColumnsSql(seed: number): { columns: string; names: string[] } {
+  const m = '4294967296';
+  const cols = [
+    `(CAST(${ROW_COLUMN} AS UBIGINT) % ${m} + CAST(${seedOffset(seed)} AS UBIGINT)) % ${m} AS __h0`,
+    `xor(__h0, __h0 >> 16) AS __h1`,
+    `(__h1 * CAST(2246822507 AS UBIGINT)) % ${m} AS __h2`,
+    `xor(__h2, __h2 >> 13) AS __h3`,
+    `(__h3 * CAST(3266489909 AS UBIGINT)) % ${m} AS __h4`,
+    `xor(__h4, __h4 >> 16) AS __h5`,
+  ];
+  return { columns: cols.join(', '), names: ['__h0', '__h1', '__h2', '__h3', '__h4', '__h5'] };
+}
+
+/** Exactly `n` rows (or all, if fewer): those with the smallest hash of their row number, in row order. Deterministic on any thread count. */
+export function sampleSql(relationSql: string, n: number, seed = SAMPLE_SEED): string {
+  const { columns, names } = mixColumnsSql(seed);
+  return (
+    `SELECT * EXCLUDE (${names.join(', ')}) FROM (` +
+    `SELECT * FROM (SELECT *, ${columns} FROM (${relationSql}) AS __s) AS __m ORDER BY __h5, ${ROW_COLUMN} LIMIT ${Math.floor(n)}` +
+    `) AS __sampled ORDER BY ${ROW_COLUMN}`
+  );
+}
+
+export interface SourceRelation {
+  /** Resolved absolute path or glob. */
+  path: string;
+  format: SourceFormat;
+  /** The table function over the raw files. */
+  readerSql: string;
+  /** `select` applied and `__row` added, no filter. */
+  projectedSql: string;
+  /** The full relation: projected, filtered by `where`, sampled. Usable as `FROM (<relationSql>)`. */
+  relationSql: string;
+}
+
+/** Builds the source relation's SQL without touching the files. */
+export function buildSourceRelation(spec: DatasetSpec, specFile: string): SourceRelation {
+  const resolved = resolveSourcePath(spec.source.path, specFile);
+  const format = detectFormat(resolved, spec.source.format);
+  const reader = readerSql(resolved, format);
+  const select = spec.source.select ?? '*';
+  // Numbering after the projection keeps raw file order (a projection never reorders), so __row points into the file.
+  const projected = `SELECT row_number() OVER () - 1 AS ${ROW_COLUMN}, * FROM (SELECT ${select} FROM ${reader}) AS __projected`;
+  let relation = spec.source.where ? `SELECT * FROM (${projected}) AS __numbered WHERE (${spec.source.where})` : projected;
+  if (spec.source.sampleRows !== undefined) relation = sampleSql(relation, spec.source.sampleRows);
+  return { path: resolved, format, readerSql: reader, projectedSql: projected, relationSql: relation };
+}
+
+/** Columns a spec needs from the source, with the role each plays (for error messages). */
+export function requiredColumns(spec: DatasetSpec, extra: string[] = []): Map<string, string> {
+  const need = new Map<string, string>();
+  for (const f of spec.features) need.set(f.name, `feature (${f.type})`);
+  need.set(spec.target.column, 'target');
+  if (spec.split.kind === 'time') need.set(spec.split.column, 'split.column');
+  for (const c of extra) if (!need.has(c) && c !== ROW_COLUMN && c !== LABEL_COLUMN) need.set(c, 'expectation');
+  return need;
+}
+
+export interface CheckedSource extends SourceRelation {
+  files: string[];
+  columns: ColumnInfo[];
+}
+
+/** Maps a DuckDB error raised while reading files to a typed error; anything else is left for the caller. */
+export function readFailure(err: unknown, where: string): DataError {
+  const msg = duckDbMessage(err);
+  if (/No files found/i.test(msg)) return new DataError('DataFileNotFound', `no file matches ${where}: ${msg}`, { path: where });
+  return new DataError('DataFileUnreadable', `cannot read ${where}: ${msg}. Check that the file is valid for its format and not truncated.`, {
+    path: where,
+    cause: msg,
+  });
+}
+
+const isReadError = (msg: string): boolean => /^(IO Error|Invalid Input Error|Conversion Error|Invalid Error|Out of Range Error)/i.test(msg);
+
+/**
+ * Opens the source and checks it before any full scan: files exist, are readable, `select`/`where` bind,
+ * every column the spec needs is there and has a usable type. Throws a DataError naming what to fix.
+ */
+export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: string, extraColumns: string[] = []): Promise<CheckedSource> {
+  const rel = buildSourceRelation(spec, specFile);
+  const files = (await db.rows(`SELECT file FROM glob(${quoteString(rel.path)}) ORDER BY file`)).map((r) => String(r.file));
+  if (files.length === 0) {
+    throw new DataError(
+      'DataFileNotFound',
+      `no file matches source.path ${spec.source.path} (resolved to ${rel.path}); fix the path in the spec (relative paths start at the spec's folder)`,
+      { path: rel.path },
+    );
+  }
+  // User SQL must stay one query: a `;` in select/where must not run a second statement.
+  for (const [field, text] of [
+    ['source.select', spec.source.select],
+    ['source.where', spec.source.where],
+  ] as const) {
+    if (text !== undefined && (await statementCountSafe(db, `SELECT ${text}`)) > 1) {
+      throw new DataError('DataSourceSqlInvalid', `${field} must be a single SQL expression, without ';'`, { field });
+    }
+  }
+  try {
+    await db.describe(`SELECT * FROM ${rel.readerSql}`);
+  } catch (err) {
+    const msg = duckDbMessage(err);
+    if (/No files found/i.test(msg)) throw readFailure(err, rel.path);
+    throw new DataError('DataFileUnreadable', `cannot read ${files.join(', ')} as ${rel.format}: ${msg}. Check the file is not corrupt or truncated, or set source.format.`, {
+      path: rel.path,
+      format: rel.format,
+      cause: msg,
+    });
+  }
+  await describeOrSqlError(db, rel.projectedSql, 'source.select', spec.source.select);
+  const columns = await describeOrSqlError(db, rel.relationSql, 'source.where', spec.source.where);
+  checkColumns(spec, columns, extraColumns);
+  return { ...rel, files, columns };
+}
+
+async function statementCountSafe(db: DuckDb, sql: string): Promise<number> {
+  try {
+    return await db.statementCount(sql);
+  } catch {
+    return 1; // A parse error is reported with context by the describe step.
+  }
+}
+
+async function describeOrSqlError(db: DuckDb, sql: string, field: string, text: string | undefined): Promise<ColumnInfo[]> {
+  try {
+    return await db.describe(sql);
+  } catch (err) {
+    const msg = duckDbMessage(err);
+    if (isReadError(msg) && !/Binder|Parser|Catalog/.test(msg)) throw readFailure(err, field);
+    throw new DataError('DataSourceSqlInvalid', `${field} (${text ?? 'default'}) is not valid SQL over the source: ${msg}`, { field, cause: msg });
+  }
+}
+
+function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: string[]): void {
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  const need = requiredColumns(spec, extraColumns);
+  const missing = [...need.keys()].filter((c) => !types.has(c));
+  if (missing.length > 0) {
+    const available = columns.map((c) => c.name).filter((c) => c !== ROW_COLUMN);
+    throw new DataError(
+      'DataColumnMissing',
+      `the data has no column ${missing.map((m) => `${m} (${need.get(m)})`).join(', ')}; available columns: ${available.join(', ')}. ` +
+        'Fix the names in the spec or derive them in source.select.',
+      { missing, available },
+    );
+  }
+  const wrong: string[] = [];
+  for (const f of spec.features) {
+    const t = types.get(f.name) ?? '';
+    if (f.type === 'numeric' && !isNumericType(t) && t !== 'BOOLEAN') {
+      wrong.push(`feature ${f.name} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
+    }
+  }
+  const targetType = types.get(spec.target.column) ?? '';
+  const v = spec.target.positive.value;
+  if (typeof v === 'number' && !isNumericType(targetType)) {
+    wrong.push(`target ${spec.target.column} is compared with the number ${v} but is ${targetType} in the data`);
+  }
+  if (typeof v === 'boolean' && targetType !== 'BOOLEAN') {
+    wrong.push(`target ${spec.target.column} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
+  }
+  if (spec.split.kind === 'time') {
+    const t = types.get(spec.split.column) ?? '';
+    if (!isTemporalType(t)) {
+      wrong.push(`split.column ${spec.split.column} is ${t}, not a DATE or TIMESTAMP (CAST it in source.select)`);
+    }
+  }
+  if (wrong.length > 0) {
+    throw new DataError('DataColumnWrongType', `wrong column types: ${wrong.join('; ')}`, { problems: wrong });
+  }
+}
+
+/** SQL giving 1 when the target is positive, 0 when not, NULL when the target is NULL. */
+export function labelSql(spec: DatasetSpec): string {
+  const col = quoteIdent(spec.target.column);
+  const { op, value } = spec.target.positive;
+  const sqlOp = op === '!=' ? '<>' : op;
+  const left = typeof value === 'string' ? `CAST(${col} AS VARCHAR)` : col;
+  return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${left} ${sqlOp} ${sqlLiteral(value)} THEN 1 ELSE 0 END`;
+}
+
+/** Human form of the positive condition, for messages. */
+export function describeTarget(spec: DatasetSpec): string {
+  return `${spec.target.column} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
+}
+
+/** Throws the typed error for an empty or single-class dataset; `diagnose` explains where the rows went. */
+export function checkRowsAndClasses(spec: DatasetSpec, rows: number, positives: number, diagnosis = ''): void {
+  if (rows === 0) {
+    throw new DataError(
+      'DataEmpty',
+      `the dataset is empty after reading ${spec.source.path}${spec.source.where ? ` and applying source.where (${spec.source.where})` : ''}` +
+        `${diagnosis ? `: ${diagnosis}` : ''}. Widen the filter or point source.path at data.`,
+      { rows },
+    );
+  }
+  if (positives === 0 || positives === rows) {
+    const which = positives === 0 ? 'negative' : 'positive';
+    throw new DataError(
+      'DataSingleClass',
+      `all ${rows} labelled rows are ${which} (${describeTarget(spec)} ${positives === 0 ? 'never' : 'always'} holds), so there is nothing to learn; ` +
+        'check target.positive (operator and value) or widen source.where.',
+      { rows, positives },
+    );
+  }
+}

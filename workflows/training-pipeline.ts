@@ -1,0 +1,155 @@
+// trainingPipeline: dataset spec in, promoted (or explained-why-not) ONNX model out, with the data gate before training.
+import {
+  ApplicationFailure,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { TrainingResult, TrainingStatus } from '../activities/training-types';
+import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
+import { raiseAlert } from './alerting';
+
+export interface TrainingPipelineInput {
+  /** Path to the dataset spec, relative to the project root or absolute. */
+  spec: string;
+  /** Set false to register without moving the champion alias. */
+  promote?: boolean;
+  /** Why this run was started (shown in the registry), e.g. "drift on 2026-11-26". */
+  reason?: string;
+}
+
+export const statusQuery = defineQuery<TrainingStatus>('status');
+/** Sent by the train activity at each checkpoint, so the Web UI shows "round i of N". */
+export const trainingProgressSignal = defineSignal<[{ round: number; of: number; attempt: number }]>('trainingProgress');
+
+// Data steps read and scan files: short, few attempts, bad input is non-retryable by type.
+const data = (summary: string, minutes: number) =>
+  proxyActivities<Activities>({
+    summary,
+    startToCloseTimeout: `${minutes} minutes`,
+    retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 },
+  });
+
+// Training heartbeats every round; a lost worker is noticed within the heartbeat timeout and the retry resumes from the checkpoint.
+const training = proxyActivities<Activities>({
+  summary: 'train gradient-boosted trees',
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '60 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult> {
+  if (!input || typeof input.spec !== 'string' || input.spec.length === 0) {
+    throw ApplicationFailure.nonRetryable(
+      'trainingPipeline needs {"spec": "<path to a dataset spec>"}, e.g. {"spec":"datasets/flights.json"}',
+      'InvalidWorkflowInput',
+    );
+  }
+  const { workflowId, runId } = workflowInfo();
+  const status: TrainingStatus = { stage: 'ingest', detail: 'starting', progress: 0 };
+  setHandler(statusQuery, () => status);
+  const stage = (name: TrainingStatus['stage'], detail: string, progress: number) => {
+    status.stage = name;
+    status.detail = detail;
+    status.progress = progress;
+    setCurrentDetails(`**${name}**: ${detail}`);
+    upsertSearchAttributes([{ key: PipelineStage, value: name }]);
+  };
+
+  stage('ingest', `reading ${input.spec}`, 0.02);
+  const run = await data('ingest: snapshot the source', 30).ingest({ spec: input.spec, workflowId, runId });
+  status.model = run.modelName;
+  upsertSearchAttributes([{ key: ModelName, value: run.modelName }]);
+
+  stage('validate', `${run.expectationCount} expectations over ${run.rows} rows`, 0.1);
+  const quality = await data('validateData: the data-quality gate', 30).validateData({ run });
+  status.quality = { success: quality.success, failed: quality.failed.map((f) => f.name), reportPath: quality.reportPath };
+  if (!quality.success) {
+    stage('rejected', `data-quality gate failed: ${quality.failed.map((f) => f.name).join(', ')}`, 1);
+    await raiseAlert({
+      key: `gate:${run.modelName}:${input.spec}`,
+      severity: 'error',
+      title: `Data-quality gate failed for ${run.modelName}`,
+      message: `${quality.failed.length} of ${quality.total} expectations failed on ${input.spec}; training did not start.`,
+      details: { kind: 'gate', failedExpectations: quality.failed, total: quality.total },
+      reportPath: quality.reportPath,
+    });
+    throw ApplicationFailure.create({
+      type: 'DataQualityGateFailed',
+      nonRetryable: true,
+      message: `data-quality gate failed (${quality.failed.length}/${quality.total}): ${quality.failed
+        .map((f) => `${f.name} (${f.summary})`)
+        .join('; ')}. Report: ${quality.reportPath}`,
+      details: [quality],
+    });
+  }
+
+  stage('profile', 'profiling features', 0.15);
+  const profile = await data('profile: the training profile', 30).profileData({ run });
+
+  setHandler(trainingProgressSignal, ({ round, of, attempt }) => {
+    if (status.stage !== 'train') return;
+    stage('train', `round ${round} of ${of}${attempt > 1 ? ` (attempt ${attempt}, resumed from checkpoint)` : ''}`, 0.2 + 0.6 * (round / of));
+  });
+  stage('train', `round 0 of ${run.rounds}`, 0.2);
+  const model = await training.trainModel({ run });
+  status.training = model;
+
+  stage('evaluate', 'holdout metrics, baselines and champion', 0.8);
+  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelPath: model.modelPath });
+  status.evaluation = evaluation;
+
+  stage('export', 'ONNX export and parity check', 0.88);
+  const exported = await data('exportOnnx: self-contained model + parity check', 15).exportModel({ run, modelPath: model.modelPath });
+
+  stage('register', 'registering the version', 0.94);
+  const registered = await data('register: new registry version', 5).registerModel({
+    run,
+    modelPath: model.modelPath,
+    onnxPath: exported.onnxPath,
+    profilePath: profile.profilePath,
+    evaluation,
+    parity: exported.parity,
+    training: model,
+    reason: input.reason ?? 'trainingPipeline',
+  });
+  status.version = registered.version;
+  upsertSearchAttributes([{ key: ModelVersion, value: registered.version }]);
+
+  let promoted = false;
+  let promotionReason: string;
+  if (input.promote === false) {
+    promotionReason = 'promotion not requested (promote: false)';
+  } else if (!evaluation.gates.passed) {
+    promotionReason = `gates not passed: ${evaluation.gates.reasons.join('; ')}`;
+  } else {
+    stage('promote', `promoting version ${registered.version}`, 0.97);
+    const result = await data('promote: move the champion alias', 5).promoteModel({
+      name: run.modelName,
+      version: registered.version,
+      reason: evaluation.gates.reasons.join('; ') || 'gates passed',
+    });
+    promoted = result.promoted;
+    promotionReason = result.reason;
+  }
+  stage(promoted ? 'promoted' : 'registered', promotionReason, 1);
+
+  return {
+    model: run.modelName,
+    version: registered.version,
+    promoted,
+    promotionReason,
+    rows: run.rows,
+    dataHash: run.contentHash,
+    metrics: evaluation.metrics,
+    gates: evaluation.gates,
+    parity: exported.parity,
+    training: model,
+    qualityReport: quality.reportPath,
+  };
+}
