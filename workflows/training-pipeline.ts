@@ -39,7 +39,7 @@ const data = (summary: string, minutes: number) =>
 const training = proxyActivities<Activities>({
   summary: 'train gradient-boosted trees',
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '60 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 

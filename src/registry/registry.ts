@@ -102,6 +102,11 @@ export class Registry {
       await stat(path.join(this.versionDir(name, v.version), 'metadata.json'));
       return v.version;
     } catch {
+      // the index is written after the version folder; a crash between the two must not make a second version
+      for (const v of (await this.versions(name)).reverse()) {
+        const meta = await this.metadata(name, v).catch(() => undefined);
+        if (meta?.runKey === runKey) return v;
+      }
       return undefined;
     }
   }

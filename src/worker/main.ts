@@ -1,13 +1,19 @@
 // The worker process: connects within a bound, polls ml-pipeline, stops cleanly on SIGINT/SIGTERM.
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { closeAlertClients } from '../../activities/alerts';
 import { alertSettingsFromEnv } from '../alerts/settings';
 import { ConfigError, envOrExit } from '../config/env';
 import { connectWorker, TemporalUnreachable } from '../temporal/connect';
 import { createMlWorker } from './worker';
 
+// The SDK knows five levels; pino-style names map onto them.
+const sdkLogLevel: Record<string, LogLevel> = {
+  fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR',
+};
+
 async function main(): Promise<void> {
   const env = envOrExit();
+  Runtime.install({ logger: new DefaultLogger(sdkLogLevel[env.LOG_LEVEL]) });
   const alerts = loadAlertsOrExit(env);
   const connection = await connectWorker(env.TEMPORAL_ADDRESS, env.TEMPORAL_CONNECT_TIMEOUT_MS);
   const worker = await createMlWorker({

@@ -1,5 +1,5 @@
 // Builds the ml-pipeline worker: every workflow and activity, from a pre-built bundle when one exists.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityContext } from '../../activities';
@@ -24,6 +24,15 @@ export async function bundle(): Promise<WorkflowBundleOption> {
   return { code };
 }
 
+/** The pre-built bundle, unless a workflow file was compiled after it (a stale bundle would run old code). */
+function freshPrebuiltBundle(): string | undefined {
+  if (!existsSync(prebuiltBundlePath)) return undefined;
+  const built = statSync(prebuiltBundlePath).mtimeMs;
+  const dir = path.dirname(workflowsPath);
+  const stale = readdirSync(dir).some((f) => f.endsWith('.js') && statSync(path.join(dir, f)).mtimeMs > built);
+  return stale ? undefined : prebuiltBundlePath;
+}
+
 export interface MlWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -35,8 +44,8 @@ export interface MlWorkerOptions {
 }
 
 export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
-  const workflowBundle =
-    opts.workflowBundle ?? (existsSync(prebuiltBundlePath) ? { codePath: prebuiltBundlePath } : await bundle());
+  const prebuilt = opts.workflowBundle ? undefined : freshPrebuiltBundle();
+  const workflowBundle = opts.workflowBundle ?? (prebuilt ? { codePath: prebuilt } : await bundle());
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

@@ -1,0 +1,35 @@
+// `keys ...`: create, list and revoke API keys; only hashes are stored, a new key is shown once.
+import type { Command } from 'commander';
+import type { Env } from '../config/env';
+import { createKey, keysFilePath, listKeys, revokeKey } from '../serving/keys';
+
+export function registerKeyCommands(program: Command, env: () => Env): void {
+  const keys = program.command('keys').description('API keys of the prediction service');
+  const file = () => keysFilePath(env().VAR_DIR);
+  keys
+    .command('create')
+    .description('create a key and print it once (the service keeps only its hash)')
+    .argument('<name>', 'who or what uses the key')
+    .option('--admin', 'may read /v1/usage', false)
+    .action(async (name: string, opts: { admin: boolean }) => {
+      const { key, info } = await createKey(file(), name, opts.admin ? 'admin' : 'user');
+      console.error(`created ${info.role} key ${info.id} (${info.name}); store it now, it is not shown again:`);
+      console.log(key);
+    });
+  keys
+    .command('list')
+    .description('keys with their ids, roles and state (never the keys)')
+    .action(async () => {
+      for (const k of await listKeys(file())) {
+        console.log(`${k.id}  ${k.role.padEnd(5)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`);
+      }
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by id or name; a running API stops accepting it within seconds')
+    .argument('<idOrName>')
+    .action(async (idOrName: string) => {
+      const k = await revokeKey(file(), idOrName);
+      console.log(`revoked ${k.id} (${k.name})`);
+    });
+}

@@ -1,0 +1,19 @@
+// The project CLI (`npm run cli -- <command>`): registry, API keys, profiles, traffic replay.
+import { Command } from 'commander';
+import { envOrExit, type Env } from '../config/env';
+import { registerKeyCommands } from './key-commands';
+import { registerProfileCommands } from './profile-commands';
+import { registerModelCommands } from './registry-commands';
+
+const program = new Command('mlp').description('durable ML pipeline: registry, keys, profiles, traffic').showHelpAfterError();
+let cached: Env | undefined;
+const env = () => (cached ??= envOrExit());
+
+registerModelCommands(program, env);
+registerKeyCommands(program, env);
+registerProfileCommands(program, env);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

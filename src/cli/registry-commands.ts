@@ -1,0 +1,91 @@
+// `models ...`: list, show, promote and roll back registry versions from the shell.
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Env } from '../config/env';
+import { Registry } from '../registry/registry';
+
+interface MetricLike {
+  auc?: number | null;
+  logLoss?: number;
+}
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  return typeof x === 'number' ? x.toFixed(digits) : '-';
+}
+
+export function registerModelCommands(program: Command, env: () => Env): void {
+  const registry = () => new Registry(path.join(env().VAR_DIR, 'registry'));
+  const models = program.command('models').description('the model registry');
+
+  models
+    .command('list')
+    .description('every model, or every version of one, with its holdout metrics')
+    .argument('[name]', 'model name')
+    .action(async (name?: string) => {
+      const reg = registry();
+      const names = name ? [name] : await reg.models();
+      if (names.length === 0) console.log('no models registered yet');
+      for (const n of names) {
+        const champion = await reg.alias(n);
+        console.log(`${n}`);
+        console.log('  version  created                   AUC     PR-AUC  logloss  baseline-AUC  data');
+        for (const v of await reg.versions(n)) {
+          const m = await reg.metadata(n, v);
+          const metrics = m.metrics as { candidate?: MetricLike & { prAuc?: number | null }; logistic?: MetricLike };
+          console.log(
+            `  ${String(v).padStart(7)}${v === champion ? '*' : ' '} ${m.createdAt.padEnd(25)} ${fmt(metrics.candidate?.auc)}  ${fmt(metrics.candidate?.prAuc)}  ${fmt(metrics.candidate?.logLoss)}   ${fmt(metrics.logistic?.auc)}        ${(m.dataHash ?? '').slice(7, 19)}`,
+          );
+        }
+        console.log('  (* = champion)');
+      }
+    });
+
+  models
+    .command('show')
+    .description('one version: metadata, metrics, gates (default: the champion)')
+    .argument('<name>', 'model name')
+    .argument('[version]', 'version number')
+    .action(async (name: string, version?: string) => {
+      const reg = registry();
+      const v = version ? parseVersion(version) : await reg.alias(name);
+      if (v === undefined) throw new Error(`model ${name} has no champion; pass a version`);
+      const meta = await reg.metadata(name, v);
+      const { spec: _spec, ...rest } = meta;
+      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, folder: reg.versionDir(name, v) }, null, 2));
+    });
+
+  models
+    .command('promote')
+    .description('point the champion alias at a version (the API swaps to it within seconds)')
+    .argument('<name>')
+    .argument('<version>')
+    .option('--reason <text>', 'why, kept in the alias history', 'promoted by hand')
+    .action(async (name: string, version: string, opts: { reason: string }) => {
+      const v = parseVersion(version);
+      await registry().setAlias(name, v, opts.reason);
+      console.log(`${name}: champion is now version ${v}`);
+    });
+
+  models
+    .command('rollback')
+    .description('move the champion back to the version it pointed at before')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const v = await registry().rollback(name);
+      console.log(`${name}: champion rolled back to version ${v}`);
+    });
+
+  models
+    .command('history')
+    .description('every move of the champion alias')
+    .argument('<name>')
+    .action(async (name: string) => {
+      for (const e of await registry().aliasHistory(name)) console.log(`${e.at}  ${e.alias} -> ${e.version}  (${e.reason})`);
+    });
+}
+
+function parseVersion(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`version must be a positive whole number, got ${JSON.stringify(text)}`);
+  return v;
+}
