@@ -46,7 +46,15 @@ export async function closeAlertClients(): Promise<void> {
 const slackClients = new WeakMap<object, WebClient>();
 
 function activityLogSink(secrets: readonly Secret[]): LogSink {
-  return (level, message) => log[level](redact(message, secrets));
+  return (level, message) => {
+    const line = redact(message, secrets);
+    try {
+      log[level](line);
+    } catch {
+      // Outside an activity (a late WebClient callback) there is no activity logger.
+      process.stderr.write(`${level}: ${line}\n`);
+    }
+  };
 }
 
 function invalid(what: string, issues: { path: PropertyKey[]; message: string }[]): ApplicationFailure {

@@ -144,10 +144,13 @@ export function describeFailure(err: unknown): { errorType: string; message: str
 }
 
 /** The interceptor's trigger: an activity failed for good (out of attempts, non-retryable, or timed out). */
-export async function alertActivityFailure(activityType: string, failure: ActivityFailure, maximumAttempts: number | undefined): Promise<void> {
+export async function alertActivityFailure(
+  activityType: string,
+  failure: Error,
+  how: { retryState?: string; maximumAttempts?: number | undefined },
+): Promise<void> {
   const { workflowType } = workflowInfo();
   const { errorType, message } = describeFailure(failure);
-  const exhausted = failure.retryState === 'MAXIMUM_ATTEMPTS_REACHED';
   await raiseAlert({
     key: `activity-failed:${workflowType}:${activityType}:${errorType}`,
     severity: 'error',
@@ -156,9 +159,9 @@ export async function alertActivityFailure(activityType: string, failure: Activi
     activity: activityType,
     errorType,
     // Says whether the attempts ran out or the error was non-retryable.
-    retryState: failure.retryState ?? undefined,
+    ...(how.retryState ? { retryState: how.retryState } : {}),
     // ActivityFailure carries no attempt number; when attempts ran out, the last one is the maximum.
-    ...(exhausted && maximumAttempts !== undefined ? { attempt: maximumAttempts } : {}),
+    ...(how.retryState === 'MAXIMUM_ATTEMPTS_REACHED' && how.maximumAttempts !== undefined ? { attempt: how.maximumAttempts } : {}),
   });
 }
 

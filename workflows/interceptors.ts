@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ChildWorkflowFailure,
   ContinueAsNew,
+  LocalActivityDoBackoff,
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
@@ -26,7 +27,16 @@ async function onActivityError(activityType: string, maximumAttempts: number | u
   // The alert path's own activities never alert (that could loop); a cancelled activity did not fail.
   if (!(err instanceof ActivityFailure) || ALERT_ACTIVITY_TYPES.includes(activityType) || isCancellation(err)) return;
   alerted.add(err);
-  await alertActivityFailure(activityType, err, maximumAttempts);
+  await alertActivityFailure(activityType, err, { retryState: err.retryState ?? undefined, maximumAttempts });
+}
+
+async function onLocalActivityError(activityType: string, err: unknown): Promise<void> {
+  // LocalActivityDoBackoff is the SDK asking for a timer before the next attempt, not a failure.
+  if (err instanceof LocalActivityDoBackoff || ALERT_ACTIVITY_TYPES.includes(activityType) || isCancellation(err)) return;
+  // A local activity's final failure arrives unwrapped (no ActivityFailure, so no retry state or attempt).
+  if (!(err instanceof TemporalFailure)) return;
+  alerted.add(err);
+  await alertActivityFailure(activityType, err, {});
 }
 
 class ActivityFailureAlerts implements WorkflowOutboundCallsInterceptor {
@@ -46,7 +56,7 @@ class ActivityFailureAlerts implements WorkflowOutboundCallsInterceptor {
     try {
       return await next(input);
     } catch (err) {
-      await onActivityError(input.activityType, input.options.retry?.maximumAttempts, err);
+      await onLocalActivityError(input.activityType, err);
       throw err;
     }
   }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { DatasetSpec } from '../spec/dataset';
 import type { ExpectationSuite } from '../spec/expectations';
 import { DuckDb, numOrNull, quoteIdent, quoteString } from './duckdb';
-import { checkRowsAndClasses, checkSource, DataError, LABEL_COLUMN, readFailure, ROW_COLUMN, labelSql, CheckedSource } from './source';
+import { checkRowsAndClasses, checkSource, classifyReadError, DataError, LABEL_COLUMN, ROW_COLUMN, labelSql, CheckedSource } from './source';
 
 export const SNAPSHOT_FILE = 'snapshot.parquet';
 export const MANIFEST_FILE = 'manifest.json';
@@ -42,6 +42,8 @@ export const SnapshotManifest = z.object({
   bytes: z.number().int().nonnegative(),
   columns: z.array(SnapshotColumn),
   source: z.object({ path: z.string(), format: z.enum(['csv', 'parquet', 'jsonl']), files: z.array(z.string()) }),
+  /** sha256 of the spec parts that shape the snapshot; a run key reused with another spec is re-ingested, not served stale. */
+  specHash: z.string().optional(),
   createdAt: z.string(),
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifest>;
@@ -78,8 +80,9 @@ export function expectationColumns(suite: ExpectationSuite): string[] {
 export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotManifest> {
   const { spec, specFile, outDir, runKey, onProgress } = options;
   const paths = snapshotPaths(outDir, runKey);
+  const specHash = snapshotSpecHash(spec);
   const existing = await readManifest(paths.manifest);
-  if (existing && (await sha256File(paths.parquet).catch(() => null)) === existing.contentHash) {
+  if (existing && existing.specHash === specHash && (await sha256File(paths.parquet).catch(() => null)) === existing.contentHash) {
     onProgress?.('done');
     return existing;
   }
@@ -98,7 +101,7 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
           `TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } catch (err) {
-      throw readFailure(err, source.files.join(', '));
+      throw classifyReadError(err, source.files.join(', '), tmp);
     }
     onProgress?.('verifying');
     const counts = await db.one(`SELECT count(*) AS n, coalesce(sum(${LABEL_COLUMN}), 0) AS p FROM read_parquet(${quoteString(tmp)})`);
@@ -121,6 +124,7 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
       bytes,
       columns: described.map((c) => ({ name: c.name, type: c.type, role: roles.get(c.name) ?? 'extra' })),
       source: { path: source.path, format: source.format, files: source.files },
+      specHash,
       createdAt: new Date().toISOString(),
     };
     await writeJsonAtomic(paths.manifest, manifest);
@@ -159,6 +163,30 @@ function projection(spec: DatasetSpec, source: CheckedSource, extras: string[]):
     }
   }
   return { selectList: parts.join(', '), roles };
+}
+
+/** Hash of what determines the snapshot's content: source, target, feature names and types, split, expectation columns. */
+export function snapshotSpecHash(spec: DatasetSpec): string {
+  const shape = {
+    source: spec.source,
+    target: spec.target,
+    features: spec.features.map((f) => [f.name, f.type]),
+    split: spec.split,
+    extra: expectationColumns(spec.expectations).sort(),
+  };
+  return `sha256:${createHash('sha256').update(canonicalJson(shape)).digest('hex')}`;
+}
+
+/** JSON with object keys sorted, so equal values always hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Explains an empty result: no rows at all, all filtered by `where`, or all with a NULL target. */

@@ -160,6 +160,16 @@ export function readFailure(err: unknown, where: string): DataError {
 const isReadError = (msg: string): boolean => /^(IO Error|Invalid Input Error|Conversion Error|Invalid Error|Out of Range Error)/i.test(msg);
 
 /**
+ * A typed DataFileUnreadable for errors that come from reading bad input; anything else (out of memory, a full disk
+ * while writing `outputPath`, an interrupt) is returned unchanged so that it stays retryable.
+ */
+export function classifyReadError(err: unknown, where: string, outputPath?: string): unknown {
+  const msg = duckDbMessage(err);
+  if (!isReadError(msg) || (outputPath !== undefined && msg.includes(outputPath))) return err;
+  return readFailure(err, where);
+}
+
+/**
  * Opens the source and checks it before any full scan: files exist, are readable, `select`/`where` bind,
  * every column the spec needs is there and has a usable type. Throws a DataError naming what to fix.
  */
@@ -181,6 +191,9 @@ export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: strin
     if (text !== undefined && (await statementCountSafe(db, `SELECT ${text}`)) > 1) {
       throw new DataError('DataSourceSqlInvalid', `${field} must be a single SQL expression, without ';'`, { field });
     }
+  }
+  if ((await statementCountSafe(db, rel.relationSql)) > 1) {
+    throw new DataError('DataSourceSqlInvalid', 'source.select and source.where must not end the query or start another one', {});
   }
   try {
     await db.describe(`SELECT * FROM ${rel.readerSql}`);

@@ -13,7 +13,8 @@ export async function firstStart(client: Client, env: Env, say: (line: string) =
       await client.workflow.start('trainingPipeline', {
         taskQueue: env.TASK_QUEUE,
         workflowId,
-        args: [{ spec: env.FIRST_TRAINING_SPEC }],
+        args: [{ spec: env.FIRST_TRAINING_SPEC, reason: 'first start of make up' }],
+        staticSummary: `first training of ${env.MODEL_NAME} on ${env.FIRST_TRAINING_SPEC}`,
         // A failed first training may be retried by the next `make up`; a running or finished one is left alone.
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       });

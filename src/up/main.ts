@@ -9,6 +9,12 @@ import { searchAttributeFlags } from '../temporal/search-attributes';
 import { portIsFree, startProcess, stopProcess, waitForHttp, type Supervised } from './processes';
 import { firstStart } from './first-start';
 
+/** A path as a person would type it: relative inside the project, absolute outside. */
+function shown(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
 function say(line: string): void {
   process.stdout.write(`[up] ${line}\n`);
 }
@@ -66,7 +72,7 @@ async function main(): Promise<void> {
 
   if (devServer && cli) {
     const db = path.join(env.VAR_DIR, 'temporal.sqlite');
-    say(`${existsSync(db) ? 'reusing' : 'creating'} Temporal state in ${path.relative(env.PROJECT_ROOT, db) || db}`);
+    say(`${existsSync(db) ? 'reusing' : 'creating'} Temporal state in ${shown(env.PROJECT_ROOT, db)}`);
     const server = startProcess(
       'temporal',
       cli,
@@ -121,8 +127,8 @@ async function main(): Promise<void> {
   say(`Temporal Web UI   ${ui}`);
   say(`Temporal frontend ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TASK_QUEUE})`);
   say(`Prediction API    ${apiUrl}  (docs ${apiUrl}/docs)`);
-  if (existsSync(path.join(env.VAR_DIR, 'dev-api-key'))) say(`Dev API key       ${path.relative(env.PROJECT_ROOT, path.join(env.VAR_DIR, 'dev-api-key'))}`);
-  say('Ctrl-C stops everything; state stays in var/.');
+  if (existsSync(path.join(env.VAR_DIR, 'dev-api-key'))) say(`Dev API key       ${shown(env.PROJECT_ROOT, path.join(env.VAR_DIR, 'dev-api-key'))}`);
+  say(`Ctrl-C stops everything; state stays in ${shown(env.PROJECT_ROOT, env.VAR_DIR)}/.`);
   say('----------------------------------------------------------------');
 }
 

@@ -18,16 +18,16 @@ describe('datasets/flights*.json', function () {
     const full = await loadSpec('datasets/flights.json', PROJECT_ROOT);
     const small = await loadSpec('datasets/flights-small.json', PROJECT_ROOT);
     assert.equal(full.spec.source.sampleRows, undefined);
-    assert.equal(small.spec.source.sampleRows, 100000);
+    assert.ok((small.spec.source.sampleRows ?? 0) >= 10000, 'enough rows for the suite and a model');
     const strip = (s: typeof full.spec): unknown => ({ ...s, name: '', description: '', source: { ...s.source, sampleRows: undefined } });
     assert.deepEqual(strip(small.spec), strip(full.spec));
     assert.equal(full.spec.split.kind, 'time');
   });
 
-  it('the flights suite passes on flights-small (100,000 sampled real rows, Jan-Apr), in one pass', async () => {
+  it('the flights suite passes on flights-small (sampled real rows, Jan-Apr), in one pass', async () => {
     const { spec, file } = await loadSpec('datasets/flights-small.json', PROJECT_ROOT);
     const m = await ingestSnapshot({ spec, specFile: file, outDir: dir, runKey: 'small' });
-    assert.equal(m.rows, 100000);
+    assert.equal(m.rows, spec.source.sampleRows);
     const full = await loadSpec('datasets/flights.json', PROJECT_ROOT);
     const report = await runQualitySuite({ snapshotPath: m.path }, full.spec.expectations);
     const failed = report.results.filter((r) => !r.success).map((r) => describeExpectation(r.expectation));

@@ -65,6 +65,16 @@ describe('data/ingest', () => {
     assert.deepEqual(await readManifest(snapshotPaths(outDir, 'idem').manifest), first);
   });
 
+  it('re-ingests when the same run key comes with a spec that shapes the snapshot differently', async () => {
+    const outDir = path.join(dir, 'out');
+    const first = await ingestSnapshot({ spec: smallSpec('small.csv'), specFile, outDir, runKey: 'respec' });
+    const other = smallSpec('small.csv', { source: { path: 'small.csv', where: 'id > 2' } });
+    const second = await ingestSnapshot({ spec: other, specFile, outDir, runKey: 'respec' });
+    assert.equal(first.rows, 10);
+    assert.equal(second.rows, 8);
+    assert.notEqual(second.specHash, first.specHash);
+  });
+
   it('has a content hash that is the sha256 of the bytes and stable across runs and folders', async () => {
     const spec = smallSpec('small.parquet');
     const a = await ingestSnapshot({ spec, specFile, outDir: path.join(dir, 'h1'), runKey: 'k' });

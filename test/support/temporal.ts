@@ -8,6 +8,7 @@ import type { Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { projectSearchAttributes } from '../../src/temporal/search-attributes';
 import { bundle, createMlWorker } from '../../src/worker/worker';
 import type { ActivityContext } from '../../activities';
+import type { AlertSettings } from '../../src/alerts/settings';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -57,7 +58,7 @@ export interface WorkerHarness {
 /** Runs `fn` while a real ml-pipeline worker polls a fresh task queue on the shared dev server. */
 export async function withWorker<T>(
   fn: (h: WorkerHarness) => Promise<T>,
-  opts: { taskQueue?: string; varDir?: string; uiUrl?: string } = {},
+  opts: { taskQueue?: string; varDir?: string; uiUrl?: string; alerts?: AlertSettings } = {},
 ): Promise<T> {
   const env = await testEnv();
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('test');
@@ -68,6 +69,7 @@ export async function withWorker<T>(
     taskQueue,
     temporalUiUrl: opts.uiUrl ?? 'http://127.0.0.1:8233',
     temporalAddress: env.address,
+    ...(opts.alerts ? { alerts: opts.alerts } : {}),
   };
   const worker = await createMlWorker({
     connection: env.nativeConnection,
