@@ -1,0 +1,135 @@
+// `make up`'s orchestrator for real: dev server with UI, worker and API come up; Ctrl-C stops all; state survives a restart.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function descendants(pid: number): number[] {
+  try {
+    const direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return direct.flatMap((c) => [c, ...descendants(c)]);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Up {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function startUp(env: NodeJS.ProcessEnv): Promise<Up> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`make up did not become ready:\n${out}`)), 120_000);
+    const check = setInterval(() => {
+      if (/Prediction API/.test(out) && /worker polling task queue/.test(out)) {
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    }, 200);
+    child.once('exit', (code) => {
+      clearInterval(check);
+      clearTimeout(timer);
+      reject(new Error(`make up exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+async function stop(up: Up): Promise<{ code: number | null; leftovers: number[] }> {
+  const family = descendants(up.child.pid ?? 0);
+  assert.ok(family.length >= 3, `dev server, worker and API are children (found ${family.length})`);
+  const exited = new Promise<number | null>((r) => up.child.once('exit', (code) => r(code)));
+  up.child.kill('SIGINT');
+  const code = await exited;
+  await new Promise((r) => setTimeout(r, 500));
+  return { code, leftovers: family.filter(alive) };
+}
+
+describe('make up (the orchestrator behind it)', function () {
+  this.timeout(300_000);
+
+  it('starts dev server + UI, worker and API; Ctrl-C stops every process; a restart keeps workflow history', async () => {
+    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_CLI: temporalCli(),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      API_PORT: String(apiPort),
+      VAR_DIR: tempVarDir('mlp-up-'),
+      TRAIN_ON_FIRST_START: 'false',
+      LOG_LEVEL: 'warn',
+    };
+    delete env.TEMPORAL_ADDRESS;
+    const address = `127.0.0.1:${temporalPort}`;
+
+    const first = await startUp(env);
+    assert.match(first.output(), new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${uiPort}`));
+    assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status, 200, 'the API answers');
+    const workflowId = `up-check-${Date.now()}`;
+    const { stdout } = await run(temporalCli(), [
+      'workflow', 'execute', '--address', address, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
+      '--workflow-id', workflowId, '--input', '{"note":"up"}', '--output', 'json',
+    ]);
+    assert.match(stdout, /"note": ?"up"/);
+    const stopped = await stop(first);
+    assert.equal(stopped.code, 0);
+    assert.deepEqual(stopped.leftovers, [], 'no process left behind');
+
+    const second = await startUp(env);
+    assert.match(second.output(), /reusing Temporal state/);
+    const { stdout: list } = await run(temporalCli(), ['workflow', 'list', '--address', address]);
+    assert.match(list, new RegExp(workflowId), 'history from the first run is still there');
+    const again = await stop(second);
+    assert.equal(again.code, 0);
+    assert.deepEqual(again.leftovers, []);
+  });
+
+  it('refuses to start on a busy port with a message that says what to do', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const r = await run(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], {
+        env: { ...process.env, TEMPORAL_CLI: temporalCli(), TEMPORAL_PORT: String(port), VAR_DIR: tempVarDir('mlp-up-') },
+      }).then(
+        () => assert.fail('must not start'),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`port\\(s\\) already in use: TEMPORAL_PORT=${port}`));
+    } finally {
+      busy.close();
+    }
+  });
+});
