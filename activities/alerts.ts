@@ -1,6 +1,5 @@
 // Alert activities: routeAlert (signal-with-start the router), deliverAlert (Slack or file), alertDrillActivity (always fails).
 import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
-import { Client, Connection } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import { appendAlertOnce } from '../src/alerts/file-sink';
 import { Alert, RouteRequest, runLink, type RouteRequestInput } from '../src/alerts/model';
@@ -16,31 +15,15 @@ import {
 import { alertsFileOf, defaultAlertSettings, type AlertSettings } from '../src/alerts/settings';
 import { classifySlackError, createSlackClient, postAlert } from '../src/alerts/slack';
 import type { ActivityContext } from './context';
+import { clientFor, closeTemporalClients } from './temporal-client';
 
 export interface RouteResult {
   routerWorkflowId: string;
 }
 export type DeliveryResult = { via: 'slack'; channel: string; ts: string } | { via: 'file'; file: string; written: boolean };
 
-// One Temporal client per server and namespace for the whole process; a failed connect is not cached.
-const clients = new Map<string, Promise<Client>>();
-function clientFor(address: string, namespace: string): Promise<Client> {
-  const cacheKey = `${address}|${namespace}`;
-  let client = clients.get(cacheKey);
-  if (!client) {
-    client = Connection.connect({ address, connectTimeout: 5_000 }).then((connection) => new Client({ connection, namespace }));
-    client.catch(() => clients.delete(cacheKey));
-    clients.set(cacheKey, client);
-  }
-  return client;
-}
-
-/** Closes the cached router clients (tests, orderly shutdown). */
-export async function closeAlertClients(): Promise<void> {
-  const all = [...clients.values()];
-  clients.clear();
-  await Promise.allSettled(all.map(async (c) => (await c).connection.close()));
-}
+/** Closes the cached Temporal clients (tests, orderly shutdown). */
+export const closeAlertClients = closeTemporalClients;
 
 // WebClients are built once per settings object: they hold the token and a request queue.
 const slackClients = new WeakMap<object, WebClient>();

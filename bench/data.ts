@@ -75,6 +75,13 @@ export async function benchData(log: (line: string) => void = () => undefined): 
         note: `${spec.expectations.length} expectations, ${suite.result.passes} scan(s)`,
       },
       cpu('data.quality.suite', suite, snapScan, 'plain scan of the snapshot'),
+      {
+        name: 'data.quality.suite.vsScanPerExpectation',
+        value: suite.ms,
+        unit: 'ms',
+        baseline: { name: `plain scan x ${spec.expectations.length} expectations`, value: snapScan.ms * spec.expectations.length },
+        note: 'what one scan per expectation would cost',
+      },
       { name: 'data.quality.passes', value: suite.result.passes, unit: 'scans' },
       { name: 'data.profile', value: profile.ms, unit: 'ms', baseline: scanBase, note: `${spec.features.length} features, ${profile.result.passes} scans` },
       cpu('data.profile', profile, snapScan, 'plain scan of the snapshot'),

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonAtomic } from '../util/fs-atomic';
 import { z } from 'zod';
 import type { DatasetSpec } from '../spec/dataset';
 import type { ExpectationSuite } from '../spec/expectations';
@@ -230,15 +231,4 @@ export async function sha256File(file: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** JSON to a temp name in the same folder, then rename: readers never see half a file. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
 

@@ -1,6 +1,6 @@
 // Reads and writes profile JSON files (validated on read: a profile file is external input to the drift monitor).
 import { readFile } from 'node:fs/promises';
-import { writeJsonAtomic } from '../data/ingest';
+import { writeJsonAtomic } from '../util/fs-atomic';
 import { DataError } from '../data/source';
 import { formatIssues } from '../spec/dataset';
 import { DatasetProfile } from './schema';

@@ -1,5 +1,5 @@
 // Suggests an expectation suite from a profile (in the spirit of SageMaker's suggest_baseline) that the profiled data passes.
-import { writeJsonAtomic } from '../data/ingest';
+import { writeJsonAtomic } from '../util/fs-atomic';
 import { Expectation, ExpectationSuite } from '../spec/expectations';
 import type { DatasetProfile } from './schema';
 

@@ -1,6 +1,6 @@
 // The quality report's shape (zod), its atomic writer, and one-line descriptions for alerts and logs.
 import { z } from 'zod';
-import { writeJsonAtomic } from '../data/ingest';
+import { writeJsonAtomic } from '../util/fs-atomic';
 import { Expectation } from '../spec/expectations';
 
 export const FailingRow = z.object({
