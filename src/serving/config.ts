@@ -1,0 +1,91 @@
+// Settings of the prediction service (limits, capture, batching, polling) as one zod schema with defaults.
+import { z } from 'zod';
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })])
+    .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes')
+    .default(fallback);
+
+/** Comma-separated list of raw keys or `sha256:<64 hex>` digests (raw ones are hashed at load and never kept). */
+const keyList = z
+  .union([z.string().transform((s) => s.split(',')), z.array(z.string())])
+  .transform((list) => list.map((k) => k.trim()).filter((k) => k.length > 0))
+  .default([]);
+
+export const ServingConfig = z.object({
+  /** Most rows one request may carry (v1 instances, OIP batch size). */
+  SERVING_MAX_ROWS: int(1000, 1, 1_000_000),
+  /** Largest request body in bytes; larger ones get 413 before they are parsed. */
+  SERVING_BODY_LIMIT_BYTES: int(1_048_576, 1024, 1 << 30),
+  /** Requests per key per window before 429 (keyed by API key id, not IP). */
+  SERVING_RATE_LIMIT_MAX: int(60_000, 1),
+  SERVING_RATE_LIMIT_WINDOW_MS: int(60_000, 100),
+  /** Coalesce concurrent requests into one onnxruntime run. */
+  SERVING_BATCHING: bool(true),
+  /** A batch flushes as soon as it holds this many rows. */
+  SERVING_BATCH_MAX_ROWS: int(256, 1, 100_000),
+  /** Extra wait before a batch runs, in ms; 0 = run at the end of the current I/O turn (setImmediate). */
+  SERVING_BATCH_WAIT_MS: int(0, 0, 50),
+  /** onnxruntime runs in flight at once; while they run, new rows queue and go in the next batch. */
+  SERVING_BATCH_MAX_INFLIGHT: int(1, 1, 64),
+  /** Non-champion versions kept loaded for /v2/models/{name}/versions/{v} (0 = only the champion answers). */
+  SERVING_EXTRA_VERSIONS: int(2, 0, 16),
+  /** Per-request log lines cost throughput; errors are always logged. */
+  SERVING_LOG_REQUESTS: bool(false),
+  /** Create a development admin key on first start and write it to <VAR_DIR>/dev-api-key. */
+  SERVING_DEV_KEY: bool(true),
+  /** How long a graceful stop waits for in-flight requests before closing anyway. */
+  SERVING_SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
+  /** Percentage (0-100) of prediction requests recorded for drift monitoring. */
+  CAPTURE_SHARE: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0-100').max(100, 'must be 0-100').default(100),
+  /** Buffered capture records are appended to disk this often; a SIGKILL loses at most this window. */
+  CAPTURE_FLUSH_MS: int(200, 10, 60_000),
+  /** Capture records held in memory at most; beyond it records are dropped (and counted), never blocking. */
+  CAPTURE_BUFFER_RECORDS: int(50_000, 1),
+  /** A capture file is closed and the next sequence number opened past this size. */
+  CAPTURE_MAX_FILE_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Folder for capture files; default <VAR_DIR>/capture. */
+  CAPTURE_DIR: z.string().min(1).optional(),
+  /** How often the champion alias file is checked for a new version. */
+  MODEL_POLL_MS: int(1000, 50),
+  /** How often the API key file is checked for changes (revocations take effect within this). */
+  API_KEYS_POLL_MS: int(1000, 50),
+  /** How often per-key usage is saved to <VAR_DIR>/usage.json (and on shutdown). */
+  USAGE_FLUSH_MS: int(5000, 50),
+  /** Extra user keys from the environment. */
+  API_KEYS: keyList,
+  /** Extra admin keys from the environment. */
+  API_ADMIN_KEYS: keyList,
+});
+export type ServingConfig = z.infer<typeof ServingConfig>;
+export type ServingConfigInput = z.input<typeof ServingConfig>;
+
+/** Parses the serving settings from an environment-like object; throws a message listing every bad variable. */
+export function parseServingConfig(source: Record<string, string | undefined> = process.env): ServingConfig {
+  const relevant: Record<string, string> = {};
+  for (const key of Object.keys(ServingConfig.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  const parsed = ServingConfig.safeParse(relevant);
+  if (!parsed.success) {
+    // never echo values: API_KEYS holds secrets
+    const problems = parsed.error.issues.map((i) => `  - ${String(i.path[0] ?? '(settings)')}: ${i.message}`);
+    throw new Error(`invalid serving settings:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Defaults overlaid with explicit values, for tests and embedding. */
+export function servingConfig(overrides: ServingConfigInput = {}): ServingConfig {
+  return ServingConfig.parse(overrides);
+}

@@ -1,0 +1,107 @@
+// Prometheus metrics of the prediction service, on a registry of its own so several apps can share a process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ServingMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request received to response sent, by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly predictionRequests = new Counter({
+    name: 'prediction_requests_total',
+    help: 'Prediction requests answered with predictions, by API (v1, v2) and model version',
+    labelNames: ['api', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly predictionRows = new Counter({
+    name: 'prediction_rows_total',
+    help: 'Rows scored, by API and model version',
+    labelNames: ['api', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly batchRows = new Histogram({
+    name: 'inference_batch_rows',
+    help: 'Rows per onnxruntime run (adaptive batching coalesces concurrent requests)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+  readonly modelVersion = new Gauge({
+    name: 'model_version',
+    help: 'Registry version of the champion being served (0 = none loaded)',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly modelLoads = new Counter({
+    name: 'model_loads_total',
+    help: 'Model load attempts by result (ok, failed_load, failed_check)',
+    labelNames: ['model', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly captureWritten = new Counter({
+    name: 'capture_records_written_total',
+    help: 'Capture records appended to capture files',
+    registers: [this.registry],
+  });
+  readonly captureDropped = new Counter({
+    name: 'capture_records_dropped_total',
+    help: 'Capture records dropped because the buffer was full or a write failed',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly captureBuffered = new Gauge({
+    name: 'capture_buffer_records',
+    help: 'Capture records waiting in memory for the next flush',
+    registers: [this.registry],
+  });
+  readonly apiKeys = new Gauge({
+    name: 'api_keys_active',
+    help: 'Active (not revoked) API keys loaded',
+    registers: [this.registry],
+  });
+
+  constructor(defaultMetrics = true) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  // label lookups hash the label object on every call; a child per (route, method, status) is cached instead
+  private children = new Map<string, { count: () => void; observe: (v: number) => void }>();
+
+  private predChildren = new Map<string, { req: () => void; rows: (n: number) => void }>();
+
+  countPredictions(api: string, version: number, rows: number): void {
+    const key = `${api}:${version}`;
+    let c = this.predChildren.get(key);
+    if (!c) {
+      const labels = { api, version: String(version) };
+      const r = this.predictionRequests.labels(labels);
+      const n = this.predictionRows.labels(labels);
+      c = { req: () => r.inc(), rows: (k: number) => n.inc(k) };
+      this.predChildren.set(key, c);
+    }
+    c.req();
+    c.rows(rows);
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route}\u0000${method}\u0000${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = { route, method, status: String(status) };
+      const c = this.requests.labels(labels);
+      const h = this.latency.labels(labels);
+      child = { count: () => c.inc(), observe: (v: number) => h.observe(v) };
+      this.children.set(key, child);
+    }
+    child.count();
+    child.observe(seconds);
+  }
+}

@@ -1,0 +1,277 @@
+// Loads the champion, watches its alias, checks a new version on sample rows and swaps it in atomically.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { OnnxModel } from '../model/onnx-model';
+import { RegistryError, type Registry, type VersionMetadata } from '../registry/registry';
+import { Batcher, DirectScorer, type Scorer } from './batcher';
+import type { FeatureRecord } from './capture';
+import type { ServingConfig } from './config';
+import type { ServingMetrics } from './metrics';
+import { predictRequestSchema, type FeatureSpecLike } from './schemas';
+import { sampleRows } from './sample-rows';
+
+/** A loaded, checked model version with everything a request needs, replaced as one reference. */
+export interface LoadedModel {
+  readonly name: string;
+  readonly version: number;
+  readonly metadata: VersionMetadata;
+  readonly features: readonly FeatureSpecLike[];
+  /** Probability at or above which the label is 1. */
+  readonly threshold: number;
+  readonly predictRequest: ReturnType<typeof predictRequestSchema>;
+  readonly scorer: Scorer;
+  readonly loadedAt: string;
+  readonly onnx: OnnxModel;
+}
+
+export class ModelCheckFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelCheckFailed';
+  }
+}
+
+export interface ModelManagerOptions {
+  registry: Registry;
+  name: string;
+  config: ServingConfig;
+  metrics: ServingMetrics;
+  log: FastifyBaseLogger;
+}
+
+/** A failed version is retried this long after its failure even if the alias does not move again. */
+const RETRY_FAILED_MS = 30_000;
+
+function thresholdOf(meta: VersionMetadata): number {
+  for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
+  return 0.5;
+}
+
+export class ModelManager {
+  private champion: LoadedModel | undefined;
+  /** Other versions, loaded on demand for /v2/.../versions/{v}, least recently used first. */
+  private extras = new Map<number, Promise<LoadedModel>>();
+  private timer: NodeJS.Timeout | undefined;
+  private aliasSig = '';
+  private failed: { version: number; at: number } | undefined;
+  private refreshing: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: ModelManagerOptions) {}
+
+  /** The model requests use now; read it once per request so a swap never splits one. */
+  get current(): LoadedModel | undefined {
+    return this.champion;
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Tries to load the champion once, then watches the alias file. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.poll(), this.opts.config.MODEL_POLL_MS);
+    this.timer.unref();
+  }
+
+  private aliasFile(): string {
+    return path.join(this.opts.registry.root, this.opts.name, 'aliases.json');
+  }
+
+  private async poll(): Promise<void> {
+    let sig = 'missing';
+    try {
+      const s = await stat(this.aliasFile());
+      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      // no alias yet: keep waiting
+    }
+    const retry = this.failed !== undefined && Date.now() - this.failed.at > RETRY_FAILED_MS;
+    if (sig !== this.aliasSig || retry) await this.refresh();
+  }
+
+  /** Reads the champion alias and swaps in its version if it is not the one served; never throws. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const { registry, name, log, metrics } = this.opts;
+    try {
+      const s = await stat(this.aliasFile()).catch(() => undefined);
+      const sig = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
+      const target = await registry.alias(name, 'champion');
+      this.aliasSig = sig;
+      if (target === undefined || target === this.champion?.version || this.closed) return;
+      if (this.failed?.version === target && Date.now() - this.failed.at < RETRY_FAILED_MS) return;
+      const next = await this.obtain(target);
+      const previous = this.champion;
+      this.champion = next; // the swap: one assignment, requests that already hold `previous` finish on it
+      this.failed = undefined;
+      metrics.modelVersion.set({ model: name }, next.version);
+      log.info({ model: name, version: next.version, previous: previous?.version }, 'champion model loaded');
+      if (previous) this.keepOrRetire(previous);
+    } catch (err) {
+      const target = await registry.alias(name, 'champion').catch(() => undefined);
+      if (target !== undefined) this.failed = { version: target, at: Date.now() };
+      log.error({ err, model: name, version: target, serving: this.champion?.version ?? null }, 'model not swapped in; still serving the previous one');
+    }
+  }
+
+  /** A version from the extras cache or freshly loaded and checked; counts the outcome. */
+  private async obtain(version: number): Promise<LoadedModel> {
+    const cached = this.extras.get(version);
+    if (cached) {
+      this.extras.delete(version);
+      try {
+        return await cached;
+      } catch {
+        // a failed on-demand load is not cached: load again below
+      }
+    }
+    return this.load(version);
+  }
+
+  private async load(version: number): Promise<LoadedModel> {
+    const { registry, name, config, metrics } = this.opts;
+    const metadata = await registry.metadata(name, version);
+    let onnx: OnnxModel;
+    try {
+      const bytes = await registry.readFile(name, version, 'model.onnx');
+      onnx = await OnnxModel.load(bytes, metadata.features);
+    } catch (err) {
+      metrics.modelLoads.inc({ model: name, result: 'failed_load' });
+      throw err;
+    }
+    try {
+      await this.check(onnx, metadata);
+    } catch (err) {
+      metrics.modelLoads.inc({ model: name, result: 'failed_check' });
+      await onnx.release().catch(() => undefined);
+      throw err;
+    }
+    metrics.modelLoads.inc({ model: name, result: 'ok' });
+    const run = (records: readonly FeatureRecord[]) => onnx.predictRecords(records);
+    const onBatch = (rows: number) => metrics.batchRows.observe(rows);
+    const scorer = config.SERVING_BATCHING
+      ? new Batcher(run, {
+          maxRows: config.SERVING_BATCH_MAX_ROWS,
+          waitMs: config.SERVING_BATCH_WAIT_MS,
+          maxInflight: config.SERVING_BATCH_MAX_INFLIGHT,
+          onBatch,
+        })
+      : new DirectScorer(run, onBatch);
+    const features = metadata.features.map((f) => ({ name: f.name, type: f.type }));
+    return {
+      name,
+      version,
+      metadata,
+      features,
+      threshold: thresholdOf(metadata),
+      predictRequest: predictRequestSchema(features, config.SERVING_MAX_ROWS),
+      scorer,
+      loadedAt: new Date().toISOString(),
+      onnx,
+    };
+  }
+
+  /** Scores sample rows (all missing, zeros/unseen, profile medians); every score must be a probability. */
+  private async check(onnx: OnnxModel, metadata: VersionMetadata): Promise<void> {
+    let profile: unknown;
+    try {
+      profile = JSON.parse((await this.opts.registry.readFile(metadata.name, metadata.version, 'profile.json')).toString('utf8'));
+    } catch {
+      profile = undefined; // a profile makes the check stronger but is not required
+    }
+    const rows = sampleRows(metadata.features, profile);
+    const probs = await onnx.predictRecords(rows);
+    if (probs.length !== rows.length) throw new ModelCheckFailed(`model returned ${probs.length} scores for ${rows.length} sample rows`);
+    for (let i = 0; i < probs.length; i++) {
+      const p = probs[i];
+      if (!Number.isFinite(p) || p < 0 || p > 1) throw new ModelCheckFailed(`sample row ${i} scored ${p}, not a probability`);
+    }
+  }
+
+  /**
+   * The model for an explicit version: the champion, or (when SERVING_EXTRA_VERSIONS > 0) another
+   * registry version loaded on demand and kept in a small LRU. Throws RegistryError for an unknown one.
+   */
+  async version(version: number): Promise<LoadedModel | undefined> {
+    const champ = this.champion;
+    if (champ && champ.version === version) return champ;
+    const limit = this.opts.config.SERVING_EXTRA_VERSIONS;
+    if (limit === 0) return undefined;
+    let entry = this.extras.get(version);
+    if (entry) {
+      this.extras.delete(version); // re-insert: most recently used last
+      this.extras.set(version, entry);
+    } else {
+      await this.opts.registry.metadata(this.opts.name, version); // RegistryError when it does not exist
+      const loading = this.load(version);
+      entry = loading;
+      this.extras.set(version, loading);
+      // a version that failed stays failed for a while, so repeated calls cannot make it reload in a loop
+      loading.catch((err: unknown) => {
+        this.opts.log.error({ err, model: this.opts.name, version }, 'on-demand model version failed to load');
+        setTimeout(() => this.extras.get(version) === loading && this.extras.delete(version), RETRY_FAILED_MS).unref();
+      });
+      this.trimExtras();
+    }
+    return entry;
+  }
+
+  /** Whether `version` is loaded and checked now (the champion or a cached extra). */
+  async isLoaded(version: number): Promise<boolean> {
+    if (this.champion?.version === version) return true;
+    const entry = this.extras.get(version);
+    if (!entry) return false;
+    return entry.then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private keepOrRetire(model: LoadedModel): void {
+    if (this.opts.config.SERVING_EXTRA_VERSIONS > 0 && !this.closed) {
+      // the old champion stays warm for explicit-version calls and a fast rollback
+      this.extras.set(model.version, Promise.resolve(model));
+      this.trimExtras();
+    } else {
+      void this.retire(model);
+    }
+  }
+
+  private trimExtras(): void {
+    while (this.extras.size > this.opts.config.SERVING_EXTRA_VERSIONS) {
+      const [oldest, entry] = this.extras.entries().next().value as [number, Promise<LoadedModel>];
+      this.extras.delete(oldest);
+      entry.then((m) => this.retire(m)).catch(() => undefined);
+    }
+  }
+
+  /** Releases a model once no request uses it (bounded wait, so a stuck run cannot leak it forever). */
+  private async retire(model: LoadedModel): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (model.scorer.busy > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await model.onnx.release().catch((err: unknown) => this.opts.log.warn({ err, version: model.version }, 'model release failed'));
+  }
+
+  /** Stops watching and releases every model after in-flight runs finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing;
+    const all: Promise<void>[] = [];
+    if (this.champion) all.push(this.retire(this.champion));
+    for (const entry of this.extras.values()) all.push(entry.then((m) => this.retire(m)).catch(() => undefined));
+    this.extras.clear();
+    await Promise.all(all);
+  }
+}
+
+export { RegistryError };

@@ -1,0 +1,180 @@
+// Open Inference Protocol v2 (KServe/Triton REST): health, server and model metadata, readiness, infer.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FeatureRecord } from '../capture';
+import { HttpError, parseOr400, type Issue } from '../errors';
+import type { LoadedModel } from '../model-manager';
+import { RegistryError } from '../../registry/registry';
+import {
+  ModelParams,
+  OipInferRequest,
+  OipInferResponse,
+  OipLive,
+  OipModelMetadata,
+  OipReady,
+  OipServerMetadata,
+  VersionParams,
+  errorResponses,
+  jsonSchema,
+  type FeatureSpecLike,
+} from '../schemas';
+import type { Guard } from './guard';
+
+const NUMERIC_TYPES = new Set(['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+const OUTPUTS = ['probability', 'label'] as const;
+const tags = ['open inference protocol v2'];
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
+
+export function oipInputs(features: readonly FeatureSpecLike[]) {
+  return features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP32' : 'BYTES', shape: [-1, 1] }));
+}
+const oipOutputs = [
+  { name: 'probability', datatype: 'FP32', shape: [-1] },
+  { name: 'label', datatype: 'INT64', shape: [-1] },
+];
+
+/**
+ * Turns OIP input tensors (one per feature, shape [N] or [N,1]) into rows; each problem is an issue
+ * naming the input (inputs.<i>.<field>) so a client sees every mistake at once.
+ */
+export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSpecLike[], maxRows: number): FeatureRecord[] {
+  const issues: Issue[] = [];
+  const byName = new Map(features.map((f) => [f.name, f]));
+  const seen = new Map<string, number>();
+  let rows: number | undefined;
+  const columns: { name: string; values: (string | number | null)[] }[] = [];
+  req.inputs.forEach((input, i) => {
+    const at = `inputs.${i}`;
+    const f = byName.get(input.name);
+    if (!f) return issues.push({ path: `${at}.name`, message: `unknown input "${input.name}"; the model takes ${features.map((x) => x.name).join(', ')}` });
+    if (seen.has(input.name)) return issues.push({ path: `${at}.name`, message: `input "${input.name}" given twice` });
+    seen.set(input.name, i);
+    if (f.type === 'numeric' && !NUMERIC_TYPES.has(input.datatype)) issues.push({ path: `${at}.datatype`, message: `numeric input "${f.name}" must be FP32 (or another numeric type), got ${input.datatype}` });
+    if (f.type === 'categorical' && input.datatype !== 'BYTES') issues.push({ path: `${at}.datatype`, message: `categorical input "${f.name}" must be BYTES, got ${input.datatype}` });
+    const [n, width] = input.shape;
+    if (input.shape.length === 2 && width !== 1) issues.push({ path: `${at}.shape`, message: 'must be [N] or [N, 1]' });
+    if (n < 1 || n > maxRows) issues.push({ path: `${at}.shape`, message: `batch size must be 1-${maxRows}, got ${n}` });
+    if (rows === undefined) rows = n;
+    else if (n !== rows) issues.push({ path: `${at}.shape`, message: `batch size ${n} differs from the first input's ${rows}` });
+    const flat = input.data.flat();
+    if (flat.length !== n) return issues.push({ path: `${at}.data`, message: `holds ${flat.length} values for shape [${input.shape.join(', ')}]` });
+    for (let r = 0; r < flat.length; r++) {
+      const v = flat[r];
+      if (v === null) continue;
+      const ok = f.type === 'numeric' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'string';
+      if (!ok) {
+        issues.push({ path: `${at}.data.${r}`, message: f.type === 'numeric' ? 'must be a finite number or null' : 'must be a string or null' });
+        break; // one per input is enough to act on
+      }
+    }
+    columns.push({ name: f.name, values: flat as (string | number | null)[] });
+  });
+  for (const f of features) if (!seen.has(f.name)) issues.push({ path: 'inputs', message: `missing input "${f.name}" (${f.type === 'numeric' ? 'FP32' : 'BYTES'})` });
+  for (const [i, o] of (req.outputs ?? []).entries()) {
+    if (!(OUTPUTS as readonly string[]).includes(o.name)) issues.push({ path: `outputs.${i}.name`, message: `unknown output "${o.name}"; the model gives probability, label` });
+  }
+  if (issues.length > 0) throw new HttpError(400, `invalid inference request: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
+  const n = rows ?? 0;
+  const out = new Array<FeatureRecord>(n);
+  for (let r = 0; r < n; r++) {
+    const row: Record<string, string | number | null> = {};
+    for (const c of columns) row[c.name] = c.values[r];
+    out[r] = row;
+  }
+  return out;
+}
+
+export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
+  const { models, capture, metrics, modelName, registry, config } = app.serving;
+  const g = opts.guard;
+
+  const checkName = (name: string): void => {
+    if (name !== modelName) throw new HttpError(404, `unknown model "${name}"; this service serves "${modelName}"`);
+  };
+  const modelFor = async (name: string, version?: string): Promise<LoadedModel> => {
+    checkName(name);
+    if (version === undefined) {
+      const m = models.current;
+      if (!m) throw new HttpError(503, `no champion model of "${modelName}" is loaded yet`, undefined, { 'retry-after': '5' });
+      return m;
+    }
+    try {
+      const m = await models.version(Number(version));
+      if (!m) throw new HttpError(404, `version ${version} of "${name}" is not served (only the champion; set SERVING_EXTRA_VERSIONS to load others)`);
+      return m;
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      if (err instanceof RegistryError) throw new HttpError(404, `model "${name}" has no version ${version}`);
+      throw new HttpError(503, `version ${version} of "${name}" could not be loaded; see the service log`);
+    }
+  };
+
+  const live = { schema: { tags, summary: 'Liveness', response: { 200: jsonSchema(OipLive) } } };
+  app.get('/v2/health/live', live, async () => ({ live: true }));
+  app.get('/v2/health/ready', { schema: { tags, summary: 'Readiness (a champion is loaded)', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady) } } }, async (_req, reply) => {
+    const ready = models.current !== undefined && capture.healthy;
+    if (ready) return { ready };
+    return reply.code(503).send({ ready, error: 'Service Unavailable', message: models.current ? 'capture writer is not working' : `no champion model of "${modelName}" is loaded yet` });
+  });
+  app.get('/v2', { schema: { tags, summary: 'Server metadata', response: { 200: jsonSchema(OipServerMetadata) } } }, async () => ({
+    name: 'durable-ml-pipeline',
+    version: '2',
+    extensions: [],
+  }));
+
+  const readyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { name, version } = request.params as { name: string; version?: string };
+    checkName(name);
+    const ready = version === undefined ? models.current !== undefined : await models.isLoaded(Number(version));
+    if (ready) return { name, ready };
+    return reply.code(503).send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `no champion model of "${name}" is loaded yet` : `version ${version} of "${name}" is not loaded` });
+  };
+  const readySchema = { tags, summary: 'Whether the model (version) is loaded and can infer', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady), ...errorResponses(400, 404) } };
+  app.get('/v2/models/:name/ready', { schema: { ...readySchema, params: jsonSchema(ModelParams) } }, readyHandler);
+  app.get('/v2/models/:name/versions/:version/ready', { schema: { ...readySchema, params: jsonSchema(VersionParams) } }, readyHandler);
+
+  const metadataHandler = async (request: FastifyRequest) => {
+    const { name, version } = request.params as { name: string; version?: string };
+    checkName(name);
+    let v: number;
+    if (version === undefined) {
+      const m = models.current;
+      if (!m) throw new HttpError(503, `no champion model of "${modelName}" is loaded yet`, undefined, { 'retry-after': '5' });
+      v = m.version;
+    } else v = Number(version);
+    let features: readonly FeatureSpecLike[];
+    try {
+      features = (await registry.metadata(name, v)).features;
+    } catch (err) {
+      if (err instanceof RegistryError) throw new HttpError(404, `model "${name}" has no version ${v}`);
+      throw err;
+    }
+    const versions = version === undefined ? (await registry.versions(name)).map(String) : [String(v)];
+    return { name, versions, platform: 'onnxruntime_onnx', inputs: oipInputs(features), outputs: oipOutputs };
+  };
+  const metadataSchema = { tags, security, summary: 'Model metadata: inputs (one per feature) and outputs', response: { 200: jsonSchema(OipModelMetadata), ...errorResponses(400, 401, 404, 429, 503) } };
+  app.get('/v2/models/:name', { ...g, schema: { ...metadataSchema, params: jsonSchema(ModelParams) } }, metadataHandler);
+  app.get('/v2/models/:name/versions/:version', { ...g, schema: { ...metadataSchema, params: jsonSchema(VersionParams) } }, metadataHandler);
+
+  const inferHandler = async (request: FastifyRequest) => {
+    const { name, version } = request.params as { name: string; version?: string };
+    const model = await modelFor(name, version);
+    const req = parseOr400(OipInferRequest, request.body, 'inference request');
+    const rows = tensorsToRows(req, model.features, config.SERVING_MAX_ROWS);
+    const probs = await model.scorer.score(rows);
+    request.scoredRows = rows.length;
+    metrics.countPredictions('v2', model.version, rows.length);
+    if (capture.sample()) capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold);
+    const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
+    const outputs = [];
+    if (!wanted || wanted.has('probability')) outputs.push({ name: 'probability', datatype: 'FP32', shape: [rows.length], data: Array.from(probs) });
+    if (!wanted || wanted.has('label')) {
+      const labels = new Array<number>(probs.length);
+      for (let i = 0; i < probs.length; i++) labels[i] = probs[i] >= model.threshold ? 1 : 0;
+      outputs.push({ name: 'label', datatype: 'INT64', shape: [rows.length], data: labels });
+    }
+    return { model_name: name, model_version: String(model.version), ...(req.id !== undefined ? { id: req.id } : {}), outputs };
+  };
+  const inferSchema = { tags, security, summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])', response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) } };
+  app.post('/v2/models/:name/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(ModelParams) } }, inferHandler);
+  app.post('/v2/models/:name/versions/:version/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(VersionParams) } }, inferHandler);
+}

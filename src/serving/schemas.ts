@@ -1,0 +1,176 @@
+// Request and response shapes of the REST and OIP v2 APIs as zod schemas; JSON schemas for fastify and docs come from them.
+import { z } from 'zod';
+import { ErrorBody } from './errors';
+
+export interface FeatureSpecLike {
+  readonly name: string;
+  readonly type: 'numeric' | 'categorical';
+}
+
+/** Longest categorical value accepted; longer strings are almost surely a client bug, and capture stores them. */
+export const MAX_CATEGORY_LENGTH = 1024;
+
+const numericValue = z
+  .number({ error: (iss) => (iss.input === undefined ? 'required (use null for a missing value)' : 'must be a finite number or null') })
+  .nullable();
+const categoricalValue = z
+  .string({ error: (iss) => (iss.input === undefined ? 'required (use null for a missing value)' : 'must be a string or null') })
+  .max(MAX_CATEGORY_LENGTH, `must be at most ${MAX_CATEGORY_LENGTH} characters`)
+  .nullable();
+
+/**
+ * One row: every feature of the model must be present (a missing key is most often a typo, so it is
+ * an error); `null` says "value missing" and the model's own missing-value branch scores it. Unknown
+ * fields are rejected by name.
+ */
+export function instanceSchema(features: readonly FeatureSpecLike[]) {
+  const shape: Record<string, z.ZodType<string | number | null>> = {};
+  for (const f of features) {
+    shape[f.name] = (f.type === 'numeric' ? numericValue : categoricalValue).meta({ description: `${f.type} feature` });
+  }
+  return z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object of feature values' : undefined) });
+}
+
+export function predictRequestSchema(features: readonly FeatureSpecLike[], maxRows: number) {
+  return z
+    .strictObject(
+      {
+        instances: z
+          .array(instanceSchema(features), { error: (iss) => (iss.input === undefined ? 'required' : 'must be an array of rows') })
+          .min(1, 'must hold at least one row')
+          .max(maxRows, `must hold at most ${maxRows} rows`),
+      },
+      { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object {"instances": [...]}' : undefined) },
+    )
+    .meta({ title: 'PredictRequest' });
+}
+export type PredictRequest = z.infer<ReturnType<typeof predictRequestSchema>>;
+
+export const ModelRef = z.object({ name: z.string(), version: z.number().int() });
+
+export const PredictResponse = z
+  .object({
+    model: ModelRef,
+    predictions: z.array(
+      z.object({
+        label: z.number().int().meta({ description: '1 when probability >= the model threshold, else 0' }),
+        probability: z.number().meta({ description: 'P(positive class)' }),
+      }),
+    ),
+  })
+  .meta({ title: 'PredictResponse' });
+export type PredictResponse = z.infer<typeof PredictResponse>;
+
+export const CurrentModel = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  loadedAt: z.string(),
+  createdAt: z.string(),
+  threshold: z.number(),
+  features: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) })),
+  metrics: z.record(z.string(), z.unknown()),
+});
+
+export const UsageEntry = z.object({
+  name: z.string(),
+  requests: z.number().int(),
+  rows: z.number().int(),
+  errors: z.number().int(),
+  lastSeen: z.string().nullable(),
+});
+export const UsageResponse = z.object({ keys: z.record(z.string(), UsageEntry) });
+
+// ---- Open Inference Protocol v2 (KServe / Triton REST) ----
+
+export const OipDatatype = z.enum(['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES']);
+const Parameters = z.record(z.string(), z.unknown());
+/** Tensor data may be flat (row-major) or nested per row, as the protocol allows. */
+const TensorData = z.array(z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()]))]));
+
+export const OipInferRequest = z
+  .strictObject({
+    id: z.string().max(256).optional(),
+    parameters: Parameters.optional(),
+    inputs: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          shape: z.array(z.number().int().min(0)).min(1).max(2),
+          datatype: OipDatatype,
+          parameters: Parameters.optional(),
+          data: TensorData,
+        }),
+      )
+      .min(1, 'must hold one input per feature'),
+    outputs: z.array(z.strictObject({ name: z.string(), parameters: Parameters.optional() })).optional(),
+  })
+  .meta({ title: 'InferRequest' });
+export type OipInferRequest = z.infer<typeof OipInferRequest>;
+
+export const OipOutput = z.object({
+  name: z.string(),
+  datatype: z.string(),
+  shape: z.array(z.number().int()),
+  data: z.array(z.number()),
+});
+export const OipInferResponse = z
+  .object({
+    model_name: z.string(),
+    model_version: z.string(),
+    id: z.string().optional(),
+    outputs: z.array(OipOutput),
+  })
+  .meta({ title: 'InferResponse' });
+export type OipInferResponse = z.infer<typeof OipInferResponse>;
+
+const TensorMeta = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
+export const OipModelMetadata = z.object({
+  name: z.string(),
+  versions: z.array(z.string()),
+  platform: z.string(),
+  inputs: z.array(TensorMeta),
+  outputs: z.array(TensorMeta),
+});
+export type OipModelMetadata = z.infer<typeof OipModelMetadata>;
+export const OipServerMetadata = z.object({ name: z.string(), version: z.string(), extensions: z.array(z.string()) });
+/** OIP readiness; when not ready it also carries the service's error fields, so 503s look alike everywhere. */
+export const OipReady = z.object({ name: z.string().optional(), ready: z.boolean(), error: z.string().optional(), message: z.string().optional() });
+export const OipLive = z.object({ live: z.boolean() });
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Readiness = z.object({
+  ready: z.boolean(),
+  error: z.string().optional(),
+  message: z.string().optional(),
+  model: ModelRef.nullable(),
+  capture: z.object({ ok: z.boolean(), folder: z.string() }),
+});
+
+export const ModelParams = z.strictObject({ name: z.string() });
+export const VersionParams = z.strictObject({
+  name: z.string(),
+  version: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a positive whole number'),
+});
+
+/** The zod schema each JSON schema was made from, so route validation runs zod (one source, zod's messages). */
+const zodByJson = new Map<string, z.ZodType>();
+
+/** A JSON schema for fastify (serialization, validation via zodFor) and @fastify/swagger (docs); draft-07 is what fastify speaks. */
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema;
+  delete out.id;
+  zodByJson.set(JSON.stringify(out), schema);
+  return out;
+}
+
+/** The zod schema behind a JSON schema made by jsonSchema(). */
+export function zodFor(json: unknown): z.ZodType | undefined {
+  return zodByJson.get(JSON.stringify(json));
+}
+
+/** The error responses a protected JSON route documents. */
+export function errorResponses(...codes: number[]): Record<number, Record<string, unknown>> {
+  const err = jsonSchema(ErrorBody);
+  return Object.fromEntries(codes.map((c) => [c, err]));
+}

@@ -1,0 +1,35 @@
+// The service's shared state, hung on fastify as the `serving` decorator, and the request fields it adds.
+import type { Registry } from '../registry/registry';
+import type { CaptureWriter } from './capture';
+import type { ServingConfig } from './config';
+import type { KeyRing, Principal } from './keys';
+import type { ServingMetrics } from './metrics';
+import type { ModelManager } from './model-manager';
+import type { UsageStore } from './usage';
+
+export interface ServingState {
+  readonly config: ServingConfig;
+  readonly registry: Registry;
+  readonly modelName: string;
+  readonly varDir: string;
+  readonly models: ModelManager;
+  readonly capture: CaptureWriter;
+  readonly metrics: ServingMetrics;
+  readonly keys: KeyRing;
+  readonly keysFile: string;
+  readonly usage: UsageStore;
+  /** Re-reads the key file now (the poller does it every API_KEYS_POLL_MS anyway). */
+  readonly reloadKeys: () => Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    serving: ServingState;
+  }
+  interface FastifyRequest {
+    /** The caller, set by the auth hook on protected routes; null on open ones. */
+    principal: Principal | null;
+    /** Rows this request scored, for usage counts. */
+    scoredRows: number;
+  }
+}

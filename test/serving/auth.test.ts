@@ -1,0 +1,162 @@
+// API keys: hashed storage, the CLI functions, the dev key, missing/wrong/revoked keys, roles, env keys, rate limit.
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pino from 'pino';
+import { createKey, devKeyPath, ensureDevKey, hashKey, keysFilePath, listKeys, revokeKey } from '../../src/serving/keys';
+import { auth, eventually, harness, ROW, tempVarDir, type Harness } from './helpers';
+
+describe('serving: key store (CLI functions)', () => {
+  it('stores only hashes, returns the raw key once, lists without hashes, revokes by id or name', async () => {
+    const varDir = await tempVarDir();
+    const file = keysFilePath(varDir);
+    const a = await createKey(file, 'alice', 'user');
+    const b = await createKey(file, 'ops', 'admin');
+    assert.match(a.key, /^mlk_[a-f0-9]{12}_[A-Za-z0-9_-]{43}$/);
+    const text = await readFile(file, 'utf8');
+    assert.ok(!text.includes(a.key) && !text.includes(b.key), 'raw keys are never stored');
+    assert.ok(text.includes(hashKey(a.key)));
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const listed = await listKeys(file);
+    assert.deepEqual(listed.map((k) => [k.name, k.role]), [['alice', 'user'], ['ops', 'admin']]);
+    for (const k of listed) assert.ok(!('hash' in k));
+    const revoked = await revokeKey(file, 'alice');
+    assert.equal(revoked.id, a.info.id);
+    assert.ok(revoked.revokedAt);
+    await revokeKey(file, b.info.id);
+    assert.ok((await listKeys(file)).every((k) => k.revokedAt));
+    await assert.rejects(revokeKey(file, 'nobody'), /no key/);
+    await assert.rejects(createKey(file, 'bad/name', 'user'), /key name/);
+  });
+
+  it('ensureDevKey creates one admin key on first start, writes it 0600, and never again', async () => {
+    const varDir = await tempVarDir();
+    const first = await ensureDevKey(varDir);
+    assert.equal(first.created, true);
+    const raw = (await readFile(devKeyPath(varDir), 'utf8')).trim();
+    assert.equal((await stat(devKeyPath(varDir))).mode & 0o777, 0o600);
+    const keys = await listKeys(keysFilePath(varDir));
+    assert.deepEqual(keys.map((k) => [k.name, k.role]), [['dev', 'admin']]);
+    assert.ok(!(await readFile(keysFilePath(varDir), 'utf8')).includes(raw));
+    assert.equal((await ensureDevKey(varDir)).created, false);
+    await revokeKey(keysFilePath(varDir), 'dev');
+    assert.equal((await ensureDevKey(varDir)).created, false, 'a revoked dev key stays revoked');
+    assert.equal((await listKeys(keysFilePath(varDir))).length, 1);
+  });
+});
+
+describe('serving: authentication', () => {
+  let h: Harness;
+  const envUser = 'env-user-key-0123456789';
+  const envAdminRaw = 'env-admin-key-abcdef';
+  before(async () => {
+    h = await harness({ config: { API_KEYS: envUser, API_ADMIN_KEYS: hashKey(envAdminRaw), SERVING_RATE_LIMIT_MAX: 1000 } });
+  });
+  after(async () => h.close());
+
+  const predict = (headers: Record<string, string>) => h.app.inject({ method: 'POST', url: '/v1/predict', headers, payload: { instances: [ROW] } });
+
+  it('401 without a key, with the error shape and a challenge', async () => {
+    const res = await predict({});
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(res.json(), { error: 'Unauthorized', message: 'missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"' });
+    assert.match(String(res.headers['www-authenticate']), /^Bearer/);
+  });
+
+  it('401 with a wrong, malformed or over-long key', async () => {
+    for (const headers of [
+      auth(`${h.userKey.slice(0, -1)}x`),
+      auth('mlk_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { 'x-api-key': 'nope' },
+      { 'x-api-key': 'k'.repeat(5000) },
+    ]) {
+      const res = await predict(headers);
+      assert.equal(res.statusCode, 401, JSON.stringify(headers).slice(0, 80));
+      assert.deepEqual(res.json(), { error: 'Unauthorized', message: 'invalid or revoked API key' });
+    }
+  });
+
+  it('accepts keys from API_KEYS (raw) and API_ADMIN_KEYS (sha256 digest)', async () => {
+    assert.equal((await predict(auth(envUser))).statusCode, 200);
+    assert.equal((await predict({ 'x-api-key': envAdminRaw })).statusCode, 200);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(envAdminRaw) })).statusCode, 200);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(envUser) })).statusCode, 403);
+  });
+
+  it('403 for a user key on the admin-only usage endpoint', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(h.userKey) });
+    assert.equal(res.statusCode, 403);
+    assert.deepEqual(res.json(), { error: 'Forbidden', message: 'this endpoint needs an admin key' });
+  });
+
+  it('a key revoked with the CLI function stops working within a few seconds, while running', async () => {
+    const { key, info } = await createKey(keysFilePath(h.varDir), 'temp', 'user');
+    await eventually(async () => (await predict(auth(key))).statusCode === 200, 5000);
+    await revokeKey(keysFilePath(h.varDir), info.id);
+    const start = Date.now();
+    await eventually(async () => (await predict(auth(key))).statusCode === 401, 5000);
+    assert.ok(Date.now() - start < 3000);
+    assert.equal((await predict(auth(h.userKey))).statusCode, 200, 'other keys keep working');
+  });
+
+  it('health, readiness, metrics and docs are open', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics', '/docs', '/docs/json', '/v2/health/live', '/v2/health/ready', '/v2/models/flights/ready']) {
+      const res = await h.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 200, url);
+    }
+  });
+
+  it('never writes a key into capture or usage files', async () => {
+    await h.app.serving.capture.flush();
+    await h.app.serving.usage.save();
+    const capDir = path.join(h.varDir, 'capture', 'flights');
+    const { readdir } = await import('node:fs/promises');
+    const files = await readdir(capDir);
+    assert.ok(files.length > 0);
+    const all = (await Promise.all(files.map((f) => readFile(path.join(capDir, f), 'utf8')))).join('') + (await readFile(path.join(h.varDir, 'usage.json'), 'utf8'));
+    for (const k of [h.userKey, h.adminKey, envUser, envAdminRaw]) assert.ok(!all.includes(k));
+    assert.ok(all.includes(h.userKeyId));
+  });
+});
+
+describe('serving: secrets stay out of logs', () => {
+  it('with request logging on at trace level, no log line holds a key', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (l: string) => lines.push(l) });
+    const h = await harness({ logger, config: { SERVING_LOG_REQUESTS: true } });
+    try {
+      await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW] } });
+      await h.app.inject({ method: 'POST', url: '/v1/predict', headers: { 'x-api-key': h.adminKey }, payload: { instances: [{}] } });
+      await h.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(`${h.userKey}x`) });
+      assert.ok(lines.some((l) => l.includes('request completed')), 'request logging was on');
+      for (const k of [h.userKey, h.adminKey]) assert.ok(!lines.join('\n').includes(k.slice(4)), 'a key reached the log');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('serving: rate limit per key', () => {
+  it('answers 429 with Retry-After once a key exceeds its limit; other keys are unaffected', async () => {
+    const h = await harness({ config: { SERVING_RATE_LIMIT_MAX: 3, SERVING_RATE_LIMIT_WINDOW_MS: 60_000 } });
+    try {
+      const predict = (key: string) => h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(key), payload: { instances: [ROW] } });
+      for (let i = 0; i < 3; i++) assert.equal((await predict(h.userKey)).statusCode, 200);
+      const res = await predict(h.userKey);
+      assert.equal(res.statusCode, 429);
+      const retry = Number(res.headers['retry-after']);
+      assert.ok(retry > 0 && retry <= 60, `retry-after ${res.headers['retry-after']}`);
+      const body = res.json();
+      assert.equal(body.error, 'Too Many Requests');
+      assert.match(body.message, /rate limit exceeded: at most 3 requests per 60000 ms per key; retry in/);
+      assert.deepEqual(Object.keys(body).sort(), ['error', 'message']);
+      assert.equal((await predict(h.adminKey)).statusCode, 200, 'the limit is per key, not per IP');
+      // unauthenticated requests are refused before they count against anyone
+      assert.equal((await h.app.inject({ method: 'POST', url: '/v1/predict', payload: { instances: [ROW] } })).statusCode, 401);
+    } finally {
+      await h.close();
+    }
+  });
+});
