@@ -8,7 +8,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TrainingResult } from '../../activities/training-types';
 import { Registry } from '../../src/registry/registry';
 import { ModelName, ModelVersion, PipelineStage } from '../../src/temporal/search-attributes';
+import { recordHistory } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+
+// RECORD_HISTORIES=1 refreshes the committed histories that test/pipeline/replay.test.ts replays.
+const recording = process.env.RECORD_HISTORIES === '1';
 
 /** The failure type of a failed workflow, whether the workflow or one of its activities threw it. */
 function failureType(err: unknown): string | undefined {
@@ -67,6 +71,7 @@ describe('trainingPipeline', function () {
         assert.deepEqual(description.typedSearchAttributes.get(ModelVersion), 1);
         assert.deepEqual(description.typedSearchAttributes.get(PipelineStage), 'promoted');
         assert.equal(await description.staticSummary(), 'train flights-small (test)');
+        if (recording) await recordHistory('trainingPipeline-promoted', { address: env.address, namespace: env.namespace ?? 'default', workflowId }, varDir);
       },
       { varDir },
     );
@@ -99,6 +104,7 @@ describe('trainingPipeline', function () {
         assert.equal(report.success, false);
         assert.ok(report.results.some((r) => !r.success && r.failingRows.length > 0));
         assert.deepEqual(await new Registry(path.join(varDir, 'registry')).models(), []);
+        if (recording) await recordHistory('trainingPipeline-gate-failed', { address: env.address, namespace: env.namespace ?? 'default', workflowId: handle.workflowId }, varDir);
       },
       { varDir },
     );
