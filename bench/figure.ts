@@ -21,6 +21,7 @@ export function formatFigure(f: Figure): string {
 function round(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
+  if (a > 0 && a < 0.001) return x.toExponential(2);
   return a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : x.toFixed(4);
 }
 
