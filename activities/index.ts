@@ -1,6 +1,7 @@
 // Every activity the ml-pipeline worker registers, built from one context.
 import { alertActivities } from './alerts';
 import type { ActivityContext } from './context';
+import { driftActivities } from './drift';
 import { systemActivities } from './system';
 import { trainingActivities } from './training';
 
@@ -9,6 +10,7 @@ export function createActivities(ctx: ActivityContext) {
     ...systemActivities(ctx),
     ...alertActivities(ctx),
     ...trainingActivities(ctx),
+    ...driftActivities(ctx),
   };
 }
 

@@ -3,3 +3,4 @@ export { systemCheck } from './system-check';
 export { alertRouter } from './alert-router';
 export { alertDrill } from './alert-drill';
 export { trainingPipeline } from './training-pipeline';
+export { driftMonitor } from './drift-monitor';

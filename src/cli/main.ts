@@ -4,6 +4,7 @@ import { envOrExit, type Env } from '../config/env';
 import { registerKeyCommands } from './key-commands';
 import { registerProfileCommands } from './profile-commands';
 import { registerModelCommands } from './registry-commands';
+import { registerTrafficCommand } from './traffic';
 
 const program = new Command('mlp').description('durable ML pipeline: registry, keys, profiles, traffic').showHelpAfterError();
 let cached: Env | undefined;
@@ -12,6 +13,7 @@ const env = () => (cached ??= envOrExit());
 registerModelCommands(program, env);
 registerKeyCommands(program, env);
 registerProfileCommands(program, env);
+registerTrafficCommand(program, env);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -19,6 +19,7 @@ import { opsRoutes, usageRoutes } from './routes/ops';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
+import { reportsPlugin } from '../drift/reports-plugin';
 
 export interface AppDeps {
   registry: Registry;
@@ -120,6 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(predictRoutes, { guard: guard(app) });
   await app.register(oipRoutes, { guard: guard(app) });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
+  // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
+  await app.register(reportsPlugin, { varDir: deps.varDir });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

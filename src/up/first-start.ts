@@ -2,6 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import path from 'node:path';
 import type { Env } from '../config/env';
+import { ensureDriftSchedule } from '../drift/schedule';
 import { Registry } from '../registry/registry';
 
 export async function firstStart(client: Client, env: Env, say: (line: string) => void): Promise<void> {
@@ -26,4 +27,10 @@ export async function firstStart(client: Client, env: Env, say: (line: string) =
   } else if (champion !== undefined) {
     say(`serving ${env.MODEL_NAME} champion version ${champion}`);
   }
+  const schedule = await ensureDriftSchedule(client, {
+    model: env.MODEL_NAME,
+    taskQueue: env.TASK_QUEUE,
+    everyMinutes: env.DRIFT_SCHEDULE_MINUTES,
+  });
+  say(`drift schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'kept'}: driftMonitor every ${env.DRIFT_SCHEDULE_MINUTES} min`);
 }

@@ -1,0 +1,248 @@
+// Reads a window of captured rows with DuckDB in one pass and counts them on the training profile's bins and categories.
+import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
+import { binSql } from '../../profile/histogram';
+import type { DatasetProfile, FeatureProfile } from '../../profile/schema';
+import type { BinnedLive, CategoryCountsLive } from '../stats';
+import type { DriftWindow } from './window';
+
+/** A feature to monitor: its name and kind, as in the dataset spec. */
+export interface MonitoredFeature {
+  name: string;
+  type: 'numeric' | 'categorical';
+}
+
+export interface LiveNumeric {
+  name: string;
+  kind: 'numeric';
+  /** Live values on the reference's edges, tails with exact sums (see BinnedLive). */
+  binned: BinnedLive;
+  min: number | null;
+  max: number | null;
+}
+
+export interface LiveCategorical {
+  name: string;
+  kind: 'categorical';
+  /** Live values counted against the reference's top categories. */
+  counts: CategoryCountsLive;
+}
+
+/** A live feature with no usable reference (the training column was all missing): only its missing count. */
+export interface LiveUncompared {
+  name: string;
+  kind: 'uncompared';
+  nulls: number;
+}
+
+export type LiveFeature = LiveNumeric | LiveCategorical | LiveUncompared;
+
+/** Ten equal bins on [0, 1] for the predicted probability (the profile keeps no prediction histogram). */
+export const PREDICTION_EDGES: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
+
+export interface LivePrediction {
+  /** Rows with a probability. */
+  count: number;
+  meanProbability: number | null;
+  /** Rows whose served label was 1. */
+  positiveLabels: number;
+  edges: number[];
+  counts: number[];
+}
+
+export interface LiveWindow {
+  rows: number;
+  features: LiveFeature[];
+  prediction: LivePrediction;
+  /** Model versions that scored the rows, with their row counts. */
+  versions: { version: number; rows: number }[];
+  firstTs: string | null;
+  lastTs: string | null;
+  files: number;
+}
+
+export interface CaptureWindowQuery {
+  /** Capture files to read (see listCaptureFiles); none means an empty window. */
+  files: readonly string[];
+  /** Rows stamped in [start, end); omit to take every row. */
+  window?: DriftWindow;
+  /** Keep only rows of this model (capture folders are per model; this guards copied files). */
+  model?: string;
+  reference: DatasetProfile;
+  features: readonly MonitoredFeature[];
+}
+
+/**
+ * The capture line's columns with fixed types, so DuckDB never has to infer a schema: an empty file or
+ * an odd row cannot change the query, unknown feature keys are ignored, a value of the wrong type
+ * becomes NULL (missing), and a cut last line (a killed writer) is skipped by ignore_errors.
+ */
+function readJsonSql(files: readonly string[], features: readonly MonitoredFeature[]): string {
+  const struct = features.map((f) => `${quoteIdent(f.name)} ${f.type === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ');
+  const columns = [
+    `ts: 'TIMESTAMPTZ'`,
+    `model: 'VARCHAR'`,
+    `version: 'INTEGER'`,
+    `probability: 'DOUBLE'`,
+    `label: 'INTEGER'`,
+    `features: ${quoteString(`STRUCT(${struct})`)}`,
+  ].join(', ');
+  const list = `[${files.map((f) => quoteString(f)).join(', ')}]`;
+  return `read_json(${list}, format = 'newline_delimited', columns = {${columns}}, ignore_errors = true)`;
+}
+
+function referenceOf(reference: DatasetProfile, f: MonitoredFeature): FeatureProfile | undefined {
+  const kind = f.type === 'numeric' ? 'numeric' : 'categorical';
+  return reference.features.find((r) => r.name === f.name && r.kind === kind);
+}
+
+/** histogram() results as [key, count] pairs (DuckDB returns a MAP, which reads as a list of {key, value}). */
+function histogramPairs(cell: SqlCell | undefined): [SqlCell, number][] {
+  if (!Array.isArray(cell)) return [];
+  const out: [SqlCell, number][] = [];
+  for (const e of cell) {
+    if (e && typeof e === 'object' && !Array.isArray(e) && 'key' in e) out.push([e.key, numOrNull(e.value) ?? 0]);
+  }
+  return out;
+}
+
+/**
+ * One streaming pass over the JSON files: a single aggregate row with a histogram() per feature
+ * (bin index for numeric ones, the value for categorical ones), missing counts, tail counts and sums,
+ * and the prediction's bins and mean. Nothing is materialized. Binning uses the profile's own SQL
+ * rule (binSql), so live and training counts come from the same expression.
+ */
+export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): Promise<LiveWindow> {
+  const refs = q.features.map((f) => referenceOf(q.reference, f));
+  if (q.files.length === 0) return emptyWindow(q.features, refs);
+
+  const cols = q.features.map((f, i) => {
+    const v = `__src.features.${quoteIdent(f.name)}`;
+    return f.type === 'numeric' ? `CASE WHEN isfinite(${v}) THEN ${v} END AS f${i}` : `${v} AS f${i}`;
+  });
+  const where: string[] = ['ts IS NOT NULL'];
+  if (q.window) where.push(`ts >= ${quoteString(q.window.start)}::TIMESTAMPTZ`, `ts < ${quoteString(q.window.end)}::TIMESTAMPTZ`);
+  if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
+  const base = `SELECT ${[...cols, 'probability AS p', 'label AS lab', 'version AS v', 'ts'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+
+  const agg = [
+    'count(*) AS n',
+    'count(p) AS p_n',
+    'avg(p) AS p_mean',
+    'count(*) FILTER (WHERE lab = 1) AS p_pos',
+    `histogram(${binSql('p', PREDICTION_EDGES)}) AS p_h`,
+    'histogram(v) AS v_h',
+    'min(ts) AS ts_min',
+    'max(ts) AS ts_max',
+  ];
+  q.features.forEach((f, i) => {
+    const c = `f${i}`;
+    agg.push(`count(${c}) AS ${c}_nn`);
+    const ref = refs[i];
+    if (ref?.kind === 'numeric' && ref.histogram) {
+      const e = ref.histogram.edges;
+      const lo = sqlLiteral(e[0]);
+      const hi = sqlLiteral(e[e.length - 1]);
+      agg.push(
+        `histogram(${binSql(c, e)}) AS ${c}_h`,
+        `min(${c}) AS ${c}_min`,
+        `max(${c}) AS ${c}_max`,
+        `coalesce(sum(${c}) FILTER (WHERE ${c} < ${lo}), 0) AS ${c}_lo_sum`,
+        `coalesce(sum(${c}) FILTER (WHERE ${c} > ${hi}), 0) AS ${c}_hi_sum`,
+      );
+    } else if (ref?.kind === 'categorical') {
+      agg.push(`histogram(${c}) AS ${c}_h`);
+    }
+  });
+  const totals = await db.one(`SELECT ${agg.join(', ')} FROM (${base}) AS __w`);
+  const rows = numOrNull(totals.n) ?? 0;
+
+  const features: LiveFeature[] = q.features.map((f, i) => {
+    const c = `f${i}`;
+    const nonNull = numOrNull(totals[`${c}_nn`]) ?? 0;
+    const nulls = rows - nonNull;
+    const ref = refs[i];
+    const pairs = histogramPairs(totals[`${c}_h`]);
+    if (ref?.kind === 'numeric' && ref.histogram) {
+      const edges = Float64Array.from(ref.histogram.edges);
+      const k = edges.length - 1;
+      const counts = new Float64Array(k);
+      let below = 0;
+      let above = 0;
+      for (const [key, n] of pairs) {
+        const b = numOrNull(key);
+        if (b === null) continue;
+        if (b < 0) below += n;
+        else if (b >= k) above += n;
+        else counts[b] += n;
+      }
+      const binned: BinnedLive = {
+        edges,
+        counts,
+        below: { count: below, sum: numOrNull(totals[`${c}_lo_sum`]) ?? 0 },
+        above: { count: above, sum: numOrNull(totals[`${c}_hi_sum`]) ?? 0 },
+        nulls,
+      };
+      return { name: f.name, kind: 'numeric', binned, min: numOrNull(totals[`${c}_min`]), max: numOrNull(totals[`${c}_max`]) };
+    }
+    if (ref?.kind === 'categorical') {
+      const slot = new Map(ref.top.map((t, j) => [t.value, j] as const));
+      const counts = new Float64Array(ref.top.length);
+      let listed = 0;
+      for (const [key, n] of pairs) {
+        const j = key === null ? undefined : slot.get(String(key));
+        if (j !== undefined) {
+          counts[j] += n;
+          listed += n;
+        }
+      }
+      return { name: f.name, kind: 'categorical', counts: { counts, other: nonNull - listed, nulls } };
+    }
+    return { name: f.name, kind: 'uncompared', nulls };
+  });
+
+  const predCounts = new Array<number>(PREDICTION_EDGES.length - 1).fill(0);
+  for (const [key, n] of histogramPairs(totals.p_h)) {
+    const b = numOrNull(key);
+    // Probabilities outside [0, 1] cannot come from the model; they are clamped into the end bins.
+    if (b !== null) predCounts[Math.min(Math.max(b, 0), predCounts.length - 1)] += n;
+  }
+  const versions = histogramPairs(totals.v_h)
+    .map(([key, n]) => ({ version: numOrNull(key), rows: n }))
+    .filter((v): v is { version: number; rows: number } => v.version !== null)
+    .sort((a, b) => a.version - b.version);
+  return {
+    rows,
+    features,
+    prediction: {
+      count: numOrNull(totals.p_n) ?? 0,
+      meanProbability: numOrNull(totals.p_mean),
+      positiveLabels: numOrNull(totals.p_pos) ?? 0,
+      edges: [...PREDICTION_EDGES],
+      counts: predCounts,
+    },
+    versions,
+    firstTs: typeof totals.ts_min === 'string' ? totals.ts_min : null,
+    lastTs: typeof totals.ts_max === 'string' ? totals.ts_max : null,
+    files: q.files.length,
+  };
+}
+
+function emptyWindow(features: readonly MonitoredFeature[], refs: (FeatureProfile | undefined)[]): LiveWindow {
+  return {
+    rows: 0,
+    features: features.map((f, i): LiveFeature => {
+      const ref = refs[i];
+      if (ref?.kind === 'numeric' && ref.histogram) {
+        const edges = Float64Array.from(ref.histogram.edges);
+        return { name: f.name, kind: 'numeric', binned: { edges, counts: new Float64Array(edges.length - 1), below: { count: 0, sum: 0 }, above: { count: 0, sum: 0 }, nulls: 0 }, min: null, max: null };
+      }
+      if (ref?.kind === 'categorical') return { name: f.name, kind: 'categorical', counts: { counts: new Float64Array(ref.top.length), other: 0, nulls: 0 } };
+      return { name: f.name, kind: 'uncompared', nulls: 0 };
+    }),
+    prediction: { count: 0, meanProbability: null, positiveLabels: 0, edges: [...PREDICTION_EDGES], counts: new Array<number>(PREDICTION_EDGES.length - 1).fill(0) },
+    versions: [],
+    firstTs: null,
+    lastTs: null,
+    files: 0,
+  };
+}
