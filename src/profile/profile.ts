@@ -1,8 +1,8 @@
-// Profiles a snapshot (or any relation) in two SQL scans: statistics and quantile edges, then histograms and top values.
-import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral, SqlCell, SqlRow } from '../data/duckdb';
+// Profiles a snapshot (or any relation) in ONE SQL scan: exact per-feature value counts, then arithmetic over them.
+import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
 import { DataError, LABEL_COLUMN } from '../data/source';
 import type { FeatureSpec } from '../spec/dataset';
-import { binSql, edgesFromCutPoints } from './histogram';
+import { binIndex, edgesFromCutPoints } from './histogram';
 import { CategoricalProfile, DatasetProfile, FeatureProfile, NumericProfile, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
 
 type FeatureRef = Pick<FeatureSpec, 'name' | 'type'>;
@@ -36,6 +36,18 @@ export async function profileRelation(relationSql: string, features: readonly Fe
   }
 }
 
+let tableSeq = 0;
+
+/**
+ * ONE scan of the data: a GROUPING SETS aggregate counts every distinct value of every feature (and of the label) into
+ * a temp table. Everything else is exact arithmetic over those (value, count) pairs, which are few for typical
+ * features: numeric values come back as typed arrays, sorted, and give min/max, mean, stddev, quantiles (by rank in
+ * the cumulative counts, the same linear interpolation as quantile_cont) and histogram counts (`binIndex`, the rule
+ * `binSql` applies, so counts equal SQL binning); categorical top values are the first rows by count. Compared with a
+ * moments scan sorting `list()`s plus a second binning scan, this does no per-row sort or list: on the 3M-row flights
+ * snapshot ~0.3 s CPU instead of ~3.5-4.7 s. Worst case, a numeric column whose values are all distinct, costs a hash
+ * group and a sort of those values, about what the former list sort cost (~1.5 s CPU per 3M-distinct column).
+ */
 async function profileWith(db: DuckDb, relationSql: string, features: readonly FeatureRef[], options: ProfileOptions): Promise<DatasetProfile> {
   const topK = options.topK ?? 100;
   const bins = options.bins ?? 20;
@@ -55,98 +67,68 @@ async function profileWith(db: DuckDb, relationSql: string, features: readonly F
     return f.type === 'numeric' ? `CASE WHEN isfinite(CAST(${c} AS DOUBLE)) THEN CAST(${c} AS DOUBLE) END AS f${i}` : `CAST(${c} AS VARCHAR) AS f${i}`;
   });
   if (hasLabel) inner.push(`CAST(${quoteIdent(LABEL_COLUMN)} AS INTEGER) AS __lab`);
-  const base = `SELECT ${inner.length ? inner.join(', ') : '1 AS __one'} FROM (${relationSql}) AS __src`;
+  const keys = [...features.map((_, i) => `f${i}`), ...(hasLabel ? ['__lab'] : [])];
   const refs = features.map((f) => options.reference?.features.find((r) => r.name === f.name && r.kind === (f.type === 'numeric' ? 'numeric' : 'categorical')));
 
-  // Pass 1: counts, moments, quantiles, and the cut points the histogram edges come from.
-  const edgeFractions = Array.from({ length: bins + 1 }, (_, k) => k / bins);
-  const fractions = [...new Set([...QUANTILE_KEYS.map((k) => QUANTILE_FRACTIONS[k]), ...edgeFractions])].sort((a, b) => a - b);
-  const agg: string[] = ['count(*) AS n'];
-  const sorted: string[] = [];
-  if (hasLabel) agg.push('sum(__lab) AS pos');
-  features.forEach((f, i) => {
-    const c = `f${i}`;
-    agg.push(`count(${c}) AS ${c}_nn`);
-    if (f.type === 'numeric') {
-      agg.push(
-        `min(${c}) AS ${c}_min`,
-        `max(${c}) AS ${c}_max`,
-        `avg(${c}) AS ${c}_mean`,
-        `stddev_samp(${c}) AS ${c}_sd`,
-        `list_sort(list(${c}), 'ASC', 'NULLS LAST') AS ${c}_sorted`,
-      );
-      sorted.push(c);
-    } else {
-      agg.push(`count(DISTINCT ${c}) AS ${c}_d`);
-    }
-  });
-  // One sort per column then every fraction by index is ~3x faster than quantile_cont with 28 fractions
-  // (which selects once per fraction); same definition: linear interpolation at position q * (n - 1).
-  // NULLs sort last, so positions 1..nn are the sorted values (a FILTER on list() made the sort 2.5x slower).
-  const fractionList = `[${fractions.map((x) => sqlLiteral(x)).join(', ')}]`;
-  const quantileCols = sorted.map((c) => {
-    const [l, n] = [`${c}_sorted`, `${c}_nn`];
-    const pos = `f * (${n} - 1)`;
-    const lo = `${l}[1 + CAST(floor(${pos}) AS BIGINT)]`;
-    const hi = `${l}[least(${n}, 2 + CAST(floor(${pos}) AS BIGINT))]`;
-    return `CASE WHEN ${n} > 0 THEN list_transform(${fractionList}, f -> ${lo} + (${pos} - floor(${pos})) * (${hi} - ${lo})) END AS ${c}_q`;
-  });
-  const exclude = sorted.length ? ` EXCLUDE (${sorted.map((c) => `${c}_sorted`).join(', ')})` : '';
-  const stats = await db.one(`SELECT *${exclude}${quantileCols.map((q) => `, ${q}`).join('')} FROM (SELECT ${agg.join(', ')} FROM (${base}) AS __b) AS __a`);
-  const rows = numOrNull(stats.n) ?? 0;
-
-  // Edges: the reference's when comparing, else quantile cut points of this data.
-  const edges = features.map((f, i): number[] | null => {
-    if (f.type !== 'numeric') return null;
-    const ref = refs[i];
-    if (ref?.kind === 'numeric' && ref.histogram) return ref.histogram.edges;
-    const q = stats[`f${i}_q`];
-    const list = Array.isArray(q) ? q.map((v) => numOrNull(v)) : [];
-    return edgesFromCutPoints(edgeFractions.map((x) => list[fractions.indexOf(x)] ?? null));
-  });
-
-  // Pass 2: one GROUPING SETS scan counts histogram bins and categorical values for every feature at once.
-  const keys = features.map((f, i) => {
-    const e = edges[i];
-    if (f.type === 'numeric') return e ? `${binSql(`f${i}`, e)} AS k${i}` : `CAST(NULL AS INTEGER) AS k${i}`;
-    const ref = refs[i];
-    if (ref?.kind === 'categorical' && ref.top.length > 0) {
-      // Against a reference, every value outside its top list folds into NULL; `other` is then NULLs minus real nulls.
-      return `CASE WHEN f${i} IN (${ref.top.map((t) => sqlLiteral(t.value)).join(', ')}) THEN f${i} END AS k${i}`;
-    }
-    return `f${i} AS k${i}`;
-  });
-  let groups: SqlRow[] = [];
-  let passes = 1;
-  if (features.length > 0) {
-    const set = `CASE ${features.map((_, i) => `WHEN GROUPING(k${i}) = 0 THEN ${i}`).join(' ')} END`;
-    const order = features.map((_, i) => `k${i}`).join(', ');
-    const keep = Math.max(topK + 1, bins + 3, ...refs.map((r) => (r?.kind === 'categorical' ? r.top.length + 1 : 0)));
-    groups = await db.rows(
-      `SELECT * FROM (SELECT ${set} AS s, ${order}, count(*) AS n FROM (SELECT ${keys.join(', ')} FROM (${base}) AS __b) AS __k ` +
-        `GROUP BY GROUPING SETS (${features.map((_, i) => `(k${i})`).join(', ')})) AS __g ` +
-        `QUALIFY row_number() OVER (PARTITION BY s ORDER BY n DESC, ${order}) <= ${keep}`,
+  // The scan. Set s = i holds feature i's distinct values (its NULL group included); set s = features.length the label's.
+  const table = quoteIdent(`__profile_${process.pid}_${++tableSeq}_${Math.random().toString(36).slice(2, 10)}`);
+  const set = keys.length ? `CASE ${keys.map((k, i) => `WHEN GROUPING(${k}) = 0 THEN ${i}`).join(' ')} END` : '0';
+  const groupBy = keys.length ? ` GROUP BY GROUPING SETS (${keys.map((k) => `(${k})`).join(', ')})` : '';
+  await db.run(
+    `CREATE TEMP TABLE ${table} AS SELECT ${set} AS s${keys.map((k) => `, ${k}`).join('')}, count(*) AS n ` +
+      `FROM (SELECT ${inner.length ? inner.join(', ') : '1 AS __one'} FROM (${relationSql}) AS __src) AS __b${groupBy}`,
+  );
+  try {
+    // Per set: rows, non-null rows and distinct non-null values; plus the label's positives.
+    const nonNull = keys.length ? `CASE s ${keys.map((k, i) => `WHEN ${i} THEN ${k} IS NOT NULL`).join(' ')} END` : 'FALSE';
+    const sizes = await db.rows(
+      `SELECT s, sum(n) AS rows, sum(n) FILTER (WHERE nonnull) AS nn, count(*) FILTER (WHERE nonnull) AS d${hasLabel ? ', sum(__lab * n) AS pos' : ''} ` +
+        `FROM (SELECT *, ${nonNull} AS nonnull FROM ${table}) AS __t GROUP BY s`,
     );
-    passes = 2;
+    const bySet = new Map(sizes.map((r) => [numOrNull(r.s), r]));
+    const rows = numOrNull(bySet.get(0)?.rows) ?? 0;
+    const size = (i: number): { nn: number; d: number } => ({ nn: numOrNull(bySet.get(i)?.nn) ?? 0, d: numOrNull(bySet.get(i)?.d) ?? 0 });
+
+    const profiles: FeatureProfile[] = [];
+    for (let i = 0; i < features.length; i++) {
+      const f = features[i];
+      const ref = refs[i];
+      const { nn, d } = size(i);
+      if (f.type === 'numeric') {
+        const values = new Float64Array(d);
+        const counts = new Float64Array(d);
+        if (d > 0) {
+          const got = await db.readInto(`SELECT f${i}, CAST(n AS DOUBLE) FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY f${i}`, [
+            { array: values, nullValue: NaN },
+            { array: counts, nullValue: 0 },
+          ]);
+          if (got !== d) throw new Error(`profile: expected ${d} distinct values of ${f.name}, read ${got}`);
+        }
+        const refEdges = ref?.kind === 'numeric' && ref.histogram ? ref.histogram.edges : undefined;
+        profiles.push(numericProfile(f.name, rows, nn, values, counts, bins, refEdges));
+      } else {
+        const refTop = ref?.kind === 'categorical' && ref.top.length > 0 ? ref : undefined;
+        // Against a reference: exactly its top values; otherwise the topK most frequent (count desc, then value).
+        const sql = refTop
+          ? `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IN (${refTop.top.map((t) => sqlLiteral(t.value)).join(', ')})`
+          : `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY n DESC, f${i} LIMIT ${topK}`;
+        const top = (await db.rows(sql)).map((r) => ({ value: String(r.v), count: numOrNull(r.n) ?? 0 }));
+        profiles.push(categoricalProfile(f.name, rows, nn, d, topK, refTop, top));
+      }
+    }
+
+    const positives = hasLabel ? (numOrNull(bySet.get(features.length)?.pos) ?? 0) : 0;
+    return DatasetProfile.parse({
+      version: 1,
+      rows,
+      label: hasLabel ? { positives, positiveRate: rows > 0 ? positives / rows : null } : null,
+      features: profiles,
+      passes: 1,
+      createdAt: new Date().toISOString(),
+    });
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${table}`);
   }
-
-  const profiles: FeatureProfile[] = features.map((f, i) => {
-    const mine = groups.filter((g) => g.s === i).map((g) => ({ key: g[`k${i}`], n: numOrNull(g.n) ?? 0 }));
-    const nn = numOrNull(stats[`f${i}_nn`]) ?? 0;
-    if (f.type === 'numeric') return numericProfile(f.name, i, stats, rows, nn, fractions, edges[i], mine);
-    const ref = refs[i];
-    return categoricalProfile(f.name, i, stats, rows, nn, topK, ref?.kind === 'categorical' && ref.top.length > 0 ? ref : undefined, mine);
-  });
-
-  const positives = hasLabel ? (numOrNull(stats.pos) ?? 0) : 0;
-  return DatasetProfile.parse({
-    version: 1,
-    rows,
-    label: hasLabel ? { positives, positiveRate: rows > 0 ? positives / rows : null } : null,
-    features: profiles,
-    passes,
-    createdAt: new Date().toISOString(),
-  });
 }
 
 function checkFeatures(features: readonly FeatureRef[], types: ReadonlyMap<string, string>): void {
@@ -165,42 +147,86 @@ function checkFeatures(features: readonly FeatureRef[], types: ReadonlyMap<strin
   }
 }
 
+/**
+ * Numeric statistics from the sorted distinct values and their counts: exact, with quantiles defined as quantile_cont
+ * (linear interpolation between the values at ranks floor(q * (nn - 1)) and the next one).
+ */
 function numericProfile(
   name: string,
-  i: number,
-  stats: SqlRow,
   rows: number,
   nn: number,
-  fractions: number[],
-  edges: number[] | null,
-  groups: { key: SqlCell | undefined; n: number }[],
+  values: Float64Array,
+  counts: Float64Array,
+  bins: number,
+  refEdges: number[] | undefined,
 ): NumericProfile {
-  const q = stats[`f${i}_q`];
-  const list = Array.isArray(q) ? q.map((v) => numOrNull(v)) : [];
-  const quantiles = Object.fromEntries(QUANTILE_KEYS.map((k) => [k, list[fractions.indexOf(QUANTILE_FRACTIONS[k])] ?? null])) as NumericProfile['quantiles'];
+  const d = values.length;
+  // cum[j] = rows with a value <= values[j].
+  const cum = new Float64Array(d);
+  let acc = 0;
+  let sum = 0;
+  let comp = 0; // Neumaier compensation for the weighted sum
+  for (let j = 0; j < d; j++) {
+    acc += counts[j];
+    cum[j] = acc;
+    const t = values[j] * counts[j];
+    const s = sum + t;
+    comp += Math.abs(sum) >= Math.abs(t) ? sum - s + t : t - s + sum;
+    sum = s;
+  }
+  const mean = nn > 0 ? (sum + comp) / nn : null;
+  let stddev: number | null = null;
+  if (mean !== null && nn > 1) {
+    let m2 = 0;
+    for (let j = 0; j < d; j++) m2 += counts[j] * (values[j] - mean) ** 2;
+    stddev = Math.sqrt(m2 / (nn - 1));
+  }
+  // The value at 0-based rank r: the first distinct value whose cumulative count exceeds r.
+  const atRank = (r: number): number => {
+    let lo = 0;
+    let hi = d - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid] > r) hi = mid;
+      else lo = mid + 1;
+    }
+    return values[lo];
+  };
+  const quantile = (q: number): number | null => {
+    if (nn === 0) return null;
+    const pos = q * (nn - 1);
+    const r = Math.floor(pos);
+    const lo = atRank(r);
+    const hi = atRank(Math.min(nn - 1, r + 1));
+    return lo + (pos - r) * (hi - lo);
+  };
+  const quantiles = Object.fromEntries(QUANTILE_KEYS.map((k) => [k, quantile(QUANTILE_FRACTIONS[k])])) as NumericProfile['quantiles'];
+
+  // Edges: the reference's when comparing, else quantile cut points of this data.
+  const edges = refEdges ?? (nn > 0 ? edgesFromCutPoints(Array.from({ length: bins + 1 }, (_, k) => quantile(k / bins))) : null);
   let histogram: NumericProfile['histogram'] = null;
   if (edges) {
-    const counts = new Array<number>(edges.length - 1).fill(0);
+    const binCounts = new Array<number>(edges.length - 1).fill(0);
     let underflow = 0;
     let overflow = 0;
-    for (const g of groups) {
-      const b = numOrNull(g.key as SqlCell);
+    for (let j = 0; j < d; j++) {
+      const b = binIndex(edges, values[j]);
       if (b === null) continue;
-      if (b < 0) underflow += g.n;
-      else if (b >= counts.length) overflow += g.n;
-      else counts[b] += g.n;
+      if (b < 0) underflow += counts[j];
+      else if (b >= binCounts.length) overflow += counts[j];
+      else binCounts[b] += counts[j];
     }
-    histogram = { edges, counts, underflow, overflow };
+    histogram = { edges, counts: binCounts, underflow, overflow };
   }
   return {
     name,
     kind: 'numeric',
     count: rows,
     nulls: rows - nn,
-    min: numOrNull(stats[`f${i}_min`]),
-    max: numOrNull(stats[`f${i}_max`]),
-    mean: numOrNull(stats[`f${i}_mean`]),
-    stddev: numOrNull(stats[`f${i}_sd`]),
+    min: d > 0 ? values[0] : null,
+    max: d > 0 ? values[d - 1] : null,
+    mean,
+    stddev,
     quantiles,
     quantilesExact: true,
     histogram,
@@ -209,22 +235,20 @@ function numericProfile(
 
 function categoricalProfile(
   name: string,
-  i: number,
-  stats: SqlRow,
   rows: number,
   nn: number,
+  distinct: number,
   topK: number,
   ref: CategoricalProfile | undefined,
-  groups: { key: SqlCell | undefined; n: number }[],
+  counted: { value: string; count: number }[],
 ): CategoricalProfile {
-  const counted = groups.filter((g) => g.key !== null && g.key !== undefined).map((g) => ({ value: String(g.key), count: g.n }));
   let top: { value: string; count: number }[];
   if (ref) {
     const byValue = new Map(counted.map((c) => [c.value, c.count]));
     top = ref.top.map((t) => ({ value: t.value, count: byValue.get(t.value) ?? 0 }));
   } else {
-    // SQL already ordered by count desc then value; keep the first topK non-null values.
-    top = counted.slice(0, topK);
+    // SQL already ordered by count desc then value and kept the first topK non-null values.
+    top = counted;
   }
   const inTop = top.reduce((a, t) => a + t.count, 0);
   return {
@@ -232,7 +256,7 @@ function categoricalProfile(
     kind: 'categorical',
     count: rows,
     nulls: rows - nn,
-    distinct: numOrNull(stats[`f${i}_d`]) ?? 0,
+    distinct,
     distinctExact: true,
     topK: ref ? Math.max(ref.topK, ref.top.length) : topK,
     top,

@@ -1,4 +1,4 @@
 // The data-quality gate's public surface: run a suite, read and write its report.
 export { runQualitySuite, type QualityInput, type QualityOptions } from './run';
-export { compileSuite, duplicateExamplesSql, unexpectedPredicate, type CompiledSuite } from './compile';
+export { compileSuite, compileExamples, regexSearchSql, unexpectedPredicate, type CompiledSuite, type ExampleSource } from './compile';
 export { QualityReport, ExpectationResult, FailingRow, writeQualityReport, describeExpectation, failureLines } from './report';

@@ -32,7 +32,12 @@ export type ExpectationResult = z.infer<typeof ExpectationResult>;
 
 export const QualityReport = z.object({
   success: z.boolean(),
-  /** Full scans of the data the suite needed: 1, or 2 when a failed `unique` rule needed duplicate examples. */
+  /**
+   * Queries that read the data: 1 (the aggregate scan computing every count and statistic), or 2 when some row-level
+   * rule failed and a second query fetched the failing rows of all failed rules. That query reads, per failed rule,
+   * only `__row` and the rule's column, and stops once it holds the first few failing rows (on a snapshot it skips the
+   * later row groups); a rule with rare failures, or a failed `unique` (a window), reads its column to the end.
+   */
   passes: z.number().int().nonnegative(),
   statistics: z.object({
     rows: z.number().int().nonnegative(),

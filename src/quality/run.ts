@@ -1,10 +1,11 @@
-// Runs an expectation suite over a snapshot or any relation: checks it, does one aggregate scan, builds the report.
+// Runs an expectation suite over a snapshot or any relation: checks it, does one aggregate scan (plus one scan for the
+// failing rows of failed rules, only when some rule failed), builds the report.
 import { existsSync } from 'node:fs';
 import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteString, sqlLiteral, SqlCell, SqlRow } from '../data/duckdb';
 import { DataError, ROW_COLUMN } from '../data/source';
 import { formatIssues } from '../spec/dataset';
 import { Expectation, ExpectationSuite } from '../spec/expectations';
-import { compileSuite, duplicateExamplesSql, Plan } from './compile';
+import { compileExamples, compileSuite, ExampleSource, Plan, regexSearchSql } from './compile';
 import { describeExpectation, ExpectationResult, FailingRow, QualityReport } from './report';
 
 /** What to check: a Parquet snapshot (from ingest) or any DuckDB relation SQL (e.g. a source relation). */
@@ -22,9 +23,12 @@ const NUMERIC_RULES = new Set<Expectation['type']>(['between', 'mean_between', '
 const EPS = 1e-12;
 
 /**
- * Evaluates `suite` over the data in (normally) one scan. Row-level `mostly` follows Great Expectations: the share of
- * non-null rows that satisfy the rule must be >= mostly (not_null: share of all rows). `unique` counts as unexpected
- * the rows that repeat an earlier value (non-null count minus distinct count), which one aggregate scan can compute.
+ * Evaluates `suite` over the data. Pass 1 is one aggregate scan with every count and statistic; when a row-level rule
+ * (not_null, between, in_set, matches_regex, unique, unseen_categories_at_most) failed, pass 2 is one more scan that
+ * fetches the first failing rows of every failed rule at once (for `unique`, rows whose value occurs more than once).
+ * A passing suite reads the data once. Row-level `mostly` follows Great Expectations: the share of non-null rows that
+ * satisfy the rule must be >= mostly (not_null: share of all rows). `unique` counts as unexpected the rows that repeat
+ * an earlier value (non-null count minus distinct count), which one aggregate scan can compute.
  */
 export async function runQualitySuite(input: QualityInput, suite: unknown, options: QualityOptions = {}): Promise<QualityReport> {
   const parsed = ExpectationSuite.safeParse(suite);
@@ -45,19 +49,22 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
     checkColumns(expectations, types);
     await checkRegexes(db, expectations);
 
-    const compiled = compileSuite(relation, expectations, types, limit);
+    const compiled = compileSuite(relation, expectations, types);
     let passes = 1;
     const agg = await db.one(compiled.aggregateSql);
     const rows = numOrNull(agg.n) ?? 0;
-    const results: ExpectationResult[] = [];
-    for (let i = 0; i < expectations.length; i++) {
-      const result = evaluate(expectations[i], compiled.plans[i], agg, rows);
-      if (!result.success && compiled.plans[i].kind === 'unique' && 'column' in expectations[i]) {
-        const column = (expectations[i] as { column: string }).column;
-        result.failingRows = (await db.rows(duplicateExamplesSql(relation, column, limit))).map((r) => failingRow(r));
-        passes++;
-      }
-      results.push(result);
+    const results: ExpectationResult[] = expectations.map((e, i) => evaluate(e, compiled.plans[i], agg, rows));
+
+    // Pass 2, only when needed: the first failing rows of every failed row-level rule, in one scan.
+    const wanted: { result: ExpectationResult; source: ExampleSource }[] = [];
+    results.forEach((result, i) => {
+      const plan = compiled.plans[i];
+      if (!result.success && 'examples' in plan && limit > 0) wanted.push({ result, source: plan.examples });
+    });
+    if (wanted.length > 0) {
+      const found = await db.one(compileExamples(relation, wanted.map((w) => w.source), limit));
+      wanted.forEach((w, i) => (w.result.failingRows = examples(found[`x${i}`])));
+      passes++;
     }
     const successful = results.filter((r) => r.success).length;
     return QualityReport.parse({
@@ -122,7 +129,9 @@ async function checkRegexes(db: DuckDb, suite: Expectation[]): Promise<void> {
     const e = suite[i];
     if (e.type !== 'matches_regex') continue;
     try {
+      // The regex alone first (so a bad one is named as written), then the form the scan runs.
       await db.rows(`SELECT regexp_matches('', ${sqlLiteral(e.regex)}) AS ok`);
+      await db.rows(`SELECT ${regexSearchSql("''", e.regex)} AS ok`);
     } catch (err) {
       throw new DataError('ExpectationInvalid', `expectation #${i} ${describeExpectation(e)} has an invalid regex (RE2 syntax): ${duckDbMessage(err)}`, {
         index: i,
@@ -149,26 +158,24 @@ function evaluate(e: Expectation, plan: Plan, agg: SqlRow, rows: number): Expect
       const nulls = rows - count(agg, plan.nn);
       const share = rows > 0 ? (rows - nulls) / rows : null;
       const success = share === null || share >= mostly - EPS;
-      const failingRows = success ? [] : examples(agg[plan.examples]);
-      return { ...base, success, observedValue: share, unexpectedCount: nulls, unexpectedPercent: pct(nulls, rows), failingRows };
+      return { ...base, success, observedValue: share, unexpectedCount: nulls, unexpectedPercent: pct(nulls, rows) };
     }
     case 'row':
     case 'unique':
     case 'unseen': {
       const nn = count(agg, plan.nn);
       const bad = plan.kind === 'unique' ? nn - count(agg, plan.distinct) : count(agg, plan.bad);
-      const failingRows = plan.kind === 'unique' ? [] : examples(agg[plan.examples]);
       if (plan.kind === 'unseen') {
         const r = e as Extract<Expectation, { type: 'unseen_categories_at_most' }>;
         const share = nn > 0 ? bad / nn : null;
         const success = share === null || share <= r.maxShare + EPS;
-        return { ...base, success, observedValue: share, unexpectedCount: bad, unexpectedPercent: pct(bad, nn), failingRows: success ? [] : failingRows };
+        return { ...base, success, observedValue: share, unexpectedCount: bad, unexpectedPercent: pct(bad, nn) };
       }
       const mostly = (e as { mostly: number }).mostly;
       const share = nn > 0 ? (nn - bad) / nn : null;
       // No non-null value to test: vacuously true, as in Great Expectations; not_null is the rule for missing data.
       const success = share === null || share >= mostly - EPS;
-      return { ...base, success, observedValue: share, unexpectedCount: bad, unexpectedPercent: pct(bad, nn), failingRows: success ? [] : failingRows };
+      return { ...base, success, observedValue: share, unexpectedCount: bad, unexpectedPercent: pct(bad, nn) };
     }
     case 'stat': {
       const r = e as Extract<Expectation, { type: 'mean_between' | 'stddev_between' }>;
