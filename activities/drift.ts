@@ -20,7 +20,7 @@ import type { ActivityContext } from './context';
 function driftEnv(): { model: string; reportBaseUrl: string } {
   try {
     const env = parseEnv(process.env);
-    const base = process.env.REPORTS_BASE_URL?.trim() || `http://${env.API_HOST}:${env.API_PORT}`;
+    const base = env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
     return { model: env.MODEL_NAME, reportBaseUrl: base };
   } catch {
     // The worker validated its settings at start; a broken variable here must not stop monitoring.

@@ -28,14 +28,6 @@ export function alertsFileOf(settings: AlertSettings, varDir: string): string {
   return settings.alertsFile ?? path.join(varDir, 'alerts.jsonl');
 }
 
-// Not (yet) in the shared env schema: which router workflow this worker signals.
-const AlertExtraEnv = z.object({
-  ALERT_ROUTER_WORKFLOW_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id (letters, digits, . _ : -)')
-    .default(DEFAULT_ROUTER_WORKFLOW_ID),
-});
-
 export interface LoadedAlertSettings {
   settings: AlertSettings;
   /** At most one line, for the worker to log at start (e.g. "Slack alerts are off"). */
@@ -45,12 +37,8 @@ export interface LoadedAlertSettings {
 /** Reads SLACK_* and ALERT_* settings; a bad combination or an unreadable token file is a ConfigError. */
 export function alertSettingsFromEnv(
   env: Env,
-  source: NodeJS.ProcessEnv = process.env,
   readTokenFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
 ): LoadedAlertSettings {
-  const extra = AlertExtraEnv.safeParse({ ALERT_ROUTER_WORKFLOW_ID: source.ALERT_ROUTER_WORKFLOW_ID || undefined });
-  if (!extra.success) throw new ConfigError(extra.error.issues.map((i) => `ALERT_ROUTER_WORKFLOW_ID: ${i.message}`));
-
   if (env.SLACK_BOT_TOKEN && env.SLACK_BOT_TOKEN_FILE) {
     throw new ConfigError(['SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set: keep one']);
   }
@@ -66,7 +54,7 @@ export function alertSettingsFromEnv(
   }
 
   const settings: AlertSettings = {
-    routerWorkflowId: extra.data.ALERT_ROUTER_WORKFLOW_ID,
+    routerWorkflowId: env.ALERT_ROUTER_WORKFLOW_ID,
     router: defaultRouterConfig(Math.round(env.ALERT_COOLDOWN_MINUTES * MINUTE)),
     alertsFile: path.join(env.VAR_DIR, 'alerts.jsonl'),
   };

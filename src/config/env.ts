@@ -1,6 +1,7 @@
 // All environment settings in one zod schema, with defaults; bad settings stop a process with one message.
 import path from 'node:path';
 import { z } from 'zod';
+import { ServingConfig } from '../serving/config';
 
 const port = (fallback: number) =>
   z.coerce
@@ -47,6 +48,13 @@ export const EnvSchema = z
     DRIFT_SCHEDULE_MINUTES: positiveInt(15),
     TRAIN_ON_FIRST_START: bool.default(true),
     FIRST_TRAINING_SPEC: z.string().min(1).default('datasets/flights.json'),
+    /** The alertRouter workflow this worker signals (one per namespace unless set). */
+    ALERT_ROUTER_WORKFLOW_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'must be a workflow id (letters, digits, . _ : -)')
+      .default('alert-router'),
+    /** Base of report links in alerts; defaults to the API's own address. */
+    REPORTS_BASE_URL: z.url({ error: 'must be a URL' }).optional(),
   })
   .transform((e) => {
     const varDir = path.resolve(e.PROJECT_ROOT, e.VAR_DIR ?? 'var');
@@ -73,11 +81,21 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const value = source[key];
     if (value !== undefined && value !== '') relevant[key] = value;
   }
+  // The serving settings have their own schema beside the service; they are checked here too, so that any
+  // process started with a bad setting of any part lists every problem in one message.
+  const serving: Record<string, string> = {};
+  for (const key of Object.keys(ServingConfig.shape)) {
+    const value = source[key];
+    if (value !== undefined && value !== '') serving[key] = value;
+  }
   const parsed = EnvSchema.safeParse(relevant);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
+  const servingParsed = ServingConfig.safeParse(serving);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...(servingParsed.success ? [] : servingParsed.error.issues)];
+  if (!parsed.success || issues.length) {
+    const given = { ...relevant, ...serving };
+    const problems = issues.map((i) => {
       const key = String(i.path[0] ?? '(settings)');
-      const shown = key in relevant && !/TOKEN|KEY|SECRET/.test(key) ? ` (got ${JSON.stringify(relevant[key])})` : '';
+      const shown = key in given && !/TOKEN|KEY|SECRET/.test(key) ? ` (got ${JSON.stringify(given[key])})` : '';
       return `${key}: ${i.message}${shown}`;
     });
     throw new ConfigError(problems);

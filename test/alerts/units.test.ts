@@ -216,7 +216,7 @@ describe('alerts: settings from the environment', () => {
   const base = { PROJECT_ROOT: os.tmpdir(), VAR_DIR: 'var-alerts-test' };
 
   it('without Slack settings: file mode and exactly one warning naming the file', () => {
-    const { settings, warning } = alertSettingsFromEnv(parseEnv(base), {});
+    const { settings, warning } = alertSettingsFromEnv(parseEnv(base));
     assert.equal(settings.slack, undefined);
     assert.equal(settings.routerWorkflowId, 'alert-router');
     assert.equal(settings.router.cooldownMs, 30 * 60_000);
@@ -225,8 +225,8 @@ describe('alerts: settings from the environment', () => {
 
   it('token + channel: Slack mode, no warning, cooldown and router id from the environment, token kept secret', () => {
     const token = 'xoxb-from-env-123456';
-    const env = parseEnv({ ...base, SLACK_BOT_TOKEN: token, SLACK_CHANNEL: '#ml-alerts', ALERT_COOLDOWN_MINUTES: '5', SLACK_API_URL: 'http://127.0.0.1:9/api' });
-    const { settings, warning } = alertSettingsFromEnv(env, { ALERT_ROUTER_WORKFLOW_ID: 'my-router' });
+    const env = parseEnv({ ...base, SLACK_BOT_TOKEN: token, SLACK_CHANNEL: '#ml-alerts', ALERT_COOLDOWN_MINUTES: '5', SLACK_API_URL: 'http://127.0.0.1:9/api', ALERT_ROUTER_WORKFLOW_ID: 'my-router' });
+    const { settings, warning } = alertSettingsFromEnv(env);
     assert.equal(warning, undefined);
     assert.equal(settings.slack?.token.reveal(), token);
     assert.equal(settings.slack?.channel, '#ml-alerts');
@@ -239,21 +239,21 @@ describe('alerts: settings from the environment', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'alerts-token-'));
     const file = path.join(dir, 'token');
     writeFileSync(file, 'xoxb-from-file-abcdef\n');
-    const { settings } = alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN_FILE: file, SLACK_CHANNEL: 'C1' }), {});
+    const { settings } = alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN_FILE: file, SLACK_CHANNEL: 'C1' }));
     assert.equal(settings.slack?.token.reveal(), 'xoxb-from-file-abcdef');
   });
 
   it('rejects a missing token file, both token sources, and a bad router id, without echoing the token', () => {
-    assert.throws(() => alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN_FILE: '/nonexistent/token', SLACK_CHANNEL: 'C1' }), {}), ConfigError);
+    assert.throws(() => alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN_FILE: '/nonexistent/token', SLACK_CHANNEL: 'C1' })), ConfigError);
     assert.throws(
-      () => alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN: 'xoxb-secret-both', SLACK_BOT_TOKEN_FILE: '/x', SLACK_CHANNEL: 'C1' }), {}),
+      () => alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN: 'xoxb-secret-both', SLACK_BOT_TOKEN_FILE: '/x', SLACK_CHANNEL: 'C1' })),
       (err: unknown) => err instanceof ConfigError && !err.message.includes('xoxb-secret-both'),
     );
-    assert.throws(() => alertSettingsFromEnv(parseEnv(base), { ALERT_ROUTER_WORKFLOW_ID: 'bad id with spaces' }), ConfigError);
+    assert.throws(() => parseEnv({ ...base, ALERT_ROUTER_WORKFLOW_ID: 'bad id with spaces' }), ConfigError);
   });
 
   it('a token without a channel warns what is missing', () => {
-    const { settings, warning } = alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN: 'xoxb-no-channel-1234' }), {});
+    const { settings, warning } = alertSettingsFromEnv(parseEnv({ ...base, SLACK_BOT_TOKEN: 'xoxb-no-channel-1234' }));
     assert.equal(settings.slack, undefined);
     assert.match(warning ?? '', /SLACK_CHANNEL is not set/);
     assert.ok(!(warning ?? '').includes('xoxb-no-channel-1234'));

@@ -41,6 +41,17 @@ describe('settings', () => {
     );
   });
 
+  it('check the serving settings in the same pass, so one message names every bad variable of every part', () => {
+    assert.throws(
+      () => parseEnv({ API_PORT: 'x', SERVING_MAX_ROWS: '0', CAPTURE_SHARE: '150', ALERT_ROUTER_WORKFLOW_ID: 'has spaces' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems.map((p) => p.split(':')[0]).sort(), ['ALERT_ROUTER_WORKFLOW_ID', 'API_PORT', 'CAPTURE_SHARE', 'SERVING_MAX_ROWS']);
+        return true;
+      },
+    );
+  });
+
   it('never echo a secret value back', () => {
     assert.throws(
       () => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-secret-value', TEMPORAL_PORT: 'x' }),
