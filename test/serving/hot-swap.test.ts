@@ -1,7 +1,8 @@
 // Hot swap under load over real HTTP: promoting a version switches responses with zero failures; a broken one never serves.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { onnx } from 'onnx-proto';
+import { registerSynthetic, syntheticModelBytes } from '../../src/serving/synthetic';
 import { auth, eventually, harness, modelA, modelB, ROW, sleep } from './helpers';
 
 interface Seen {
@@ -99,6 +100,29 @@ describe('serving: hot swap', () => {
       // rollback to version 1 is served from the warm cache of the previous champion
       await h.registry.setAlias('flights', 1, 'rollback');
       await eventually(async () => (await current()) === 1, 5000);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a version that loads but fails the sample check (scores outside [0, 1]) never replaces the working one', async () => {
+    const h = await harness({ config: { MODEL_POLL_MS: 100 } });
+    try {
+      const current = async () => (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW] } })).json().model.version as number;
+      // A valid graph that answers raw scores instead of probabilities: onnxruntime loads it, the sample check must refuse it.
+      const graph = onnx.ModelProto.decode(syntheticModelBytes({ rounds: 3 }));
+      const trees = graph.graph?.node?.find((n) => n.opType === 'TreeEnsembleClassifier');
+      assert.ok(trees?.attribute);
+      for (const a of trees.attribute) {
+        if (a.name === 'post_transform') a.s = new TextEncoder().encode('NONE');
+        if (a.name === 'base_values') a.floats = [25];
+      }
+      const bad = await registerSynthetic(h.registry, 'flights', onnx.ModelProto.encode(graph).finish(), { runKey: 'raw-scores' });
+      await eventually(async () => /model_loads_total\{model="flights",result="failed_check"\} 1/.test((await h.app.inject({ method: 'GET', url: '/metrics' })).body), 5000);
+      await sleep(300);
+      assert.equal(await current(), 1, 'still serving version 1');
+      assert.notEqual(await current(), bad);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
     } finally {
       await h.close();
     }
