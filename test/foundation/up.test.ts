@@ -1,6 +1,7 @@
 // `make up`'s orchestrator for real: dev server with UI, worker and API come up; Ctrl-C stops all; state survives a restart.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,7 +78,7 @@ async function stop(up: Up): Promise<{ code: number | null; leftovers: number[] 
 describe('make up (the orchestrator behind it)', function () {
   this.timeout(300_000);
 
-  it('starts dev server + UI, worker and API; Ctrl-C stops every process; a restart keeps workflow history', async () => {
+  it('starts dev server + UI, worker and API, trains on first start and serves the README example; Ctrl-C stops every process; a restart keeps workflow history', async () => {
     const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -86,7 +87,9 @@ describe('make up (the orchestrator behind it)', function () {
       TEMPORAL_UI_PORT: String(uiPort),
       API_PORT: String(apiPort),
       VAR_DIR: tempVarDir('mlp-up-'),
-      TRAIN_ON_FIRST_START: 'false',
+      // the first start trains (on the 100k-row sample, to keep the test short) so the API has a model to serve
+      FIRST_TRAINING_SPEC: 'datasets/flights-small.json',
+      MODEL_NAME: 'flights-small',
       LOG_LEVEL: 'warn',
     };
     delete env.TEMPORAL_ADDRESS;
@@ -96,6 +99,26 @@ describe('make up (the orchestrator behind it)', function () {
     assert.match(first.output(), new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${uiPort}`));
     assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Web UI answers');
     assert.equal((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status, 200, 'the API answers');
+    assert.match(first.output(), /no champion for flights-small yet: started first-training-flights-small/);
+    assert.match(first.output(), /drift schedule drift-flights-small created/);
+
+    // The README's own curl example, against the model the first start trained.
+    const readme = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
+    const body = /-d '(\{"instances":[^']+)'\s*\\\s*\n\s*http:\/\/127\.0\.0\.1:8080\/v1\/predict/.exec(readme)?.[1];
+    assert.ok(body, 'the README shows a /v1/predict curl example');
+    const key = readFileSync(path.join(env.VAR_DIR ?? '', 'dev-api-key'), 'utf8').trim();
+    const deadline = Date.now() + 240_000;
+    let answer: Response;
+    for (;;) {
+      answer = await fetch(`http://127.0.0.1:${apiPort}/v1/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      if (answer.status === 200 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.equal(answer.status, 200, `predictions once the first training is promoted (${await answer.clone().text()})`);
+    const prediction = (await answer.json()) as { model: { name: string; version: number }; predictions: { probability: number }[] };
+    assert.deepEqual(prediction.model, { name: 'flights-small', version: 1 });
+    assert.ok(prediction.predictions[0].probability > 0 && prediction.predictions[0].probability < 1);
+
     const workflowId = `up-check-${Date.now()}`;
     const { stdout } = await run(temporalCli(), [
       'workflow', 'execute', '--address', address, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
