@@ -1,5 +1,5 @@
 // Regenerates datasets/data/flights-broken.csv: 300 real Jan-Apr 2001 flights with deliberately bad rows for the gate to stop.
-// Build and run: npx tsc --outDir dist --rootDir . --module commonjs --target ES2022 --esModuleInterop --strict --skipLibCheck scripts/make-broken-flights.ts && node dist/scripts/make-broken-flights.js
+// Run after `npm run build`: node dist/scripts/make-broken-flights.js
 import path from 'node:path';
 import { DuckDb, quoteString } from '../src/data/duckdb';
 import { sampleSql } from '../src/data/source';
