@@ -6,12 +6,13 @@ import { z } from 'zod';
 import { ingestSnapshot } from '../src/data/ingest';
 import { loadSplitFrames } from '../src/data/load-frame';
 import { DataError } from '../src/data/source';
-import { GbdtCheckpoint, GbdtModel, GbdtTrainer, predictProba } from '../src/model/gbdt';
-import { LogisticModel, predictLogistic, trainLogistic } from '../src/model/logistic';
+import { GbdtCheckpoint, GbdtModel, predictProba } from '../src/model/gbdt';
+import { LogisticModel, predictLogistic } from '../src/model/logistic';
 import { evaluateBinary, majorityBaseline } from '../src/model/metrics';
 import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
+import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { profileSnapshot, writeProfile, writeSuggestedConstraints } from '../src/profile';
 import { describeExpectation, failureLines, runQualitySuite, writeQualityReport } from '../src/quality';
 import { Registry } from '../src/registry/registry';
@@ -113,8 +114,9 @@ export function trainingActivities(ctx: ActivityContext) {
     },
 
     /**
-     * Trains round by round, heartbeating each round and checkpointing every `checkpointEvery` rounds; a retry after a
-     * lost worker resumes from the last checkpoint and ends with the same model an uninterrupted run makes.
+     * Trains round by round in a worker thread, heartbeating each round and checkpointing every `checkpointEvery`
+     * rounds; a retry after a lost worker resumes from the last checkpoint and ends with the same model an
+     * uninterrupted run makes.
      */
     async trainModel({ run }: { run: RunRef }): Promise<TrainingOutcome> {
       return guarded(async () => {
@@ -125,46 +127,41 @@ export function trainingActivities(ctx: ActivityContext) {
         const baselinePath = path.join(run.runDir, 'baseline.json');
         const params = run.spec.model;
         const saved = await readJson(checkpointPath, GbdtCheckpoint);
-        const trainer = saved ? GbdtTrainer.resume(train, params, saved) : GbdtTrainer.create(train, params);
-        const resumedFromRound = trainer.roundsDone;
         const execution = context.info.workflowExecution;
-        const report = async (round: number) => {
+        const report = async (round: number, of: number) => {
           if (!execution) return;
           try {
             const client = await temporalClient(ctx);
             await client.workflow
               .getHandle(execution.workflowId, execution.runId)
-              .signal(TRAINING_PROGRESS_SIGNAL, { round, of: trainer.totalRounds, attempt: context.info.attempt });
+              .signal(TRAINING_PROGRESS_SIGNAL, { round, of, attempt: context.info.attempt });
           } catch {
             // progress display is best effort; training must not fail for it
           }
         };
-        let seconds = 0;
-        let rows = 0;
-        while (!trainer.done) {
-          if (context.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
-          const stats = trainer.round();
-          seconds += stats.seconds;
-          rows += stats.rows;
-          context.heartbeat({ round: stats.round, of: trainer.totalRounds });
-          if (trainer.roundsDone % params.checkpointEvery === 0 || trainer.done) {
-            await writeJsonAtomic(checkpointPath, trainer.checkpoint());
-            void report(trainer.roundsDone);
-          }
-          // let heartbeats and the worker's pollers run between CPU-bound rounds
-          await new Promise((r) => setImmediate(r));
-        }
-        await writeJsonAtomic(modelPath, trainer.model());
-        await writeJsonAtomic(baselinePath, trainLogistic(train));
-        const roundsRun = trainer.roundsDone - resumedFromRound;
+        // Boosting runs in a worker thread so this process keeps heartbeating and polling while a round computes.
+        const trained = await trainInThread(train, params, saved, {
+          signal: context.cancellationSignal,
+          onRound: (stats, of) => context.heartbeat({ round: stats.round, of }),
+          onCheckpoint: async (checkpoint, round, of) => {
+            await writeJsonAtomic(checkpointPath, checkpoint);
+            void report(round, of);
+          },
+        }).catch((err: unknown) => {
+          if (err instanceof TrainingCancelled) throw new CancelledFailure('training cancelled');
+          throw err;
+        });
+        await writeJsonAtomic(modelPath, trained.model);
+        await writeJsonAtomic(baselinePath, trained.baseline);
+        const roundsRun = trained.totalRounds - trained.resumedFromRound;
         return {
           modelPath,
-          rounds: trainer.roundsDone,
+          rounds: trained.totalRounds,
           trainRows: train.rows,
           holdoutRows: holdout.rows,
-          msPerRound: roundsRun ? (seconds * 1000) / roundsRun : 0,
-          rowsPerSecond: seconds ? rows / seconds : 0,
-          resumedFromRound,
+          msPerRound: roundsRun ? (trained.seconds * 1000) / roundsRun : 0,
+          rowsPerSecond: trained.seconds ? trained.rows / trained.seconds : 0,
+          resumedFromRound: trained.resumedFromRound,
           attempt: context.info.attempt,
         };
       });
