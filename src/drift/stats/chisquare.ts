@@ -2,6 +2,7 @@
 
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import type { NumberArray } from './types';
+import { pairedTotals } from './totals';
 
 /** Share given to a bucket the reference never saw, so a new category yields a large but finite statistic. */
 export const CHISQUARE_EPSILON = 1e-4;
@@ -25,7 +26,8 @@ export interface ChiSquareResult {
  */
 export function chiSquareTest(observed: NumberArray, referenceCounts: NumberArray, epsilon: number = CHISQUARE_EPSILON): ChiSquareResult {
   const k = observed.length;
-  if (referenceCounts.length !== k) throw new RangeError('chi-square needs the same buckets on both sides');
+  // buckets empty on both sides add nothing to either total, so the totals over all buckets are the ones used
+  const [totalObs, totalRef] = pairedTotals(observed, referenceCounts, 'chi-square');
   const obs: number[] = [];
   const ref: number[] = [];
   for (let i = 0; i < k; i++) {
@@ -33,13 +35,6 @@ export function chiSquareTest(observed: NumberArray, referenceCounts: NumberArra
     obs.push(observed[i]);
     ref.push(referenceCounts[i]);
   }
-  let totalObs = 0;
-  let totalRef = 0;
-  for (let i = 0; i < obs.length; i++) {
-    totalObs += obs[i];
-    totalRef += ref[i];
-  }
-  if (!(totalObs > 0 && totalRef > 0)) throw new RangeError('chi-square needs a positive total on each side');
   const dof = obs.length - 1;
   if (dof < 1) return { statistic: 0, pValue: 1, degreesOfFreedom: 0 };
 

@@ -1,6 +1,7 @@
 // Jensen-Shannon distance between two count vectors over the same buckets (scipy.spatial.distance.jensenshannon).
 
 import type { NumberArray } from './types';
+import { pairedTotals } from './totals';
 
 /** p * ln(p / q) with the convention 0 * ln 0 = 0 (scipy.special.rel_entr for p, q >= 0). */
 function relEntr(p: number, q: number): number {
@@ -16,14 +17,7 @@ function relEntr(p: number, q: number): number {
  */
 export function jensenShannonDistance(p: NumberArray, q: NumberArray, base?: number): number {
   const k = p.length;
-  if (q.length !== k) throw new RangeError('Jensen-Shannon needs the same buckets on both sides');
-  let sp = 0;
-  let sq = 0;
-  for (let i = 0; i < k; i++) {
-    sp += p[i];
-    sq += q[i];
-  }
-  if (!(sp > 0 && sq > 0)) throw new RangeError('Jensen-Shannon needs a positive total on each side');
+  const [sp, sq] = pairedTotals(p, q, 'Jensen-Shannon');
   let left = 0;
   let right = 0;
   for (let i = 0; i < k; i++) {

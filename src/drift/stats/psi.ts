@@ -1,6 +1,7 @@
 // Population Stability Index over matching buckets (histogram bins or categories), empty buckets smoothed.
 
 import type { NumberArray } from './types';
+import { pairedTotals } from './totals';
 
 /**
  * Share given to an empty bucket. Without it one empty bucket makes PSI infinite; 1e-4 is Evidently's
@@ -16,14 +17,7 @@ export const PSI_EPSILON = 1e-4;
  */
 export function psi(referenceCounts: NumberArray, currentCounts: NumberArray, epsilon: number = PSI_EPSILON): number {
   const k = referenceCounts.length;
-  if (currentCounts.length !== k) throw new RangeError('PSI needs the same buckets on both sides');
-  let tr = 0;
-  let tc = 0;
-  for (let i = 0; i < k; i++) {
-    tr += referenceCounts[i];
-    tc += currentCounts[i];
-  }
-  if (!(tr > 0 && tc > 0)) throw new RangeError('PSI needs a positive total on each side');
+  const [tr, tc] = pairedTotals(referenceCounts, currentCounts, 'PSI');
   let s = 0;
   for (let i = 0; i < k; i++) {
     const r = referenceCounts[i] > 0 ? referenceCounts[i] / tr : epsilon;
