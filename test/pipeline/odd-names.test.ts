@@ -36,6 +36,21 @@ function rows(n: number): Record<string, string | number>[] {
 describe('trainingPipeline with column names as the data has them', function () {
   this.timeout(300_000);
 
+  it('trains the shipped datasets/penguins.json (vega-datasets JSON array, names as the file has them) and promotes it', async () => {
+    const varDir = tempVarDir();
+    const result = await withWorker(
+      async ({ env, taskQueue }) => {
+        const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `penguins-${Date.now()}`, args: [{ spec: 'datasets/penguins.json' }] });
+        return (await handle.result()) as TrainingResult;
+      },
+      { varDir },
+    );
+    const { candidate, logistic } = result.metrics;
+    console.log(`      penguins: ${result.rows} rows, holdout ${candidate.rows}, AUC ${candidate.auc} (logistic ${logistic.auc}); ${result.promotionReason}`);
+    assert.equal(result.promoted, true, result.promotionReason);
+    assert.ok((candidate.auc ?? 0) >= 0.95);
+  });
+
   it('trains a JSON array file on "Body Mass (g)", promotes a tie with the baseline, serves and scores that key', async () => {
     const varDir = tempVarDir();
     await writeFile(path.join(varDir, 'penguins.json'), JSON.stringify(rows(400), null, 1));
