@@ -9,6 +9,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import type { ExpectationSuite } from '../spec/expectations';
 import { DuckDb, numOrNull, quoteIdent, quoteString } from './duckdb';
 import { SOURCE_FORMATS } from './format';
+import { showColumn } from '../spec/columns';
 import { checkRowsAndClasses, checkSource, classifyReadError, DataError, LABEL_COLUMN, ROW_COLUMN, labelSql, CheckedSource } from './source';
 
 export const SNAPSHOT_FILE = 'snapshot.parquet';
@@ -200,7 +201,7 @@ async function diagnoseEmpty(db: DuckDb, spec: DatasetSpec, source: CheckedSourc
   const afterWhere = numOrNull(kept.n) ?? 0;
   if (total === 0) return `${source.files.join(', ')} holds no rows`;
   if (afterWhere === 0) return `the files hold ${total} rows but source.where keeps none`;
-  return `${afterWhere} rows remain but every ${spec.target.column} is NULL`;
+  return `${afterWhere} rows remain but every ${showColumn(spec.target.column)} is NULL`;
 }
 
 /** The manifest at `file`, or null if it is absent or not a valid manifest (then the snapshot is redone). */

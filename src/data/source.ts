@@ -270,21 +270,21 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
   for (const f of spec.features) {
     const t = types.get(f.name) ?? '';
     if (f.type === 'numeric' && !isNumericType(t) && t !== 'BOOLEAN') {
-      wrong.push(`feature ${f.name} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
+      wrong.push(`feature ${showColumn(f.name)} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
     }
   }
   const targetType = types.get(spec.target.column) ?? '';
   const v = spec.target.positive.value;
   if (typeof v === 'number' && !isNumericType(targetType)) {
-    wrong.push(`target ${spec.target.column} is compared with the number ${v} but is ${targetType} in the data`);
+    wrong.push(`target ${showColumn(spec.target.column)} is compared with the number ${v} but is ${targetType} in the data`);
   }
   if (typeof v === 'boolean' && targetType !== 'BOOLEAN') {
-    wrong.push(`target ${spec.target.column} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
+    wrong.push(`target ${showColumn(spec.target.column)} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
   }
   if (spec.split.kind === 'time') {
     const t = types.get(spec.split.column) ?? '';
     if (!isTemporalType(t)) {
-      wrong.push(`split.column ${spec.split.column} is ${t}, not a DATE or TIMESTAMP (CAST it in source.select)`);
+      wrong.push(`split.column ${showColumn(spec.split.column)} is ${t}, not a DATE or TIMESTAMP (CAST it in source.select)`);
     }
   }
   if (wrong.length > 0) {
@@ -303,7 +303,7 @@ export function labelSql(spec: DatasetSpec): string {
 
 /** Human form of the positive condition, for messages. */
 export function describeTarget(spec: DatasetSpec): string {
-  return `${spec.target.column} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
+  return `${showColumn(spec.target.column)} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
 }
 
 /** Throws the typed error for an empty or single-class dataset; `diagnose` explains where the rows went. */
