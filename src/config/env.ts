@@ -1,5 +1,4 @@
 // All environment settings in one zod schema, with defaults; bad settings stop a process with one message.
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ServingConfig } from '../serving/config';
@@ -74,7 +73,7 @@ export const EnvSchema = z
     /** Where files fetched from a remote store are cached (default <VAR_DIR>/cache/store). */
     STORE_CACHE_DIR: z.string().min(1).optional(),
     STORE_CACHE_MB: positiveInt(4096),
-    /** This process's name in keys it alone writes (capture objects); default <host>-<pid>. */
+    /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
     INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   })
   .refine((e) => (e.AWS_ACCESS_KEY_ID === undefined) === (e.AWS_SECRET_ACCESS_KEY === undefined), {
@@ -87,7 +86,6 @@ export const EnvSchema = z
     return {
       ...e,
       VAR_DIR: varDir,
-      INSTANCE_ID: e.INSTANCE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${process.pid}`,
       store: {
         location,
         ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),

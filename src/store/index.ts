@@ -23,6 +23,11 @@ export interface StoreSettings {
   cacheMaxBytes: number;
 }
 
+/** A store on a local folder (the laptop default, and tests). */
+export function localStore(root: string): ArtifactStore {
+  return new ArtifactStore(new LocalFolderBackend(root));
+}
+
 export function openStore(s: StoreSettings): ArtifactStore {
   if (s.location.kind === 'local') return new ArtifactStore(new LocalFolderBackend(s.location.root));
   const s3: S3Settings = {

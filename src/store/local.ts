@@ -59,7 +59,8 @@ export class LocalFolderBackend implements ObjectBackend {
 
   async put(key: string, data: Uint8Array, opts: PutOptions = {}): Promise<{ etag: string }> {
     const tmp = await this.tempFile();
-    await writeFile(tmp, data, { flush: true });
+    // owner-only: the store holds key hashes and models, nothing anyone else on the machine needs
+    await writeFile(tmp, data, { flush: true, mode: 0o600 });
     await this.commit(key, tmp, opts);
     return { etag: sha256(data) };
   }
