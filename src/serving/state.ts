@@ -5,6 +5,7 @@ import type { ServingConfig } from './config';
 import type { KeyRing, Principal } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { ModelManager } from './model-manager';
+import type { ModelRepository } from './repository';
 import type { UsageStore } from './usage';
 
 export interface ServingState {
@@ -12,6 +13,9 @@ export interface ServingState {
   readonly registry: Registry;
   readonly modelName: string;
   readonly varDir: string;
+  /** Every model served, loaded on demand within SERVING_MAX_LOADED_MODELS. */
+  readonly repository: ModelRepository;
+  /** The default model's manager and capture writer (pinned, so these references never change). */
   readonly models: ModelManager;
   readonly capture: CaptureWriter;
   readonly metrics: ServingMetrics;
@@ -31,5 +35,7 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Rows this request scored, for usage counts. */
     scoredRows: number;
+    /** The model a prediction request was answered by ('' on other routes), for usage counts. */
+    servedModel: string;
   }
 }

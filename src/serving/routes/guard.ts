@@ -15,7 +15,7 @@ export function guard(app: FastifyInstance, opts: { admin?: boolean } = {}): Gua
   const onRequest = opts.admin ? [auth, requireAdmin as onRequestHookHandler] : [auth];
   const onResponse = function countUsage(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const p = request.principal;
-    if (p) usage.record(p.id, p.name, request.scoredRows, reply.statusCode >= 400);
+    if (p) usage.record(p.id, p.name, request.scoredRows, reply.statusCode >= 400, request.servedModel);
     done();
   } as onResponseHookHandler;
   return {
