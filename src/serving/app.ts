@@ -18,6 +18,8 @@ import { opsRoutes, usageRoutes } from './routes/ops';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
+import { windowCounterStore } from './rate-store';
+import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
 
 export interface AppDeps {
@@ -81,7 +83,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const models = repository.defaultManager;
   const capture = repository.defaultCapture;
 
-  const state: ServingState = { config, registry: deps.registry, modelName: deps.modelName, varDir: deps.varDir, repository, models, capture, metrics, keys, keysFile, usage, reloadKeys: () => keyPoller.check() };
+  const counters = {
+    requests: new WindowCounter(config.SERVING_RATE_LIMIT_WINDOW_MS),
+    authFailures: new WindowCounter(config.SERVING_AUTH_FAIL_WINDOW_MS, 50_000),
+  };
+  const state: ServingState = {
+    config,
+    registry: deps.registry,
+    modelName: deps.modelName,
+    varDir: deps.varDir,
+    repository,
+    models,
+    capture,
+    metrics,
+    keys,
+    keysFile,
+    usage,
+    counters,
+    reloadKeys: () => keyPoller.check(),
+  };
   app.decorate('serving', state);
   app.decorateRequest('principal', null);
   app.decorateRequest('scoredRows', 0);
@@ -106,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(rateLimit, {
     global: false,
+    store: windowCounterStore(state.counters.requests),
     keyGenerator: (request: FastifyRequest) => request.principal?.id ?? request.ip,
     errorResponseBuilder: (_request, ctx) =>
       new HttpError(429, `rate limit exceeded: at most ${ctx.max} requests per ${config.SERVING_RATE_LIMIT_WINDOW_MS} ms per key; retry in ${ctx.after}`),

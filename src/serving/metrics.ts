@@ -70,6 +70,16 @@ export class ServingMetrics {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  readonly authFailures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Requests that presented a wrong or revoked API key',
+    registers: [this.registry],
+  });
+  readonly authBlocked = new Counter({
+    name: 'auth_blocked_total',
+    help: 'Requests refused with 429 because their address failed authentication too often (SERVING_AUTH_FAIL_MAX)',
+    registers: [this.registry],
+  });
   readonly apiKeys = new Gauge({
     name: 'api_keys_active',
     help: 'Active (not revoked) API keys loaded',

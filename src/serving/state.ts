@@ -7,6 +7,7 @@ import type { ServingMetrics } from './metrics';
 import type { ModelManager } from './model-manager';
 import type { ModelRepository } from './repository';
 import type { UsageStore } from './usage';
+import type { WindowCounter } from './window-counter';
 
 export interface ServingState {
   readonly config: ServingConfig;
@@ -22,6 +23,8 @@ export interface ServingState {
   readonly keys: KeyRing;
   readonly keysFile: string;
   readonly usage: UsageStore;
+  /** Requests per API key (rate limit) and failed authentications per client address (brute-force guard). */
+  readonly counters: { readonly requests: WindowCounter; readonly authFailures: WindowCounter };
   /** Re-reads the key file now (the poller does it every API_KEYS_POLL_MS anyway). */
   readonly reloadKeys: () => Promise<void>;
 }
