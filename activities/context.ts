@@ -12,6 +12,11 @@ export interface ActivityContext {
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /**
+   * DRIFT_SCHEDULE_MINUTES: promoting a model creates its drift schedule (drift-<model>) with this
+   * interval when it has none. 0 turns that off. Default 15.
+   */
+  driftScheduleMinutes?: number;
   /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
   alerts?: AlertSettings;
 }

@@ -19,6 +19,7 @@ import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
 import { ObjectMissing } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
+import { ensureDriftSchedule } from '../src/drift/schedule';
 import type { ActivityContext } from './context';
 import type {
   EvaluationOutcome,
@@ -296,6 +297,14 @@ export function trainingActivities(ctx: ActivityContext) {
           return { promoted: false, reason: err.message };
         }
         throw err;
+      }
+      // Every model with a champion is monitored: its first promotion creates drift-<model>, which reads
+      // capture/<model> in the store. An existing schedule is left as it is; a retry after a failure here is
+      // safe (the alias move is idempotent and so is this).
+      const minutes = ctx.driftScheduleMinutes ?? 15;
+      if (minutes > 0) {
+        const client = await temporalClient(ctx);
+        await ensureDriftSchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: minutes, keepExisting: true });
       }
       return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
     },

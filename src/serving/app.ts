@@ -6,21 +6,22 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';
-import { CaptureWriter } from './capture';
-import { CaptureUploader } from './capture-upload';
 import { ServingConfig, type ServingConfigInput } from './config';
 import { registerDocs } from './docs';
 import { HttpError, installErrorHandling, zodIssues } from './errors';
 import { zodFor } from './schemas';
 import { ensureDevKey, KeyRing, KEYS_KEY } from './keys';
 import { ServingMetrics } from './metrics';
-import { ModelManager } from './model-manager';
+import { ModelRepository } from './repository';
 import { guard } from './routes/guard';
 import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
+import { windowCounterStore } from './rate-store';
+import { WorkerLink } from './cluster';
+import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
 
 export interface AppDeps {
@@ -31,7 +32,7 @@ export interface AppDeps {
   store?: ArtifactStore;
   /** The usage object this replica alone writes (default usage.json; one per replica on a shared store). */
   usageKey?: string;
-  /** The registry model whose champion is served. */
+  /** The default model (MODEL_NAME): /v1/predict serves it and readiness waits for it; every other registry model is served too. */
   modelName: string;
   /** Serving settings; omitted ones take their defaults (see config.ts). */
   config?: ServingConfigInput | ServingConfig;
@@ -39,6 +40,13 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Node's default process metrics in /metrics (default true). */
   defaultMetrics?: boolean;
+  /** Capture file tag of this process (multi-process mode passes one per process). */
+  captureInstance?: string;
+  /**
+   * Set in a server process of a multi-process service: its usage goes to the primary (which owns
+   * usage.json) and its rate-limit counts are shared with the other processes through the primary.
+   */
+  processIndex?: number;
 }
 
 function requestIds(): () => string {
@@ -65,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const metrics = new ServingMetrics(deps.defaultMetrics ?? true);
   const store = deps.store ?? localStore(deps.varDir);
+  // each process of a multi-process service has its own /metrics: the label tells a scraper's series apart
+  if (deps.processIndex !== undefined) metrics.registry.setDefaultLabels({ process: String(deps.processIndex) });
   const keysFile = `${store.url}/${KEYS_KEY}`;
   if (config.SERVING_DEV_KEY) {
     const dev = await ensureDevKey(store, deps.varDir);
@@ -72,40 +82,52 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   const keys = new KeyRing(config.API_KEYS, config.API_ADMIN_KEYS);
   const keyPoller = await watchKeyFile(store, keys, config.API_KEYS_POLL_MS, log, metrics);
-  const usage = new UsageStore(store, deps.usageKey ?? 'usage.json', config.USAGE_FLUSH_MS, log);
+  const usage = new UsageStore(store, deps.usageKey ?? 'usage.json', config.USAGE_FLUSH_MS, log, deps.processIndex === undefined);
   await usage.start();
-  // A local store is the capture folder itself (as on a laptop); a remote one gets files from a local spool via an uploader.
+  // A local store is the capture folder itself (as on a laptop); a remote one gets files from a local spool via uploaders.
   const localRoot = store.backend instanceof LocalFolderBackend ? store.backend.root : undefined;
   const captureDir = config.CAPTURE_DIR ?? (localRoot ? path.join(localRoot, 'capture') : path.join(deps.varDir, 'capture-spool'));
-  const capture = new CaptureWriter({
-    dir: captureDir,
-    model: deps.modelName,
-    sharePercent: config.CAPTURE_SHARE,
-    flushMs: config.CAPTURE_FLUSH_MS,
-    bufferRecords: config.CAPTURE_BUFFER_RECORDS,
-    maxFileBytes: config.CAPTURE_MAX_FILE_BYTES,
+  const repository = new ModelRepository({
+    registry: deps.registry,
+    defaultModel: deps.modelName,
+    config,
     metrics,
     log,
+    captureDir,
+    ...(localRoot && !config.CAPTURE_DIR ? {} : { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } }),
+    ...(deps.captureInstance ? { captureInstance: deps.captureInstance } : {}),
   });
-  try {
-    await capture.start();
-  } catch (err) {
-    // not fatal: the service stays unready (/readyz) and says why, rather than crash-looping
-    log.error({ err }, 'capture folder is not writable');
-  }
-  const uploader =
-    localRoot && !config.CAPTURE_DIR
-      ? undefined
-      : new CaptureUploader({ store, folder: capture.folder, prefix: `capture/${deps.modelName}/`, intervalMs: config.CAPTURE_UPLOAD_MS, openFile: () => capture.openFile, log });
-  uploader?.start();
-  const models = new ModelManager({ registry: deps.registry, name: deps.modelName, config, metrics, log });
-  metrics.modelVersion.set({ model: deps.modelName }, 0);
-  await models.start();
+  await repository.start();
+  const models = repository.defaultManager;
+  const capture = repository.defaultCapture;
 
-  const state: ServingState = { config, registry: deps.registry, modelName: deps.modelName, varDir: deps.varDir, models, capture, metrics, keys, keysFile, usage, reloadKeys: () => keyPoller.check() };
+  const counters = {
+    requests: new WindowCounter(config.SERVING_RATE_LIMIT_WINDOW_MS),
+    authFailures: new WindowCounter(config.SERVING_AUTH_FAIL_WINDOW_MS, 50_000),
+  };
+  const link = deps.processIndex === undefined ? undefined : new WorkerLink(deps.processIndex, counters, usage);
+  link?.start();
+  const state: ServingState = {
+    config,
+    registry: deps.registry,
+    modelName: deps.modelName,
+    varDir: deps.varDir,
+    repository,
+    models,
+    capture,
+    metrics,
+    keys,
+    keysFile,
+    usage,
+    counters,
+    reloadKeys: () => keyPoller.check(),
+    usageSnapshot: async () => (link ? link.usageSnapshot() : usage.snapshot()),
+    processIndex: deps.processIndex,
+  };
   app.decorate('serving', state);
   app.decorateRequest('principal', null);
   app.decorateRequest('scoredRows', 0);
+  app.decorateRequest('servedModel', '');
 
   // Only JSON bodies: text/plain would otherwise be parsed as a string and answered 400 instead of 415.
   app.removeContentTypeParser('text/plain');
@@ -126,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(rateLimit, {
     global: false,
+    store: windowCounterStore(state.counters.requests),
     keyGenerator: (request: FastifyRequest) => request.principal?.id ?? request.ip,
     errorResponseBuilder: (_request, ctx) =>
       new HttpError(429, `rate limit exceeded: at most ${ctx.max} requests per ${config.SERVING_RATE_LIMIT_WINDOW_MS} ms per key; retry in ${ctx.after}`),
@@ -134,7 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(opsRoutes);
   await app.register(predictRoutes, { guard: guard(app) });
-  await app.register(oipRoutes, { guard: guard(app) });
+  await app.register(oipRoutes, { guard: guard(app), adminGuard: guard(app, { admin: true }) });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { store });
@@ -142,11 +165,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {
     keyPoller.stop();
-    await models.close();
+    await repository.close();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([capture.close(), usage.close()]);
-    await uploader?.close();
+    await Promise.all([repository.closeCaptures(), usage.close(), link?.close()]);
   });
   return app;
 }

@@ -33,6 +33,11 @@ export interface CaptureOptions {
   maxFileBytes: number;
   metrics: ServingMetrics;
   log: FastifyBaseLogger;
+  /**
+   * Tag in file names that keeps writers apart (default: 6 random hex digits per start). Processes of
+   * one multi-process service pass `<random>p<index>` so each writes files of its own.
+   */
+  instance?: string;
 }
 
 /** Requests serialized per event-loop turn while flushing. */
@@ -52,7 +57,7 @@ function hourStamp(ms: number): string {
  */
 export class CaptureWriter {
   readonly folder: string;
-  private readonly instance = randomBytes(3).toString('hex');
+  private readonly instance: string = randomBytes(3).toString('hex');
   private buffer: Pending[] = [];
   private bufferedRows = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -65,8 +70,12 @@ export class CaptureWriter {
   private ok = false;
   private closed = false;
 
+  private readonly written: { inc(n: number): void };
+
   constructor(private readonly opts: CaptureOptions) {
     this.folder = path.join(opts.dir, opts.model);
+    this.written = opts.metrics.captureWritten.labels({ model: opts.model });
+    if (opts.instance !== undefined) this.instance = opts.instance;
   }
 
   /** Creates the folder and proves it writable; readiness depends on it. */
@@ -83,6 +92,10 @@ export class CaptureWriter {
   /** True while the folder is writable and the last write succeeded. */
   get healthy(): boolean {
     return this.ok && !this.closed;
+  }
+
+  get model(): string {
+    return this.opts.model;
   }
 
   get sharePercent(): number {
@@ -106,7 +119,7 @@ export class CaptureWriter {
     threshold: number,
   ): boolean {
     if (this.closed || this.bufferedRows + records.length > this.opts.bufferRecords) {
-      this.opts.metrics.captureDropped.inc({ reason: 'buffer_full' }, records.length);
+      this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'buffer_full' }, records.length);
       return false;
     }
     this.buffer.push({ ts: Date.now(), api, version, keyId, requestId, records, probabilities, threshold });
@@ -194,10 +207,10 @@ export class CaptureWriter {
       while (off < bytes.length) off += (await handle.write(bytes, off, bytes.length - off)).bytesWritten;
       this.fileBytes += bytes.length;
       this.ok = true;
-      this.opts.metrics.captureWritten.inc(rows);
+      this.written.inc(rows);
     } catch (err) {
       this.ok = false;
-      this.opts.metrics.captureDropped.inc({ reason: 'write_error' }, rows);
+      this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'write_error' }, rows);
       this.opts.log.error({ err, folder: this.folder }, `capture write failed; ${rows} records dropped`);
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;

@@ -9,8 +9,9 @@ import { captureFolder, listCaptureFiles } from '../../src/drift/monitor/capture
 import { profileCaptureWindow } from '../../src/drift/monitor/live';
 import { DatasetProfile } from '../../src/profile/schema';
 import { Registry } from '../../src/registry/registry';
+import { localStore } from '../../src/store';
 import { buildApp } from '../../src/serving/app';
-import { createKey, keysFilePath } from '../../src/serving/keys';
+import { createKey } from '../../src/serving/keys';
 import { tempVarDir, withWorker } from '../support/temporal';
 
 const MODEL = 'penguin-names';
@@ -84,7 +85,7 @@ describe('trainingPipeline with column names as the data has them', function () 
     assert.equal(result.promoted, true, result.promotionReason);
     assert.ok(result.gates.reasons.some((r) => /ties the logistic baseline's 1\.0000/.test(r)), result.gates.reasons.join('; '));
 
-    const registry = new Registry(path.join(varDir, 'registry'));
+    const registry = new Registry(localStore(varDir));
     assert.equal(await registry.alias(MODEL), result.version);
     const profile = DatasetProfile.parse(JSON.parse((await registry.readFile(MODEL, result.version, 'profile.json')).toString('utf8')));
     assert.deepEqual(profile.features.map((f) => f.name), ['Body Mass (g)', 'Island']);
@@ -93,7 +94,7 @@ describe('trainingPipeline with column names as the data has them', function () 
     let captured: string[];
     try {
       await app.ready();
-      const key = (await createKey(keysFilePath(varDir), 'tester', 'user')).key;
+      const key = (await createKey(localStore(varDir), 'tester', 'user')).key;
       await app.serving.reloadKeys();
       const headers = { authorization: `Bearer ${key}` };
 
