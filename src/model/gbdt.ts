@@ -216,6 +216,9 @@ export class GbdtTrainer {
     return trainer;
   }
 
+  /** Releases helper threads (none yet); the trainer is unusable afterwards. */
+  close(): void {}
+
   get roundsDone(): number {
     return this.trees.length;
   }
