@@ -126,7 +126,8 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelPath = path.join(run.runDir, 'model.json');
         const baselinePath = path.join(run.runDir, 'baseline.json');
         const params = run.spec.model;
-        const saved = await readJson(checkpointPath, GbdtCheckpoint);
+        // A checkpoint this code cannot resume (another format, a torn file) means starting over, never a stuck run.
+        const saved = await readJson(checkpointPath, GbdtCheckpoint).catch(() => undefined);
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
