@@ -5,7 +5,7 @@ import { GbdtParams } from '../spec/dataset';
 import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
-import { meanLogLoss } from './kernels';
+import { meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
 
@@ -61,7 +61,7 @@ export interface RoundStats {
   /** Rows the tree was grown on (the round's subsample). */
   rows: number;
   rowsPerSecond: number;
-  /** Mean log loss of all training rows before this round's tree. */
+  /** Mean log loss of the training rows before this round's tree (over every 8th row: a progress figure). */
   trainLogLoss: number;
   leaves: number;
   /** With early stopping: the validation slice's log loss after this round's tree. */
@@ -155,7 +155,7 @@ export class GbdtTrainer {
   private readonly label: Uint8Array;
   private readonly scores: Float64Array;
   /** Gradient and hessian of each row, interleaved, so the histogram loop reads one cache line a row. */
-  private readonly gh: Float64Array;
+  private readonly gh: Float32Array;
   /** Rows of the current round, partitioned in place so every tree node owns a contiguous range. */
   private readonly idx: Uint32Array;
   private readonly tmp: Uint32Array;
@@ -168,6 +168,7 @@ export class GbdtTrainer {
   private readonly pool: Float64Array[] = [];
   private readonly trees: GbdtTree[] = [];
   private readonly splitBins: number[][] = [];
+  private readonly goLeft = new Uint8Array(256);
   private bestRound = 0;
   private bestLoss = Infinity;
   private readonly kernels: RowKernels;
@@ -200,9 +201,9 @@ export class GbdtTrainer {
     this.slot3 = Int32Array.from(this.offsets.subarray(0, this.f), (o) => o * 3);
     this.histSize = this.offsets[this.f] * 3;
     this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
-    this.gh = new Float64Array(new SharedArrayBuffer(this.n * 16));
+    this.gh = new Float32Array(new SharedArrayBuffer(this.n * 8));
     this.idx = new Uint32Array(new SharedArrayBuffer(this.n * 4));
-    this.tmp = new Uint32Array(this.n);
+    this.tmp = new Uint32Array(new SharedArrayBuffer(this.n * 4));
     this.inSample = new Uint8Array(this.n);
     const split = validationSplit(this.n, params);
     this.active = split.active;
@@ -211,7 +212,7 @@ export class GbdtTrainer {
     this.scores.fill(prep.baseScore);
     if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
     this.kernels = createKernels(
-      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, idx: this.idx, scores: this.scores, label: this.label, lossMask: this.isValidation },
+      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, idx: this.idx, tmp: this.tmp, scores: this.scores, label: this.label, lossMask: this.isValidation },
       options.threads ?? defaultThreads(),
     );
   }
@@ -289,20 +290,20 @@ export class GbdtTrainer {
     if (this.done) throw new Error(`all ${this.params.rounds} rounds are done`);
     const started = process.hrtime.bigint();
     const round = this.trees.length;
-    const trainLogLoss = this.kernels.gradients(this.n) / this.active.length;
+    const trainLogLoss = this.kernels.gradients(this.n);
     const m = this.sampleRows(round);
 
-    let g = 0;
-    let h = 0;
-    const { idx, gh } = this;
-    for (let i = 0; i < m; i++) {
-      g += gh[2 * idx[i]];
-      h += gh[2 * idx[i] + 1];
-    }
     const tree = new TreeBuilder();
     const root = tree.add(m);
     const rootHist = this.acquire();
     this.kernels.histogram(rootHist, 0, m);
+    // The root's sums are any one feature's bins added up: every row sits in exactly one bin of feature 0.
+    let g = 0;
+    let h = 0;
+    for (let k = 0; k < this.offsets[1] * 3; k += 3) {
+      g += rootHist[k];
+      h += rootHist[k + 1];
+    }
     this.grow(tree, root, 0, m, rootHist, g, h, 0);
 
     const json = tree.toJson();
@@ -403,7 +404,6 @@ export class GbdtTrainer {
       this.makeLeaf(tree, node, begin, end, g, h);
       return;
     }
-    this.partition(begin, end, split);
     const mid = begin + split.leftCount;
     const rightCount = count - split.leftCount;
     const leftId = tree.add(split.leftCount);
@@ -424,28 +424,28 @@ export class GbdtTrainer {
     tree.right[node] = rightId;
     tree.gain[node] = split.gain;
 
-    // Children that will not split need no histogram. When both will, build the smaller child's histogram
-    // from its rows and get the larger one by subtracting from the parent's (LightGBM's subtraction trick).
+    // Children that will not split need no histogram. When both will, the partition accumulates the smaller
+    // child's histogram as it moves the rows, and the larger one is the parent's minus it (LightGBM's subtraction).
     const needLeft = this.canSplit(split.leftCount, depth + 1);
     const needRight = this.canSplit(rightCount, depth + 1);
+    const leftIsSmall = split.leftCount <= rightCount;
+    const side = needLeft && needRight ? (leftIsSmall ? SIDE_LEFT : SIDE_RIGHT) : needLeft ? SIDE_LEFT : needRight ? SIDE_RIGHT : SIDE_NONE;
+    const built = needLeft && needRight ? this.acquire() : side === SIDE_NONE ? null : hist;
+    const goLeft = this.goLeft;
+    goLeft.fill(0);
+    if (split.left) goLeft.set(split.left);
+    else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
+    const lefts = this.kernels.partition(begin, end, split.feature, goLeft, side, built);
+    if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
     let leftHist: Float64Array | null = null;
     let rightHist: Float64Array | null = null;
-    if (needLeft && needRight) {
-      const small = this.acquire();
-      const leftIsSmall = split.leftCount <= rightCount;
-      this.kernels.histogram(small, leftIsSmall ? begin : mid, leftIsSmall ? mid : end);
-      for (let k = 0; k < this.histSize; k++) hist[k] -= small[k];
-      leftHist = leftIsSmall ? small : hist;
-      rightHist = leftIsSmall ? hist : small;
-    } else {
-      if (needLeft) {
-        leftHist = hist;
-        this.kernels.histogram(leftHist, begin, mid);
-      } else if (needRight) {
-        rightHist = hist;
-        this.kernels.histogram(rightHist, mid, end);
-      } else this.release(hist);
-    }
+    if (needLeft && needRight && built) {
+      for (let k = 0; k < this.histSize; k++) hist[k] -= built[k];
+      leftHist = leftIsSmall ? built : hist;
+      rightHist = leftIsSmall ? hist : built;
+    } else if (needLeft) leftHist = hist;
+    else if (needRight) rightHist = hist;
+    else this.release(hist);
     this.grow(tree, leftId, begin, mid, leftHist, split.leftG, split.leftH, depth + 1);
     this.grow(tree, rightId, mid, end, rightHist, g - split.leftG, h - split.leftH, depth + 1);
   }
@@ -516,35 +516,6 @@ export class GbdtTrainer {
     return best;
   }
 
-  /** Stable partition of idx[begin..end): rows going left first, each side keeping ascending row order. */
-  private partition(begin: number, end: number, split: Split): void {
-    const { idx, tmp, bins } = this;
-    const f = this.f;
-    const col = split.feature;
-    let l = begin;
-    let r = begin + split.leftCount;
-    if (split.left) {
-      const goLeft = split.left;
-      for (let i = begin; i < end; i++) {
-        const row = idx[i];
-        if (goLeft[bins[row * f + col]]) tmp[l++] = row;
-        else tmp[r++] = row;
-      }
-    } else {
-      const missing = this.missingBin[col];
-      const cut = split.bin;
-      const missingLeft = split.missingLeft;
-      for (let i = begin; i < end; i++) {
-        const row = idx[i];
-        const b = bins[row * f + col];
-        if (b === missing ? missingLeft : b <= cut) tmp[l++] = row;
-        else tmp[r++] = row;
-      }
-    }
-    if (l !== begin + split.leftCount || r !== end) throw new Error('internal: histogram counts disagree with the partition');
-    idx.set(tmp.subarray(begin, end), begin);
-  }
-
   /** Adds a tree's leaf values to the scores of every row not marked in `skip`, walking the tree by bins. */
   private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null): void {
     const { bins, scores, missingBin } = this;
@@ -597,7 +568,12 @@ function copyTree(t: GbdtTree): GbdtTree {
 
 /** The early-stopping validation slice: a pure function of (row, seed), so a resumed run carves the same rows. */
 function validationSplit(n: number, params: GbdtParams): { active: Uint32Array; validation: Uint32Array; isValidation: Uint8Array | null } {
-  if (params.earlyStoppingRounds === undefined) return { active: Uint32Array.from({ length: n }, (_, i) => i), validation: new Uint32Array(0), isValidation: null };
+  const all = () => {
+    const rows = new Uint32Array(n);
+    for (let i = 0; i < n; i++) rows[i] = i;
+    return { active: rows, validation: new Uint32Array(0), isValidation: null };
+  };
+  if (params.earlyStoppingRounds === undefined) return all();
   const share = params.validationShare ?? DEFAULT_VALIDATION_SHARE;
   const isValidation = new Uint8Array(n);
   let v = 0;
@@ -608,7 +584,7 @@ function validationSplit(n: number, params: GbdtParams): { active: Uint32Array; 
     }
   }
   // Too few rows to carve from: train on all, and early stopping has nothing to watch.
-  if (v === 0 || v === n) return { active: Uint32Array.from({ length: n }, (_, i) => i), validation: new Uint32Array(0), isValidation: null };
+  if (v === 0 || v === n) return all();
   const active = new Uint32Array(n - v);
   const validation = new Uint32Array(v);
   for (let i = 0, a = 0, b = 0; i < n; i++) {

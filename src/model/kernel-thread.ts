@@ -1,32 +1,26 @@
 // The trainer's helper thread: waits on shared control words and runs the second half of a row range (see parallel.ts).
 import { workerData } from 'node:worker_threads';
-import { accumulateHistogram, logLossGradients } from './kernels';
+import { layoutKernels, logLossGradients } from './kernels';
+import { BEGIN, COL, DONE, END, OP, OP_GRADIENTS, OP_HISTOGRAM, OP_PARTITION, OP_STOP, RESULT, SEQ, SIDE } from './parallel';
 
 interface Shared {
   control: Int32Array;
   scratch: Float64Array;
-  loss: Float64Array;
+  sums: Float64Array;
+  goLeft: Uint8Array;
   bins: Uint8Array;
   f: number;
   slot3: Int32Array;
-  gh: Float64Array;
+  gh: Float32Array;
   idx: Uint32Array;
+  tmp: Uint32Array;
   scores: Float64Array;
   label: Uint8Array;
   lossMask: Uint8Array | null;
 }
 
-// Same numbers as parallel.ts (not imported: that module would pull worker_threads' Worker into this thread for nothing).
-const SEQ = 0;
-const OP = 1;
-const BEGIN = 2;
-const END = 3;
-const DONE = 4;
-const OP_HISTOGRAM = 1;
-const OP_GRADIENTS = 2;
-const OP_STOP = 3;
-
 const s = workerData as Shared;
+const k = layoutKernels(s.f, s.slot3);
 let seen = 0;
 for (;;) {
   Atomics.wait(s.control, SEQ, seen);
@@ -39,9 +33,12 @@ for (;;) {
   const end = s.control[END];
   if (op === OP_HISTOGRAM) {
     s.scratch.fill(0);
-    accumulateHistogram(s.scratch, s.bins, s.f, s.slot3, s.gh, s.idx, begin, end);
+    k.histogram(s.scratch, s.bins, s.gh, s.idx, begin, end);
+  } else if (op === OP_PARTITION) {
+    // the main thread zeroed scratch before starting us
+    s.control[RESULT] = k.partitionBack(s.bins, s.control[COL], s.goLeft, s.idx, s.tmp, begin, end, s.control[SIDE], s.scratch, s.gh);
   } else if (op === OP_GRADIENTS) {
-    s.loss[0] = logLossGradients(s.scores, s.label, s.gh, begin, end, s.lossMask);
+    logLossGradients(s.scores, s.label, s.gh, begin, end, s.lossMask, s.sums);
   }
   Atomics.store(s.control, DONE, seq);
   Atomics.notify(s.control, DONE);
