@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # Native modules (onnxruntime-node, DuckDB, Temporal's core bridge) are built for one ABI: reinstall when it changes.
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
-.PHONY: up test build deps temporal-cli bench clean typecheck node-version
+.PHONY: up test build deps temporal-cli bench bench-peers clean typecheck node-version
 
 up: node-version build temporal-cli
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
@@ -23,6 +23,12 @@ test: node-version build temporal-cli
 
 bench: node-version build
 	node dist/bench/run.js
+
+# The bench's same-run peers (LightGBM, ...) in an ignored venv; `npm run bench` skips a peer, saying so, without it.
+bench-peers:
+	@command -v python3 >/dev/null || { echo "no python3: the bench will skip its Python peers"; exit 0; }; \
+	test -x .tools-venv/bin/python || python3 -m venv .tools-venv; \
+	.tools-venv/bin/pip install --quiet -r bench/peers/requirements.txt
 
 # Installs npm dependencies when node_modules is missing or older than the lock file.
 deps: node_modules/.deps-abi-$(NODE_ABI)

@@ -154,7 +154,7 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelKey = `${run.runPrefix}/model.json`;
         const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        // a checkpoint that does not parse (another trainer version) is ignored: training starts over
+        // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run.
         const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {

@@ -3,14 +3,16 @@ import { z } from 'zod';
 import type { Frame, FeatureColumn } from '../data/frame';
 import { GbdtParams } from '../spec/dataset';
 import { codeLookup } from './binning';
+import { encodeCategoryCodes } from './categorical';
 
 export const ModelFeature = z.object({ name: z.string().min(1), type: z.enum(['numeric', 'categorical']) }).strict();
 export type ModelFeature = z.infer<typeof ModelFeature>;
 
 /**
- * One tree as parallel arrays indexed by node id (root = 0). A node with feature -1 is a leaf. An internal node
+ * One tree as parallel arrays indexed by node id (root = 0). A node with feature -1 is a leaf. A numeric node
  * sends a row left when its float32 value is <= threshold, and a missing (NaN) value to the `missingLeft` side;
- * that is exactly onnxruntime's BRANCH_LEQ with nodes_missing_value_tracks_true.
+ * that is exactly onnxruntime's BRANCH_LEQ with nodes_missing_value_tracks_true. A categorical node (format 2)
+ * sends a row left when its category code is in `categories[node]` (onnxruntime's BRANCH_MEMBER).
  */
 export const GbdtTree = z
   .object({
@@ -25,10 +27,13 @@ export const GbdtTree = z
     gain: z.array(z.number()),
     /** Training rows that reached each node (of the round's sample). */
     count: z.array(z.number().int().min(0)),
+    /** Format 2: per node, the category codes that go left on a categorical split ([] elsewhere). */
+    categories: z.array(z.array(z.number().int().min(0).max(255))).optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
     const n = t.feature.length;
+    if (t.categories && t.categories.length !== n) ctx.addIssue({ code: 'custom', message: `tree.categories has ${t.categories.length} entries, feature has ${n}` });
     for (const key of ['threshold', 'missingLeft', 'left', 'right', 'value', 'gain', 'count'] as const) {
       if (t[key].length !== n) ctx.addIssue({ code: 'custom', message: `tree.${key} has ${t[key].length} entries, feature has ${n}` });
     }
@@ -42,20 +47,27 @@ export const GbdtTree = z
   });
 export type GbdtTree = z.infer<typeof GbdtTree>;
 
-/** A categorical feature's encoding: categories[i] encodes as the float i; NULL, '' and unseen values as missing. */
+/**
+ * A categorical feature's encoding: categories[i] encodes as the float i. Format 1: NULL, '' and unseen values
+ * encode as missing (NaN). Format 2: unseen values (and categories beyond the cap) encode as OTHER = length,
+ * NULL and '' as MISSING = length + 1; both are ordinary codes that splits place like any category.
+ */
 export const CategoryEncoder = z.object({ feature: z.string(), categories: z.array(z.string()) }).strict();
 export type CategoryEncoder = z.infer<typeof CategoryEncoder>;
 
 export const GbdtModel = z
   .object({
     kind: z.literal('gbdt-binary'),
-    formatVersion: z.literal(1),
+    /** 1: categories as target-ordered ranks split by thresholds; 2: categories split by set membership. */
+    formatVersion: z.union([z.literal(1), z.literal(2)]),
     features: z.array(ModelFeature).min(1),
     /** Initial log-odds (float32-representable), the ONNX base value. */
     baseScore: z.number(),
     params: GbdtParams,
     encoders: z.array(CategoryEncoder),
     trees: z.array(GbdtTree),
+    /** Set when early stopping chose fewer trees than params.rounds. */
+    earlyStopping: z.object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), bestValidationLogLoss: z.number() }).strict().optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -78,7 +90,7 @@ export class ModelInputError extends Error {
 }
 
 /** The float32 values the trees compare, one array per model feature, taken from the frame by feature name. */
-export function encodeFeatures(model: Pick<GbdtModel, 'features' | 'encoders'>, frame: Frame): Float32Array[] {
+export function encodeFeatures(model: Pick<GbdtModel, 'features' | 'encoders' | 'formatVersion'>, frame: Frame): Float32Array[] {
   const byName = new Map<string, FeatureColumn>(frame.features.map((c) => [c.name, c]));
   return model.features.map((f) => {
     const col = byName.get(f.name);
@@ -90,7 +102,9 @@ export function encodeFeatures(model: Pick<GbdtModel, 'features' | 'encoders'>, 
     }
     if (col.codes.length !== frame.rows) throw new ModelInputError(`feature ${f.name} has ${col.codes.length} codes for ${frame.rows} rows`);
     const encoder = model.encoders.find((e) => e.feature === f.name);
-    const lookup = codeLookup(col.dictionary, encoder ? encoder.categories : []);
+    const categories = encoder ? encoder.categories : [];
+    if (model.formatVersion === 2) return encodeCategoryCodes(col, categories);
+    const lookup = codeLookup(col.dictionary, categories);
     const out = new Float32Array(frame.rows);
     for (let i = 0; i < out.length; i++) {
       const c = col.codes[i];
@@ -108,10 +122,23 @@ export interface PackedTree {
   left: Int32Array;
   right: Int32Array;
   value: Float64Array;
+  /** 256 flags per node: 1 where a categorical node sends that code left (all 0 on other nodes). */
+  member: Uint8Array;
+  isMember: Uint8Array;
 }
 
 export function packTree(t: GbdtTree): PackedTree {
+  const n = t.feature.length;
+  const member = new Uint8Array(n * 256);
+  const isMember = new Uint8Array(n);
+  t.categories?.forEach((set, node) => {
+    if (t.feature[node] < 0 || set.length === 0) return;
+    isMember[node] = 1;
+    for (const c of set) member[node * 256 + c] = 1;
+  });
   return {
+    member,
+    isMember,
     feature: Int32Array.from(t.feature),
     threshold: Float32Array.from(t.threshold),
     missingLeft: Uint8Array.from(t.missingLeft, (b) => (b ? 1 : 0)),
@@ -133,13 +160,14 @@ export function predictRaw(model: GbdtModel, frame: Frame): Float64Array {
 }
 
 function addTree(t: PackedTree, cols: Float32Array[], out: Float64Array): void {
-  const { feature, threshold, missingLeft, left, right, value } = t;
+  const { feature, threshold, missingLeft, left, right, value, member, isMember } = t;
   for (let row = 0; row < out.length; row++) {
     let n = 0;
     while (feature[n] >= 0) {
       const v = cols[feature[n]][row];
+      if (isMember[n]) n = member[n * 256 + v] ? left[n] : right[n];
       // Both sides are float32 values held in doubles, so this is the float32 comparison onnxruntime makes.
-      n = v !== v ? (missingLeft[n] ? left[n] : right[n]) : v <= threshold[n] ? left[n] : right[n];
+      else n = v !== v ? (missingLeft[n] ? left[n] : right[n]) : v <= threshold[n] ? left[n] : right[n];
     }
     out[row] += value[n];
   }

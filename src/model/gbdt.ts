@@ -2,9 +2,12 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame';
 import { GbdtParams } from '../spec/dataset';
-import { assignBins, binEdges, encodeCategorical, FLOAT32_MAX, orderCategories } from './binning';
+import { assignBins, binEdges, FLOAT32_MAX } from './binning';
+import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
+import { meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
+import { createKernels, defaultThreads, type RowKernels } from './parallel';
 
 export {
   CategoryEncoder,
@@ -23,6 +26,8 @@ export type { FeatureImportance } from './gbdt-model';
 const MIN_CHILD_HESSIAN = 1e-3;
 /** A split must reduce the loss by more than rounding noise. */
 const MIN_SPLIT_GAIN = 1e-12;
+/** Share of the training rows early stopping watches when the spec does not say. */
+export const DEFAULT_VALIDATION_SHARE = 0.1;
 
 /** What callers pass: any subset of the params, defaults from the spec schema fill the rest. */
 export type GbdtParamsInput = z.input<typeof GbdtParams>;
@@ -30,7 +35,8 @@ export type GbdtParamsInput = z.input<typeof GbdtParams>;
 export const GbdtCheckpoint = z
   .object({
     kind: z.literal('gbdt-checkpoint'),
-    formatVersion: z.literal(1),
+    /** 2: native categorical splits (a format-1 checkpoint from older code is not resumable; training restarts). */
+    formatVersion: z.literal(2),
     params: GbdtParams,
     roundsDone: z.number().int().min(0),
     /** Fingerprint of the training frame, so a resume on different data fails loudly instead of drifting. */
@@ -42,7 +48,7 @@ export const GbdtCheckpoint = z
     /** Bin edges per feature; stored so a resume bins exactly as the interrupted run did. */
     binEdges: z.array(z.array(z.number())),
     trees: z.array(GbdtTree),
-    /** Per tree and node, the split bin (-1 on leaves); training scores are rebuilt from these on resume. */
+    /** Per tree and node, the split bin (-1 on leaves, -2 on categorical splits); training scores are rebuilt from these on resume. */
     splitBins: z.array(z.array(z.number().int().min(-1))),
   })
   .strict();
@@ -55,24 +61,28 @@ export interface RoundStats {
   /** Rows the tree was grown on (the round's subsample). */
   rows: number;
   rowsPerSecond: number;
-  /** Mean log loss of all training rows before this round's tree. */
+  /** Mean log loss of the training rows before this round's tree (over every 8th row: a progress figure). */
   trainLogLoss: number;
   leaves: number;
+  /** With early stopping: the validation slice's log loss after this round's tree. */
+  validationLogLoss?: number;
 }
 
 /** A checkpoint that does not belong to this frame or these params. */
 export class GbdtCheckpointMismatch extends Error {
   override name = 'GbdtCheckpointMismatch';
 }
-
 interface Split {
   feature: number;
+  /** Numeric: rows with bin <= this go left. Categorical: -2 (see `left`). */
   bin: number;
   missingLeft: boolean;
   gain: number;
   leftCount: number;
   leftG: number;
   leftH: number;
+  /** Categorical: 1 per bin that goes left. */
+  left: Uint8Array | null;
 }
 
 /** A tree under construction; node ids are handed out in creation order so the root is 0. */
@@ -86,6 +96,7 @@ class TreeBuilder {
   readonly value: number[] = [];
   readonly gain: number[] = [];
   readonly count: number[] = [];
+  readonly categories: number[][] = [];
 
   add(count: number): number {
     this.feature.push(-1);
@@ -97,6 +108,7 @@ class TreeBuilder {
     this.value.push(0);
     this.gain.push(0);
     this.count.push(count);
+    this.categories.push([]);
     return this.feature.length - 1;
   }
 
@@ -110,6 +122,7 @@ class TreeBuilder {
       value: this.value,
       gain: this.gain,
       count: this.count,
+      categories: this.categories,
     };
   }
 }
@@ -117,63 +130,98 @@ class TreeBuilder {
 interface Prepared {
   features: ModelFeature[];
   encoders: CategoryEncoder[];
+  /** Numeric features: bin edges; categorical: empty (their bins are the category codes). */
   edges: Float32Array[];
   baseScore: number;
+}
+
+/** Options that change how fast training runs, never what it produces. */
+export interface TrainerOptions {
+  /** Threads building histograms and gradients (default: min(2, cores)); any count gives the same model. */
+  threads?: number;
 }
 
 export class GbdtTrainer {
   private readonly n: number;
   private readonly f: number;
-  /** Row-major bins: bins[row * f + feature]. One byte per cell since maxBins <= 255 (+1 missing bin). */
+  /** Row-major bins: bins[row * f + feature]. One byte per cell (<= 255 bins; missing is the last). */
   private readonly bins: Uint8Array;
+  private readonly isCat: Uint8Array;
   /** First histogram slot of each feature; the feature's missing bin is its last slot. */
   private readonly offsets: Int32Array;
+  private readonly slot3: Int32Array;
   private readonly missingBin: Int32Array;
   private readonly histSize: number;
   private readonly label: Uint8Array;
   private readonly scores: Float64Array;
-  private readonly grad: Float64Array;
-  private readonly hess: Float64Array;
+  /** Gradient and hessian of each row, interleaved, so the histogram loop reads one cache line a row. */
+  private readonly gh: Float32Array;
   /** Rows of the current round, partitioned in place so every tree node owns a contiguous range. */
   private readonly idx: Uint32Array;
   private readonly tmp: Uint32Array;
+  /** 1 for rows whose score the growing tree updates (the round's sample). */
   private readonly inSample: Uint8Array;
+  /** Rows boosting may use: all, or all but the early-stopping validation slice. */
+  private readonly active: Uint32Array;
+  private readonly validation: Uint32Array;
+  private readonly isValidation: Uint8Array | null;
   private readonly pool: Float64Array[] = [];
   private readonly trees: GbdtTree[] = [];
   private readonly splitBins: number[][] = [];
+  private readonly goLeft = new Uint8Array(256);
+  private bestRound = 0;
+  private bestLoss = Infinity;
+  private readonly kernels: RowKernels;
 
   private constructor(
     frame: Frame,
     private readonly params: GbdtParams,
     private readonly prep: Prepared,
+    options: TrainerOptions,
   ) {
     this.n = frame.rows;
     this.f = prep.features.length;
     this.label = frame.label;
-    this.bins = new Uint8Array(this.n * this.f);
+    this.bins = new Uint8Array(new SharedArrayBuffer(this.n * this.f));
     this.offsets = new Int32Array(this.f + 1);
     this.missingBin = new Int32Array(this.f);
+    this.isCat = new Uint8Array(this.f);
     const cols = encodeFrame(frame, prep.features, prep.encoders);
     for (let j = 0; j < this.f; j++) {
-      const edges = prep.edges[j];
-      this.missingBin[j] = edges.length + 1;
-      this.offsets[j + 1] = this.offsets[j] + edges.length + 2;
-      assignBins(cols[j], edges, this.bins, this.f, j);
+      const cat = prep.features[j].type === 'categorical';
+      this.isCat[j] = cat ? 1 : 0;
+      const binCount = cat ? (prep.encoders.find((e) => e.feature === prep.features[j].name)?.categories.length ?? 0) + 2 : prep.edges[j].length + 2;
+      this.missingBin[j] = binCount - 1;
+      this.offsets[j + 1] = this.offsets[j] + binCount;
+      if (cat) {
+        const codes = cols[j];
+        for (let i = 0; i < this.n; i++) this.bins[i * this.f + j] = codes[i];
+      } else assignBins(cols[j], prep.edges[j], this.bins, this.f, j);
     }
+    this.slot3 = Int32Array.from(this.offsets.subarray(0, this.f), (o) => o * 3);
     this.histSize = this.offsets[this.f] * 3;
-    this.scores = new Float64Array(this.n).fill(prep.baseScore);
-    this.grad = new Float64Array(this.n);
-    this.hess = new Float64Array(this.n);
-    this.idx = new Uint32Array(this.n);
-    this.tmp = new Uint32Array(this.n);
+    this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
+    this.gh = new Float32Array(new SharedArrayBuffer(this.n * 8));
+    this.idx = new Uint32Array(new SharedArrayBuffer(this.n * 4));
+    this.tmp = new Uint32Array(new SharedArrayBuffer(this.n * 4));
     this.inSample = new Uint8Array(this.n);
+    const split = validationSplit(this.n, params);
+    this.active = split.active;
+    this.validation = split.validation;
+    this.isValidation = split.isValidation;
+    this.scores.fill(prep.baseScore);
+    if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
+    this.kernels = createKernels(
+      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, idx: this.idx, tmp: this.tmp, scores: this.scores, label: this.label, lossMask: this.isValidation },
+      options.threads ?? defaultThreads(),
+    );
   }
 
-  /** A fresh trainer: encodes categories, finds bin edges and the base score on `frame`. */
-  static create(frame: Frame, params: GbdtParamsInput = {}): GbdtTrainer {
+  /** A fresh trainer: chooses categories, bin edges and the base score on `frame`. */
+  static create(frame: Frame, params: GbdtParamsInput = {}, options: TrainerOptions = {}): GbdtTrainer {
     const p = GbdtParams.parse(params);
     checkFrame(frame);
-    return new GbdtTrainer(frame, p, prepare(frame, p));
+    return new GbdtTrainer(frame, p, prepare(frame, p), options);
   }
 
   /**
@@ -181,7 +229,7 @@ export class GbdtTrainer {
    * binning comes from the checkpoint, training scores are rebuilt from its trees in the same order, and each
    * round's random sample depends only on (seed, round). `params.rounds` may be raised to train further.
    */
-  static resume(frame: Frame, params: GbdtParamsInput, checkpoint: GbdtCheckpoint): GbdtTrainer {
+  static resume(frame: Frame, params: GbdtParamsInput, checkpoint: GbdtCheckpoint, options: TrainerOptions = {}): GbdtTrainer {
     const p = GbdtParams.parse(params);
     const cp = GbdtCheckpoint.parse(checkpoint);
     checkFrame(frame);
@@ -202,18 +250,24 @@ export class GbdtTrainer {
     if (cp.trees.length !== cp.roundsDone || cp.splitBins.length !== cp.roundsDone) {
       throw new GbdtCheckpointMismatch(`checkpoint says ${cp.roundsDone} rounds but holds ${cp.trees.length} trees`);
     }
-    const trainer = new GbdtTrainer(frame, p, {
-      features: cp.features,
-      encoders: cp.encoders,
-      edges: cp.binEdges.map((e) => Float32Array.from(e)),
-      baseScore: cp.baseScore,
-    });
+    const trainer = new GbdtTrainer(
+      frame,
+      p,
+      { features: cp.features, encoders: cp.encoders, edges: cp.binEdges.map((e) => Float32Array.from(e)), baseScore: cp.baseScore },
+      options,
+    );
     for (let t = 0; t < cp.trees.length; t++) {
       trainer.trees.push(cp.trees[t]);
       trainer.splitBins.push(cp.splitBins[t]);
       trainer.addTreeToScores(cp.trees[t], cp.splitBins[t], null);
+      trainer.trackValidation();
     }
     return trainer;
+  }
+
+  /** Stops helper threads; call once training is over (the trainer cannot round() afterwards). */
+  close(): void {
+    this.kernels.close();
   }
 
   get roundsDone(): number {
@@ -224,28 +278,32 @@ export class GbdtTrainer {
     return this.params.rounds;
   }
 
+  /** True after `params.rounds` rounds, or once early stopping has seen no improvement for its patience. */
   get done(): boolean {
-    return this.trees.length >= this.params.rounds;
+    if (this.trees.length >= this.params.rounds) return true;
+    const patience = this.params.earlyStoppingRounds;
+    return patience !== undefined && this.validation.length > 0 && this.trees.length - this.bestRound >= patience;
   }
 
-  /** Grows one tree. Throws once `params.rounds` trees exist. */
+  /** Grows one tree. Throws once training is done. */
   round(): RoundStats {
     if (this.done) throw new Error(`all ${this.params.rounds} rounds are done`);
     const started = process.hrtime.bigint();
     const round = this.trees.length;
-    const trainLogLoss = this.computeGradients();
+    const trainLogLoss = this.kernels.gradients(this.n);
     const m = this.sampleRows(round);
 
-    let g = 0;
-    let h = 0;
-    for (let i = 0; i < m; i++) {
-      g += this.grad[this.idx[i]];
-      h += this.hess[this.idx[i]];
-    }
     const tree = new TreeBuilder();
     const root = tree.add(m);
     const rootHist = this.acquire();
-    this.buildHist(rootHist, 0, m);
+    this.kernels.histogram(rootHist, 0, m);
+    // The root's sums are any one feature's bins added up: every row sits in exactly one bin of feature 0.
+    let g = 0;
+    let h = 0;
+    for (let k = 0; k < this.offsets[1] * 3; k += 3) {
+      g += rootHist[k];
+      h += rootHist[k + 1];
+    }
     this.grow(tree, root, 0, m, rootHist, g, h, 0);
 
     const json = tree.toJson();
@@ -253,10 +311,11 @@ export class GbdtTrainer {
     this.splitBins.push(tree.bin);
     // Sampled rows got their leaf value while the tree grew; the rest walk the new tree by bins.
     if (m < this.n) this.addTreeToScores(json, tree.bin, this.inSample);
+    const validationLogLoss = this.trackValidation();
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const leaves = json.feature.reduce((acc, f) => acc + (f < 0 ? 1 : 0), 0);
-    return { round: round + 1, seconds, rows: m, rowsPerSecond: seconds > 0 ? m / seconds : 0, trainLogLoss, leaves };
+    return { round: round + 1, seconds, rows: m, rowsPerSecond: seconds > 0 ? m / seconds : 0, trainLogLoss, leaves, ...(validationLogLoss === undefined ? {} : { validationLogLoss }) };
   }
 
   /** Everything needed to continue later, as plain JSON (a few KB per tree). */
@@ -265,7 +324,7 @@ export class GbdtTrainer {
     for (let i = 0; i < this.n; i++) positives += this.label[i];
     return {
       kind: 'gbdt-checkpoint',
-      formatVersion: 1,
+      formatVersion: 2,
       params: { ...this.params },
       roundsDone: this.trees.length,
       rows: this.n,
@@ -279,57 +338,60 @@ export class GbdtTrainer {
     };
   }
 
-  /** The model so far (valid after any number of rounds, including zero). */
+  /** The model so far (valid after any number of rounds, including zero); with early stopping, up to the best round. */
   model(): GbdtModel {
+    const stopping = this.params.earlyStoppingRounds !== undefined && this.validation.length > 0;
+    const trees = stopping ? this.trees.slice(0, this.bestRound) : this.trees;
     return {
       kind: 'gbdt-binary',
-      formatVersion: 1,
+      formatVersion: 2,
       features: this.prep.features.map((f) => ({ ...f })),
       baseScore: this.prep.baseScore,
       params: { ...this.params },
       encoders: this.prep.encoders.map((e) => ({ feature: e.feature, categories: [...e.categories] })),
-      trees: this.trees.map(copyTree),
+      trees: trees.map(copyTree),
+      ...(stopping
+        ? { earlyStopping: { bestRound: this.bestRound, roundsRun: this.trees.length, validationRows: this.validation.length, bestValidationLogLoss: this.bestLoss } }
+        : {}),
     };
   }
 
-  /** Log-loss gradients at the current scores; returns the mean loss as a by-product. */
-  private computeGradients(): number {
-    const { scores, grad, hess, label } = this;
-    let loss = 0;
-    for (let i = 0; i < this.n; i++) {
-      const s = scores[i];
-      const e = Math.exp(-Math.abs(s));
-      const p = s >= 0 ? 1 / (1 + e) : e / (1 + e);
-      const y = label[i];
-      grad[i] = p - y;
-      hess[i] = Math.max(p * (1 - p), 1e-16);
-      // softplus(s) - y*s, written to stay finite for large |s|.
-      loss += Math.max(s, 0) + Math.log1p(e) - y * s;
+  /** Validation log loss after the latest tree, remembering the best round; undefined without early stopping. */
+  private trackValidation(): number | undefined {
+    if (this.params.earlyStoppingRounds === undefined || this.validation.length === 0) return undefined;
+    const loss = meanLogLoss(this.scores, this.label, this.validation);
+    if (loss < this.bestLoss) {
+      this.bestLoss = loss;
+      this.bestRound = this.trees.length;
     }
-    return loss / this.n;
+    return loss;
   }
 
   /** Fills idx[0..m) with the round's rows in ascending order; the sample depends only on (seed, round). */
   private sampleRows(round: number): number {
-    const { idx, inSample } = this;
+    const { idx, inSample, active } = this;
+    const a = active.length;
     if (this.params.subsample >= 1) {
-      for (let i = 0; i < this.n; i++) idx[i] = i;
-      return this.n;
+      if (round === 0 || a < this.n) {
+        idx.set(active);
+        if (a < this.n) for (let i = 0; i < a; i++) inSample[active[i]] = 1;
+      }
+      return a;
     }
     const rand = mulberry32(mix32(this.params.seed, round + 1));
+    inSample.fill(0);
     let m = 0;
-    for (let i = 0; i < this.n; i++) {
-      const take = rand() < this.params.subsample;
-      inSample[i] = take ? 1 : 0;
-      if (take) idx[m++] = i;
+    for (let i = 0; i < a; i++) {
+      if (rand() < this.params.subsample) {
+        inSample[active[i]] = 1;
+        idx[m++] = active[i];
+      }
     }
     if (m === 0) {
       // A tiny frame with a tiny subsample can draw nothing; grow on all rows rather than an empty tree.
-      for (let i = 0; i < this.n; i++) {
-        idx[i] = i;
-        inSample[i] = 1;
-      }
-      m = this.n;
+      idx.set(active);
+      for (let i = 0; i < a; i++) inSample[active[i]] = 1;
+      m = a;
     }
     return m;
   }
@@ -342,43 +404,48 @@ export class GbdtTrainer {
       this.makeLeaf(tree, node, begin, end, g, h);
       return;
     }
-    this.partition(begin, end, split);
     const mid = begin + split.leftCount;
     const rightCount = count - split.leftCount;
     const leftId = tree.add(split.leftCount);
     const rightId = tree.add(rightCount);
-    const edges = this.prep.edges[split.feature];
     tree.feature[node] = split.feature;
     tree.bin[node] = split.bin;
-    // The bin past the last edge is "every present value": float32 max keeps that a finite, JSON-safe threshold.
-    tree.threshold[node] = split.bin < edges.length ? edges[split.bin] : FLOAT32_MAX;
+    if (split.left) {
+      const set: number[] = [];
+      split.left.forEach((on, b) => on && set.push(b));
+      tree.categories[node] = set;
+    } else {
+      const edges = this.prep.edges[split.feature];
+      // The bin past the last edge is "every present value": float32 max keeps that a finite, JSON-safe threshold.
+      tree.threshold[node] = split.bin < edges.length ? edges[split.bin] : FLOAT32_MAX;
+    }
     tree.missingLeft[node] = split.missingLeft;
     tree.left[node] = leftId;
     tree.right[node] = rightId;
     tree.gain[node] = split.gain;
 
-    // Children that will not split need no histogram. When both will, build the smaller child's histogram
-    // from its rows and get the larger one by subtracting from the parent's (LightGBM's subtraction trick).
+    // Children that will not split need no histogram. When both will, the partition accumulates the smaller
+    // child's histogram as it moves the rows, and the larger one is the parent's minus it (LightGBM's subtraction).
     const needLeft = this.canSplit(split.leftCount, depth + 1);
     const needRight = this.canSplit(rightCount, depth + 1);
+    const leftIsSmall = split.leftCount <= rightCount;
+    const side = needLeft && needRight ? (leftIsSmall ? SIDE_LEFT : SIDE_RIGHT) : needLeft ? SIDE_LEFT : needRight ? SIDE_RIGHT : SIDE_NONE;
+    const built = needLeft && needRight ? this.acquire() : side === SIDE_NONE ? null : hist;
+    const goLeft = this.goLeft;
+    goLeft.fill(0);
+    if (split.left) goLeft.set(split.left);
+    else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
+    const lefts = this.kernels.partition(begin, end, split.feature, goLeft, side, built);
+    if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
     let leftHist: Float64Array | null = null;
     let rightHist: Float64Array | null = null;
-    if (needLeft && needRight) {
-      const small = this.acquire();
-      const leftIsSmall = split.leftCount <= rightCount;
-      this.buildHist(small, leftIsSmall ? begin : mid, leftIsSmall ? mid : end);
-      for (let k = 0; k < this.histSize; k++) hist[k] -= small[k];
-      leftHist = leftIsSmall ? small : hist;
-      rightHist = leftIsSmall ? hist : small;
-    } else {
-      if (needLeft) {
-        leftHist = hist;
-        this.buildHist(leftHist, begin, mid);
-      } else if (needRight) {
-        rightHist = hist;
-        this.buildHist(rightHist, mid, end);
-      } else this.release(hist);
-    }
+    if (needLeft && needRight && built) {
+      for (let k = 0; k < this.histSize; k++) hist[k] -= built[k];
+      leftHist = leftIsSmall ? built : hist;
+      rightHist = leftIsSmall ? hist : built;
+    } else if (needLeft) leftHist = hist;
+    else if (needRight) rightHist = hist;
+    else this.release(hist);
     this.grow(tree, leftId, begin, mid, leftHist, split.leftG, split.leftH, depth + 1);
     this.grow(tree, rightId, mid, end, rightHist, g - split.leftG, h - split.leftH, depth + 1);
   }
@@ -394,7 +461,7 @@ export class GbdtTrainer {
     for (let i = begin; i < end; i++) scores[idx[i]] += value;
   }
 
-  /** Best (feature, bin, missing side) by second-order gain; ties keep the first found, so results are deterministic. */
+  /** Best (feature, bin or category set, missing side) by second-order gain; ties keep the first found, so results are deterministic. */
   private bestSplit(hist: Float64Array, g: number, h: number, count: number): Split | null {
     const { l2, minDataInLeaf } = this.params;
     const parent = (g * g) / (h + l2);
@@ -408,12 +475,21 @@ export class GbdtTrainer {
       const gain = (lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parent;
       if (gain > bestGain) {
         bestGain = gain;
-        best = { feature, bin, missingLeft, gain, leftCount: lc, leftG: lg, leftH: lh };
+        best = { feature, bin, missingLeft, gain, leftCount: lc, leftG: lg, leftH: lh, left: null };
       }
     };
+    const limits = { l2, minDataInLeaf, minChildHessian: MIN_CHILD_HESSIAN };
     for (let f = 0; f < this.f; f++) {
       const base = this.offsets[f] * 3;
       const last = this.missingBin[f];
+      if (this.isCat[f]) {
+        const c = bestCategoricalSplit(hist, base, last + 1, g, h, count, parent, limits, bestGain);
+        if (c && c.gain > bestGain) {
+          bestGain = c.gain;
+          best = { feature: f, bin: -2, missingLeft: c.left[last] === 1, gain: c.gain, leftCount: c.leftCount, leftG: c.leftG, leftH: c.leftH, left: c.left };
+        }
+        continue;
+      }
       const mk = base + last * 3;
       const mg = hist[mk];
       const mh = hist[mk + 1];
@@ -440,54 +516,20 @@ export class GbdtTrainer {
     return best;
   }
 
-  private buildHist(hist: Float64Array, begin: number, end: number): void {
-    hist.fill(0);
-    const { idx, bins, grad, hess, offsets } = this;
-    const f = this.f;
-    for (let i = begin; i < end; i++) {
-      const row = idx[i];
-      const gi = grad[row];
-      const hi = hess[row];
-      const base = row * f;
-      for (let j = 0; j < f; j++) {
-        const k = (offsets[j] + bins[base + j]) * 3;
-        hist[k] += gi;
-        hist[k + 1] += hi;
-        hist[k + 2] += 1;
-      }
-    }
-  }
-
-  /** Stable partition of idx[begin..end): rows going left first, each side keeping ascending row order. */
-  private partition(begin: number, end: number, split: Split): void {
-    const { idx, tmp, bins } = this;
-    const f = this.f;
-    const col = split.feature;
-    const missing = this.missingBin[col];
-    let l = begin;
-    let r = begin + split.leftCount;
-    for (let i = begin; i < end; i++) {
-      const row = idx[i];
-      const b = bins[row * f + col];
-      if (b === missing ? split.missingLeft : b <= split.bin) tmp[l++] = row;
-      else tmp[r++] = row;
-    }
-    if (l !== begin + split.leftCount || r !== end) throw new Error('internal: histogram counts disagree with the partition');
-    idx.set(tmp.subarray(begin, end), begin);
-  }
-
   /** Adds a tree's leaf values to the scores of every row not marked in `skip`, walking the tree by bins. */
   private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null): void {
-    const { bins, scores } = this;
+    const { bins, scores, missingBin } = this;
     const f = this.f;
     const { feature, missingLeft, left, right, value } = tree;
+    const member = new Uint8Array(feature.length * 256);
+    tree.categories?.forEach((set, node) => set.forEach((b) => (member[node * 256 + b] = 1)));
     for (let row = 0; row < this.n; row++) {
       if (skip && skip[row]) continue;
       let node = 0;
       while (feature[node] >= 0) {
         const col = feature[node];
         const b = bins[row * f + col];
-        const goLeft = b === this.missingBin[col] ? missingLeft[node] : b <= splitBin[node];
+        const goLeft = splitBin[node] === -2 ? member[node * 256 + b] === 1 : b === missingBin[col] ? missingLeft[node] : b <= splitBin[node];
         node = goLeft ? left[node] : right[node];
       }
       scores[row] += value[node];
@@ -520,7 +562,36 @@ function copyTree(t: GbdtTree): GbdtTree {
     value: [...t.value],
     gain: [...t.gain],
     count: [...t.count],
+    ...(t.categories ? { categories: t.categories.map((s) => [...s]) } : {}),
   };
+}
+
+/** The early-stopping validation slice: a pure function of (row, seed), so a resumed run carves the same rows. */
+function validationSplit(n: number, params: GbdtParams): { active: Uint32Array; validation: Uint32Array; isValidation: Uint8Array | null } {
+  const all = () => {
+    const rows = new Uint32Array(n);
+    for (let i = 0; i < n; i++) rows[i] = i;
+    return { active: rows, validation: new Uint32Array(0), isValidation: null };
+  };
+  if (params.earlyStoppingRounds === undefined) return all();
+  const share = params.validationShare ?? DEFAULT_VALIDATION_SHARE;
+  const isValidation = new Uint8Array(n);
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    if (mix32(i, params.seed ^ 0x7a11d) / 4294967296 < share) {
+      isValidation[i] = 1;
+      v++;
+    }
+  }
+  // Too few rows to carve from: train on all, and early stopping has nothing to watch.
+  if (v === 0 || v === n) return all();
+  const active = new Uint32Array(n - v);
+  const validation = new Uint32Array(v);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (isValidation[i]) validation[b++] = i;
+    else active[a++] = i;
+  }
+  return { active, validation, isValidation };
 }
 
 function checkFrame(frame: Frame): void {
@@ -539,13 +610,14 @@ function checkFrame(frame: Frame): void {
   }
 }
 
+/** Per feature: numeric values as they are, categorical as codes (category index, OTHER, MISSING). */
 function encodeFrame(frame: Frame, features: ModelFeature[], encoders: CategoryEncoder[]): Float32Array[] {
   return features.map((f, j) => {
     const col = frame.features[j];
     if (col.name !== f.name || col.kind !== f.type) throw new GbdtCheckpointMismatch(`feature ${j} is ${col.name}, expected ${f.name}`);
     if (col.kind === 'numeric') return col.values;
     const enc = encoders.find((e) => e.feature === f.name);
-    return encodeCategorical(col, enc ? enc.categories : []);
+    return encodeCategoryCodes(col, enc ? enc.categories : []);
   });
 }
 
@@ -553,28 +625,32 @@ function prepare(frame: Frame, params: GbdtParams): Prepared {
   const features: ModelFeature[] = frame.features.map((c) => ({ name: c.name, type: c.kind }));
   const encoders: CategoryEncoder[] = [];
   for (const c of frame.features) {
-    if (c.kind === 'categorical') encoders.push({ feature: c.name, categories: orderCategories(c, frame.label) });
+    if (c.kind === 'categorical') encoders.push({ feature: c.name, categories: chooseCategories(c) });
   }
-  const cols = encodeFrame(frame, features, encoders);
-  const edges = cols.map((values, j) => binEdges(values, params.maxBins, mix32(params.seed, 0x5eed0000 + j)));
+  const edges = frame.features.map((c, j) => (c.kind === 'numeric' ? binEdges(c.values, params.maxBins, mix32(params.seed, 0x5eed0000 + j)) : new Float32Array(0)));
+  const { active } = validationSplit(frame.rows, params);
   let positives = 0;
-  for (let i = 0; i < frame.rows; i++) positives += frame.label[i];
+  for (let i = 0; i < active.length; i++) positives += frame.label[active[i]];
   // Clipped prior log-odds: a one-class frame still gets a finite start.
-  const prior = Math.min(Math.max(positives / frame.rows, 1e-6), 1 - 1e-6);
+  const prior = Math.min(Math.max(positives / active.length, 1e-6), 1 - 1e-6);
   return { features, encoders, edges, baseScore: Math.fround(Math.log(prior / (1 - prior))) };
 }
 
 /** Creates a trainer to drive round by round (the Temporal activity heartbeats and checkpoints between rounds). */
-export function createTrainer(frame: Frame, params: GbdtParamsInput = {}): GbdtTrainer {
-  return GbdtTrainer.create(frame, params);
+export function createTrainer(frame: Frame, params: GbdtParamsInput = {}, options: TrainerOptions = {}): GbdtTrainer {
+  return GbdtTrainer.create(frame, params, options);
 }
 
 /** Trains all rounds in one go; `onRound` sees each round's stats. */
-export function trainGbdt(frame: Frame, params: GbdtParamsInput = {}, onRound?: (stats: RoundStats) => void): GbdtModel {
-  const trainer = GbdtTrainer.create(frame, params);
-  while (!trainer.done) {
-    const stats = trainer.round();
-    onRound?.(stats);
+export function trainGbdt(frame: Frame, params: GbdtParamsInput = {}, onRound?: (stats: RoundStats) => void, options: TrainerOptions = {}): GbdtModel {
+  const trainer = GbdtTrainer.create(frame, params, options);
+  try {
+    while (!trainer.done) {
+      const stats = trainer.round();
+      onRound?.(stats);
+    }
+    return trainer.model();
+  } finally {
+    trainer.close();
   }
-  return trainer.model();
 }

@@ -1,14 +1,19 @@
-// Builds the self-contained ONNX graph (LabelEncoder -> Concat -> TreeEnsembleClassifier) for a GbdtModel.
+// Builds the self-contained ONNX graph (LabelEncoder -> Concat -> tree ensemble) for a GbdtModel.
 import { onnx } from 'onnx-proto';
 import { GbdtModel } from './gbdt-model';
+import { treeEnsembleV5 } from './onnx-tree-ensemble';
 
 /**
- * IR 8 is what onnx-proto 8 (ONNX 1.10) writes; opset 15 for Concat; ai.onnx.ml 3 has LabelEncoder-2 and
- * TreeEnsembleClassifier-3, both run by onnxruntime-node 1.30 (ml opset 5 drops TreeEnsembleClassifier).
+ * IR 8 is what onnx-proto 8 (ONNX 1.10) writes; opset 15 for Concat. Format-1 models (threshold splits only) use
+ * ai.onnx.ml 3: LabelEncoder-2 and TreeEnsembleClassifier-3. Format-2 models (set-membership splits) use
+ * ai.onnx.ml 5: TreeEnsemble-5 with BRANCH_MEMBER. onnxruntime-node 1.30 runs both (ml opset 5 drops
+ * TreeEnsembleClassifier, so the older graph keeps opset 3 and versions registered before still load).
  */
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 15;
 export const ONNX_ML_OPSET = 3;
+export const ONNX_ML_OPSET_MEMBERSHIP = 5;
+
 export const PROBABILITY_OUTPUT = 'probabilities';
 export const LABEL_OUTPUT = 'label';
 
@@ -35,26 +40,26 @@ export interface ExportOptions {
 const utf8 = new TextEncoder();
 const AT = onnx.AttributeProto.AttributeType;
 
-function attrInt(name: string, i: number): onnx.IAttributeProto {
+export function attrInt(name: string, i: number): onnx.IAttributeProto {
   return { name, type: AT.INT, i };
 }
-function attrInts(name: string, ints: number[]): onnx.IAttributeProto {
+export function attrInts(name: string, ints: number[]): onnx.IAttributeProto {
   return { name, type: AT.INTS, ints };
 }
-function attrFloat(name: string, f: number): onnx.IAttributeProto {
+export function attrFloat(name: string, f: number): onnx.IAttributeProto {
   return { name, type: AT.FLOAT, f };
 }
-function attrFloats(name: string, floats: number[]): onnx.IAttributeProto {
+export function attrFloats(name: string, floats: number[]): onnx.IAttributeProto {
   return { name, type: AT.FLOATS, floats };
 }
-function attrString(name: string, s: string): onnx.IAttributeProto {
+export function attrString(name: string, s: string): onnx.IAttributeProto {
   return { name, type: AT.STRING, s: utf8.encode(s) };
 }
-function attrStrings(name: string, strings: string[]): onnx.IAttributeProto {
+export function attrStrings(name: string, strings: string[]): onnx.IAttributeProto {
   return { name, type: AT.STRINGS, strings: strings.map((s) => utf8.encode(s)) };
 }
 
-function tensorInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (number | string)[]): onnx.IValueInfoProto {
+export function tensorInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (number | string)[]): onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -83,24 +88,9 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
     }
     inputs.push(tensorInfo(input, DT.STRING, ['N', 1]));
     const categories = m.encoders.find((e) => e.feature === f.name)?.categories ?? [];
-    // LabelEncoder needs at least one key; a key no input can contain stands in when training saw no category.
-    const keys = categories.length > 0 ? categories : ['\u0000no-categories'];
-    const values = categories.length > 0 ? categories.map((_, i) => i) : [NaN];
     // Internal names start with "__" and use the index, so no feature name can clash with them.
     const encoded = `__encoded_${index}`;
-    nodes.push({
-      name: `encode_${index}`,
-      opType: 'LabelEncoder',
-      domain: 'ai.onnx.ml',
-      input: [input],
-      output: [encoded],
-      attribute: [
-        attrStrings('keys_strings', keys),
-        attrFloats('values_floats', values),
-        // NaN makes NULL, '' and unseen categories take each split's learned missing direction, as in training.
-        attrFloat('default_float', NaN),
-      ],
-    });
+    nodes.push({ name: `encode_${index}`, opType: 'LabelEncoder', domain: 'ai.onnx.ml', input: [input], output: [encoded], attribute: encoderAttributes(m.formatVersion, categories) });
     columns.push(encoded);
   }
 
@@ -111,12 +101,19 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
     nodes.push({ name: 'concat_features', opType: 'Concat', domain: '', input: columns, output: [x], attribute: [attrInt('axis', 1)] });
   }
 
-  nodes.push(treeEnsemble(m, x));
+  const initializer: onnx.ITensorProto[] = [];
+  if (m.formatVersion === 1) nodes.push(treeEnsemble(m, x));
+  else {
+    const tail = treeEnsembleV5(m, x, { label: LABEL_OUTPUT, probabilities: PROBABILITY_OUTPUT });
+    nodes.push(...tail.nodes);
+    initializer.push(...tail.initializers);
+  }
 
   const graph: onnx.IGraphProto = {
     name: options.modelName ?? 'gbdt',
     node: nodes,
     input: inputs,
+    initializer,
     output: [tensorInfo(LABEL_OUTPUT, DT.INT64, ['N']), tensorInfo(PROBABILITY_OUTPUT, DT.FLOAT, ['N', 2])],
   };
 
@@ -132,7 +129,7 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
     irVersion: ONNX_IR_VERSION,
     opsetImport: [
       { domain: '', version: ONNX_OPSET },
-      { domain: 'ai.onnx.ml', version: ONNX_ML_OPSET },
+      { domain: 'ai.onnx.ml', version: m.formatVersion === 1 ? ONNX_ML_OPSET : ONNX_ML_OPSET_MEMBERSHIP },
     ],
     producerName: 'durable-ml-pipeline',
     producerVersion: '1',
@@ -145,6 +142,27 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
   return onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish();
 }
 
+/**
+ * Format 1: categories map to their rank, NULL, '' and unseen values to NaN (each split's learned missing side).
+ * Format 2: categories map to their code, '' (which serving sends for NULL) to MISSING, anything else to OTHER;
+ * exactly the codes the trainer binned, so set-membership splits route them the same way.
+ */
+function encoderAttributes(formatVersion: 1 | 2, categories: string[]): onnx.IAttributeProto[] {
+  if (formatVersion === 1) {
+    // LabelEncoder needs at least one key; a key no input can contain stands in when training saw no category.
+    const keys = categories.length > 0 ? categories : ['\u0000no-categories'];
+    const values = categories.length > 0 ? categories.map((_, i) => i) : [NaN];
+    return [attrStrings('keys_strings', keys), attrFloats('values_floats', values), attrFloat('default_float', NaN)];
+  }
+  const other = categories.length;
+  return [
+    attrStrings('keys_strings', [...categories, '']),
+    attrFloats('values_floats', [...categories.map((_, i) => i), other + 1]),
+    attrFloat('default_float', other),
+  ];
+}
+
+/** Format 1's TreeEnsembleClassifier (ai.onnx.ml 3), kept so such models still export as they always did. */
 function treeEnsemble(m: GbdtModel, input: string): onnx.INodeProto {
   const treeIds: number[] = [];
   const nodeIds: number[] = [];

@@ -112,7 +112,7 @@ function describeMismatch(session: ort.InferenceSession, features: readonly Feat
   const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
   for (const f of features) {
     const m = meta.get(onnxInputName(f.name));
-    if (!m) problems.push(`the graph has no input ${f.name}`);
+    if (!m) problems.push(`the graph has no input ${onnxInputName(f.name)}`);
     else if (!m.isTensor || m.type !== ORT_TYPE[f.type]) {
       problems.push(`input ${f.name} is ${m.isTensor ? m.type : 'not a tensor'}, feature is ${f.type} (${ORT_TYPE[f.type]})`);
     }

@@ -6,8 +6,11 @@ import { frameToModelInput, maxAbsDiff, OnnxModel } from './onnx-model';
 
 export const PARITY_TOLERANCE = 1e-5;
 
-/** A category value no training data contains, so the probe row exercises LabelEncoder's default. */
-export const UNSEEN_CATEGORY_PROBE = '\u0000parity-unseen';
+/**
+ * A category value no training data contains, so the probe row exercises LabelEncoder's default. No NUL in it:
+ * onnxruntime-node passes strings to C++ as C strings, so '\u0000...' would arrive as '' (missing).
+ */
+export const UNSEEN_CATEGORY_PROBE = '\u{1F50E} parity-unseen \u{1F50E}';
 
 export interface ParityResult {
   rows: number;

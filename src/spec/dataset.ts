@@ -88,6 +88,10 @@ export const GbdtParams = z
     seed: z.number().int().default(7),
     /** Save a resumable checkpoint every this many rounds. */
     checkpointEvery: z.number().int().min(1).default(10),
+    /** Stop when the validation log loss has not improved for this many rounds (unset: always run `rounds`). */
+    earlyStoppingRounds: z.number().int().min(1).optional(),
+    /** Share of the training rows held out as the early-stopping validation slice (only with earlyStoppingRounds). */
+    validationShare: z.number().gt(0).lt(0.5).optional(),
   })
   .strict();
 export type GbdtParams = z.infer<typeof GbdtParams>;
