@@ -13,7 +13,7 @@ import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
-import { profileSnapshot, writeProfile, writeSuggestedConstraints } from '../src/profile';
+import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, withScores, writeProfile, writeSuggestedConstraints } from '../src/profile';
 import { describeExpectation, failureLines, runQualitySuite, writeQualityReport } from '../src/quality';
 import { Registry } from '../src/registry/registry';
 import { loadSpec, SpecError, type DatasetSpec } from '../src/spec/dataset';
@@ -172,7 +172,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const { train, holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
         const model = await readRequired(modelPath, GbdtModel);
         const baseline = await readRequired(path.join(path.dirname(modelPath), 'baseline.json'), LogisticModel);
-        const candidate = evaluateBinary(holdout.label, predictProba(model, holdout));
+        const scores = predictProba(model, holdout);
+        const candidate = evaluateBinary(holdout.label, scores);
+        // The training side of the prediction distribution, stored with the profile at registration.
+        await writeJsonAtomic(path.join(path.dirname(modelPath), 'holdout-scores.json'), scoreProfile(scores));
         const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
@@ -226,7 +229,7 @@ export function trainingActivities(ctx: ActivityContext) {
       const before = await registry.findByRunKey(run.modelName, run.runKey);
       const files: Record<string, Buffer> = {
         'model.onnx': await readFile(input.onnxPath),
-        'profile.json': await readFile(input.profilePath),
+        'profile.json': await profileWithScores(input.profilePath, path.join(path.dirname(input.modelPath), 'holdout-scores.json')),
         'gbdt.json': await readFile(input.modelPath),
       };
       const meta = await registry.register({
@@ -296,4 +299,12 @@ async function readRequired<T>(file: string, schema: z.ZodType<T>): Promise<T> {
   const value = await readJson(file, schema);
   if (value === undefined) throw ApplicationFailure.nonRetryable(`missing run file ${file}`, 'RunFileMissing');
   return value;
+}
+
+/** profile.json as registered: the training profile plus the holdout scores evaluateModel wrote (when it did). */
+async function profileWithScores(profilePath: string, scoresPath: string): Promise<Buffer> {
+  const raw = await readFile(profilePath);
+  const scores = await readJson(scoresPath, ScoreProfile);
+  if (!scores) return raw;
+  return Buffer.from(JSON.stringify(withScores(DatasetProfile.parse(JSON.parse(raw.toString('utf8'))), scores)));
 }

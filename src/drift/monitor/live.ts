@@ -1,7 +1,8 @@
 // Reads a window of captured rows with DuckDB in one pass and counts them on the training profile's bins and categories.
 import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
 import { binSql } from '../../profile/histogram';
-import type { DatasetProfile, FeatureProfile } from '../../profile/schema';
+import { profileRelation } from '../../profile/profile';
+import type { CategoryDistribution, DatasetProfile, FeatureProfile, NumericDistribution } from '../../profile/schema';
 import type { BinnedLive, CategoryCountsLive } from '../stats';
 import type { DriftWindow } from './window';
 
@@ -18,6 +19,8 @@ export interface LiveNumeric {
   binned: BinnedLive;
   min: number | null;
   max: number | null;
+  /** The live values at the fine profile's resolution (absent when the reference profile is coarse). */
+  distribution?: NumericDistribution;
 }
 
 export interface LiveCategorical {
@@ -25,6 +28,8 @@ export interface LiveCategorical {
   kind: 'categorical';
   /** Live values counted against the reference's top categories. */
   counts: CategoryCountsLive;
+  /** Every live category up to the fine profile's cap (absent when the reference profile is coarse). */
+  distribution?: CategoryDistribution;
 }
 
 /** A live feature with no usable reference (the training column was all missing): only its missing count. */
@@ -47,6 +52,8 @@ export interface LivePrediction {
   positiveLabels: number;
   edges: number[];
   counts: number[];
+  /** Every live probability at the fine profile's resolution (absent when the reference profile is coarse). */
+  distribution?: NumericDistribution;
 }
 
 export interface LiveWindow {
@@ -123,6 +130,44 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   if (q.window) where.push(`ts >= ${quoteString(q.window.start)}::TIMESTAMPTZ`, `ts < ${quoteString(q.window.end)}::TIMESTAMPTZ`);
   if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
   const base = `SELECT ${[...cols, 'probability AS p', 'label AS lab', 'version AS v', 'ts'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+  // The JSON is parsed once into a temp table; the coarse counts and the fine distributions both read that.
+  const table = quoteIdent(`__window_${process.pid}_${++windowSeq}_${Math.random().toString(36).slice(2, 10)}`);
+  await db.run(`CREATE TEMP TABLE ${table} AS ${base}`);
+  try {
+    const window = await aggregateWindow(db, table, q, refs);
+    if (q.reference.version >= 2) await addFineDistributions(db, table, q, window);
+    return window;
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+let windowSeq = 0;
+const PREDICTION_COLUMN = '__prediction_score';
+
+/**
+ * The live side at the profile's own resolution: the training profile's code (one GROUPING SETS scan counting every
+ * distinct value) run on the window, with the reference's caps, so both sides are summarized the same way.
+ */
+async function addFineDistributions(db: DuckDb, table: string, q: CaptureWindowQuery, w: LiveWindow): Promise<void> {
+  const names = new Set(q.features.map((f) => f.name));
+  const score = names.has(PREDICTION_COLUMN) ? `${PREDICTION_COLUMN}_${names.size}` : PREDICTION_COLUMN;
+  const select = [...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`), `CASE WHEN p >= 0 AND p <= 1 THEN p END AS ${quoteIdent(score)}`];
+  const live = await profileRelation(`SELECT ${select.join(', ')} FROM ${table}`, [...q.features, { name: score, type: 'numeric' }], {
+    db,
+    topK: 1,
+    ...(q.reference.fine ? { fine: q.reference.fine } : {}),
+  });
+  for (const lf of w.features) {
+    const p = live.features.find((f) => f.name === lf.name);
+    if (lf.kind === 'numeric' && p?.kind === 'numeric' && p.distribution) lf.distribution = p.distribution;
+    if (lf.kind === 'categorical' && p?.kind === 'categorical' && p.distribution) lf.distribution = p.distribution;
+  }
+  const pf = live.features[live.features.length - 1];
+  if (pf.kind === 'numeric' && pf.distribution) w.prediction.distribution = pf.distribution;
+}
+
+async function aggregateWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
 
   const agg = [
     'count(*) AS n',
@@ -153,7 +198,7 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
       agg.push(`histogram(${c}) AS ${c}_h`);
     }
   });
-  const totals = await db.one(`SELECT ${agg.join(', ')} FROM (${base}) AS __w`);
+  const totals = await db.one(`SELECT ${agg.join(', ')} FROM ${table} AS __w`);
   const rows = numOrNull(totals.n) ?? 0;
 
   const features: LiveFeature[] = q.features.map((f, i) => {
