@@ -17,13 +17,16 @@ export function numericDistribution(values: Nums, counts: Nums, cap: number, bin
 
 /**
  * Greedy sweep over ascending, disjoint bins [lo, hi]: consecutive bins join while their count stays within
- * total / target, so at most about 2 * target bins come out. rankError is the largest share held by a joined bin
- * with lo < hi (single values are exact).
+ * total / target and their width within (max - min) / target, so at most about 3 * target bins come out. The count
+ * bound gives the rank error (the largest share held by a joined bin with lo < hi; single values are exact); the
+ * width bound keeps sparse tails finely resolved, so counts on any other bin edges (Evidently's Sturges bins) are
+ * nearly exact there too.
  */
 function compactBins(lo: Nums, hi: Nums, counts: Nums, sums: Nums, target: number, distinct: number): NumericDistribution {
   let total = 0;
   for (let i = 0; i < counts.length; i++) total += counts[i];
   const share = total / target;
+  const width = lo.length ? (hi[hi.length - 1] - lo[0]) / target : 0;
   const out = { lo: [] as number[], hi: [] as number[], counts: [] as number[], sums: [] as number[] };
   let worst = 0;
   let i = 0;
@@ -33,7 +36,7 @@ function compactBins(lo: Nums, hi: Nums, counts: Nums, sums: Nums, target: numbe
     const start = lo[i];
     let end = hi[i];
     i++;
-    while (i < lo.length && c + counts[i] <= share) {
+    while (i < lo.length && c + counts[i] <= share && hi[i] - start <= width) {
       c += counts[i];
       s += sums[i];
       end = hi[i];

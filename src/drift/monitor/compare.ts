@@ -88,7 +88,7 @@ function statisticsOf(f: FineStatistics): NonNullable<FeatureVerdict['statistics
     ...(f.wassersteinNormed !== undefined ? { wassersteinNormed: f.wassersteinNormed } : {}),
     psi: f.psi,
     jensenShannon: f.jensenShannon,
-    chiSquare: { statistic: f.chiSquare.statistic, pValue: f.chiSquare.pValue },
+    ...(f.chiSquare ? { chiSquare: { statistic: f.chiSquare.statistic, pValue: f.chiSquare.pValue } } : {}),
     ...(f.unseenShare !== undefined ? { unseenShare: f.unseenShare } : {}),
     referenceMissingRate: f.referenceMissingRate,
     currentMissingRate: f.currentMissingRate,
@@ -97,9 +97,10 @@ function statisticsOf(f: FineStatistics): NonNullable<FeatureVerdict['statistics
   };
 }
 
-function withMissing(r: FeatureDriftResult & { statistics?: FineStatistics }, plot: FeaturePlot, s: MonitorSettings, fine: boolean): FeatureVerdict {
+function withMissing(r: FeatureDriftResult & { statistics?: FineStatistics; noiseFloor?: number }, plot: FeaturePlot, s: MonitorSettings, fine: boolean): FeatureVerdict {
   const missingRateDrifted = r.missingRateDelta >= s.missingRateThreshold;
   return {
+    ...(r.noiseFloor !== undefined ? { noiseFloor: r.noiseFloor } : {}),
     resolution: fine ? 'fine' : 'coarse',
     ...(r.statistics ? { statistics: statisticsOf(r.statistics) } : {}),
     feature: r.feature,

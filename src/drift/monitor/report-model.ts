@@ -36,7 +36,7 @@ export const FineStatisticsReport = z.object({
   psi: z.number(),
   /** Natural log (base e), as SciPy's default and Evidently. */
   jensenShannon: z.number(),
-  chiSquare: z.object({ statistic: z.number(), pValue: z.number() }),
+  chiSquare: z.object({ statistic: z.number(), pValue: z.number() }).optional(),
   unseenShare: z.number().optional(),
   referenceMissingRate: z.number(),
   currentMissingRate: z.number(),
@@ -49,6 +49,8 @@ export const FeatureVerdict = z.object({
   /** Absent in reports written before fine profiles (they were all coarse). */
   resolution: Resolution.optional(),
   statistics: FineStatisticsReport.optional(),
+  /** Jensen-Shannon / PSI on fine profiles: the value sampling alone gives; the decision is on the statistic less it. */
+  noiseFloor: z.number().optional(),
   feature: z.string(),
   kind: z.enum(['numeric', 'categorical']),
   method: driftMethodSchema,
