@@ -13,11 +13,11 @@ import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
-import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/profile';
+import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, suggestConstraints, withScores } from '../src/profile';
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
 import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { ObjectMissing } from '../src/store';
+import { ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import { ensureDriftSchedule } from '../src/drift/schedule';
 import type { ActivityContext } from './context';
@@ -201,7 +201,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
         const model = await store.getJsonRequired(modelKey, GbdtModel);
         const baseline = await store.getJsonRequired(`${path.posix.dirname(modelKey)}/baseline.json`, LogisticModel);
-        const candidate = evaluateBinary(holdout.label, predictProba(model, holdout));
+        const scores = predictProba(model, holdout);
+        const candidate = evaluateBinary(holdout.label, scores);
+        // The training side of the prediction distribution, stored with the profile at registration.
+        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(scores));
         const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
@@ -261,7 +264,7 @@ export function trainingActivities(ctx: ActivityContext) {
       const before = await registry.findByRunKey(run.modelName, run.runKey);
       const files: Record<string, Buffer> = {
         'model.onnx': await store.getRequired(input.onnxKey),
-        'profile.json': await store.getRequired(input.profileKey),
+        'profile.json': await profileWithScores(store, input.profileKey, `${path.posix.dirname(input.modelKey)}/holdout-scores.json`),
         'gbdt.json': await store.getRequired(input.modelKey),
       };
       const meta = await registry.register({
@@ -367,3 +370,10 @@ export function baselineGate(auc: number, baseline: number, minAucOverBaseline: 
   };
 }
 
+/** profile.json as registered: the training profile plus the holdout scores evaluateModel wrote (when it did). */
+async function profileWithScores(store: ArtifactStore, profileKey: string, scoresKey: string): Promise<Buffer> {
+  const raw = await store.getRequired(profileKey);
+  const scores = await store.getJson(scoresKey, ScoreProfile);
+  if (!scores) return raw;
+  return Buffer.from(JSON.stringify(withScores(DatasetProfile.parse(JSON.parse(raw.toString('utf8'))), scores)));
+}

@@ -1,8 +1,11 @@
-// Drift bench: the monitor's check over 1M captured rows (JSONL) against one plain DuckDB scan of the same files, same run.
+// Drift bench: the monitor's check over 1M captured rows (JSONL) against a plain DuckDB scan and against Evidently, same run.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDb, quoteString } from '../src/data/duckdb';
+import { z } from 'zod';
+import { DuckDb, quoteIdent, quoteString } from '../src/data/duckdb';
 import { buildReport, checkCapture, listCaptureFiles, monitorSettingsFromSpec, type MonitoredFeature } from '../src/drift/monitor';
 import { writeDriftReport } from '../src/drift/report/store';
 import { profileRelation } from '../src/profile';
@@ -15,6 +18,41 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const ROWS = 1_000_000;
 const FILES = 10;
 const REPEATS = 3;
+/** Each feature's statistic must be within this share of Evidently's on the same rows. */
+const PEER_TOLERANCE = 0.02;
+
+/** The peer's Python: DRIFT_PYTHON, else the venv `make drift-peer` makes. */
+function peerPython(): string | null {
+  const p = process.env.DRIFT_PYTHON ?? path.join(ROOT, '.venv-drift', 'bin', 'python');
+  return existsSync(p) ? p : null;
+}
+
+const PeerResult = z.object({
+  importSeconds: z.number(),
+  loadSeconds: z.number(),
+  runSeconds: z.number(),
+  rows: z.object({ reference: z.number(), current: z.number() }),
+  columns: z.record(z.string(), z.object({ method: z.string().nullable(), value: z.number() })),
+});
+type PeerResult = z.infer<typeof PeerResult>;
+
+function runPeer(python: string, args: string[]): Promise<PeerResult> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [path.join(ROOT, 'bench', 'drift-evidently.py'), ...args], { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`Evidently peer failed: ${err.message}\n${stderr.slice(-2000)}`));
+      else resolve(PeerResult.parse(JSON.parse(stdout)));
+    });
+  });
+}
+
+/** Our method names as Evidently labels them in DataDriftPreset. */
+const EVIDENTLY_METHOD: Record<string, string> = {
+  wasserstein: 'Wasserstein distance (normed)',
+  jensenshannon: 'Jensen-Shannon distance',
+  ks: 'K-S p_value',
+  chisquare: 'chi-square p_value',
+  psi: 'PSI',
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,14 +65,20 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
   try {
     const parquet = flightsParquetPath(ROOT);
     const features: MonitoredFeature[] = FLIGHT_FEATURES.map((f) => ({ name: f.name, type: f.type }));
-    // The reference: a 100k-row training-period profile, as flights-small's training profile is.
-    const reference = await profileRelation(`SELECT *, CASE WHEN delay > 15 THEN 1 ELSE 0 END AS __label FROM (${flightRowsSql({ parquet, from: 'training', rows: 100_000, seed: 7 })})`, features, { db });
+    // The reference: a 100k-row training-period (Jan-Apr) profile, as flights-small's training profile is.
+    const referenceSql = flightRowsSql({ parquet, from: 'training', rows: 100_000, seed: 7 });
+    const reference = await profileRelation(`SELECT *, CASE WHEN delay > 15 THEN 1 ELSE 0 END AS __label FROM (${referenceSql})`, features, { db });
+    const coarse = await profileRelation(`SELECT *, CASE WHEN delay > 15 THEN 1 ELSE 0 END AS __label FROM (${referenceSql})`, features, { db, fine: false });
+    const profileBytes = Buffer.byteLength(JSON.stringify(reference));
+    const coarseBytes = Buffer.byteLength(JSON.stringify(coarse));
+    log(`reference profile (fine, version ${reference.version}): ${profileBytes.toLocaleString('en-US')} bytes of JSON; coarse (version 1): ${coarseBytes.toLocaleString('en-US')} bytes`);
+    // Live: 1M May-June rows (the months after training), as the prediction service captures them.
     const capture = path.join(dir, 'capture', 'flights');
     const written = await timed(() =>
-      writeCaptureFiles({ dir: capture, model: 'flights', version: 1, rows: { parquet, from: 'training', rows: ROWS, seed: 3 }, startMs: Date.UTC(2025, 0, 1), spacingMs: 3, rowsPerFile: ROWS / FILES }, db),
+      writeCaptureFiles({ dir: capture, model: 'flights', version: 1, rows: { parquet, from: 'later', rows: ROWS, seed: 3 }, startMs: Date.UTC(2025, 0, 1), spacingMs: 3, rowsPerFile: ROWS / FILES }, db),
     );
     const files = await listCaptureFiles(capture);
-    log(`wrote ${ROWS} capture rows in ${files.length} files with DuckDB COPY in ${written.ms.toFixed(0)} ms`);
+    log(`wrote ${ROWS} capture rows (May-June flights) in ${files.length} files with DuckDB COPY in ${written.ms.toFixed(0)} ms`);
 
     // The baseline reads the same files with the same column types, touching one column.
     const list = `[${files.map((f) => quoteString(f)).join(', ')}]`;
@@ -63,6 +107,7 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
     }
     if (!last) throw new Error('no check ran');
     log(`plain scan ${scans.map((m) => m.toFixed(0)).join(' / ')} ms; all-column scan ${scansAll.map((m) => m.toFixed(0)).join(' / ')} ms; drift check ${checks.map((m) => m.toFixed(0)).join(' / ')} ms; verdict ${last.comparison.verdict} over ${last.live.rows} rows`);
+    const peer = await evidentlyPeer(db, dir, referenceSql, files, features, last, log);
     const report = buildReport({ id: 'bench', createdAt: new Date().toISOString(), model: 'flights', modelVersion: 1, window, settings, reference, run: null }, last);
     const write = await timed(() => writeDriftReport(localStore(dir), report));
     const scan = median(scans);
@@ -81,11 +126,74 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
       { name: 'drift.check.vs_all_columns', value: check, unit: 'ms', baseline: { name: 'all-column scan', value: scanAll } },
       { name: 'drift.check.rows_per_second', value: ROWS / (check / 1000), unit: 'rows/s' },
       { name: 'drift.report.write', value: write.ms, unit: 'ms', note: 'JSON + HTML page with 5 SVG overlays' },
+      { name: 'drift.profile.bytes', value: profileBytes, unit: 'B', baseline: { name: 'coarse version 1 profile', value: coarseBytes }, note: 'fine training profile of 100k rows, JSON' },
+      ...peerFigures(peer, check, last),
     ];
   } finally {
     db.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+type Check = Awaited<ReturnType<typeof checkCapture>>;
+
+/**
+ * Evidently's DataDriftPreset on the same rows: the reference rows the profile was made from and the captured rows
+ * the check read (both exported to Parquet by DuckDB, numeric columns as DOUBLE). Null when Python or the venv is missing.
+ */
+async function evidentlyPeer(db: DuckDb, dir: string, referenceSql: string, files: string[], features: MonitoredFeature[], check: Check, log: (l: string) => void): Promise<PeerResult | null> {
+  const python = peerPython();
+  if (!python) {
+    log('Evidently peer skipped: no Python venv (make drift-peer, or set DRIFT_PYTHON to a python with evidently installed)');
+    return null;
+  }
+  const cols = (source: string) => features.map((f) => `${f.type === 'numeric' ? `CAST(${source}${quoteIdent(f.name)} AS DOUBLE)` : `CAST(${source}${quoteIdent(f.name)} AS VARCHAR)`} AS ${quoteIdent(f.name)}`).join(', ');
+  const refFile = path.join(dir, 'reference.parquet');
+  const curFile = path.join(dir, 'current.parquet');
+  await db.run(`COPY (SELECT ${cols('')} FROM (${referenceSql})) TO ${quoteString(refFile)} (FORMAT parquet)`);
+  const struct = features.map((f) => `${quoteIdent(f.name)} ${f.type === 'numeric' ? 'DOUBLE' : 'VARCHAR'}`).join(', ');
+  const list = `[${files.map((f) => quoteString(f)).join(', ')}]`;
+  await db.run(
+    `COPY (SELECT ${cols('features.')} FROM read_json(${list}, format = 'newline_delimited', columns = {features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors = true)) ` +
+      `TO ${quoteString(curFile)} (FORMAT parquet)`,
+  );
+  const numeric = features.filter((f) => f.type === 'numeric').map((f) => f.name).join(',');
+  const categorical = features.filter((f) => f.type === 'categorical').map((f) => f.name).join(',');
+  const r = await runPeer(python, [refFile, curFile, numeric, categorical]);
+  log(`Evidently: import ${r.importSeconds.toFixed(1)} s, load ${(r.loadSeconds * 1000).toFixed(0)} ms, DataDriftPreset ${(r.runSeconds * 1000).toFixed(0)} ms on ${r.rows.reference} reference and ${r.rows.current} current rows`);
+  if (r.rows.current !== check.live.rows) log(`WARNING: Evidently saw ${r.rows.current} current rows, the check ${check.live.rows}`);
+  for (const f of check.comparison.features) {
+    const e = r.columns[f.feature];
+    const ok = e !== undefined && Math.abs(f.statistic - e.value) <= PEER_TOLERANCE * Math.abs(e.value);
+    const sameMethod = e?.method === EVIDENTLY_METHOD[f.method];
+    log(
+      `${f.feature.padEnd(12)} ours ${f.method} ${f.statistic.toPrecision(6)}  Evidently ${e ? `${e.method} ${e.value.toPrecision(6)}` : 'missing'}  ratio ${e ? (f.statistic / e.value).toFixed(4) : '-'}  ` +
+        `${ok && sameMethod ? 'within 2%' : 'NOT within 2% or another method'}`,
+    );
+  }
+  return r;
+}
+
+function peerFigures(peer: PeerResult | null, checkMs: number, check: Check): Figure[] {
+  if (!peer) return [];
+  const evidentlyMs = (peer.loadSeconds + peer.runSeconds) * 1000;
+  return [
+    {
+      name: 'drift.check.vs_evidently',
+      value: checkMs,
+      unit: 'ms',
+      baseline: { name: 'Evidently DataDriftPreset (Parquet load + run)', value: evidentlyMs },
+      note: `Evidently is ${(evidentlyMs / checkMs).toFixed(1)}x slower; ours reads JSONL, Evidently Parquet`,
+    },
+    ...check.comparison.features.map(
+      (f): Figure => ({
+        name: `drift.${f.feature}.${f.method}`,
+        value: f.statistic,
+        unit: '',
+        baseline: { name: 'Evidently on the raw rows', value: peer.columns[f.feature]?.value ?? NaN },
+      }),
+    ),
+  ];
 }
 
 if (require.main === module) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes test/drift/vectors.json: SciPy/NumPy reference values for the drift statistics in src/drift/stats.
 
-Run: pip install scipy numpy && python3 scripts/drift-vectors.py
+Run: python3 -m venv .venv-drift && .venv-drift/bin/pip install -r scripts/drift-requirements.txt
+     && .venv-drift/bin/python scripts/drift-vectors.py
 Stored samples are rounded to 6 decimals (SciPy runs on the rounded values, so both sides see identical
 inputs) to keep the file small. Large samples are not stored: they come from a 32-bit LCG that the
 TypeScript test reproduces bit for bit (only integer arithmetic, one division by 2^32, one multiply-add).
@@ -267,6 +268,152 @@ def binning_cases():
     }]
 
 
+# ---- fine profiles: every statistic on the raw samples, which the TypeScript test profiles and compares ----
+
+def uniforms(seed, n):
+    """The LCG's u_i = s_i / 2^32 (exact dyadic numbers, so every transform below is bit-identical in TypeScript)."""
+    return lcg(seed, n)
+
+
+def shape_values(shape, seed, n, p):
+    """Sample transforms using only +, *, /, sqrt and floor (correctly rounded in IEEE 754, so identical in JS)."""
+    u = uniforms(seed, n)
+    v = uniforms(seed + 1000, n)
+    w = uniforms(seed + 2000, n)
+    x = uniforms(seed + 3000, n)
+    if shape == "discrete":  # few values: floor(7 * u^power)
+        return np.floor(7 * u ** p["power"] if p["power"] == 1 else 7 * (u * u))
+    if shape == "continuous":  # Irwin-Hall(4) * scale + shift
+        return (u + v + w + x) * p["scale"] + p["shift"]
+    if shape == "heavy":  # Pareto(alpha 1) or (alpha 2): 1 / u or 1 / sqrt(u), scaled
+        return (1 / (1 - u) if p["alpha"] == 1 else 1 / np.sqrt(1 - u)) * p["scale"]
+    if shape == "zipf":  # long-tailed categories: floor(a / u) as a string
+        return np.floor(p["a"] / (1 - u))
+    raise ValueError(shape)
+
+
+def with_nulls(values, seed, share):
+    if share <= 0:
+        return values
+    m = uniforms(seed + 4000, len(values)) < share
+    out = values.astype(float).copy()
+    out[m] = np.nan
+    return out
+
+
+def evidently_buckets(ref, cur, kind):
+    """evidently.legacy.calculations.stattests.utils.get_binned_data, as counts (before dividing by the lengths)."""
+    if kind == "numeric" and len(np.unique(ref)) > 20:
+        bins = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
+        return np.histogram(ref, bins)[0].astype(float), np.histogram(cur, bins)[0].astype(float), "sturges"
+    keys = sorted(set(ref.tolist()) | set(cur.tolist()))
+    rc = {k: 0 for k in keys}
+    cc = {k: 0 for k in keys}
+    for k in ref.tolist():
+        rc[k] += 1
+    for k in cur.tolist():
+        cc[k] += 1
+    return np.array([rc[k] for k in keys], float), np.array([cc[k] for k in keys], float), "values"
+
+
+def evidently_fill(pct):
+    pct = pct.copy()
+    m = min(pct[pct != 0])
+    np.place(pct, pct == 0, m / 10**6 if m <= 0.0001 else 0.0001)
+    return pct
+
+
+def fine_case(name, kind, ref_spec, cur_spec):
+    def make(spec):
+        vals = shape_values(spec["shape"], spec["seed"], spec["n"], spec)
+        return with_nulls(vals, spec["seed"], spec.get("nulls", 0.0))
+
+    ref_all, cur_all = make(ref_spec), make(cur_spec)
+    ref = ref_all[~np.isnan(ref_all)]
+    cur = cur_all[~np.isnan(cur_all)]
+    if kind == "categorical":
+        ref = np.array([str(int(v)) for v in ref], dtype=object)
+        cur = np.array([str(int(v)) for v in cur], dtype=object)
+    r_counts, c_counts, rule = evidently_buckets(ref, cur, kind)
+    rp, cp = r_counts / len(ref), c_counts / len(cur)
+    out = {
+        "name": name, "kind": kind, "reference": ref_spec, "current": cur_spec,
+        "referenceCount": int(len(ref)), "currentCount": int(len(cur)),
+        "referenceMissingRate": float(np.isnan(ref_all).mean()), "currentMissingRate": float(np.isnan(cur_all).mean()),
+        "buckets": rule,
+        "psi": float(np.sum((evidently_fill(rp) - evidently_fill(cp)) * np.log(evidently_fill(rp) / evidently_fill(cp)))),
+        "jensenshannon": float(distance.jensenshannon(rp, cp)),
+    }
+    keep = (r_counts > 0) | (c_counts > 0)
+    obs, rc = c_counts[keep], r_counts[keep]
+    shares = np.where(rc > 0, rc / rc.sum(), EPS)
+    chi = stats.chisquare(obs, shares / shares.sum() * obs.sum())
+    out["chisquare"] = {"statistic": float(chi.statistic), "pvalue": float(chi.pvalue)}
+    if kind == "numeric":
+        ks = stats.ks_2samp(ref, cur)
+        out["ks"] = {"statistic": float(ks.statistic), "pvalue": float(ks.pvalue)}
+        out["wassersteinNormed"] = float(stats.wasserstein_distance(ref, cur) / max(float(np.std(ref)), 0.001))
+    else:
+        known = set(ref.tolist())
+        out["unseenShare"] = float(np.mean([c not in known for c in cur.tolist()]))
+    cross_check_evidently(out, ref, cur, kind)
+    return out
+
+
+def cross_check_evidently(out, ref, cur, kind):
+    """When Evidently is installed, its own stattests must give the values above (they are its conventions)."""
+    try:
+        import pandas as pd
+        from evidently.legacy.calculations.stattests import jensenshannon_stat_test, psi_stat_test, wasserstein_stat_test
+        from evidently.legacy.core import ColumnType
+    except ImportError:
+        return
+    t = ColumnType.Numerical if kind == "numeric" else ColumnType.Categorical
+    r, c = pd.Series(ref), pd.Series(cur)
+    checks = [("psi", psi_stat_test), ("jensenshannon", jensenshannon_stat_test)]
+    if kind == "numeric":
+        checks.append(("wassersteinNormed", wasserstein_stat_test))
+    for key, test in checks:
+        got = test.func(r, c, t, 0.1)[0]
+        assert abs(got - out[key]) <= 1e-9 * max(1.0, abs(got)), f"{out['name']} {key}: evidently {got} vs {out[key]}"
+    out["evidentlyChecked"] = True
+
+
+def fine_cases():
+    c = []
+    c.append(fine_case("discrete 7 values, skewed live", "numeric",
+                       {"shape": "discrete", "seed": 101, "n": 4000, "power": 1},
+                       {"shape": "discrete", "seed": 102, "n": 3000, "power": 2}))
+    c.append(fine_case("discrete 7 values, same law", "numeric",
+                       {"shape": "discrete", "seed": 103, "n": 800, "power": 1},
+                       {"shape": "discrete", "seed": 104, "n": 600, "power": 1}))
+    c.append(fine_case("continuous, small shift (exact counts)", "numeric",
+                       {"shape": "continuous", "seed": 111, "n": 6000, "scale": 1.0, "shift": 0.0},
+                       {"shape": "continuous", "seed": 112, "n": 5000, "scale": 1.0, "shift": 0.03}))
+    c.append(fine_case("continuous past the cap (bins), scale change", "numeric",
+                       {"shape": "continuous", "seed": 113, "n": 40000, "scale": 1.0, "shift": 0.0},
+                       {"shape": "continuous", "seed": 114, "n": 30000, "scale": 1.1, "shift": -0.1}))
+    c.append(fine_case("continuous past the cap (bins), same law", "numeric",
+                       {"shape": "continuous", "seed": 115, "n": 30000, "scale": 1.0, "shift": 0.0},
+                       {"shape": "continuous", "seed": 116, "n": 25000, "scale": 1.0, "shift": 0.0}))
+    c.append(fine_case("heavy tail alpha 2 past the cap, scaled live", "numeric",
+                       {"shape": "heavy", "seed": 121, "n": 30000, "alpha": 2, "scale": 1.0},
+                       {"shape": "heavy", "seed": 122, "n": 20000, "alpha": 2, "scale": 1.15}))
+    c.append(fine_case("heavy tail alpha 1 (infinite mean), exact counts", "numeric",
+                       {"shape": "heavy", "seed": 123, "n": 8000, "alpha": 1, "scale": 10.0},
+                       {"shape": "heavy", "seed": 124, "n": 6000, "alpha": 1, "scale": 12.0}))
+    c.append(fine_case("continuous with missing values", "numeric",
+                       {"shape": "continuous", "seed": 131, "n": 5000, "scale": 2.0, "shift": 1.0, "nulls": 0.05},
+                       {"shape": "continuous", "seed": 132, "n": 4000, "scale": 2.0, "shift": 1.2, "nulls": 0.2}))
+    c.append(fine_case("many categories, long tail, unseen live values", "categorical",
+                       {"shape": "zipf", "seed": 141, "n": 30000, "a": 30.0},
+                       {"shape": "zipf", "seed": 142, "n": 10000, "a": 25.0}))
+    c.append(fine_case("categories with missing values, same law", "categorical",
+                       {"shape": "zipf", "seed": 143, "n": 20000, "a": 3.0, "nulls": 0.1},
+                       {"shape": "zipf", "seed": 144, "n": 2000, "a": 3.0, "nulls": 0.02}))
+    return c
+
+
 def main():
     doc = {
         "generator": "scripts/drift-vectors.py",
@@ -282,6 +429,7 @@ def main():
         "wassersteinBinned": wasserstein_binned_cases(),
         "counts": count_cases(),
         "binning": binning_cases(),
+        "fine": fine_cases(),
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "drift", "vectors.json")
     with open(path, "w") as f:

@@ -4,4 +4,20 @@ export { mergeProfiles } from './merge';
 export { suggestConstraints, writeSuggestedConstraints, type SuggestOptions } from './suggest';
 export { writeProfile, readProfile } from './io';
 export { binIndex, binSql, histogramCounts, quantileFromHistogram, edgesFromCutPoints, type BinCounts } from './histogram';
-export { DatasetProfile, FeatureProfile, NumericProfile, CategoricalProfile, Histogram, QUANTILE_KEYS, QUANTILE_FRACTIONS } from './schema';
+export {
+  DatasetProfile,
+  FeatureProfile,
+  NumericProfile,
+  CategoricalProfile,
+  Histogram,
+  QUANTILE_KEYS,
+  QUANTILE_FRACTIONS,
+  NumericDistribution,
+  CategoryDistribution,
+  ScoreProfile,
+  FineSettings,
+  DEFAULT_FINE,
+  PROFILE_VERSION,
+} from './schema';
+export { numericDistribution, categoryDistribution, mergeNumericDistributions, mergeCategoryDistributions } from './fine';
+export { scoreProfile, withScores } from './scores';

@@ -1,13 +1,16 @@
 // Merges profiles of disjoint data (e.g. daily live batches): exact for counts, moments and same-edge histograms.
 import { DataError } from '../data/source';
+import { mergeCategoryDistributions, mergeNumericDistributions } from './fine';
 import { quantileFromHistogram } from './histogram';
-import { CategoricalProfile, DatasetProfile, FeatureProfile, NumericProfile, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
+import { CategoricalProfile, DatasetProfile, FeatureProfile, FineSettings, NumericProfile, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
 
 /**
  * Combines profiles of disjoint row sets. Features must match by name and kind, and numeric histograms must share
  * edges (profile later batches with `reference` to get that). Mean and stddev combine exactly (Chan et al.); quantiles
  * are re-estimated from the merged histogram and flagged `quantilesExact: false`; categorical top lists add counts by
- * value and `distinct` becomes a lower bound.
+ * value and `distinct` becomes a lower bound. Fine distributions merge too (exact counts add; past the caps they
+ * become bins, see mergeNumericDistributions) when both sides have them; a merge with a coarse (version 1) profile
+ * is coarse. The holdout scores are a property of one training run and are not merged.
  */
 export function mergeProfiles(profiles: readonly DatasetProfile[]): DatasetProfile {
   if (profiles.length === 0) throw new Error('mergeProfiles needs at least one profile');
@@ -25,13 +28,38 @@ function mergeTwo(a: DatasetProfile, b: DatasetProfile): DatasetProfile {
     const positives = a.label.positives + b.label.positives;
     label = { positives, positiveRate: rows > 0 ? positives / rows : null };
   }
+  // The coarser of the two resolutions: a cap only ever shrinks in a merge.
+  const fine: FineSettings | null =
+    a.fine && b.fine
+      ? {
+          numericCap: Math.min(a.fine.numericCap, b.fine.numericCap),
+          categoricalCap: Math.min(a.fine.categoricalCap, b.fine.categoricalCap),
+          bins: Math.min(a.fine.bins, b.fine.bins),
+        }
+      : null;
   const features = a.features.map((fa, i): FeatureProfile => {
     const fb = b.features[i];
-    if (fa.kind === 'numeric' && fb.kind === 'numeric') return mergeNumeric(fa, fb);
-    if (fa.kind === 'categorical' && fb.kind === 'categorical') return mergeCategorical(fa, fb);
+    if (fa.kind === 'numeric' && fb.kind === 'numeric') {
+      const { distribution: _da, ...m } = mergeNumeric(fa, fb);
+      if (!fine || !fa.distribution || !fb.distribution) return m;
+      return { ...m, distribution: mergeNumericDistributions(fa.distribution, fb.distribution, fine.numericCap, fine.bins) };
+    }
+    if (fa.kind === 'categorical' && fb.kind === 'categorical') {
+      const m = mergeCategorical(fa, fb);
+      if (!fine || !fa.distribution || !fb.distribution) return m;
+      return { ...m, distribution: mergeCategoryDistributions(fa.distribution, fb.distribution, fine.categoricalCap) };
+    }
     throw new Error('unreachable: kinds checked above');
   });
-  return DatasetProfile.parse({ version: 1, rows, label, features, passes: a.passes + b.passes, createdAt: new Date().toISOString() });
+  return DatasetProfile.parse({
+    version: fine ? 2 : 1,
+    ...(fine ? { fine } : {}),
+    rows,
+    label,
+    features,
+    passes: a.passes + b.passes,
+    createdAt: new Date().toISOString(),
+  });
 }
 
 function mergeNumeric(a: NumericProfile, b: NumericProfile): NumericProfile {

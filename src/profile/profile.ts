@@ -2,8 +2,9 @@
 import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
 import { DataError, LABEL_COLUMN } from '../data/source';
 import type { FeatureSpec } from '../spec/dataset';
+import { categoryDistribution, numericDistribution } from './fine';
 import { binIndex, edgesFromCutPoints } from './histogram';
-import { CategoricalProfile, DatasetProfile, FeatureProfile, NumericProfile, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
+import { CategoricalProfile, DatasetProfile, DEFAULT_FINE, FeatureProfile, FineSettings, NumericProfile, PROFILE_VERSION, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
 
 type FeatureRef = Pick<FeatureSpec, 'name' | 'type'>;
 
@@ -19,6 +20,11 @@ export interface ProfileOptions {
   reference?: DatasetProfile;
   /** Reuse an open database (the caller closes it). */
   db?: DuckDb;
+  /**
+   * Caps of the fine distributions (defaults DEFAULT_FINE); `false` writes a coarse version 1 profile, as before
+   * fine distributions existed (kept to test that old profiles still work).
+   */
+  fine?: Partial<FineSettings> | false;
 }
 
 /** Profiles a Parquet snapshot written by ingest. */
@@ -51,6 +57,7 @@ let tableSeq = 0;
 async function profileWith(db: DuckDb, relationSql: string, features: readonly FeatureRef[], options: ProfileOptions): Promise<DatasetProfile> {
   const topK = options.topK ?? 100;
   const bins = options.bins ?? 20;
+  const fine = options.fine === false ? null : FineSettings.parse({ ...DEFAULT_FINE, ...options.fine });
   let columns: { name: string; type: string }[];
   try {
     columns = await db.describe(relationSql);
@@ -105,7 +112,8 @@ async function profileWith(db: DuckDb, relationSql: string, features: readonly F
           if (got !== d) throw new Error(`profile: expected ${d} distinct values of ${f.name}, read ${got}`);
         }
         const refEdges = ref?.kind === 'numeric' && ref.histogram ? ref.histogram.edges : undefined;
-        profiles.push(numericProfile(f.name, rows, nn, values, counts, bins, refEdges));
+        const p = numericProfile(f.name, rows, nn, values, counts, bins, refEdges);
+        profiles.push(fine ? { ...p, distribution: numericDistribution(values, counts, fine.numericCap, fine.bins) } : p);
       } else {
         const refTop = ref?.kind === 'categorical' && ref.top.length > 0 ? ref : undefined;
         // Against a reference: exactly its top values; otherwise the topK most frequent (count desc, then value).
@@ -113,13 +121,25 @@ async function profileWith(db: DuckDb, relationSql: string, features: readonly F
           ? `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IN (${refTop.top.map((t) => sqlLiteral(t.value)).join(', ')})`
           : `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY n DESC, f${i} LIMIT ${topK}`;
         const top = (await db.rows(sql)).map((r) => ({ value: String(r.v), count: numOrNull(r.n) ?? 0 }));
-        profiles.push(categoricalProfile(f.name, rows, nn, d, topK, refTop, top));
+        const p = categoricalProfile(f.name, rows, nn, d, topK, refTop, top);
+        if (fine) {
+          // Every category up to the cap: the first cap rows by count desc, then value (as `top`, just more of them).
+          const all = (await db.rows(`SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY n DESC, f${i} LIMIT ${fine.categoricalCap}`)).map((r) => ({
+            value: String(r.v),
+            count: numOrNull(r.n) ?? 0,
+          }));
+          const distribution = categoryDistribution(all, fine.categoricalCap);
+          // Rows beyond the cap were not read: they are the non-null rest.
+          const kept = distribution.categories.reduce((a, c) => a + c.count, 0);
+          profiles.push({ ...p, distribution: { ...distribution, otherCount: nn - kept, complete: d <= fine.categoricalCap } });
+        } else profiles.push(p);
       }
     }
 
     const positives = hasLabel ? (numOrNull(bySet.get(features.length)?.pos) ?? 0) : 0;
     return DatasetProfile.parse({
-      version: 1,
+      version: fine ? PROFILE_VERSION : 1,
+      ...(fine ? { fine } : {}),
       rows,
       label: hasLabel ? { positives, positiveRate: rows > 0 ? positives / rows : null } : null,
       features: profiles,

@@ -27,6 +27,44 @@ export const Histogram = z
   .refine((h) => h.counts.length === h.edges.length - 1, { message: 'counts must have one entry per bin (edges - 1)' });
 export type Histogram = z.infer<typeof Histogram>;
 
+/**
+ * A numeric column's fine distribution, what the drift statistics compute on. `exact`: every distinct value (ascending)
+ * with its count, kept while the distinct values stay within the profile's cap. `bins`: beyond the cap, a mergeable
+ * quantile summary of consecutive equal-frequency bins with exact edges: bin i holds `counts[i]` values, all within
+ * [lo[i], hi[i]] (its smallest and largest value), summing to `sums[i]`; bins are ascending and disjoint. The CDF is
+ * then known exactly at every bin edge and within `rankError` (the largest share of values in a bin with lo < hi)
+ * in between.
+ */
+export const NumericDistribution = z.discriminatedUnion('kind', [
+  z
+    .object({ kind: z.literal('exact'), values: z.array(z.number()), counts: z.array(count) })
+    .refine((d) => d.values.length === d.counts.length, { message: 'exact: one count per value' }),
+  z
+    .object({
+      kind: z.literal('bins'),
+      lo: z.array(z.number()),
+      hi: z.array(z.number()),
+      counts: z.array(count),
+      sums: z.array(z.number()),
+      /** Distinct values summarized (a lower bound after a merge). */
+      distinct: count,
+      rankError: z.number().min(0).max(1),
+    })
+    .refine((d) => [d.hi.length, d.counts.length, d.sums.length].every((n) => n === d.lo.length), { message: 'bins: lo, hi, counts and sums must have one entry per bin' }),
+]);
+export type NumericDistribution = z.infer<typeof NumericDistribution>;
+
+/** A categorical column's fine distribution: every category up to the cap, else the most frequent ones and `otherCount`. */
+export const CategoryDistribution = z.object({
+  /** By count desc, then value. */
+  categories: z.array(z.object({ value: z.string(), count })),
+  /** Non-null values outside `categories` (0 when `complete`). */
+  otherCount: count,
+  /** True when `categories` holds every non-null value seen. */
+  complete: z.boolean(),
+});
+export type CategoryDistribution = z.infer<typeof CategoryDistribution>;
+
 export const NumericProfile = z.object({
   name: z.string(),
   kind: z.literal('numeric'),
@@ -42,8 +80,10 @@ export const NumericProfile = z.object({
   quantiles: z.object({ p01: stat, p05: stat, p25: stat, p50: stat, p75: stat, p95: stat, p99: stat }),
   /** False after a merge: quantiles are then interpolated from the histogram. */
   quantilesExact: z.boolean(),
-  /** Null when the column has no non-missing value. */
+  /** Null when the column has no non-missing value. Coarse: for the report's plots. */
   histogram: Histogram.nullable(),
+  /** Version 2 profiles: the fine distribution the statistics use (absent in coarse, version 1 profiles). */
+  distribution: NumericDistribution.optional(),
 });
 export type NumericProfile = z.infer<typeof NumericProfile>;
 
@@ -62,14 +102,43 @@ export const CategoricalProfile = z.object({
   top: z.array(z.object({ value: z.string(), count })),
   /** Non-null rows whose value is not in `top`. */
   otherCount: count,
+  /** Version 2 profiles: every category up to the cap (absent in coarse, version 1 profiles). */
+  distribution: CategoryDistribution.optional(),
 });
 export type CategoricalProfile = z.infer<typeof CategoricalProfile>;
 
 export const FeatureProfile = z.discriminatedUnion('kind', [NumericProfile, CategoricalProfile]);
 export type FeatureProfile = z.infer<typeof FeatureProfile>;
 
+/**
+ * Version 1: coarse (20-bin histograms, top 100 categories); the drift monitor still reads it and says so.
+ * Version 2: every feature also carries its fine `distribution`, within the caps below.
+ */
+export const PROFILE_VERSION = 2;
+
+/** Resolution of a version 2 profile: exact counts up to these many distinct values, then `bins` bins or the top categories. */
+export const FineSettings = z.object({
+  numericCap: z.number().int().positive(),
+  categoricalCap: z.number().int().positive(),
+  bins: z.number().int().positive(),
+});
+export type FineSettings = z.infer<typeof FineSettings>;
+export const DEFAULT_FINE: FineSettings = { numericCap: 10_000, categoricalCap: 10_000, bins: 4_096 };
+
+/** The model's scores on the holdout: the training side of the prediction distribution. */
+export const ScoreProfile = z.object({
+  count,
+  mean: stat,
+  distribution: NumericDistribution,
+});
+export type ScoreProfile = z.infer<typeof ScoreProfile>;
+
 export const DatasetProfile = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
+  /** Version 2: the caps the fine distributions were made with. */
+  fine: FineSettings.optional(),
+  /** Version 2, after training: the holdout scores (absent before the model exists, and in version 1). */
+  prediction: ScoreProfile.optional(),
   rows: count,
   /** Present when the data has a `__label` column (training snapshots). */
   label: z.object({ positives: count, positiveRate: stat }).nullable(),

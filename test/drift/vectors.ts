@@ -59,6 +59,7 @@ export interface Vectors {
     jensenshannonBase2: number;
     chisquare: { statistic: number; pvalue: number; dof: number };
   }[];
+  fine: FineCase[];
   binning: {
     edges: number[];
     values: (number | 'Infinity' | '-Infinity' | null)[];
@@ -67,6 +68,69 @@ export interface Vectors {
     above: Tails;
     nulls: number;
   }[];
+}
+
+/** A generated sample (scripts/drift-vectors.py shape_values): LCG uniforms through +, *, /, sqrt and floor only. */
+export interface ShapeSpec {
+  shape: 'discrete' | 'continuous' | 'heavy' | 'zipf';
+  seed: number;
+  n: number;
+  power?: number;
+  scale?: number;
+  shift?: number;
+  alpha?: number;
+  a?: number;
+  nulls?: number;
+}
+
+export interface FineCase {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  reference: ShapeSpec;
+  current: ShapeSpec;
+  referenceCount: number;
+  currentCount: number;
+  referenceMissingRate: number;
+  currentMissingRate: number;
+  buckets: 'values' | 'sturges';
+  psi: number;
+  jensenshannon: number;
+  chisquare: { statistic: number; pvalue: number };
+  ks?: { statistic: number; pvalue: number };
+  wassersteinNormed?: number;
+  unseenShare?: number;
+  /** The generator found Evidently installed and its own stattests gave these values. */
+  evidentlyChecked?: boolean;
+}
+
+/** The sample a ShapeSpec describes, NaN for missing (bit-identical to the generator's). */
+export function shapeSample(p: ShapeSpec): Float64Array {
+  const u = lcg(p.seed, p.n, 1, 0);
+  const v = lcg(p.seed + 1000, p.n, 1, 0);
+  const w = lcg(p.seed + 2000, p.n, 1, 0);
+  const x = lcg(p.seed + 3000, p.n, 1, 0);
+  const out = new Float64Array(p.n);
+  for (let i = 0; i < p.n; i++) {
+    switch (p.shape) {
+      case 'discrete':
+        out[i] = Math.floor(p.power === 1 ? 7 * u[i] : 7 * (u[i] * u[i]));
+        break;
+      case 'continuous':
+        out[i] = (u[i] + v[i] + w[i] + x[i]) * (p.scale ?? 1) + (p.shift ?? 0);
+        break;
+      case 'heavy':
+        out[i] = (p.alpha === 1 ? 1 / (1 - u[i]) : 1 / Math.sqrt(1 - u[i])) * (p.scale ?? 1);
+        break;
+      case 'zipf':
+        out[i] = Math.floor((p.a ?? 1) / (1 - u[i]));
+        break;
+    }
+  }
+  if (p.nulls && p.nulls > 0) {
+    const m = lcg(p.seed + 4000, p.n, 1, 0);
+    for (let i = 0; i < p.n; i++) if (m[i] < p.nulls) out[i] = NaN;
+  }
+  return out;
 }
 
 /** The committed vectors (the path works from both test/ and dist/test/). */

@@ -65,6 +65,9 @@ describe('profile', () => {
     close(v.quantiles.p95, q(0.95));
     close(v.quantiles.p99, q(0.99));
     assert.deepEqual(v.histogram, { edges: [1, 3.25, 5.5, 7.75, 10], counts: [3, 2, 2, 3], underflow: 0, overflow: 0 });
+    // The fine distribution: every distinct value with its count (version 2 profiles).
+    assert.equal(p.version, 2);
+    assert.deepEqual(v.distribution, { kind: 'exact', values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], counts: new Array(10).fill(1) });
     assert.deepEqual(c, {
       name: 'c',
       kind: 'categorical',
@@ -78,8 +81,49 @@ describe('profile', () => {
         { value: 'b', count: 3 },
       ],
       otherCount: 1,
+      // every category, beyond the top K
+      distribution: { categories: [{ value: 'a', count: 6 }, { value: 'b', count: 3 }, { value: 'c', count: 1 }], otherCount: 0, complete: true },
     });
     DatasetProfile.parse(JSON.parse(JSON.stringify(p)));
+  });
+
+  it('past the caps: equal-frequency bins with exact edges and a stated rank error; the top categories plus other', async () => {
+    // 5,000 distinct values (0..4999, value 7 repeated 600 more times) with a cap of 1,000 and 100 bins.
+    const p = await profileRelation(
+      `SELECT range::DOUBLE AS v, 'k' || (range % 1500)::VARCHAR AS c FROM range(5000) UNION ALL SELECT 7.0, 'k0' FROM range(600)`,
+      FEATURES,
+      { fine: { numericCap: 1000, categoricalCap: 1000, bins: 100 } },
+    );
+    const [v, c] = p.features;
+    assert.ok(v.kind === 'numeric' && c.kind === 'categorical' && v.distribution?.kind === 'bins' && c.distribution);
+    const d = v.distribution;
+    assert.equal(d.counts.reduce((a, b) => a + b, 0), 5600);
+    assert.equal(d.distinct, 5000);
+    // Ascending, disjoint, exact edges: lo and hi are values that occur; sums hold every value once.
+    for (let i = 0; i < d.lo.length; i++) {
+      assert.ok(Number.isInteger(d.lo[i]) && Number.isInteger(d.hi[i]) && d.lo[i] <= d.hi[i]);
+      if (i > 0) assert.ok(d.lo[i] > d.hi[i - 1]);
+    }
+    close(d.sums.reduce((a, b) => a + b, 0), (4999 * 5000) / 2 + 7 * 600, 1e-6);
+    // The heavy value 7 (601 of 5600 rows, above a bin's share of 56) is a bin of its own.
+    const seven = d.lo.indexOf(7);
+    assert.ok(seven >= 0 && d.hi[seven] === 7 && d.counts[seven] === 601);
+    assert.ok(d.rankError <= 56 / 5600 + 1e-12 && d.rankError > 0, `rank error ${d.rankError}`);
+    assert.ok(d.lo.length <= 300);
+    // Categories: 1,500 distinct, cap 1,000: the 1,000 most frequent, the rest counted as other.
+    const cd = c.distribution;
+    assert.equal(cd.complete, false);
+    assert.equal(cd.categories.length, 1000);
+    assert.equal(cd.categories[0].value, 'k0');
+    assert.equal(cd.categories[0].count, 604);
+    assert.equal(cd.categories.reduce((a, b) => a + b.count, 0) + cd.otherCount, 5600);
+  });
+
+  it('fine: false writes a coarse version 1 profile as before fine distributions existed', async () => {
+    const p = await profileRelation(TABLE, FEATURES, { fine: false });
+    assert.equal(p.version, 1);
+    assert.equal(p.fine, undefined);
+    assert.ok(p.features.every((f) => f.distribution === undefined));
   });
 
   it('collapses repeated cut points and gives a constant column one bin [v, v]', async () => {
@@ -153,6 +197,15 @@ describe('profile', () => {
     close(mv.quantiles.p50, 5.5, 1.5);
     assert.deepEqual(mc.top, wc.top);
     assert.equal(mc.otherCount, wc.otherCount);
+    // Fine distributions merge exactly (value counts add; categories add).
+    assert.deepEqual(mv.distribution, wv.distribution);
+    assert.deepEqual(mc.distribution, wc.distribution);
+    assert.equal(m.version, 2);
+    // With a coarse profile the merge is coarse.
+    const coarse = await profileRelation(`SELECT * FROM (${TABLE}) WHERE v > 4 OR v IS NULL`, FEATURES, { reference: whole, fine: false });
+    const mixed = mergeProfiles([a, coarse]);
+    assert.equal(mixed.version, 1);
+    assert.ok(mixed.features.every((f) => f.distribution === undefined));
     assert.throws(() => mergeProfiles([whole, { ...a, features: [a.features[0]] }]), DataError);
   });
 

@@ -88,7 +88,13 @@ export function buildReport(ctx: ReportContext, check: CaptureCheck): DriftRepor
     files: live.files,
     firstRowAt: live.firstTs,
     lastRowAt: live.lastTs,
-    reference: { rows: ctx.reference.rows, createdAt: ctx.reference.createdAt, positiveRate: ctx.reference.label?.positiveRate ?? null },
+    reference: {
+      rows: ctx.reference.rows,
+      createdAt: ctx.reference.createdAt,
+      positiveRate: ctx.reference.label?.positiveRate ?? null,
+      profileVersion: ctx.reference.version,
+      resolution: ctx.reference.version >= 2 ? 'fine' : 'coarse',
+    },
     settings: {
       datasetShare: ctx.settings.datasetShare,
       missingRateThreshold: ctx.settings.missingRateThreshold,

@@ -1,6 +1,15 @@
 // Compares a live window with the training profile feature by feature, then decides the verdict for the window.
 import type { CategoricalProfile, DatasetProfile, NumericProfile } from '../../profile/schema';
-import { categoricalFeatureInput, decideFeatureDrift, DEFAULT_THRESHOLDS, jensenShannonDistance, numericFeatureInput, type FeatureDriftResult } from '../stats';
+import {
+  categoricalFeatureInput,
+  decideFeatureDrift,
+  decideFineFeatureDrift,
+  DEFAULT_THRESHOLDS,
+  jensenShannonDistance,
+  numericFeatureInput,
+  type FeatureDriftResult,
+  type FineStatistics,
+} from '../stats';
 import type { LiveCategorical, LiveNumeric, LiveWindow, MonitoredFeature } from './live';
 import type { DatasetDriftSummary, DriftedColumn, FeaturePlot, FeatureVerdict, PredictionVerdict, Verdict } from './report-model';
 import type { MonitorSettings } from './settings';
@@ -14,34 +23,86 @@ export interface Comparison {
   drifted: DriftedColumn[];
 }
 
+/** numpy.std (population) from the profile's sample standard deviation. */
+function populationStd(ref: NumericProfile): number | undefined {
+  const n = ref.count - ref.nulls;
+  return ref.stddev !== null && n > 0 ? ref.stddev * Math.sqrt((n - 1) / n) : undefined;
+}
+
 function numericVerdict(ref: NumericProfile, live: LiveNumeric, s: MonitorSettings): FeatureVerdict | null {
   const input = numericFeatureInput(live.name, ref, live.binned);
   if (!input || !ref.histogram) return null;
-  const r = decideFeatureDrift(input, s.overrides[live.name] ?? {}, { smallReferenceLimit: s.smallReferenceLimit });
+  const std = populationStd(ref);
+  const fine = ref.distribution !== undefined && live.distribution !== undefined;
+  const r =
+    ref.distribution && live.distribution
+      ? decideFineFeatureDrift(
+          {
+            feature: live.name,
+            kind: 'numeric',
+            reference: { distribution: ref.distribution, nulls: ref.nulls, ...(std !== undefined ? { std } : {}) },
+            current: { distribution: live.distribution, nulls: live.binned.nulls },
+          },
+          s.overrides[live.name] ?? {},
+          { smallReferenceLimit: s.smallReferenceLimit },
+        )
+      : decideFeatureDrift(input, s.overrides[live.name] ?? {}, { smallReferenceLimit: s.smallReferenceLimit });
   const plot: FeaturePlot = {
     kind: 'numeric',
     edges: [...ref.histogram.edges],
     reference: { counts: [...ref.histogram.counts], below: ref.histogram.underflow, above: ref.histogram.overflow },
     current: { counts: Array.from(live.binned.counts), below: { ...live.binned.below }, above: { ...live.binned.above } },
   };
-  return withMissing(r, plot, s);
+  return withMissing(r, plot, s, fine);
 }
 
 function categoricalVerdict(ref: CategoricalProfile, live: LiveCategorical, s: MonitorSettings): FeatureVerdict {
   const input = categoricalFeatureInput(live.name, ref, live.counts);
-  const r = decideFeatureDrift(input, s.overrides[live.name] ?? {}, { smallReferenceLimit: s.smallReferenceLimit });
+  const fine = ref.distribution !== undefined && live.distribution !== undefined;
+  const r =
+    ref.distribution && live.distribution
+      ? decideFineFeatureDrift(
+          {
+            feature: live.name,
+            kind: 'categorical',
+            reference: { ...ref.distribution, nulls: ref.nulls },
+            current: { ...live.distribution, nulls: live.counts.nulls },
+          },
+          s.overrides[live.name] ?? {},
+          { smallReferenceLimit: s.smallReferenceLimit },
+        )
+      : decideFeatureDrift(input, s.overrides[live.name] ?? {}, { smallReferenceLimit: s.smallReferenceLimit });
   const plot: FeaturePlot = {
     kind: 'categorical',
     categories: ref.top.map((t) => t.value),
     reference: { counts: ref.top.map((t) => t.count), other: ref.otherCount },
     current: { counts: Array.from(live.counts.counts), other: live.counts.other },
   };
-  return withMissing(r, plot, s);
+  return withMissing(r, plot, s, fine);
 }
 
-function withMissing(r: FeatureDriftResult, plot: FeaturePlot, s: MonitorSettings): FeatureVerdict {
+/** The fine statistics as the report keeps them (every one, whichever decided). */
+function statisticsOf(f: FineStatistics): NonNullable<FeatureVerdict['statistics']> {
+  return {
+    ...(f.ks ? { ks: f.ks } : {}),
+    ...(f.wassersteinNormed !== undefined ? { wassersteinNormed: f.wassersteinNormed } : {}),
+    psi: f.psi,
+    jensenShannon: f.jensenShannon,
+    ...(f.chiSquare ? { chiSquare: { statistic: f.chiSquare.statistic, pValue: f.chiSquare.pValue } } : {}),
+    ...(f.unseenShare !== undefined ? { unseenShare: f.unseenShare } : {}),
+    referenceMissingRate: f.referenceMissingRate,
+    currentMissingRate: f.currentMissingRate,
+    distinct: f.distinct,
+    buckets: f.buckets,
+  };
+}
+
+function withMissing(r: FeatureDriftResult & { statistics?: FineStatistics; noiseFloor?: number }, plot: FeaturePlot, s: MonitorSettings, fine: boolean): FeatureVerdict {
   const missingRateDrifted = r.missingRateDelta >= s.missingRateThreshold;
   return {
+    ...(r.noiseFloor !== undefined ? { noiseFloor: r.noiseFloor } : {}),
+    resolution: fine ? 'fine' : 'coarse',
+    ...(r.statistics ? { statistics: statisticsOf(r.statistics) } : {}),
     feature: r.feature,
     kind: r.kind,
     method: r.method,
@@ -61,8 +122,31 @@ function withMissing(r: FeatureDriftResult, plot: FeaturePlot, s: MonitorSetting
   };
 }
 
-function predictionVerdict(reference: DatasetProfile, live: LiveWindow): PredictionVerdict {
+function predictionVerdict(reference: DatasetProfile, live: LiveWindow, s: MonitorSettings): PredictionVerdict {
   const p = live.prediction;
+  const scores = reference.prediction;
+  if (scores && p.distribution && p.count > 0) {
+    // The holdout scores against the live probabilities, as any numeric feature.
+    const r = decideFineFeatureDrift(
+      { feature: 'prediction', kind: 'numeric', reference: { distribution: scores.distribution, nulls: 0 }, current: { distribution: p.distribution, nulls: 0 } },
+      {},
+      { smallReferenceLimit: s.smallReferenceLimit },
+    );
+    return {
+      method: r.method,
+      threshold: r.threshold,
+      statistic: r.statistic,
+      ...(r.pValue !== undefined ? { pValue: r.pValue } : {}),
+      drifted: r.drifted,
+      referencePositiveRate: reference.label?.positiveRate ?? null,
+      referenceMeanProbability: scores.mean,
+      meanProbability: p.meanProbability,
+      positiveLabelShare: p.positiveLabels / p.count,
+      count: p.count,
+      histogram: { edges: p.edges, counts: p.counts },
+      resolution: 'fine',
+    };
+  }
   const rate = reference.label?.positiveRate ?? null;
   const mean = p.meanProbability;
   const threshold = DEFAULT_THRESHOLDS.jensenshannon;
@@ -74,6 +158,7 @@ function predictionVerdict(reference: DatasetProfile, live: LiveWindow): Predict
     positiveLabelShare: p.count > 0 ? p.positiveLabels / p.count : null,
     count: p.count,
     histogram: { edges: p.edges, counts: p.counts },
+    resolution: 'coarse' as const,
   };
   if (rate === null || mean === null) {
     return { ...base, statistic: null, drifted: false, note: rate === null ? 'the training profile has no label rate to compare with' : 'no captured probabilities' };
@@ -116,10 +201,16 @@ export function compareWindow(reference: DatasetProfile, live: LiveWindow, featu
     numberOfDriftedFeatures: flagged.length,
     shareOfDriftedFeatures: share,
   };
-  const prediction = predictionVerdict(reference, live);
+  const prediction = predictionVerdict(reference, live, s);
   const drifted = flagged.map((f) => driftedColumn(f, s));
   if (prediction.drifted && prediction.statistic !== null) {
-    drifted.push({ feature: 'prediction', method: prediction.method, statistic: prediction.statistic, threshold: prediction.threshold });
+    drifted.push({
+      feature: 'prediction',
+      method: prediction.method,
+      statistic: prediction.statistic,
+      threshold: prediction.threshold,
+      ...(prediction.pValue !== undefined ? { pValue: prediction.pValue } : {}),
+    });
   }
   const verdict: Verdict = dataset.datasetDrift ? 'dataset drift' : drifted.length > 0 ? 'feature drift' : 'no drift';
   return { verdict, dataset, features: verdicts, uncompared, prediction, drifted };

@@ -1,7 +1,8 @@
 // Reads a window of captured rows with DuckDB in one pass and counts them on the training profile's bins and categories.
 import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
-import { binSql } from '../../profile/histogram';
-import type { DatasetProfile, FeatureProfile } from '../../profile/schema';
+import { binIndex, binSql } from '../../profile/histogram';
+import { profileRelation } from '../../profile/profile';
+import type { CategoryDistribution, DatasetProfile, FeatureProfile, NumericDistribution } from '../../profile/schema';
 import type { BinnedLive, CategoryCountsLive } from '../stats';
 import type { DriftWindow } from './window';
 
@@ -18,6 +19,8 @@ export interface LiveNumeric {
   binned: BinnedLive;
   min: number | null;
   max: number | null;
+  /** The live values at the fine profile's resolution (absent when the reference profile is coarse). */
+  distribution?: NumericDistribution;
 }
 
 export interface LiveCategorical {
@@ -25,6 +28,8 @@ export interface LiveCategorical {
   kind: 'categorical';
   /** Live values counted against the reference's top categories. */
   counts: CategoryCountsLive;
+  /** Every live category up to the fine profile's cap (absent when the reference profile is coarse). */
+  distribution?: CategoryDistribution;
 }
 
 /** A live feature with no usable reference (the training column was all missing): only its missing count. */
@@ -47,6 +52,8 @@ export interface LivePrediction {
   positiveLabels: number;
   edges: number[];
   counts: number[];
+  /** Every live probability at the fine profile's resolution (absent when the reference profile is coarse). */
+  distribution?: NumericDistribution;
 }
 
 export interface LiveWindow {
@@ -123,6 +130,120 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   if (q.window) where.push(`ts >= ${quoteString(q.window.start)}::TIMESTAMPTZ`, `ts < ${quoteString(q.window.end)}::TIMESTAMPTZ`);
   if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
   const base = `SELECT ${[...cols, 'probability AS p', 'label AS lab', 'version AS v', 'ts'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+  // The JSON is parsed once into a temp table; the coarse counts and the fine distributions both read that.
+  const table = quoteIdent(`__window_${process.pid}_${++windowSeq}_${Math.random().toString(36).slice(2, 10)}`);
+  await db.run(`CREATE TEMP TABLE ${table} AS ${base}`);
+  try {
+    return q.reference.version >= 2 ? await fineWindow(db, table, q, refs) : await aggregateWindow(db, table, q, refs);
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+let windowSeq = 0;
+const PREDICTION_COLUMN = '__prediction_score';
+
+/**
+ * The live side at the profile's own resolution: the training profile's code (one GROUPING SETS scan counting every
+ * distinct value) run on the window with the reference's caps, so both sides are summarized the same way. The
+ * coarse counts for the report's plots then come from those value counts (binIndex is binSql's rule), not from
+ * another scan.
+ */
+async function fineWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
+  const totals = await db.one(
+    `SELECT count(*) AS n, count(p) AS p_n, avg(p) AS p_mean, count(*) FILTER (WHERE lab = 1) AS p_pos, histogram(v) AS v_h, ` +
+      `min(ts) AS ts_min, max(ts) AS ts_max${q.features.map((_, i) => `, count(f${i}) AS f${i}_nn`).join('')} FROM ${table}`,
+  );
+  const rows = numOrNull(totals.n) ?? 0;
+  const names = new Set(q.features.map((f) => f.name));
+  const score = names.has(PREDICTION_COLUMN) ? `${PREDICTION_COLUMN}_${names.size}` : PREDICTION_COLUMN;
+  const select = [...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`), `CASE WHEN p >= 0 AND p <= 1 THEN p END AS ${quoteIdent(score)}`];
+  const live = await profileRelation(`SELECT ${select.join(', ')} FROM ${table}`, [...q.features, { name: score, type: 'numeric' }], {
+    db,
+    topK: 1,
+    ...(q.reference.fine ? { fine: q.reference.fine } : {}),
+  });
+  const features: LiveFeature[] = q.features.map((f, i) => {
+    const nulls = rows - (numOrNull(totals[`f${i}_nn`]) ?? 0);
+    const ref = refs[i];
+    const p = live.features[i];
+    if (ref?.kind === 'numeric' && ref.histogram && p.kind === 'numeric') {
+      const d = p.distribution ?? { kind: 'exact' as const, values: [], counts: [] };
+      return { name: f.name, kind: 'numeric', binned: binnedFromDistribution(ref.histogram.edges, d, nulls), min: p.min, max: p.max, distribution: d };
+    }
+    if (ref?.kind === 'categorical' && p.kind === 'categorical') {
+      const d = p.distribution ?? { categories: [], otherCount: 0, complete: true };
+      return { name: f.name, kind: 'categorical', counts: countsFromDistribution(ref.top, d, nulls), distribution: d };
+    }
+    return { name: f.name, kind: 'uncompared', nulls };
+  });
+  const pf = live.features[live.features.length - 1];
+  const scores = pf.kind === 'numeric' ? pf.distribution : undefined;
+  const predCounts = new Array<number>(PREDICTION_EDGES.length - 1).fill(0);
+  if (scores) {
+    const b = binnedFromDistribution(PREDICTION_EDGES, scores, 0);
+    b.counts.forEach((c, j) => (predCounts[j] = c));
+  }
+  return {
+    rows,
+    features,
+    prediction: {
+      count: numOrNull(totals.p_n) ?? 0,
+      meanProbability: numOrNull(totals.p_mean),
+      positiveLabels: numOrNull(totals.p_pos) ?? 0,
+      edges: [...PREDICTION_EDGES],
+      counts: predCounts,
+      ...(scores ? { distribution: scores } : {}),
+    },
+    versions: versionsOf(totals.v_h),
+    firstTs: typeof totals.ts_min === 'string' ? totals.ts_min : null,
+    lastTs: typeof totals.ts_max === 'string' ? totals.ts_max : null,
+    files: q.files.length,
+  };
+}
+
+/** A fine distribution counted on coarse edges with binIndex (binSql's rule); a bin of a summary counts at its mean. */
+function binnedFromDistribution(edges: readonly number[], d: NumericDistribution, nulls: number): BinnedLive {
+  const k = edges.length - 1;
+  const out: BinnedLive = { edges: Float64Array.from(edges), counts: new Float64Array(k), below: { count: 0, sum: 0 }, above: { count: 0, sum: 0 }, nulls };
+  const n = d.kind === 'exact' ? d.values.length : d.lo.length;
+  for (let j = 0; j < n; j++) {
+    const c = d.counts[j];
+    const v = d.kind === 'exact' ? d.values[j] : d.sums[j] / Math.max(1, c);
+    const b = binIndex(edges, v);
+    if (b === null) continue;
+    if (b < 0) {
+      out.below.count += c;
+      out.below.sum += d.kind === 'exact' ? v * c : d.sums[j];
+    } else if (b >= k) {
+      out.above.count += c;
+      out.above.sum += d.kind === 'exact' ? v * c : d.sums[j];
+    } else out.counts[b] += c;
+  }
+  return out;
+}
+
+/** Live categories counted against the reference's top values (the rest, and anything past the live cap, is other). */
+function countsFromDistribution(top: readonly { value: string }[], d: CategoryDistribution, nulls: number): CategoryCountsLive {
+  const slot = new Map(top.map((t, j) => [t.value, j] as const));
+  const counts = new Float64Array(top.length);
+  let other = d.otherCount;
+  for (const c of d.categories) {
+    const j = slot.get(c.value);
+    if (j === undefined) other += c.count;
+    else counts[j] += c.count;
+  }
+  return { counts, other, nulls };
+}
+
+function versionsOf(cell: SqlCell | undefined): { version: number; rows: number }[] {
+  return histogramPairs(cell)
+    .map(([key, n]) => ({ version: numOrNull(key), rows: n }))
+    .filter((v): v is { version: number; rows: number } => v.version !== null)
+    .sort((a, b) => a.version - b.version);
+}
+
+async function aggregateWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
 
   const agg = [
     'count(*) AS n',
@@ -153,7 +274,7 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
       agg.push(`histogram(${c}) AS ${c}_h`);
     }
   });
-  const totals = await db.one(`SELECT ${agg.join(', ')} FROM (${base}) AS __w`);
+  const totals = await db.one(`SELECT ${agg.join(', ')} FROM ${table} AS __w`);
   const rows = numOrNull(totals.n) ?? 0;
 
   const features: LiveFeature[] = q.features.map((f, i) => {
@@ -206,10 +327,7 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
     // Probabilities outside [0, 1] cannot come from the model; they are clamped into the end bins.
     if (b !== null) predCounts[Math.min(Math.max(b, 0), predCounts.length - 1)] += n;
   }
-  const versions = histogramPairs(totals.v_h)
-    .map(([key, n]) => ({ version: numOrNull(key), rows: n }))
-    .filter((v): v is { version: number; rows: number } => v.version !== null)
-    .sort((a, b) => a.version - b.version);
+  const versions = versionsOf(totals.v_h);
   return {
     rows,
     features,

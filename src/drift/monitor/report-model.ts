@@ -26,8 +26,31 @@ export const FeaturePlot = z.discriminatedUnion('kind', [
 ]);
 export type FeaturePlot = z.infer<typeof FeaturePlot>;
 
+/** Fine: statistics from the fine distributions (profile version 2); coarse: from the 20-bin / top-100 summaries (version 1). */
+export const Resolution = z.enum(['fine', 'coarse']);
+
+/** Every statistic computed from the fine distributions, whichever one decided (see src/drift/stats/fine.ts). */
+export const FineStatisticsReport = z.object({
+  ks: z.object({ statistic: z.number(), pValue: z.number() }).optional(),
+  wassersteinNormed: z.number().optional(),
+  psi: z.number(),
+  /** Natural log (base e), as SciPy's default and Evidently. */
+  jensenShannon: z.number(),
+  chiSquare: z.object({ statistic: z.number(), pValue: z.number() }).optional(),
+  unseenShare: z.number().optional(),
+  referenceMissingRate: z.number(),
+  currentMissingRate: z.number(),
+  distinct: z.number(),
+  buckets: z.enum(['values', 'sturges']),
+});
+
 /** One feature's statistics (the fields of the stats module's FeatureDriftResult) plus the missing-rate check and a plot. */
 export const FeatureVerdict = z.object({
+  /** Absent in reports written before fine profiles (they were all coarse). */
+  resolution: Resolution.optional(),
+  statistics: FineStatisticsReport.optional(),
+  /** Jensen-Shannon / PSI on fine profiles: the value sampling alone gives; the decision is on the statistic less it. */
+  noiseFloor: z.number().optional(),
   feature: z.string(),
   kind: z.enum(['numeric', 'categorical']),
   method: driftMethodSchema,
@@ -51,15 +74,19 @@ export const FeatureVerdict = z.object({
 export type FeatureVerdict = z.infer<typeof FeatureVerdict>;
 
 /**
- * The prediction distribution. The profile keeps the training label rate but no training predictions,
- * so the comparison is of the expected outcome: Bernoulli(training positive rate) against
- * Bernoulli(mean live probability), by Jensen-Shannon distance (Evidently's large-reference method and
- * threshold). The live probability histogram is kept for the page.
+ * The prediction distribution. Fine profiles keep the model's holdout scores: the live probabilities are compared
+ * with them as a numeric feature (Evidently's method choice). Coarse profiles keep only the training label rate, so
+ * the comparison is of the expected outcome: Bernoulli(training positive rate) against Bernoulli(mean live
+ * probability), by Jensen-Shannon distance. The live probability histogram is kept for the page.
  */
 export const PredictionVerdict = z.object({
-  method: z.literal('jensenshannon'),
+  method: driftMethodSchema,
   threshold: z.number(),
   statistic: z.number().nullable(),
+  pValue: z.number().optional(),
+  resolution: Resolution.optional(),
+  /** Fine profiles: the mean holdout score. */
+  referenceMeanProbability: z.number().nullable().optional(),
   drifted: z.boolean(),
   referencePositiveRate: z.number().nullable(),
   meanProbability: z.number().nullable(),
@@ -119,7 +146,14 @@ export const DriftReport = z.object({
   files: z.number().int().nonnegative(),
   firstRowAt: z.string().nullable(),
   lastRowAt: z.string().nullable(),
-  reference: z.object({ rows: z.number().int().nonnegative(), createdAt: z.string(), positiveRate: z.number().nullable() }),
+  reference: z.object({
+    rows: z.number().int().nonnegative(),
+    createdAt: z.string(),
+    positiveRate: z.number().nullable(),
+    /** The training profile's version and resolution: coarse (version 1) profiles give approximate statistics. */
+    profileVersion: z.number().int().positive().optional(),
+    resolution: Resolution.optional(),
+  }),
   settings: z.object({
     datasetShare: z.number(),
     missingRateThreshold: z.number(),

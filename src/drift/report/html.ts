@@ -38,7 +38,7 @@ function featureRow(f: FeatureVerdict): string {
 
 function predictionRow(p: PredictionVerdict): string {
   return `<tr class="${p.drifted ? 'flag' : ''}"><td>prediction</td><td class="l">probability</td><td class="l">${esc(p.method)}</td>` +
-    `<td>${num(p.statistic)}</td><td>–</td><td>${num(p.threshold)}</td><td>–</td><td>–</td><td>–</td><td>${p.count.toLocaleString('en-US')}</td><td>${yesNo(p.drifted)}</td></tr>`;
+    `<td>${num(p.statistic)}</td><td>${p.pValue !== undefined ? num(p.pValue) : '–'}</td><td>${num(p.threshold)}</td><td>–</td><td>–</td><td>–</td><td>${p.count.toLocaleString('en-US')}</td><td>${yesNo(p.drifted)}</td></tr>`;
 }
 
 function featureCard(f: FeatureVerdict): string {
@@ -58,11 +58,26 @@ function predictionCard(p: PredictionVerdict): string {
   const buckets = p.histogram.counts.map((c, i) => ({ label: `${num(p.histogram.edges[i])}–${num(p.histogram.edges[i + 1])}`, reference: 0, current: 0, c }));
   const total = p.histogram.counts.reduce((a, b) => a + b, 0);
   for (const b of buckets) b.current = total > 0 ? b.c / total : 0;
+  if (p.resolution === 'fine') {
+    const how = p.pValue !== undefined ? `p = ${num(p.pValue)} (drift when &lt; ${num(p.threshold)})` : `${esc(p.method)} = ${num(p.statistic)} (drift when ≥ ${num(p.threshold)})`;
+    return `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
+      `<div class="small">live probabilities vs the model's holdout scores: ${how}; mean holdout score ${pct(p.referenceMeanProbability ?? null)} vs mean live probability ${pct(p.meanProbability)}; ` +
+      `live positive labels ${pct(p.positiveLabelShare)}.</div>` +
+      overlaySvg(buckets, 'live predicted probabilities') + `</div>`;
+  }
   return `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
     `<div class="small">training positive rate ${pct(p.referencePositiveRate)} vs mean live probability ${pct(p.meanProbability)} ` +
     `(Jensen-Shannon ${num(p.statistic)}, drift when ≥ ${num(p.threshold)}); live positive labels ${pct(p.positiveLabelShare)}. ` +
     `The profile keeps no training predictions, so only the live histogram is drawn.${p.note ? ` ${esc(p.note)}` : ''}</div>` +
     overlaySvg(buckets, 'live predicted probabilities') + `</div>`;
+}
+
+/** Says how exact the statistics are: fine profiles give SciPy's values on the raw rows, coarse ones approximations. */
+function resolutionNote(r: DriftReport): string {
+  if (r.reference.resolution === 'fine') {
+    return `<p class="meta">Profile version ${r.reference.profileVersion ?? 2} (fine): statistics from exact value counts (equal-frequency bins with exact edges past 10,000 distinct values) and every category; Jensen-Shannon in natural log.</p>`;
+  }
+  return `<p class="meta"><b>Coarse profile</b> (version ${r.reference.profileVersion ?? 1}, registered before fine profiles): statistics come from 20-bin histograms and the top 100 categories, so they approximate the same statistics on the raw rows. Retrain to get a fine profile.</p>`;
 }
 
 /** The whole page; every value from the report is escaped. */
@@ -96,6 +111,7 @@ export function renderReportHtml(r: DriftReport): string {
 <p><b>${esc(r.summary)}</b></p>
 <p class="meta">Window <b>${esc(r.window.start)}</b> to <b>${esc(r.window.end)}</b> · ${r.rows.toLocaleString('en-US')} rows from ${r.files} file(s) · scored by ${esc(versions)}</p>
 <p class="meta">Reference: training profile of ${r.reference.rows.toLocaleString('en-US')} rows (${esc(r.reference.createdAt)}) · run ${run} · report ${esc(r.id)}, ${esc(r.createdAt)}</p>
+${resolutionNote(r)}
 ${table}${uncompared}${charts}
 </main></body></html>
 `;

@@ -32,3 +32,6 @@ export {
   type CategoricalProfileLike,
   type ProfileHistogramLike,
 } from './from-profile';
+export { cdfOf, massBelow, ksStatisticFine, wassersteinFine, countsOnEdges, type FineNumeric, type PiecewiseCdf } from './fine-numeric';
+export { categoryBucketsOf, numericBucketsOf, sturgesEdges, evidentlyShares, psiEvidently, type FineCategories, type PairedBuckets } from './fine-buckets';
+export { fineStatistics, chooseFineMethod, decideFineFeatureDrift, type FineFeatureInput, type FineNumericInput, type FineCategoricalInput, type FineStatistics } from './fine';
