@@ -49,9 +49,3 @@ export async function waitForMinio(port: number, timeoutMs: number): Promise<voi
   }
 }
 
-/** Creates the cluster's bucket when it does not exist yet (the store's own S3 client, so the same settings apply). */
-export async function ensureBucket(o: { endpoint: string; bucket: string; accessKey: string; secretKey: string }): Promise<void> {
-  const { S3Backend } = await import('../store/s3');
-  void S3Backend;
-  void o;
-}

@@ -4,7 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { portIsFree, Supervisor, waitForHttp, waitForPort, type ManagedChild, type RestartPolicy } from '../up/processes';
-import { ensureBucket, prepareMinio, waitForMinio } from './minio';
+import { parseEnv } from '../config/env';
+import { ensureBucketFor } from './ensure-bucket';
+import { prepareMinio, waitForMinio } from './minio';
 import { preparePostgres, waitForPostgres } from './postgres';
 import { clusterSecrets, type ClusterSecrets } from './secrets';
 import { clusterPorts, type ClusterSettings } from './settings';
@@ -106,13 +108,6 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
     supervisor.start(await prepareUiServer({ dir: s.dir, uiBin: bins.ui, frontendAddress: temporalAddress, port: s.temporalUiPort, namespace: s.namespace }));
 
     const s3Endpoint = `http://127.0.0.1:${s.minioPort}`;
-    await waitForMinio(s.minioPort, 60_000);
-    await ensureBucket({ endpoint: s3Endpoint, bucket: s.bucket, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey });
-    say(`MinIO ready on ${s3Endpoint}, bucket ${s.bucket}`);
-
-    const connection = await bootstrapNamespace(temporalAddress, s.namespace, 120_000, say);
-    say(`Temporal server ready on ${temporalAddress} (persistence and visibility on PostgreSQL)`);
-
     const uiUrl = `http://127.0.0.1:${s.temporalUiPort}`;
     const artifactStore = `s3://${s.bucket}/artifacts`;
     const appEnv: NodeJS.ProcessEnv = {
@@ -130,6 +125,14 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
       AWS_SECRET_ACCESS_KEY: secrets.s3SecretKey,
       ...s.appEnv,
     };
+    await waitForMinio(s.minioPort, 60_000);
+    // The orchestrator's own store settings (its cache under the cluster folder), parsed like any process's.
+    await ensureBucketFor(parseEnv({ ...appEnv, VAR_DIR: path.join(s.dir, 'orchestrator') }).store);
+    say(`MinIO ready on ${s3Endpoint}, bucket ${s.bucket}`);
+
+    const connection = await bootstrapNamespace(temporalAddress, s.namespace, 120_000, say);
+    say(`Temporal server ready on ${temporalAddress} (persistence and visibility on PostgreSQL)`);
+
     const node = process.execPath;
     const workers: ClusterWorker[] = [];
     for (const name of workerNames(s)) {
