@@ -17,6 +17,9 @@ const portList = (fallback: number[], count?: number) =>
 
 /** The Temporal server's own ports besides the frontend: frontend membership and HTTP, history, matching, worker (gRPC + membership). */
 export const TEMPORAL_INTERNAL_PORTS = 8;
+/** The server stores membership ports in a PostgreSQL smallint: they must stay below 32768. */
+export const MAX_MEMBERSHIP_PORT = 32767;
+const MEMBERSHIP_INDEXES = [0, 3, 5, 7];
 
 export const ClusterEnvSchema = z.object({
   PROJECT_ROOT: z.string().default(path.resolve(__dirname, '..', '..', '..')),
@@ -26,7 +29,10 @@ export const ClusterEnvSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   /** frontend membership, frontend HTTP, history gRPC/membership, matching gRPC/membership, worker gRPC/membership. */
-  CLUSTER_TEMPORAL_INTERNAL_PORTS: portList([6933, 7243, 7234, 6934, 7235, 6935, 7239, 6939], TEMPORAL_INTERNAL_PORTS),
+  CLUSTER_TEMPORAL_INTERNAL_PORTS: portList([6933, 7243, 7234, 6934, 7235, 6935, 7239, 6939], TEMPORAL_INTERNAL_PORTS).refine(
+    (ports) => MEMBERSHIP_INDEXES.every((i) => ports[i] <= MAX_MEMBERSHIP_PORT),
+    `membership ports (1st, 4th, 6th, 8th) must be at most ${MAX_MEMBERSHIP_PORT}: the server stores them as a smallint`,
+  ),
   MINIO_PORT: port(9000),
   MINIO_CONSOLE_PORT: port(9001),
   /** One API replica per port. */

@@ -3,13 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { portIsFree, Supervisor, waitForHttp, waitForPort, type ManagedChild, type RestartPolicy } from '../up/processes';
 import { parseEnv } from '../config/env';
 import { ensureBucketFor } from './ensure-bucket';
 import { prepareMinio, waitForMinio } from './minio';
 import { preparePostgres, waitForPostgres } from './postgres';
 import { clusterSecrets, type ClusterSecrets } from './secrets';
-import { clusterPorts, type ClusterSettings } from './settings';
+import { clusterPorts, MAX_MEMBERSHIP_PORT, type ClusterSettings } from './settings';
 import { prepareUiServer } from './ui-server';
 import { bootstrapNamespace, setupTemporalSchema, temporalServerSpec, writeTemporalConfig } from './temporal-server';
 
@@ -59,6 +60,23 @@ const stopLayers = (s: ClusterSettings): string[][] => [
 const workerNames = (s: ClusterSettings) => Array.from({ length: s.workers }, (_, i) => `worker-${String.fromCharCode(97 + i)}`);
 const apiName = (i: number) => `api-${i + 1}`;
 
+/** Waits until every named worker polls the task queue for activities (the server has seen its identity). */
+async function waitForPollers(connection: Connection, namespace: string, taskQueue: string, identities: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    const seen = new Set((res.pollers ?? []).map((p) => p.identity));
+    const missing = identities.filter((id) => !seen.has(id));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`worker(s) ${missing.join(', ')} did not poll ${taskQueue} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export interface StartOptions {
   say: (line: string) => void;
   /** Where the components' own prefixed output goes (stdout by default). */
@@ -68,6 +86,8 @@ export interface StartOptions {
 
 export async function startCluster(s: ClusterSettings, opts: StartOptions): Promise<Cluster> {
   const { say } = opts;
+  const tooHigh = [0, 3, 5, 7].map((i) => s.temporalInternalPorts[i]).filter((p) => p > MAX_MEMBERSHIP_PORT);
+  if (tooHigh.length) throw new Error(`Temporal membership port(s) ${tooHigh.join(', ')} above ${MAX_MEMBERSHIP_PORT}: the server stores them as a PostgreSQL smallint`);
   const busy: string[] = [];
   for (const [name, port] of clusterPorts(s)) if (!(await portIsFree(port))) busy.push(`${name}=${port}`);
   if (busy.length) throw new Error(`port(s) already in use: ${busy.join(', ')}. Is another \`make cluster\` running? Choose others with these variables.`);
@@ -159,6 +179,8 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
     for (const api of apis) {
       if (!(await waitForHttp(`${api.url}/healthz`, 60_000))) throw new Error(`${api.name} did not answer at ${api.url}/healthz within 60 s`);
     }
+    await waitForPollers(connection, s.namespace, s.taskQueue, workers.map((w) => w.identity), 120_000);
+    say(`workers polling ${s.taskQueue}: ${workers.map((w) => w.identity).join(', ')}`);
     if (!(await waitForPort(s.temporalUiPort, 30_000))) say(`the Web UI did not open port ${s.temporalUiPort} within 30 s`);
 
     return {

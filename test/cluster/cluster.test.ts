@@ -2,7 +2,7 @@
 // a deployment meets (a worker host dies mid-training, the Temporal server dies, the object store goes away for 30 s).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TrainingResult } from '../../activities/training-types';
@@ -57,12 +57,18 @@ describe('make cluster: the production topology on one machine', function () {
       TRAIN_ON_FIRST_START: 'false',
       LOG_LEVEL: 'warn',
     });
-    cluster = await startCluster(settings, {
-      say: (line) => log.push(`[cluster] ${line}`),
-      write: (line) => log.push(line),
-      // restart quickly: the tests kill components on purpose
-      restartPolicy: { initialDelayMs: 500, maxDelayMs: 5000, stableAfterMs: 30_000 },
-    });
+    try {
+      cluster = await startCluster(settings, {
+        say: (line) => log.push(`[cluster] ${line}`),
+        write: (line) => log.push(line),
+        // restart quickly: the tests kill components on purpose
+        restartPolicy: { initialDelayMs: 500, maxDelayMs: 5000, stableAfterMs: 30_000 },
+      });
+    } catch (err) {
+      const serverLog = await readFile(path.join(settings.dir, 'logs', 'temporal.log'), 'utf8').catch(() => '');
+      process.stdout.write(`--- cluster log ---\n${log.join('\n')}\n--- temporal.log (last 30 lines) ---\n${serverLog.split('\n').slice(-30).map((l) => l.slice(0, 400)).join('\n')}\n`);
+      throw err;
+    }
     client = new Client({ connection: cluster.connection, namespace: settings.namespace });
     store = await openStoreView(cluster.appEnv);
     replicas = cluster.apis.map((a) => ({ url: a.url, key: apiKey }));

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { freePort } from '../../src/up/processes';
-import { TEMPORAL_INTERNAL_PORTS, type ClusterSettings } from '../../src/cluster/settings';
+import { freePort, portIsFree } from '../../src/up/processes';
+import { MAX_MEMBERSHIP_PORT, TEMPORAL_INTERNAL_PORTS, type ClusterSettings } from '../../src/cluster/settings';
 import { projectRoot, temporalCli } from '../support/temporal';
 
 const run = promisify(execFile);
@@ -15,21 +15,27 @@ const run = promisify(execFile);
 export async function testClusterSettings(appEnv: Record<string, string>): Promise<ClusterSettings> {
   const ports: number[] = [];
   // distinct ports: the OS may hand the same free port out twice when each is closed before the next is asked for
-  while (ports.length < 8 + TEMPORAL_INTERNAL_PORTS) {
+  while (ports.length < 7) {
     const p = await freePort();
     if (!ports.includes(p)) ports.push(p);
+  }
+  // The server's internal ports: below the OS's ephemeral range, since membership ports must fit a smallint.
+  const internal: number[] = [];
+  while (internal.length < TEMPORAL_INTERNAL_PORTS) {
+    const p = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000));
+    if (!internal.includes(p) && (await portIsFree(p))) internal.push(p);
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlp-cluster-'));
   // PostgreSQL runs as the postgres user when the tests run as root: it must be able to enter the folder.
   chmodSync(dir, 0o755);
-  const [postgresPort, temporalPort, temporalUiPort, minioPort, minioConsolePort, api1, api2, ...internal] = ports;
+  const [postgresPort, temporalPort, temporalUiPort, minioPort, minioConsolePort, api1, api2] = ports;
   return {
     projectRoot,
     dir,
     postgresPort,
     temporalPort,
     temporalUiPort,
-    temporalInternalPorts: internal.slice(0, TEMPORAL_INTERNAL_PORTS),
+    temporalInternalPorts: internal,
     minioPort,
     minioConsolePort,
     apiPorts: [api1, api2],

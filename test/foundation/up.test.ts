@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitForPort } from '../../src/up/processes';
 import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
 
 const run = promisify(execFile);
@@ -183,6 +184,7 @@ describe('make up (the orchestrator behind it)', function () {
     await waitFor(/\[up\] temporal exited unexpectedly/);
     assert.equal((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status, 200, 'the API answers while the Temporal server is down');
     await waitFor(/\[up\] temporal restarted/);
+    assert.ok(await waitForPort(temporalPort, 60_000), 'the restarted dev server listens again');
     const { stdout } = await run(temporalCli(), [
       'workflow', 'execute', '--address', `127.0.0.1:${temporalPort}`, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
       '--workflow-id', `after-restart-${Date.now()}`, '--input', '{"note":"back"}', '--output', 'json',
