@@ -1,13 +1,17 @@
-// What every activity needs from the worker process: where state lives and how to reach Temporal's UI.
+// What every activity needs from the worker process: the artifact store, a scratch folder, and how to reach Temporal.
 import type { AlertSettings } from '../src/alerts/settings';
+import type { ArtifactStore } from '../src/store';
 
 export interface ActivityContext {
   projectRoot: string;
+  /** This worker's own folder (VAR_DIR): scratch space and caches only; state that outlives an activity goes in `store`. */
   varDir: string;
+  /** Where every artifact lives (snapshots, checkpoints, models, registry, reports...): shared by all workers. */
+  store: ArtifactStore;
   namespace: string;
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
-  /** Slack/router settings for the alert activities; absent means defaults (log + <varDir>/alerts.jsonl). */
+  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
   alerts?: AlertSettings;
 }

@@ -41,7 +41,7 @@ export function driftActivities(ctx: ActivityContext) {
   return {
     /** Validates the input, finds the champion and its settings, and fixes the window (read-only). */
     async planDriftCheck(input: { input?: DriftMonitorInput; now: number; runId: string }): Promise<PlanResult> {
-      return typed(() => plan({ varDir: ctx.varDir, defaultModel: driftEnv().model, input: input.input, now: input.now, runId: input.runId }));
+      return typed(() => plan({ store: ctx.store, defaultModel: driftEnv().model, input: input.input, now: input.now, runId: input.runId }));
     },
 
     /** Reads the window's capture files with DuckDB, compares with the profile, writes the report (same id on a retry: same files). */
@@ -52,7 +52,7 @@ export function driftActivities(ctx: ActivityContext) {
       try {
         return await typed(() =>
           executeDriftCheck({
-            varDir: ctx.varDir,
+            store: ctx.store,
             plan: input.plan,
             run: { workflowId: input.workflowId, runId: input.runId, url: runLink(ctx.temporalUiUrl, ctx.namespace, input.workflowId, input.runId) },
             reportBaseUrl: driftEnv().reportBaseUrl,
@@ -66,12 +66,12 @@ export function driftActivities(ctx: ActivityContext) {
 
     /** The spec file a drift-triggered retrain runs (see resolveRetrainSpec); writes at most one file, the same on a retry. */
     async prepareRetrain(input: { model: string; version: number; explicit?: string }): Promise<{ spec?: string; note: string }> {
-      return resolveRetrainSpec({ varDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input });
+      return resolveRetrainSpec({ store: ctx.store, projectRoot: ctx.projectRoot, ...input });
     },
 
     /** Remembers where this run's window ended and whether a drift alert is open. */
     async recordDriftRun(record: RunRecord): Promise<void> {
-      await recordMonitorRun(ctx.varDir, record);
+      await recordMonitorRun(ctx.store, record);
     },
   };
 }

@@ -2,15 +2,18 @@
 import type { BinaryMetrics } from '../src/model/metrics';
 import type { DatasetSpec } from '../src/spec/dataset';
 
-/** One pipeline run's working set: where its files live and what the spec says. */
+/** One pipeline run's working set: the store keys of its objects and what the spec says (no machine paths). */
 export interface RunRef {
   /** workflowId/runId: the idempotency key of every write this run makes. */
   runKey: string;
-  runDir: string;
-  specFile: string;
+  /** Store prefix of this run's objects, e.g. `runs/<workflowId>__<runId>`. */
+  runPrefix: string;
+  /** How the spec was given: the path or `store:` key as given, or "inline spec". */
+  specSource: string;
   spec: DatasetSpec;
   modelName: string;
-  snapshotPath: string;
+  /** Store key of the Parquet snapshot. */
+  snapshotKey: string;
   rows: number;
   contentHash: string;
   expectationCount: number;
@@ -32,11 +35,13 @@ export interface QualityOutcome {
   total: number;
   passes: number;
   failed: FailedExpectation[];
-  reportPath: string;
+  /** Store key of the full quality report (JSON). */
+  reportKey: string;
 }
 
 export interface TrainingOutcome {
-  modelPath: string;
+  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. */
+  modelKey: string;
   rounds: number;
   trainRows: number;
   holdoutRows: number;
@@ -58,6 +63,8 @@ export interface EvaluationOutcome {
     champion?: ModelMetrics & { version: number };
   };
   gates: { passed: boolean; reasons: string[] };
+  /** The champion when evaluation ran (null: none); promotion happens only if it is still the champion. */
+  championVersion?: number | null;
 }
 
 export interface ParityOutcome {
@@ -72,7 +79,7 @@ export interface TrainingStatus {
   progress: number;
   model?: string;
   version?: number;
-  quality?: { success: boolean; failed: string[]; reportPath: string };
+  quality?: { success: boolean; failed: string[]; reportKey: string };
   training?: TrainingOutcome;
   evaluation?: EvaluationOutcome;
 }
@@ -88,5 +95,6 @@ export interface TrainingResult {
   gates: EvaluationOutcome['gates'];
   parity: ParityOutcome;
   training: TrainingOutcome;
+  /** Store key of the quality report. */
   qualityReport: string;
 }

@@ -1,9 +1,9 @@
 // trainingPipeline's activities: thin wrappers over src/ that key every write on the run and type every bad input.
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { readFile, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ingestSnapshot } from '../src/data/ingest';
+import { ingestSnapshot, SnapshotManifest, snapshotSpecHash } from '../src/data/ingest';
 import { loadSplitFrames } from '../src/data/load-frame';
 import { DataError } from '../src/data/source';
 import { GbdtCheckpoint, GbdtModel, predictProba } from '../src/model/gbdt';
@@ -13,11 +13,12 @@ import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
-import { profileSnapshot, writeProfile, writeSuggestedConstraints } from '../src/profile';
-import { describeExpectation, failureLines, runQualitySuite, writeQualityReport } from '../src/quality';
-import { Registry } from '../src/registry/registry';
-import { loadSpec, SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { writeFileAtomic, writeJsonAtomic } from '../src/util/fs-atomic';
+import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/profile';
+import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
+import { Registry, RegistryError } from '../src/registry/registry';
+import { SpecError, type DatasetSpec } from '../src/spec/dataset';
+import { ObjectMissing } from '../src/store';
+import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import type { ActivityContext } from './context';
 import type {
   EvaluationOutcome,
@@ -38,6 +39,8 @@ function runDirName(workflowId: string, runId: string): string {
 function typed(err: unknown): unknown {
   if (err instanceof SpecError) return ApplicationFailure.nonRetryable(err.message, 'InvalidSpec', { issues: err.issues });
   if (err instanceof DataError) return ApplicationFailure.nonRetryable(err.message, err.type, err.details);
+  // an object an earlier step wrote is gone: retrying this step cannot bring it back
+  if (err instanceof ObjectMissing) return ApplicationFailure.nonRetryable(err.message, 'RunFileMissing', { key: err.key });
   return err;
 }
 
@@ -52,28 +55,52 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
 export function trainingActivities(ctx: ActivityContext) {
-  const registry = new Registry(path.join(ctx.varDir, 'registry'));
-  const runsDir = path.join(ctx.varDir, 'runs');
+  const { store } = ctx;
+  const registry = new Registry(store);
+  // a local file for DuckDB: the store's own file (local folder) or a cached download (object storage)
+  const snapshotFile = (run: RunRef) => store.fetchFile(run.snapshotKey);
 
   return {
-    async ingest(input: { spec: string; workflowId: string; runId: string }): Promise<RunRef> {
+    /**
+     * Snapshots the spec's data into the store (`runs/<run>/snapshot.parquet` + manifest). The spec may be a path, a
+     * `store:` key or inline JSON, its data a local path or a `store:` key; a retry on any worker reuses the snapshot.
+     */
+    async ingest(input: { spec: SpecInput; workflowId: string; runId: string }): Promise<RunRef> {
       return guarded(async () => {
-        const { spec, file } = await loadSpec(input.spec, ctx.projectRoot);
+        const resolved = await resolveSpecInput(input.spec, { projectRoot: ctx.projectRoot, store });
+        const { spec } = resolved;
         const dirName = runDirName(input.workflowId, input.runId);
-        const manifest = await ingestSnapshot({
-          spec,
-          specFile: file,
-          outDir: runsDir,
-          runKey: dirName,
-          onProgress: (stage) => Context.current().heartbeat(stage),
-        });
+        const runPrefix = `runs/${dirName}`;
+        const snapshotKey = `${runPrefix}/snapshot.parquet`;
+        const manifestKey = `${runPrefix}/manifest.json`;
+        const specHash = snapshotSpecHash(spec);
+        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch(() => undefined);
+        if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
+          const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
+          try {
+            const local = await ingestSnapshot({
+              spec: await localizeSource(spec, store),
+              specFile: resolved.specFile,
+              outDir: scratch,
+              runKey: dirName,
+              onProgress: (stage) => Context.current().heartbeat(stage),
+            });
+            Context.current().heartbeat('uploading');
+            await store.putFile(snapshotKey, local.path);
+            // the manifest names store keys and the spec's own source path, not this worker's files
+            manifest = { ...local, path: snapshotKey, specHash, source: { ...local.source, path: spec.source.path, files: [] } };
+            await store.putJson(manifestKey, manifest);
+          } finally {
+            await rm(path.join(scratch, dirName), { recursive: true, force: true });
+          }
+        }
         return {
           runKey: `${input.workflowId}/${input.runId}`,
-          runDir: path.join(runsDir, dirName),
-          specFile: file,
+          runPrefix,
+          specSource: resolved.source,
           spec,
           modelName: spec.name,
-          snapshotPath: manifest.path,
+          snapshotKey,
           rows: manifest.rows,
           contentHash: manifest.contentHash,
           expectationCount: spec.expectations.length,
@@ -84,9 +111,9 @@ export function trainingActivities(ctx: ActivityContext) {
 
     async validateData({ run }: { run: RunRef }): Promise<QualityOutcome> {
       return guarded(async () => {
-        const report = await runQualitySuite({ snapshotPath: run.snapshotPath }, run.spec.expectations);
-        const reportPath = path.join(ctx.varDir, 'reports', 'quality', `${path.basename(run.runDir)}.json`);
-        await writeQualityReport(report, reportPath);
+        const report = await runQualitySuite({ snapshotPath: await snapshotFile(run) }, run.spec.expectations);
+        const reportKey = `reports/quality/${path.posix.basename(run.runPrefix)}.json`;
+        await store.putJson(reportKey, QualityReport.parse(report));
         const lines = failureLines(report);
         const failed: FailedExpectation[] = report.results
           .filter((r) => !r.success)
@@ -98,35 +125,36 @@ export function trainingActivities(ctx: ActivityContext) {
             unexpectedPercent: r.unexpectedPercent,
             failingRows: r.failingRows.slice(0, 5),
           }));
-        return { success: report.success, total: report.results.length, passes: report.passes, failed, reportPath };
+        return { success: report.success, total: report.results.length, passes: report.passes, failed, reportKey };
       });
     },
 
-    async profileData({ run }: { run: RunRef }): Promise<{ profilePath: string; suggestedPath: string }> {
+    async profileData({ run }: { run: RunRef }): Promise<{ profileKey: string; suggestedKey: string }> {
       return guarded(async () => {
-        const profile = await profileSnapshot(run.snapshotPath, run.spec.features);
-        const profilePath = path.join(run.runDir, 'profile.json');
-        const suggestedPath = path.join(run.runDir, 'suggested-expectations.json');
-        await writeProfile(profile, profilePath);
-        await writeSuggestedConstraints(profile, suggestedPath);
-        return { profilePath, suggestedPath };
+        const profile = await profileSnapshot(await snapshotFile(run), run.spec.features);
+        const profileKey = `${run.runPrefix}/profile.json`;
+        const suggestedKey = `${run.runPrefix}/suggested-expectations.json`;
+        await store.putJson(profileKey, DatasetProfile.parse(profile));
+        await store.putJson(suggestedKey, suggestConstraints(profile));
+        return { profileKey, suggestedKey };
       });
     },
 
     /**
      * Trains round by round in a worker thread, heartbeating each round and checkpointing every `checkpointEvery`
-     * rounds; a retry after a lost worker resumes from the last checkpoint and ends with the same model an
-     * uninterrupted run makes.
+     * rounds into the store; a retry after a lost worker, on any worker, resumes from the last checkpoint and ends
+     * with the same model an uninterrupted run makes.
      */
     async trainModel({ run }: { run: RunRef }): Promise<TrainingOutcome> {
       return guarded(async () => {
         const context = Context.current();
-        const { train, holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
-        const checkpointPath = path.join(run.runDir, 'checkpoint.json');
-        const modelPath = path.join(run.runDir, 'model.json');
-        const baselinePath = path.join(run.runDir, 'baseline.json');
+        const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
+        const checkpointKey = `${run.runPrefix}/checkpoint.json`;
+        const modelKey = `${run.runPrefix}/model.json`;
+        const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        const saved = await readJson(checkpointPath, GbdtCheckpoint);
+        // a checkpoint that does not parse (another trainer version) is ignored: training starts over
+        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
@@ -144,18 +172,18 @@ export function trainingActivities(ctx: ActivityContext) {
           signal: context.cancellationSignal,
           onRound: (stats, of) => context.heartbeat({ round: stats.round, of }),
           onCheckpoint: async (checkpoint, round, of) => {
-            await writeJsonAtomic(checkpointPath, checkpoint);
+            await store.putJson(checkpointKey, checkpoint);
             void report(round, of);
           },
         }).catch((err: unknown) => {
           if (err instanceof TrainingCancelled) throw new CancelledFailure('training cancelled');
           throw err;
         });
-        await writeJsonAtomic(modelPath, trained.model);
-        await writeJsonAtomic(baselinePath, trained.baseline);
+        await store.putJson(modelKey, trained.model);
+        await store.putJson(baselineKey, trained.baseline);
         const roundsRun = trained.totalRounds - trained.resumedFromRound;
         return {
-          modelPath,
+          modelKey,
           rounds: trained.totalRounds,
           trainRows: train.rows,
           holdoutRows: holdout.rows,
@@ -167,11 +195,11 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async evaluateModel({ run, modelPath }: { run: RunRef; modelPath: string }): Promise<EvaluationOutcome> {
+    async evaluateModel({ run, modelKey }: { run: RunRef; modelKey: string }): Promise<EvaluationOutcome> {
       return guarded(async () => {
-        const { train, holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
-        const model = await readRequired(modelPath, GbdtModel);
-        const baseline = await readRequired(path.join(path.dirname(modelPath), 'baseline.json'), LogisticModel);
+        const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
+        const model = await store.getJsonRequired(modelKey, GbdtModel);
+        const baseline = await store.getJsonRequired(`${path.posix.dirname(modelKey)}/baseline.json`, LogisticModel);
         const candidate = evaluateBinary(holdout.label, predictProba(model, holdout));
         const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
         const majority = majorityBaseline(holdout.label, train.label);
@@ -189,17 +217,22 @@ export function trainingActivities(ctx: ActivityContext) {
             }
           }
         }
-        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion }, gates: decideGates(run.spec, candidate, logistic, majority, champion) };
+        return {
+          holdoutRows: holdout.rows,
+          metrics: { candidate, logistic, majority, champion },
+          gates: decideGates(run.spec, candidate, logistic, majority, champion),
+          championVersion: championVersion ?? null,
+        };
       });
     },
 
-    async exportModel({ run, modelPath }: { run: RunRef; modelPath: string }): Promise<{ onnxPath: string; parity: ParityOutcome }> {
+    async exportModel({ run, modelKey }: { run: RunRef; modelKey: string }): Promise<{ onnxKey: string; parity: ParityOutcome }> {
       return guarded(async () => {
-        const model = await readRequired(modelPath, GbdtModel);
+        const model = await store.getJsonRequired(modelKey, GbdtModel);
         const bytes = exportOnnx(model, { modelName: run.modelName, docString: `trained by ${run.runKey}` });
-        const onnxPath = path.join(run.runDir, 'model.onnx');
-        await writeFileAtomic(onnxPath, bytes);
-        const { holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
+        const onnxKey = `${run.runPrefix}/model.onnx`;
+        await store.put(onnxKey, bytes);
+        const { holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
         const parity = await checkParity(model, bytes, holdout, 2000);
         if (!parity.ok) {
           throw ApplicationFailure.nonRetryable(
@@ -208,26 +241,27 @@ export function trainingActivities(ctx: ActivityContext) {
             parity,
           );
         }
-        return { onnxPath, parity: { rows: parity.rows, maxAbsDiff: parity.maxAbsDiff, ok: parity.ok } };
+        return { onnxKey, parity: { rows: parity.rows, maxAbsDiff: parity.maxAbsDiff, ok: parity.ok } };
       });
     },
 
     async registerModel(input: {
       run: RunRef;
-      modelPath: string;
-      onnxPath: string;
-      profilePath: string;
+      modelKey: string;
+      onnxKey: string;
+      profileKey: string;
       evaluation: EvaluationOutcome;
       parity: ParityOutcome;
       training: TrainingOutcome;
       reason: string;
     }): Promise<{ version: number; created: boolean }> {
+      return guarded(async () => {
       const { run } = input;
       const before = await registry.findByRunKey(run.modelName, run.runKey);
       const files: Record<string, Buffer> = {
-        'model.onnx': await readFile(input.onnxPath),
-        'profile.json': await readFile(input.profilePath),
-        'gbdt.json': await readFile(input.modelPath),
+        'model.onnx': await store.getRequired(input.onnxKey),
+        'profile.json': await store.getRequired(input.profileKey),
+        'gbdt.json': await store.getRequired(input.modelKey),
       };
       const meta = await registry.register({
         name: run.modelName,
@@ -244,10 +278,25 @@ export function trainingActivities(ctx: ActivityContext) {
         },
       });
       return { version: meta.version, created: before === undefined };
+      });
     },
 
-    async promoteModel(input: { name: string; version: number; reason: string }): Promise<{ promoted: boolean; reason: string }> {
-      await registry.setAlias(input.name, input.version, input.reason);
+    /**
+     * Moves the champion alias (compare-and-swap in the store). With `expectedChampion` (what evaluation compared
+     * against; null for none), a champion that moved meanwhile is not replaced: of two runs promoting against the
+     * same champion, one wins and the other reports why it did not.
+     */
+    async promoteModel(input: { name: string; version: number; reason: string; expectedChampion?: number | null }): Promise<{ promoted: boolean; reason: string }> {
+      try {
+        await registry.setAlias(input.name, input.version, input.reason, 'champion', input.expectedChampion);
+      } catch (err) {
+        if (err instanceof RegistryError && err.type === 'AliasMoved') {
+          // a retry of this very activity after its write landed finds the alias already on this version: that is success
+          if ((await registry.alias(input.name)) === input.version) return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
+          return { promoted: false, reason: err.message };
+        }
+        throw err;
+      }
       return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
     },
   };
@@ -281,19 +330,4 @@ export function decideGates(
     else notes.push(`no regression against champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)})`);
   } else notes.push('no champion yet');
   return failures.length ? { passed: false, reasons: failures } : { passed: true, reasons: notes };
-}
-
-async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
-  try {
-    await stat(file);
-  } catch {
-    return undefined;
-  }
-  return schema.parse(JSON.parse(await readFile(file, 'utf8')));
-}
-
-async function readRequired<T>(file: string, schema: z.ZodType<T>): Promise<T> {
-  const value = await readJson(file, schema);
-  if (value === undefined) throw ApplicationFailure.nonRetryable(`missing run file ${file}`, 'RunFileMissing');
-  return value;
 }

@@ -9,6 +9,7 @@ import { profileRelation } from '../src/profile';
 import { writeCaptureFiles } from '../src/traffic/capture-writer';
 import { FLIGHT_FEATURES, flightRowsSql, flightsParquetPath } from '../src/traffic/flights';
 import { timed, type Figure } from './figure';
+import { localStore } from '../src/store';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ROWS = 1_000_000;
@@ -63,7 +64,7 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
     if (!last) throw new Error('no check ran');
     log(`plain scan ${scans.map((m) => m.toFixed(0)).join(' / ')} ms; all-column scan ${scansAll.map((m) => m.toFixed(0)).join(' / ')} ms; drift check ${checks.map((m) => m.toFixed(0)).join(' / ')} ms; verdict ${last.comparison.verdict} over ${last.live.rows} rows`);
     const report = buildReport({ id: 'bench', createdAt: new Date().toISOString(), model: 'flights', modelVersion: 1, window, settings, reference, run: null }, last);
-    const write = await timed(() => writeDriftReport(path.join(dir, 'reports'), report));
+    const write = await timed(() => writeDriftReport(localStore(dir), report));
     const scan = median(scans);
     const check = median(checks);
     const scanAll = median(scansAll);

@@ -12,6 +12,7 @@ import type { ServingConfigInput } from '../src/serving/config';
 import { devKeyPath } from '../src/serving/keys';
 import { registerSynthetic, syntheticModelBytes } from '../src/serving/synthetic';
 import type { Figure } from './figure';
+import { localStore } from '../src/store';
 
 export interface BenchServingOptions {
   /** Seconds per measured target (after a short warm-up). */
@@ -138,6 +139,11 @@ async function startServer(varDir: string, registryRoot: string, modelName: stri
   };
 }
 
+/** A registry folder (e.g. var/registry) as a registry on a local store holding it. */
+function registryAt(root: string): Registry {
+  return new Registry(localStore(path.dirname(path.resolve(root))), path.basename(path.resolve(root)));
+}
+
 /** Child side: the real buildApp plus GET/POST /bench/constant, on a loopback port. */
 async function serveChild(): Promise<void> {
   const { varDir, registryRoot, modelName, config } = JSON.parse(process.env.BENCH_SERVE ?? '{}') as {
@@ -146,7 +152,7 @@ async function serveChild(): Promise<void> {
     modelName: string;
     config: ServingConfigInput;
   };
-  const app = await buildApp({ registry: new Registry(registryRoot), varDir, modelName, config });
+  const app = await buildApp({ registry: registryAt(registryRoot), varDir, modelName, config });
   const constant = { model: { name: modelName, version: 1 }, predictions: [{ label: 0, probability: 0.5 }] };
   app.get('/bench/constant', async () => constant);
   app.post('/bench/constant', async () => constant);
@@ -182,10 +188,10 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     let row = opts.row;
     if (!opts.registryRoot) {
       log('training a small synthetic model');
-      await registerSynthetic(new Registry(registryRoot), modelName, syntheticModelBytes());
+      await registerSynthetic(registryAt(registryRoot), modelName, syntheticModelBytes());
       row ??= { distance: 800, dep_hour: 17, carrier: 'AA', origin: 'ORD' };
     } else if (!row) {
-      const reg = new Registry(registryRoot);
+      const reg = registryAt(registryRoot);
       const v = await reg.alias(modelName);
       if (v === undefined) throw new Error(`${modelName} has no champion in ${registryRoot}`);
       row = Object.fromEntries((await reg.metadata(modelName, v)).features.map((f) => [f.name, null]));

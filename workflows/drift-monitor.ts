@@ -100,7 +100,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
 
   stage('check', `${model} v${version}: rows stamped ${plan.window.start} to ${plan.window.end}`);
   const outcome = await scan.checkDrift({ plan, workflowId, runId, createdAt: new Date().toISOString() });
-  const reportLink = outcome.reportUrl ?? outcome.htmlPath;
+  const reportLink = outcome.reportUrl ?? outcome.htmlKey;
   Object.assign(status, { verdict: outcome.verdict, reportId: outcome.reportId, reportUrl: reportLink, drifted: outcome.drifted.map((d) => d.feature) });
   const drifting = outcome.verdict === 'feature drift' || outcome.verdict === 'dataset drift';
 
@@ -155,7 +155,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
     summary: outcome.summary,
     rows: outcome.rows,
     reportId: outcome.reportId,
-    reportPath: outcome.jsonPath,
+    reportPath: outcome.jsonKey,
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     drifted: outcome.drifted,
     alerted,

@@ -15,8 +15,11 @@ import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-a
 import { raiseAlert } from './alerting';
 
 export interface TrainingPipelineInput {
-  /** Path to the dataset spec, relative to the project root or absolute. */
-  spec: string;
+  /**
+   * The dataset spec: a path (relative to the project root, or absolute) on the workers, `store:<key>` of a spec in
+   * the artifact store, or the spec itself as JSON. Its `source.path` may also be `store:<key>`.
+   */
+  spec: string | Record<string, unknown>;
   /** Set false to register without moving the champion alias. */
   promote?: boolean;
   /** Why this run was started (shown in the registry), e.g. "drift on 2026-11-26". */
@@ -44,12 +47,14 @@ const training = proxyActivities<Activities>({
 });
 
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult> {
-  if (!input || typeof input.spec !== 'string' || input.spec.length === 0) {
+  const specOk = input && ((typeof input.spec === 'string' && input.spec.length > 0) || (typeof input.spec === 'object' && input.spec !== null && !Array.isArray(input.spec)));
+  if (!specOk) {
     throw ApplicationFailure.nonRetryable(
-      'trainingPipeline needs {"spec": "<path to a dataset spec>"}, e.g. {"spec":"datasets/flights.json"}',
+      'trainingPipeline needs {"spec": "<path to a dataset spec>" | "store:<key>" | {...the spec...}}, e.g. {"spec":"datasets/flights.json"}',
       'InvalidWorkflowInput',
     );
   }
+  const specLabel = typeof input.spec === 'string' ? input.spec : 'inline spec';
   const { workflowId, runId } = workflowInfo();
   const status: TrainingStatus = { stage: 'ingest', detail: 'starting', progress: 0 };
   setHandler(statusQuery, () => status);
@@ -61,30 +66,30 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     upsertSearchAttributes([{ key: PipelineStage, value: name }]);
   };
 
-  stage('ingest', `reading ${input.spec}`, 0.02);
+  stage('ingest', `reading ${specLabel}`, 0.02);
   const run = await data('ingest: snapshot the source', 30).ingest({ spec: input.spec, workflowId, runId });
   status.model = run.modelName;
   upsertSearchAttributes([{ key: ModelName, value: run.modelName }]);
 
   stage('validate', `${run.expectationCount} expectations over ${run.rows} rows`, 0.1);
   const quality = await data('validateData: the data-quality gate', 30).validateData({ run });
-  status.quality = { success: quality.success, failed: quality.failed.map((f) => f.name), reportPath: quality.reportPath };
+  status.quality = { success: quality.success, failed: quality.failed.map((f) => f.name), reportKey: quality.reportKey };
   if (!quality.success) {
     stage('rejected', `data-quality gate failed: ${quality.failed.map((f) => f.name).join(', ')}`, 1);
     await raiseAlert({
-      key: `gate:${run.modelName}:${input.spec}`,
+      key: `gate:${run.modelName}:${specLabel}`,
       severity: 'error',
       title: `Data-quality gate failed for ${run.modelName}`,
-      message: `${quality.failed.length} of ${quality.total} expectations failed on ${input.spec}; training did not start.`,
+      message: `${quality.failed.length} of ${quality.total} expectations failed on ${specLabel}; training did not start.`,
       details: { kind: 'gate', failedExpectations: quality.failed, total: quality.total },
-      reportPath: quality.reportPath,
+      reportPath: quality.reportKey,
     });
     throw ApplicationFailure.create({
       type: 'DataQualityGateFailed',
       nonRetryable: true,
       message: `data-quality gate failed (${quality.failed.length}/${quality.total}): ${quality.failed
         .map((f) => `${f.name} (${f.summary})`)
-        .join('; ')}. Report: ${quality.reportPath}`,
+        .join('; ')}. Report: ${quality.reportKey}`,
       details: [quality],
     });
   }
@@ -101,18 +106,18 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   status.training = model;
 
   stage('evaluate', 'holdout metrics, baselines and champion', 0.8);
-  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelPath: model.modelPath });
+  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelKey: model.modelKey });
   status.evaluation = evaluation;
 
   stage('export', 'ONNX export and parity check', 0.88);
-  const exported = await data('exportOnnx: self-contained model + parity check', 15).exportModel({ run, modelPath: model.modelPath });
+  const exported = await data('exportOnnx: self-contained model + parity check', 15).exportModel({ run, modelKey: model.modelKey });
 
   stage('register', 'registering the version', 0.94);
   const registered = await data('register: new registry version', 5).registerModel({
     run,
-    modelPath: model.modelPath,
-    onnxPath: exported.onnxPath,
-    profilePath: profile.profilePath,
+    modelKey: model.modelKey,
+    onnxKey: exported.onnxKey,
+    profileKey: profile.profileKey,
     evaluation,
     parity: exported.parity,
     training: model,
@@ -133,6 +138,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       name: run.modelName,
       version: registered.version,
       reason: evaluation.gates.reasons.join('; ') || 'gates passed',
+      expectedChampion: evaluation.championVersion,
     });
     promoted = result.promoted;
     promotionReason = result.reason;
@@ -150,6 +156,6 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     gates: evaluation.gates,
     parity: exported.parity,
     training: model,
-    qualityReport: quality.reportPath,
+    qualityReport: quality.reportKey,
   };
 }

@@ -1,11 +1,12 @@
 // `keys ...`: create, list and revoke API keys; only hashes are stored, a new key is shown once.
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
-import { createKey, keysFilePath, listKeys, revokeKey } from '../serving/keys';
+import { createKey, listKeys, revokeKey } from '../serving/keys';
+import { storeFromEnv } from '../store/from-env';
 
 export function registerKeyCommands(program: Command, env: () => Env): void {
   const keys = program.command('keys').description('API keys of the prediction service');
-  const file = () => keysFilePath(env().VAR_DIR);
+  const file = () => storeFromEnv(env());
   keys
     .command('create')
     .description('create a key and print it once (the service keeps only its hash)')

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Env } from '../config/env';
 import { DatasetProfile, suggestConstraints, writeSuggestedConstraints } from '../profile';
 import { Registry } from '../registry/registry';
+import { storeFromEnv } from '../store/from-env';
 
 export function registerProfileCommands(program: Command, env: () => Env): void {
   const profile = program.command('profile').description('training profiles stored with the models');
@@ -14,7 +15,7 @@ export function registerProfileCommands(program: Command, env: () => Env): void 
     .option('--version <n>', 'version (default: the champion)')
     .option('--out <file>', 'write the suite to this file instead of printing it')
     .action(async (name: string, opts: { version?: string; out?: string }) => {
-      const reg = new Registry(path.join(env().VAR_DIR, 'registry'));
+      const reg = new Registry(storeFromEnv(env()));
       const v = opts.version ? Number(opts.version) : await reg.alias(name);
       if (v === undefined || !Number.isInteger(v)) throw new Error(`model ${name} has no champion; pass --version`);
       const stored = DatasetProfile.parse(JSON.parse((await reg.readFile(name, v, 'profile.json')).toString('utf8')));

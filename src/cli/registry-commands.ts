@@ -1,8 +1,8 @@
 // `models ...`: list, show, promote and roll back registry versions from the shell.
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
 import { Registry } from '../registry/registry';
+import { storeFromEnv } from '../store/from-env';
 
 interface MetricLike {
   auc?: number | null;
@@ -14,7 +14,7 @@ function fmt(x: number | null | undefined, digits = 4): string {
 }
 
 export function registerModelCommands(program: Command, env: () => Env): void {
-  const registry = () => new Registry(path.join(env().VAR_DIR, 'registry'));
+  const registry = () => new Registry(storeFromEnv(env()));
   const models = program.command('models').description('the model registry');
 
   models
@@ -51,7 +51,7 @@ export function registerModelCommands(program: Command, env: () => Env): void {
       if (v === undefined) throw new Error(`model ${name} has no champion; pass a version`);
       const meta = await reg.metadata(name, v);
       const { spec: _spec, ...rest } = meta;
-      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, folder: reg.versionDir(name, v) }, null, 2));
+      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, store: `${reg.store.url}/${reg.versionKey(name, v)}` }, null, 2));
     });
 
   models

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ServingConfig } from '../serving/config';
+import { parseStoreLocation } from '../store/location';
 
 const port = (fallback: number) =>
   z.coerce
@@ -55,12 +56,44 @@ export const EnvSchema = z
       .default('alert-router'),
     /** Base of report links in alerts; defaults to the API's own address. */
     REPORTS_BASE_URL: z.url({ error: 'must be a URL' }).optional(),
+    /** The artifact store: `s3://bucket/prefix` (S3-compatible) or a folder; default VAR_DIR. */
+    ARTIFACT_STORE: z
+      .string()
+      .min(1)
+      .refine((v) => !v.startsWith('s3://') || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._=+@,~\/-]*)?$/.test(v), {
+        error: 'must be s3://bucket/prefix (bucket: 3-63 lowercase letters, digits, dots, dashes) or a folder',
+      })
+      .refine((v) => v.startsWith('s3://') || !/^[a-z0-9]+:\/\//i.test(v) || v.startsWith('file://'), { error: 'must be s3://bucket/prefix or a folder' })
+      .optional(),
+    /** The S3 endpoint, e.g. http://127.0.0.1:9000 for MinIO; unset means AWS S3 itself. */
+    S3_ENDPOINT: z.url({ error: 'must be a URL' }).optional(),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Where files fetched from a remote store are cached (default <VAR_DIR>/cache/store). */
+    STORE_CACHE_DIR: z.string().min(1).optional(),
+    STORE_CACHE_MB: positiveInt(4096),
+    /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
+    INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
+  })
+  .refine((e) => (e.AWS_ACCESS_KEY_ID === undefined) === (e.AWS_SECRET_ACCESS_KEY === undefined), {
+    path: ['AWS_SECRET_ACCESS_KEY'],
+    error: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together',
   })
   .transform((e) => {
     const varDir = path.resolve(e.PROJECT_ROOT, e.VAR_DIR ?? 'var');
+    const location = parseStoreLocation(e.ARTIFACT_STORE ?? varDir, e.PROJECT_ROOT);
     return {
       ...e,
       VAR_DIR: varDir,
+      store: {
+        location,
+        ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
+        region: e.AWS_REGION,
+        ...(e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } } : {}),
+        cacheDir: path.resolve(e.PROJECT_ROOT, e.STORE_CACHE_DIR ?? path.join(varDir, 'cache', 'store')),
+        cacheMaxBytes: e.STORE_CACHE_MB * 1024 * 1024,
+      },
       TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
       TEMPORAL_UI_URL: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     };

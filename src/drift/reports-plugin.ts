@@ -1,18 +1,17 @@
 // Fastify plugin serving drift reports: GET /v1/reports (list), /v1/reports/:id (JSON), /v1/reports/:id.html (page).
-import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import { sendError, zodIssues } from '../serving/errors';
 import { REPORT_ID } from './monitor/report-model';
-import { driftReportsDir, listDriftReports, readDriftReport, readDriftReportHtml } from './report/store';
+import type { ArtifactStore } from '../store';
+import { listDriftReports, readDriftReport, readDriftReportHtml } from './report/store';
 
 /** Route options to spread into each route, e.g. the service's guard(app) (auth, rate limit, usage). */
 export type ReportsRouteGuard = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'onResponse' | 'config'>;
 
 export interface ReportsPluginOptions {
-  /** Reports are read from <varDir>/reports/drift (or `reportsDir`). */
-  varDir: string;
-  reportsDir?: string;
+  /** Reports are read from reports/drift/ in this store. */
+  store: ArtifactStore;
   /**
    * Applied to every route. Without one, reports are open: a browser can follow the link in a Slack
    * alert (which cannot send an API key); reports hold binned statistics, never raw rows.
@@ -51,7 +50,7 @@ function badRequest(reply: FastifyReply, what: string, error: z.ZodError): Fasti
 }
 
 export const reportsPlugin: FastifyPluginAsync<ReportsPluginOptions> = async (app, opts) => {
-  const dir = opts.reportsDir ?? driftReportsDir(path.resolve(opts.varDir));
+  const dir = opts.store;
   const guard = opts.guard ?? {};
 
   app.get('/v1/reports', { ...guard, schema: { tags: ['reports'], summary: 'Drift reports, newest first (?limit=1-500, ?model=<name>)' } }, async (request, reply) => {

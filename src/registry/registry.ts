@@ -1,9 +1,7 @@
-// The model registry: a folder of immutable versions per model plus aliases (champion), like MLflow's but on plain files.
+// The model registry in the artifact store: immutable versions per model plus aliases (champion), like MLflow's.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic, writeJsonAtomic } from '../util/fs-atomic';
+import { CorruptObject, type ArtifactStore } from '../store';
 
 export const VersionMetadata = z.object({
   name: z.string(),
@@ -27,10 +25,12 @@ const AliasFile = z.object({
   history: z.array(AliasEvent).default([]),
 });
 type AliasFile = z.infer<typeof AliasFile>;
+const RunIndex = z.object({ version: z.number().int().positive() });
+const Claim = z.object({ runKey: z.string(), at: z.string() });
 
 export class RegistryError extends Error {
   constructor(
-    readonly type: 'ModelNotFound' | 'VersionNotFound' | 'AliasNotSet' | 'CorruptRegistry',
+    readonly type: 'ModelNotFound' | 'VersionNotFound' | 'AliasNotSet' | 'CorruptRegistry' | 'AliasMoved',
     message: string,
   ) {
     super(message);
@@ -47,114 +47,143 @@ export interface RegisterInput {
 }
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
+/**
+ * Layout under `prefix` (default `registry`): `<name>/versions/<v>/<file>` (metadata.json written last, so a version
+ * is visible only when complete), `<name>/claims/<v>.json` (who owns a version number, taken with create-if-absent),
+ * `<name>/runs/<hash of run key>.json` (run key -> version) and `<name>/aliases.json` (moved with compare-and-swap).
+ */
 export class Registry {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly store: ArtifactStore,
+    readonly prefix = 'registry',
+  ) {}
 
-  private modelDir(name: string): string {
+  private modelKey(name: string): string {
     if (!MODEL_NAME.test(name)) throw new RegistryError('ModelNotFound', `invalid model name ${JSON.stringify(name)}`);
-    return path.join(this.root, name);
+    return `${this.prefix}/${name}`;
   }
-  versionDir(name: string, version: number): string {
-    return path.join(this.modelDir(name), 'versions', String(version));
+  /** The store key of a version's file, e.g. `registry/flights/versions/3/model.onnx`. */
+  fileKey(name: string, version: number, file: string): string {
+    if (!FILE_NAME.test(file)) throw new Error(`bad registry file name ${file}`);
+    return `${this.versionKey(name, version)}/${file}`;
   }
-  private runIndexFile(name: string, runKey: string): string {
-    const h = createHash('sha256').update(runKey).digest('hex').slice(0, 32);
-    return path.join(this.modelDir(name), 'runs', `${h}.json`);
+  versionKey(name: string, version: number): string {
+    return `${this.modelKey(name)}/versions/${version}`;
+  }
+  aliasesKey(name: string): string {
+    return `${this.modelKey(name)}/aliases.json`;
+  }
+  private runIndexKey(name: string, runKey: string): string {
+    return `${this.modelKey(name)}/runs/${hashOf(runKey)}.json`;
+  }
+  private claimKey(name: string, version: number): string {
+    return `${this.modelKey(name)}/claims/${version}.json`;
   }
 
   async models(): Promise<string[]> {
-    try {
-      return (await readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory() && MODEL_NAME.test(d.name)).map((d) => d.name).sort();
-    } catch {
-      return [];
+    const names = new Set<string>();
+    const base = `${this.prefix}/`;
+    for (const o of await this.store.list(base)) {
+      const m = /^([^/]+)\/versions\/\d+\/metadata\.json$/.exec(o.key.slice(base.length));
+      if (m && MODEL_NAME.test(m[1])) names.add(m[1]);
     }
+    return [...names].sort();
   }
 
+  /** Complete versions (those whose metadata.json exists), ascending. */
   async versions(name: string): Promise<number[]> {
-    try {
-      const entries = await readdir(path.join(this.modelDir(name), 'versions'));
-      return entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b);
-    } catch {
-      return [];
+    const base = `${this.modelKey(name)}/versions/`;
+    const out: number[] = [];
+    for (const o of await this.store.list(base)) {
+      const m = /^(\d+)\/metadata\.json$/.exec(o.key.slice(base.length));
+      if (m) out.push(Number(m[1]));
     }
+    return out.sort((a, b) => a - b);
   }
 
   async metadata(name: string, version: number): Promise<VersionMetadata> {
-    const file = path.join(this.versionDir(name, version), 'metadata.json');
-    let text: string;
+    let meta: VersionMetadata | undefined;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new RegistryError('VersionNotFound', `model ${name} has no version ${version}`);
+      meta = await this.store.getJson(this.fileKey(name, version, 'metadata.json'), VersionMetadata);
+    } catch (err) {
+      if (err instanceof CorruptObject) throw new RegistryError('CorruptRegistry', err.message);
+      throw err;
     }
-    return VersionMetadata.parse(JSON.parse(text));
+    if (!meta) throw new RegistryError('VersionNotFound', `model ${name} has no version ${version}`);
+    return meta;
   }
 
   async readFile(name: string, version: number, file: string): Promise<Buffer> {
-    if (file.includes('/') || file.includes('\\') || file.startsWith('.')) throw new Error(`bad registry file name ${file}`);
-    return readFile(path.join(this.versionDir(name, version), file));
+    const data = await this.store.get(this.fileKey(name, version, file));
+    if (data === undefined) throw new RegistryError('VersionNotFound', `model ${name} version ${version} has no file ${file}`);
+    return data;
   }
 
   async findByRunKey(name: string, runKey: string): Promise<number | undefined> {
-    try {
-      const v = z.object({ version: z.number().int() }).parse(JSON.parse(await readFile(this.runIndexFile(name, runKey), 'utf8')));
-      await stat(path.join(this.versionDir(name, v.version), 'metadata.json'));
-      return v.version;
-    } catch {
-      // the index is written after the version folder; a crash between the two must not make a second version
-      for (const v of (await this.versions(name)).reverse()) {
-        const meta = await this.metadata(name, v).catch(() => undefined);
-        if (meta?.runKey === runKey) return v;
-      }
-      return undefined;
+    const indexed = await this.store.getJson(this.runIndexKey(name, runKey), RunIndex).catch(() => undefined);
+    if (indexed && (await this.store.exists(this.fileKey(name, indexed.version, 'metadata.json')))) return indexed.version;
+    // the index is written after the version; a crash between the two must not make a second version
+    for (const v of (await this.versions(name)).reverse()) {
+      const meta = await this.metadata(name, v).catch(() => undefined);
+      if (meta?.runKey === runKey) return v;
     }
+    return undefined;
+  }
+
+  /** The version number this run claimed earlier (a crash after the claim, before metadata), if any. */
+  private async ownClaim(name: string, runKey: string): Promise<number | undefined> {
+    const base = `${this.modelKey(name)}/claims/`;
+    const claims = (await this.store.list(base)).map((o) => Number(/^(\d+)\.json$/.exec(o.key.slice(base.length))?.[1])).filter((v) => v > 0);
+    for (const v of claims.sort((a, b) => b - a)) {
+      const claim = await this.store.getJson(this.claimKey(name, v), Claim).catch(() => undefined);
+      if (claim?.runKey === runKey) return v;
+    }
+    return undefined;
+  }
+
+  private async nextFreeVersion(name: string): Promise<number> {
+    const base = `${this.modelKey(name)}/claims/`;
+    const claimed = (await this.store.list(base)).map((o) => Number(/^(\d+)\.json$/.exec(o.key.slice(base.length))?.[1]) || 0);
+    // versions made before claims existed count too
+    return Math.max(0, ...claimed, ...(await this.versions(name))) + 1;
   }
 
   /**
-   * Registers a new version, idempotently on `runKey`: files are staged in a private folder and the
-   * version number is claimed with an atomic rename, so a crash leaves no partial version and a retry
-   * of the same run returns the version it already made.
+   * Registers a new version, idempotently on `runKey`: the version number is claimed with a create-if-absent write
+   * (two writers never share a number, on any host), the files are written, then metadata.json makes it visible.
+   * A retry of the same run returns (or finishes) the version it already claimed.
    */
   async register(input: RegisterInput): Promise<VersionMetadata> {
     const existing = await this.findByRunKey(input.name, input.runKey);
     if (existing !== undefined) return this.metadata(input.name, existing);
-    const dir = this.modelDir(input.name);
-    const staging = path.join(dir, 'staging', createHash('sha256').update(input.runKey).digest('hex').slice(0, 32));
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
-    for (const [file, data] of Object.entries(input.files)) await writeFile(path.join(staging, file), data);
-    await mkdir(path.join(dir, 'versions'), { recursive: true });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const version = ((await this.versions(input.name)).at(-1) ?? 0) + 1;
-      const meta: VersionMetadata = VersionMetadata.parse({
-        ...input.metadata,
-        name: input.name,
-        version,
-        runKey: input.runKey,
-        createdAt: input.metadata.createdAt ?? new Date().toISOString(),
-      });
-      await writeFile(path.join(staging, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
-      try {
-        // rename onto a missing directory is atomic; an existing non-empty one makes it fail, so two writers never share a number
-        await rename(staging, this.versionDir(input.name, version));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOTEMPTY' || code === 'EEXIST') continue;
-        throw err;
-      }
-      await writeJsonAtomic(this.runIndexFile(input.name, input.runKey), { version });
-      return meta;
+    let version = await this.ownClaim(input.name, input.runKey);
+    for (let attempt = 0; version === undefined && attempt < 100; attempt++) {
+      const candidate = await this.nextFreeVersion(input.name);
+      if (await this.store.createJson(this.claimKey(input.name, candidate), { runKey: input.runKey, at: new Date().toISOString() })) version = candidate;
     }
-    throw new Error(`could not claim a version number for ${input.name}`);
+    if (version === undefined) throw new Error(`could not claim a version number for ${input.name}`);
+    for (const [file, data] of Object.entries(input.files)) await this.store.put(this.fileKey(input.name, version, file), data);
+    const meta: VersionMetadata = VersionMetadata.parse({
+      ...input.metadata,
+      name: input.name,
+      version,
+      runKey: input.runKey,
+      createdAt: input.metadata.createdAt ?? new Date().toISOString(),
+    });
+    await this.store.putJson(this.fileKey(input.name, version, 'metadata.json'), meta);
+    await this.store.putJson(this.runIndexKey(input.name, input.runKey), { version });
+    return meta;
   }
 
   private async aliasFile(name: string): Promise<AliasFile> {
     try {
-      return AliasFile.parse(JSON.parse(await readFile(path.join(this.modelDir(name), 'aliases.json'), 'utf8')));
+      return (await this.store.getJson(this.aliasesKey(name), AliasFile)) ?? { aliases: {}, history: [] };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { aliases: {}, history: [] };
-      throw new RegistryError('CorruptRegistry', `aliases of ${name} are unreadable: ${(err as Error).message}`);
+      if (err instanceof CorruptObject) throw new RegistryError('CorruptRegistry', `aliases of ${name} are unreadable: ${err.message}`);
+      throw err;
     }
   }
 
@@ -162,18 +191,32 @@ export class Registry {
     return (await this.aliasFile(name)).aliases[alias];
   }
 
+  /** Changes whenever the aliases of `name` change ('missing' when none exist): what a poller compares. */
+  async aliasSignature(name: string): Promise<string> {
+    return (await this.store.head(this.aliasesKey(name)))?.etag ?? 'missing';
+  }
+
   async aliasHistory(name: string): Promise<z.infer<typeof AliasEvent>[]> {
     return (await this.aliasFile(name)).history;
   }
 
-  /** Points `alias` at `version` (which must exist); idempotent when it already points there. */
-  async setAlias(name: string, version: number, reason: string, alias = 'champion'): Promise<void> {
+  /**
+   * Points `alias` at `version` (which must exist); idempotent when it already points there. The aliases object is
+   * moved with compare-and-swap, so concurrent moves never lose a history entry. With `expected` (a version, or null
+   * for "no alias yet"), the move happens only if the alias still points there: of two promotions decided against
+   * the same champion, exactly one wins and the other gets RegistryError 'AliasMoved'.
+   */
+  async setAlias(name: string, version: number, reason: string, alias = 'champion', expected?: number | null): Promise<void> {
     await this.metadata(name, version);
-    const file = await this.aliasFile(name);
-    if (file.aliases[alias] === version) return;
-    file.aliases[alias] = version;
-    file.history.push({ alias, version, at: new Date().toISOString(), reason });
-    await writeJsonAtomic(path.join(this.modelDir(name), 'aliases.json'), file);
+    await this.store.update(this.aliasesKey(name), AliasFile, (current) => {
+      const file = current ?? { aliases: {}, history: [] };
+      const now = file.aliases[alias];
+      if (now === version) return undefined;
+      if (expected !== undefined && (now ?? null) !== expected) {
+        throw new RegistryError('AliasMoved', `${alias} of ${name} is version ${now ?? 'none'}, not ${expected ?? 'none'} as expected; version ${version} was not promoted`);
+      }
+      return { aliases: { ...file.aliases, [alias]: version }, history: [...file.history, { alias, version, at: new Date().toISOString(), reason }] };
+    });
   }
 
   /** Moves `alias` back to the version it pointed at before the current one. */
@@ -183,13 +226,13 @@ export class Registry {
     if (current === undefined) throw new RegistryError('AliasNotSet', `model ${name} has no ${alias}`);
     const previous = [...file.history].reverse().find((e) => e.alias === alias && e.version !== current);
     if (!previous) throw new RegistryError('AliasNotSet', `model ${name} has no earlier ${alias} to roll back to`);
-    await this.setAlias(name, previous.version, `rollback from ${current}`, alias);
+    await this.setAlias(name, previous.version, `rollback from ${current}`, alias, current);
     return previous.version;
   }
 
-  /** Writes a file beside a version after registration (e.g. a report), atomically. */
+  /** Writes a file beside a version after registration (e.g. a report). */
   async attach(name: string, version: number, file: string, data: string | Uint8Array): Promise<void> {
     await this.metadata(name, version);
-    await writeFileAtomic(path.join(this.versionDir(name, version), file), data);
+    await this.store.put(this.fileKey(name, version, file), data);
   }
 }

@@ -4,13 +4,15 @@ import path from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from '../registry/registry';
+import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';
 import { CaptureWriter } from './capture';
+import { CaptureUploader } from './capture-upload';
 import { ServingConfig, type ServingConfigInput } from './config';
 import { registerDocs } from './docs';
 import { HttpError, installErrorHandling, zodIssues } from './errors';
 import { zodFor } from './schemas';
-import { ensureDevKey, KeyRing, keysFilePath } from './keys';
+import { ensureDevKey, KeyRing, KEYS_KEY } from './keys';
 import { ServingMetrics } from './metrics';
 import { ModelManager } from './model-manager';
 import { guard } from './routes/guard';
@@ -23,8 +25,12 @@ import { reportsPlugin } from '../drift/reports-plugin';
 
 export interface AppDeps {
   registry: Registry;
-  /** Holds api-keys.json, usage.json, dev-api-key and (by default) capture/. */
+  /** This replica's own folder: dev-api-key, and the capture spool when the store is remote. */
   varDir: string;
+  /** Holds api-keys.json, usage, capture/ and reports; default: a local store on `varDir` (the laptop layout). */
+  store?: ArtifactStore;
+  /** The usage object this replica alone writes (default usage.json; one per replica on a shared store). */
+  usageKey?: string;
   /** The registry model whose champion is served. */
   modelName: string;
   /** Serving settings; omitted ones take their defaults (see config.ts). */
@@ -58,17 +64,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = app.log;
 
   const metrics = new ServingMetrics(deps.defaultMetrics ?? true);
-  const keysFile = keysFilePath(deps.varDir);
+  const store = deps.store ?? localStore(deps.varDir);
+  const keysFile = `${store.url}/${KEYS_KEY}`;
   if (config.SERVING_DEV_KEY) {
-    const dev = await ensureDevKey(deps.varDir);
+    const dev = await ensureDevKey(store, deps.varDir);
     if (dev.created) log.info({ file: dev.keyFile }, 'created a development admin API key (the key itself is only in that file)');
   }
   const keys = new KeyRing(config.API_KEYS, config.API_ADMIN_KEYS);
-  const keyPoller = await watchKeyFile(keysFile, keys, config.API_KEYS_POLL_MS, log, metrics);
-  const usage = new UsageStore(path.join(deps.varDir, 'usage.json'), config.USAGE_FLUSH_MS, log);
+  const keyPoller = await watchKeyFile(store, keys, config.API_KEYS_POLL_MS, log, metrics);
+  const usage = new UsageStore(store, deps.usageKey ?? 'usage.json', config.USAGE_FLUSH_MS, log);
   await usage.start();
+  // A local store is the capture folder itself (as on a laptop); a remote one gets files from a local spool via an uploader.
+  const localRoot = store.backend instanceof LocalFolderBackend ? store.backend.root : undefined;
+  const captureDir = config.CAPTURE_DIR ?? (localRoot ? path.join(localRoot, 'capture') : path.join(deps.varDir, 'capture-spool'));
   const capture = new CaptureWriter({
-    dir: config.CAPTURE_DIR ?? path.join(deps.varDir, 'capture'),
+    dir: captureDir,
     model: deps.modelName,
     sharePercent: config.CAPTURE_SHARE,
     flushMs: config.CAPTURE_FLUSH_MS,
@@ -83,6 +93,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // not fatal: the service stays unready (/readyz) and says why, rather than crash-looping
     log.error({ err }, 'capture folder is not writable');
   }
+  const uploader =
+    localRoot && !config.CAPTURE_DIR
+      ? undefined
+      : new CaptureUploader({ store, folder: capture.folder, prefix: `capture/${deps.modelName}/`, intervalMs: config.CAPTURE_UPLOAD_MS, openFile: () => capture.openFile, log });
+  uploader?.start();
   const models = new ModelManager({ registry: deps.registry, name: deps.modelName, config, metrics, log });
   metrics.modelVersion.set({ model: deps.modelName }, 0);
   await models.start();
@@ -122,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oipRoutes, { guard: guard(app) });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
-  await app.register(reportsPlugin, { varDir: deps.varDir });
+  await app.register(reportsPlugin, { store });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {
@@ -131,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await Promise.all([capture.close(), usage.close()]);
+    await uploader?.close();
   });
   return app;
 }

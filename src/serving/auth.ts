@@ -1,8 +1,9 @@
 // API-key authentication hooks and the key-file watcher that makes revocations take effect while running.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { HttpError } from './errors';
-import { pollFile, type FilePoller } from './file-poller';
-import { readKeyFile, type KeyRing } from './keys';
+import type { ArtifactStore } from '../store';
+import { pollSignature, type FilePoller } from './file-poller';
+import { KEYS_KEY, readKeyFile, type KeyRing } from './keys';
 import type { ServingMetrics } from './metrics';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -37,11 +38,21 @@ export function requireAdmin(request: FastifyRequest, _reply: FastifyReply, done
   done();
 }
 
-/** Loads the key file into the ring now and again whenever it changes; a bad file keeps the last good keys. */
-export async function watchKeyFile(file: string, ring: KeyRing, intervalMs: number, log: FastifyBaseLogger, metrics: ServingMetrics): Promise<FilePoller> {
-  const poller = pollFile(file, intervalMs, async () => {
+/** Loads the keys object into the ring now and again whenever it changes; a bad object keeps the last good keys. */
+export async function watchKeyFile(store: ArtifactStore, ring: KeyRing, intervalMs: number, log: FastifyBaseLogger, metrics: ServingMetrics): Promise<FilePoller> {
+  const file = `${store.url}/${KEYS_KEY}`;
+  let last = 'missing';
+  const signature = async () => {
     try {
-      const data = await readKeyFile(file);
+      last = (await store.head(KEYS_KEY))?.etag ?? 'missing';
+    } catch {
+      // an unreachable store reads as "unchanged": the keys loaded before stay in force
+    }
+    return last;
+  };
+  const poller = pollSignature(signature, intervalMs, async () => {
+    try {
+      const data = await readKeyFile(store);
       ring.setFileKeys(data.keys);
       metrics.apiKeys.set(ring.size);
       log.info({ file, active: ring.size }, 'API keys loaded');

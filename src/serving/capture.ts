@@ -58,6 +58,7 @@ export class CaptureWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private handle: FileHandle | undefined;
+  private handlePath: string | undefined;
   private fileHour = '';
   private fileBytes = 0;
   private seq = 0;
@@ -215,10 +216,16 @@ export class CaptureWriter {
       this.seq += 1;
       const name = `${hour}-${this.instance}-${pad(this.seq, 6)}.jsonl`;
       await mkdir(this.folder, { recursive: true }); // only when a file opens: recreates a folder removed by hand
-      this.handle = await open(path.join(this.folder, name), 'a');
+      this.handlePath = path.join(this.folder, name);
+      this.handle = await open(this.handlePath, 'a');
       this.fileBytes = 0;
     }
     return this.handle;
+  }
+
+  /** The file being appended to now, if any (an uploader must not delete it). */
+  get openFile(): string | undefined {
+    return this.handle ? this.handlePath : undefined;
   }
 
   /** Buffered rows, for the gauge. */

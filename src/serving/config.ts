@@ -53,13 +53,15 @@ export const ServingConfig = z.object({
   CAPTURE_BUFFER_RECORDS: int(50_000, 1),
   /** A capture file is closed and the next sequence number opened past this size. */
   CAPTURE_MAX_FILE_BYTES: int(64 * 1024 * 1024, 1024),
-  /** Folder for capture files; default <VAR_DIR>/capture. */
+  /** With a remote artifact store: how often capture files are copied from the local spool into the store. */
+  CAPTURE_UPLOAD_MS: int(5000, 50, 600_000),
+  /** Folder for capture files; default <store>/capture with a local store, else a spool in <VAR_DIR>/capture-spool uploaded to the store. */
   CAPTURE_DIR: z.string().min(1).optional(),
-  /** How often the champion alias file is checked for a new version. */
+  /** How often the champion alias (in the store) is checked for a new version. */
   MODEL_POLL_MS: int(1000, 50),
   /** How often the API key file is checked for changes (revocations take effect within this). */
   API_KEYS_POLL_MS: int(1000, 50),
-  /** How often per-key usage is saved to <VAR_DIR>/usage.json (and on shutdown). */
+  /** How often per-key usage is saved to the store (and on shutdown). */
   USAGE_FLUSH_MS: int(5000, 50),
   /** Extra user keys from the environment. */
   API_KEYS: keyList,

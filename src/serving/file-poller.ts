@@ -1,4 +1,4 @@
-// Calls back when a file changes, by polling stat (fs.watch misses atomic renames on some systems).
+// Calls back when a file or store object changes, by polling a cheap signature (stat, or the object's etag).
 import { stat } from 'node:fs/promises';
 
 export interface FilePoller {
@@ -12,18 +12,28 @@ export interface FilePoller {
  * differs from the last seen one, never twice at once. A callback that throws is retried next tick.
  */
 export function pollFile(file: string, intervalMs: number, onChange: (exists: boolean) => Promise<void>): FilePoller {
+  return pollSignature(
+    async () => {
+      try {
+        const s = await stat(file);
+        return `${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    },
+    intervalMs,
+    onChange,
+  );
+}
+
+/** Polls `signature()` ('missing' = absent) every `intervalMs`; `onChange(exists)` runs when it differs from the last one seen. */
+export function pollSignature(signature: () => Promise<string>, intervalMs: number, onChange: (exists: boolean) => Promise<void>): FilePoller {
   let last: string | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   const once = async (): Promise<void> => {
-    let sig: string;
-    try {
-      const s = await stat(file);
-      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      sig = 'missing';
-    }
+    const sig = await signature();
     if (sig === last) return;
     await onChange(sig !== 'missing');
     last = sig;

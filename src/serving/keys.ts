@@ -1,9 +1,9 @@
-// API keys: a hashed key file (<VAR_DIR>/api-keys.json), the CLI's create/revoke/list, and the dev key.
+// API keys: hashed keys in the artifact store (api-keys.json, changed with compare-and-swap), the CLI's create/revoke/list, and the dev key.
 import { createHash, hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../util/fs-atomic';
+import { CorruptObject, type ArtifactStore } from '../store';
 
 export const KeyRole = z.enum(['user', 'admin']);
 export type KeyRole = z.infer<typeof KeyRole>;
@@ -30,9 +30,9 @@ export type KeyFile = z.infer<typeof KeyFile>;
 /** Raw keys look like `mlk_<12 hex id>_<43 base64url chars>`; the id lets the server find the record without scanning. */
 const RAW_KEY = /^mlk_([a-f0-9]{12})_[A-Za-z0-9_-]{43}$/;
 
-export function keysFilePath(varDir: string): string {
-  return path.join(varDir, 'api-keys.json');
-}
+/** The store key of the key list (with the default local store: <VAR_DIR>/api-keys.json, as before). */
+export const KEYS_KEY = 'api-keys.json';
+const EMPTY: KeyFile = { version: 1, keys: [] };
 export function devKeyPath(varDir: string): string {
   return path.join(varDir, 'dev-api-key');
 }
@@ -46,23 +46,23 @@ export function keyIdOf(raw: string): string | undefined {
   return RAW_KEY.exec(raw)?.[1];
 }
 
-export async function readKeyFile(file: string): Promise<KeyFile> {
-  let text: string;
+export async function readKeyFile(store: ArtifactStore): Promise<KeyFile> {
   try {
-    text = await readFile(file, 'utf8');
+    return (await store.getJson(KEYS_KEY, KeyFile)) ?? EMPTY;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, keys: [] };
+    if (err instanceof CorruptObject) throw new Error(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
     throw err;
   }
-  const parsed = KeyFile.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file} is not a valid key file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
 }
 
-async function writeKeyFile(file: string, data: KeyFile): Promise<void> {
-  await writeJsonAtomic(file, data);
-  // hashes are not secrets, but there is no reason for anyone else to read them
-  await chmod(file, 0o600);
+/** Read-modify-write of the key list with compare-and-swap: two CLIs (or replicas) writing at once never lose a key. */
+async function changeKeys(store: ArtifactStore, change: (file: KeyFile) => KeyFile | undefined): Promise<void> {
+  try {
+    await store.update(KEYS_KEY, KeyFile, (current) => change(structuredClone(current ?? EMPTY)));
+  } catch (err) {
+    if (err instanceof CorruptObject) throw new Error(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
+    throw err;
+  }
 }
 
 function info(r: ApiKeyRecord): ApiKeyInfo {
@@ -71,37 +71,49 @@ function info(r: ApiKeyRecord): ApiKeyInfo {
 }
 
 /** Creates a key and returns the raw key: the only time it exists outside the caller's memory. */
-export async function createKey(keysFile: string, name: string, role: KeyRole = 'user'): Promise<{ key: string; info: ApiKeyInfo }> {
+export async function createKey(store: ArtifactStore, name: string, role: KeyRole = 'user'): Promise<{ key: string; info: ApiKeyInfo }> {
+  const made = await createKeyUnless(store, name, role, () => false);
+  return made!;
+}
+
+/** Creates a key unless `skip(current keys)` says not to, decided on the same version of the list the write replaces. */
+async function createKeyUnless(store: ArtifactStore, name: string, role: KeyRole, skip: (file: KeyFile) => boolean): Promise<{ key: string; info: ApiKeyInfo } | undefined> {
   if (!KEY_NAME.test(name)) throw new Error('key name must be 1-64 letters, digits, space, . _ @ -');
   const role_ = KeyRole.parse(role);
-  const file = await readKeyFile(keysFile);
-  let id: string;
-  do id = randomBytes(6).toString('hex');
-  while (file.keys.some((k) => k.id === id));
-  const key = `mlk_${id}_${randomBytes(32).toString('base64url')}`;
-  const record: ApiKeyRecord = { id, name, hash: hashKey(key), role: role_, createdAt: new Date().toISOString() };
-  file.keys.push(record);
-  await writeKeyFile(keysFile, file);
-  return { key, info: info(record) };
+  let made: { key: string; info: ApiKeyInfo } | undefined;
+  await changeKeys(store, (file) => {
+    made = undefined;
+    if (skip(file)) return undefined;
+    let id: string;
+    do id = randomBytes(6).toString('hex');
+    while (file.keys.some((k) => k.id === id));
+    const key = `mlk_${id}_${randomBytes(32).toString('base64url')}`;
+    const record: ApiKeyRecord = { id, name, hash: hashKey(key), role: role_, createdAt: new Date().toISOString() };
+    file.keys.push(record);
+    made = { key, info: info(record) };
+    return file;
+  });
+  return made;
 }
 
 /** Revokes a key by id (or by name when exactly one active key has it); a running server notices within API_KEYS_POLL_MS. */
-export async function revokeKey(keysFile: string, idOrName: string): Promise<ApiKeyInfo> {
-  const file = await readKeyFile(keysFile);
-  let matches = file.keys.filter((k) => k.id === idOrName);
-  if (matches.length === 0) matches = file.keys.filter((k) => k.name === idOrName && !k.revokedAt);
-  if (matches.length === 0) throw new Error(`no key with id or name ${JSON.stringify(idOrName)}`);
-  if (matches.length > 1) throw new Error(`${matches.length} active keys are named ${JSON.stringify(idOrName)}; revoke by id`);
-  const record = matches[0];
-  if (!record.revokedAt) {
-    record.revokedAt = new Date().toISOString();
-    await writeKeyFile(keysFile, file);
-  }
-  return info(record);
+export async function revokeKey(store: ArtifactStore, idOrName: string): Promise<ApiKeyInfo> {
+  let revoked: ApiKeyRecord | undefined;
+  await changeKeys(store, (file) => {
+    let matches = file.keys.filter((k) => k.id === idOrName);
+    if (matches.length === 0) matches = file.keys.filter((k) => k.name === idOrName && !k.revokedAt);
+    if (matches.length === 0) throw new Error(`no key with id or name ${JSON.stringify(idOrName)}`);
+    if (matches.length > 1) throw new Error(`${matches.length} active keys are named ${JSON.stringify(idOrName)}; revoke by id`);
+    revoked = matches[0];
+    if (revoked.revokedAt) return undefined;
+    revoked.revokedAt = new Date().toISOString();
+    return file;
+  });
+  return info(revoked!);
 }
 
-export async function listKeys(keysFile: string): Promise<ApiKeyInfo[]> {
-  return (await readKeyFile(keysFile)).keys.map(info);
+export async function listKeys(store: ArtifactStore): Promise<ApiKeyInfo[]> {
+  return (await readKeyFile(store)).keys.map(info);
 }
 
 /**
@@ -109,12 +121,13 @@ export async function listKeys(keysFile: string): Promise<ApiKeyInfo[]> {
  * (mode 0600) so the README's curl examples work. Does nothing when a dev key was ever created, so a
  * revoked dev key stays revoked.
  */
-export async function ensureDevKey(varDir: string): Promise<{ created: boolean; keyFile: string }> {
+export async function ensureDevKey(store: ArtifactStore, varDir: string): Promise<{ created: boolean; keyFile: string }> {
   const keyFile = devKeyPath(varDir);
-  const file = await readKeyFile(keysFilePath(varDir));
-  if (file.keys.some((k) => k.name === 'dev')) return { created: false, keyFile };
+  // decided inside the compare-and-swap, so two replicas starting at once make one dev key, not two
+  const made = await createKeyUnless(store, 'dev', 'admin', (file) => file.keys.some((k) => k.name === 'dev'));
+  if (!made) return { created: false, keyFile };
   await mkdir(varDir, { recursive: true });
-  const { key } = await createKey(keysFilePath(varDir), 'dev', 'admin');
+  const { key } = made;
   // mode applies on create only; chmod covers a leftover file from an earlier var/
   await writeFile(keyFile, `${key}\n`, { mode: 0o600 });
   await chmod(keyFile, 0o600);

@@ -1,8 +1,8 @@
 // The API process: reads settings, serves the registry champion, and on SIGTERM/SIGINT drains, flushes capture and exits 0.
-import path from 'node:path';
 import pino from 'pino';
 import { envOrExit } from '../config/env';
 import { Registry } from '../registry/registry';
+import { storeFromEnv } from '../store/from-env';
 import { buildApp } from './app';
 import { parseServingConfig, type ServingConfig } from './config';
 
@@ -21,8 +21,10 @@ async function main(): Promise<void> {
     // belt and braces: request logging is off by default, and keys must never reach a log line
     redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization', 'headers["x-api-key"]'], censor: '[redacted]' },
   });
-  const registry = new Registry(path.join(env.VAR_DIR, 'registry'));
-  const app = await buildApp({ registry, varDir: env.VAR_DIR, modelName: env.MODEL_NAME, config, logger });
+  const store = storeFromEnv(env);
+  const registry = new Registry(store);
+  const usageKey = env.INSTANCE_ID ? `usage/${env.INSTANCE_ID}.json` : 'usage.json';
+  const app = await buildApp({ registry, store, usageKey, varDir: env.VAR_DIR, modelName: env.MODEL_NAME, config, logger });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,4 @@
 // Loads the champion, watches its alias, checks a new version on sample rows and swaps it in atomically.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { OnnxModel } from '../model/onnx-model';
 import { RegistryError, type Registry, type VersionMetadata } from '../registry/registry';
@@ -76,17 +74,13 @@ export class ModelManager {
     this.timer.unref();
   }
 
-  private aliasFile(): string {
-    return path.join(this.opts.registry.root, this.opts.name, 'aliases.json');
-  }
-
   private async poll(): Promise<void> {
     let sig = 'missing';
     try {
-      const s = await stat(this.aliasFile());
-      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
+      sig = await this.opts.registry.aliasSignature(this.opts.name);
     } catch {
-      // no alias yet: keep waiting
+      // store unreachable: keep serving what is loaded and look again next tick
+      return;
     }
     const retry = this.failed !== undefined && Date.now() - this.failed.at > RETRY_FAILED_MS;
     if (sig !== this.aliasSig || retry) await this.refresh();
@@ -103,8 +97,7 @@ export class ModelManager {
   private async doRefresh(): Promise<void> {
     const { registry, name, log, metrics } = this.opts;
     try {
-      const s = await stat(this.aliasFile()).catch(() => undefined);
-      const sig = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
+      const sig = await registry.aliasSignature(name).catch(() => 'unknown');
       const target = await registry.alias(name, 'champion');
       this.aliasSig = sig;
       if (target === undefined || target === this.champion?.version || this.closed) return;

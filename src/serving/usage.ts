@@ -1,8 +1,7 @@
-// Per-key usage (requests, rows, errors, last seen) counted in memory and saved atomically to <VAR_DIR>/usage.json.
-import { readFile } from 'node:fs/promises';
+// Per-key usage (requests, rows, errors, last seen) counted in memory and saved whole to a store object (usage.json, or one per replica).
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../util/fs-atomic';
+import type { ArtifactStore } from '../store';
 
 const Counts = z.object({
   name: z.string(),
@@ -29,6 +28,8 @@ export class UsageStore {
   private saving: Promise<void> | undefined;
 
   constructor(
+    private readonly store: ArtifactStore,
+    /** Store key this replica alone writes, e.g. `usage.json` or `usage/api-1.json`. */
     readonly file: string,
     private readonly flushMs: number,
     private readonly log: FastifyBaseLogger,
@@ -37,12 +38,12 @@ export class UsageStore {
   /** Loads saved counts (a damaged file is set aside in the log, not fatal) and starts periodic saves. */
   async start(): Promise<void> {
     try {
-      const saved = UsageFile.parse(JSON.parse(await readFile(this.file, 'utf8')));
+      const saved = (await this.store.getJson(this.file, UsageFile)) ?? { version: 1, keys: {} };
       for (const [id, c] of Object.entries(saved.keys)) {
         this.byKey.set(id, { name: c.name, requests: c.requests, rows: c.rows, errors: c.errors, lastSeenMs: c.lastSeen ? Date.parse(c.lastSeen) : null });
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ err, file: this.file }, 'usage file unreadable; counting from zero');
+      this.log.warn({ err, file: this.file }, 'usage object unreadable; counting from zero');
     }
     this.timer = setInterval(() => void this.save(), this.flushMs);
     this.timer.unref();
@@ -70,12 +71,14 @@ export class UsageStore {
     return out;
   }
 
-  /** Writes the counts if they changed (temp file + rename, so a crash keeps the previous save). */
+  /** Writes the counts if they changed (whole-object writes, so a crash keeps the previous save; a failed save is retried). */
   save(): Promise<void> {
     if (this.saving) return this.saving.then(() => this.save());
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;
-    this.saving = writeJsonAtomic(this.file, { version: 1, keys: this.snapshot() })
+    this.saving = this.store
+      .putJson(this.file, { version: 1, keys: this.snapshot() })
+      .then(() => undefined)
       .catch((err: unknown) => {
         this.dirty = true;
         this.log.error({ err, file: this.file }, 'usage save failed');

@@ -1,12 +1,12 @@
 // What `make up` does once the stack runs: start the first training when no champion exists, keep the drift schedule.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import path from 'node:path';
 import type { Env } from '../config/env';
 import { ensureDriftSchedule } from '../drift/schedule';
 import { Registry } from '../registry/registry';
+import { storeFromEnv } from '../store/from-env';
 
 export async function firstStart(client: Client, env: Env, say: (line: string) => void): Promise<void> {
-  const registry = new Registry(path.join(env.VAR_DIR, 'registry'));
+  const registry = new Registry(storeFromEnv(env));
   const champion = await registry.alias(env.MODEL_NAME).catch(() => undefined);
   if (champion === undefined && env.TRAIN_ON_FIRST_START) {
     const workflowId = `first-training-${env.MODEL_NAME}`;

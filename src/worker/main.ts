@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { closeAlertClients } from '../../activities/alerts';
 import { alertSettingsFromEnv } from '../alerts/settings';
 import { ConfigError, envOrExit } from '../config/env';
+import { openStore } from '../store';
 import { connectWorker, TemporalUnreachable } from '../temporal/connect';
 import { createMlWorker } from './worker';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     context: {
       projectRoot: env.PROJECT_ROOT,
       varDir: env.VAR_DIR,
+      store: openStore(env.store),
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TASK_QUEUE,
       temporalUiUrl: env.TEMPORAL_UI_URL,
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   });
   if (alerts.warning) Runtime.instance().logger.warn(alerts.warning);
   // Worker.run() installs its own SIGINT/SIGTERM handling (shutdownSignals) and drains before resolving.
-  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE})\n`);
+  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), artifact store ${env.store.location.kind === 's3' ? `s3://${env.store.location.bucket}/${env.store.location.prefix}` : env.store.location.root}\n`);
   await worker.run();
   await closeAlertClients();
   await connection.close();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from '../../src/registry/registry';
 import { projectRoot, tempVarDir } from '../support/temporal';
+import { localStore } from '../../src/store';
 
 const run = promisify(execFile);
 const cliMain = path.join(projectRoot, 'dist/src/cli/main.js');
@@ -14,7 +15,7 @@ const cli = (varDir: string, ...args: string[]) => run(process.execPath, [cliMai
 describe('project CLI', () => {
   it('lists versions with metrics, promotes and rolls back the champion', async () => {
     const varDir = tempVarDir();
-    const reg = new Registry(path.join(varDir, 'registry'));
+    const reg = new Registry(localStore(varDir));
     for (const [i, auc] of [0.61, 0.66].entries()) {
       await reg.register({
         name: 'flights',

@@ -13,6 +13,7 @@ import {
   WindowError,
 } from '../../src/drift/monitor';
 import { tempDir } from './monitor-helpers';
+import { localStore } from '../../src/store';
 
 const NOW = Date.UTC(2025, 2, 10, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -58,18 +59,22 @@ describe('drift monitor: windows, files, ids, state', () => {
   it('the recorded window end only moves forward; insufficient data keeps it', async () => {
     const varDir = await tempDir('drift-state-');
     const base = { model: 'm', verdict: 'no drift' as const, reportId: 'r', alertOpen: false, workflowId: 'w', runId: 'r1', at: iso(NOW) };
-    assert.equal(await readMonitorState(varDir, 'm'), null);
-    await recordMonitorRun(varDir, { ...base, windowEnd: iso(NOW) });
-    await recordMonitorRun(varDir, { ...base, windowEnd: iso(NOW - 3_600_000) });
-    assert.equal((await readMonitorState(varDir, 'm'))?.lastWindowEnd, iso(NOW));
-    await recordMonitorRun(varDir, { ...base, verdict: 'insufficient data', alertOpen: true });
-    const s = await readMonitorState(varDir, 'm');
+    const store = localStore(varDir);
+    assert.equal(await readMonitorState(store, 'm'), null);
+    await recordMonitorRun(store, { ...base, windowEnd: iso(NOW) });
+    await recordMonitorRun(store, { ...base, windowEnd: iso(NOW - 3_600_000) });
+    assert.equal((await readMonitorState(store, 'm'))?.lastWindowEnd, iso(NOW));
+    await recordMonitorRun(store, { ...base, verdict: 'insufficient data', alertOpen: true });
+    const s = await readMonitorState(store, 'm');
     assert.equal(s?.lastWindowEnd, iso(NOW));
     assert.equal(s?.alertOpen, true);
     assert.equal(s?.lastVerdict, 'insufficient data');
     // A corrupt state file is treated as none.
     await mkdir(path.join(varDir, 'drift', 'm'), { recursive: true });
     await writeFile(path.join(varDir, 'drift', 'm', 'state.json'), '{not json');
-    assert.equal(await readMonitorState(varDir, 'm'), null);
+    assert.equal(await readMonitorState(store, 'm'), null);
+    // and a run recorded over it replaces it
+    await recordMonitorRun(store, { ...base, windowEnd: iso(NOW) });
+    assert.equal((await readMonitorState(store, 'm'))?.lastWindowEnd, iso(NOW));
   });
 });

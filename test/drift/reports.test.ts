@@ -6,7 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { DuckDb } from '../../src/data/duckdb';
 import { buildReport, checkCapture, listCaptureFiles, DriftReport } from '../../src/drift/monitor';
 import { renderReportHtml } from '../../src/drift/report/html';
-import { driftReportsDir, listDriftReports, readDriftReport, writeDriftReport } from '../../src/drift/report/store';
+import { listDriftReports, readDriftReport, writeDriftReport } from '../../src/drift/report/store';
+import { localStore, type ArtifactStore } from '../../src/store';
 import { reportsPlugin } from '../../src/drift/reports-plugin';
 import { writeCaptureFiles } from '../../src/traffic/capture-writer';
 import { flightsSmallTraining, parquet, tempDir } from './monitor-helpers';
@@ -36,12 +37,14 @@ async function realReport(varDir: string, id: string, model = 'flights-small'): 
 describe('drift reports', function () {
   this.timeout(120_000);
   let varDir: string;
-  let dir: string;
+  let dir: ArtifactStore;
+  let reportsDir: string;
   let report: DriftReport;
 
   before(async () => {
     varDir = await tempDir('drift-reports-');
-    dir = driftReportsDir(varDir);
+    dir = localStore(varDir);
+    reportsDir = path.join(varDir, 'reports', 'drift');
     report = await realReport(varDir, '20250106T010000Z-flights-small-aaaa1111');
     await writeDriftReport(dir, report);
     await writeDriftReport(dir, { ...(await realReport(varDir, '20250106T020000Z-other-bbbb2222', 'other')), model: 'other' });
@@ -51,7 +54,7 @@ describe('drift reports', function () {
     assert.deepEqual(await readDriftReport(dir, report.id), report);
     assert.equal(report.verdict, 'feature drift');
     assert.deepEqual(report.drifted.map((d) => d.feature), ['distance']);
-    const html = await readFile(path.join(dir, `${report.id}.html`), 'utf8');
+    const html = await readFile(path.join(reportsDir, `${report.id}.html`), 'utf8');
     assert.match(html, /<table>/);
     assert.equal((html.match(/<svg /g) ?? []).length, report.features.length + 1, 'one chart per feature plus the prediction');
     assert.match(html, /feature drift/);
@@ -74,18 +77,18 @@ describe('drift reports', function () {
   });
 
   it('lists newest first, filters by model, skips files that are not reports', async () => {
-    await writeFile(path.join(dir, 'junk.json'), '{"not":"a report"}');
+    await writeFile(path.join(reportsDir, 'junk.json'), '{"not":"a report"}');
     const all = await listDriftReports(dir);
     assert.deepEqual(all.map((r) => r.id), ['20250106T020000Z-other-bbbb2222', report.id]);
     assert.deepEqual((await listDriftReports(dir, { model: 'flights-small' })).map((r) => r.drifted), [['distance']]);
-    assert.deepEqual(await listDriftReports(path.join(varDir, 'none')), []);
+    assert.deepEqual(await listDriftReports(localStore(path.join(varDir, 'none'))), []);
   });
 
   describe('the API plugin', () => {
     let app: FastifyInstance;
     before(async () => {
       app = Fastify();
-      await app.register(reportsPlugin, { varDir });
+      await app.register(reportsPlugin, { store: dir });
       await app.ready();
     });
     after(() => app.close());
@@ -125,7 +128,7 @@ describe('drift reports', function () {
     it('applies a guard to every route when one is given', async () => {
       const guarded = Fastify();
       await guarded.register(reportsPlugin, {
-        varDir,
+        store: dir,
         guard: { onRequest: [(request, reply, done) => (request.headers.authorization === 'Bearer ok' ? done() : void reply.code(401).send({ error: 'Unauthorized', message: 'no key' }))] },
       });
       for (const url of ['/v1/reports', `/v1/reports/${report.id}`, `/v1/reports/${report.id}.html`]) {

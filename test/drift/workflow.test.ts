@@ -21,6 +21,7 @@ import { replay } from '../../src/traffic/replay';
 import type { DriftMonitorResult, DriftMonitorStatus } from '../../workflows/drift-monitor';
 import { tempVarDir, withWorker, workflowBundle } from '../support/temporal';
 import { appendLines, captureLine, flightsSmallTraining, parquet, projectRoot, ROW } from './monitor-helpers';
+import { localStore } from '../../src/store';
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
@@ -96,7 +97,7 @@ describe('driftMonitor workflow', function () {
         assert.equal(trained.promoted, true, trained.promotionReason);
 
         // The real prediction service on a real port; the traffic command's replay sends May-Jun rows with three features shifted.
-        const registry = new Registry(path.join(varDir, 'registry'));
+        const registry = new Registry(localStore(varDir));
         const app = await buildApp({ registry, varDir, modelName: 'flights-small', config: { MODEL_POLL_MS: 100, API_KEYS_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
         let sent: Awaited<ReturnType<typeof replay>>;
         try {
@@ -135,13 +136,14 @@ describe('driftMonitor workflow', function () {
           assert.deepEqual(r.drifted.map((d) => d.feature).sort(), ['day_of_week', 'distance', 'hour']);
           assert.equal(r.alerted, true);
 
-          // The report: JSON (validated) and its HTML page, under var/reports/drift.
-          assert.ok(r.reportPath && r.reportPath.startsWith(path.join(varDir, 'reports', 'drift')));
-          const report = DriftReport.parse(JSON.parse(await readFile(r.reportPath, 'utf8')));
+          // The report: JSON (validated) and its HTML page, in the store under reports/drift/ (a key, not a machine path).
+          assert.ok(r.reportPath && r.reportPath.startsWith('reports/drift/'), r.reportPath);
+          const reportFile = path.join(varDir, r.reportPath);
+          const report = DriftReport.parse(JSON.parse(await readFile(reportFile, 'utf8')));
           assert.equal(report.verdict, 'dataset drift');
           assert.deepEqual(report.versionsSeen, [{ version: 1, rows: 1500 }]);
           assert.equal(report.run?.workflowId, first.workflowId);
-          assert.match(await readFile(r.reportPath.replace(/\.json$/, '.html'), 'utf8'), /dataset drift/);
+          assert.match(await readFile(reportFile.replace(/\.json$/, '.html'), 'utf8'), /dataset drift/);
 
           const wf = env.client.workflow.getHandle(first.workflowId);
           assert.equal((await wf.query<DriftMonitorStatus>('status')).stage, 'done');
@@ -185,7 +187,7 @@ describe('driftMonitor workflow', function () {
           assert.equal(second.result.rows, 2000, 'the window starts where the first run ended');
           assert.equal(second.result.resolved, true);
           await alertsWhen(alertsFile, (ls) => ls.some((l) => l.kind === 'resolved' && l.key === 'drift:flights-small'));
-          const state = await readMonitorState(varDir, 'flights-small');
+          const state = await readMonitorState(localStore(varDir), 'flights-small');
           assert.equal(state?.alertOpen, false);
           assert.equal(state?.lastWindowEnd, second.result.window?.end);
         } finally {
@@ -203,7 +205,7 @@ describe('driftMonitor workflow', function () {
     before(async () => {
       varDir = tempVarDir('drift-wf-');
       const t = await flightsSmallTraining();
-      const registry = new Registry(path.join(varDir, 'registry'));
+      const registry = new Registry(localStore(varDir));
       await registry.register({
         name: 'flights-small',
         runKey: 'by-hand',
@@ -230,8 +232,8 @@ describe('driftMonitor workflow', function () {
           const history = await handle.fetchHistory();
           const activities = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
           assert.deepEqual(activities, ['planDriftCheck', 'checkDrift', 'recordDriftRun'], 'no routeAlert');
-          assert.ok(r.reportPath && existsSync(r.reportPath));
-          assert.equal((await readMonitorState(varDir, 'flights-small'))?.lastWindowEnd, undefined, 'rows keep adding up from the same start');
+          assert.ok(r.reportPath && existsSync(path.join(varDir, r.reportPath)));
+          assert.equal((await readMonitorState(localStore(varDir), 'flights-small'))?.lastWindowEnd, undefined, 'rows keep adding up from the same start');
           assert.equal(existsSync(path.join(varDir, 'alerts.jsonl')), false);
         },
         { varDir, alerts },

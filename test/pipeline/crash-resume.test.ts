@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { TrainingResult } from '../../activities/training-types';
 import { Registry } from '../../src/registry/registry';
 import { projectRoot, tempVarDir, testEnv, uniqueTaskQueue } from '../support/temporal';
+import { localStore } from '../../src/store';
 
 function startWorker(address: string, namespace: string, taskQueue: string, varDir: string): ChildProcess {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/worker/main.js')], {
@@ -68,7 +69,7 @@ describe('trainingPipeline survives a worker crash', function () {
     assert.ok(result.training.resumedFromRound >= saved.roundsDone, `resumed from round ${result.training.resumedFromRound}, checkpoint had ${saved.roundsDone}`);
     assert.equal(result.training.rounds, 300);
     assert.equal(result.parity.ok, true);
-    const registry = new Registry(path.join(varDir, 'registry'));
+    const registry = new Registry(localStore(varDir));
     assert.deepEqual(await registry.versions(result.model), [1], 'exactly one version');
     assert.equal(await registry.alias(result.model), result.promoted ? 1 : undefined);
   });

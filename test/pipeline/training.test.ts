@@ -10,6 +10,7 @@ import { Registry } from '../../src/registry/registry';
 import { ModelName, ModelVersion, PipelineStage } from '../../src/temporal/search-attributes';
 import { recordHistory } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+import { localStore } from '../../src/store';
 
 // RECORD_HISTORIES=1 refreshes the committed histories that test/pipeline/replay.test.ts replays.
 const recording = process.env.RECORD_HISTORIES === '1';
@@ -54,14 +55,14 @@ describe('trainingPipeline', function () {
         assert.ok(candidate.auc > (majority.auc ?? 0.5));
         assert.ok(result.parity.ok && result.parity.maxAbsDiff <= 1e-5, `parity ${result.parity.maxAbsDiff}`);
 
-        const registry = new Registry(path.join(varDir, 'registry'));
+        const registry = new Registry(localStore(varDir));
         assert.deepEqual(await registry.versions('flights-small'), [1]);
         assert.equal(await registry.alias('flights-small'), 1);
         const meta = await registry.metadata('flights-small', 1);
         assert.equal(meta.workflowId, workflowId);
         assert.equal(meta.dataHash, result.dataHash);
-        assert.ok(existsSync(path.join(registry.versionDir('flights-small', 1), 'model.onnx')));
-        assert.ok(existsSync(path.join(registry.versionDir('flights-small', 1), 'profile.json')));
+        assert.ok(existsSync(path.join(varDir, registry.fileKey('flights-small', 1, 'model.onnx'))));
+        assert.ok(existsSync(path.join(varDir, registry.fileKey('flights-small', 1, 'profile.json'))));
 
         const status = await handle.query<{ stage: string; version: number }>('status');
         assert.equal(status.stage, 'promoted');
@@ -95,15 +96,15 @@ describe('trainingPipeline', function () {
         assert.match(message, /not_null\(origin\)/);
         assert.match(message, /between\(hour/);
         assert.match(message, /rows? \d+/);
-        const status = await handle.query<{ stage: string; quality: { reportPath: string; failed: string[] } }>('status');
+        const status = await handle.query<{ stage: string; quality: { reportKey: string; failed: string[] } }>('status');
         assert.equal(status.stage, 'rejected');
-        const report = JSON.parse(await readFile(status.quality.reportPath, 'utf8')) as {
+        const report = JSON.parse(await readFile(path.join(varDir, status.quality.reportKey), 'utf8')) as {
           success: boolean;
           results: { success: boolean; failingRows: { row: number }[] }[];
         };
         assert.equal(report.success, false);
         assert.ok(report.results.some((r) => !r.success && r.failingRows.length > 0));
-        assert.deepEqual(await new Registry(path.join(varDir, 'registry')).models(), []);
+        assert.deepEqual(await new Registry(localStore(varDir)).models(), []);
         if (recording) await recordHistory('trainingPipeline-gate-failed', { address: env.address, namespace: env.namespace ?? 'default', workflowId: handle.workflowId }, varDir);
       },
       { varDir },
@@ -130,7 +131,7 @@ describe('trainingPipeline', function () {
           const history = await handle.fetchHistory();
           const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1);
           assert.ok(attempts.every((a) => a === 1), 'bad input is not retried');
-          assert.deepEqual(await new Registry(path.join(varDir, 'registry')).models(), []);
+          assert.deepEqual(await new Registry(localStore(varDir)).models(), []);
         },
         { varDir },
       );

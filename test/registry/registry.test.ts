@@ -4,13 +4,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Registry, RegistryError } from '../../src/registry/registry';
 import { tempVarDir } from '../support/temporal';
+import { localStore } from '../../src/store';
 
 const features = [{ name: 'x', type: 'numeric' as const }];
 const input = (runKey: string, body = 'onnx-bytes') => ({ name: 'demo', runKey, files: { 'model.onnx': body }, metadata: { features, metrics: { auc: 0.7 }, extra: {} } });
 
 describe('registry', () => {
   it('makes one version per run key, however often a run registers', async () => {
-    const reg = new Registry(tempVarDir());
+    const reg = new Registry(localStore(tempVarDir()));
     const a = await reg.register(input('wf-1/run-1'));
     const again = await reg.register(input('wf-1/run-1', 'different bytes from a retry'));
     const b = await reg.register(input('wf-2/run-1'));
@@ -23,15 +24,16 @@ describe('registry', () => {
 
   it('gives concurrent registrations distinct versions and leaves no staging folders', async () => {
     const root = tempVarDir();
-    const regs = [new Registry(root), new Registry(root), new Registry(root)];
+    const regs = [new Registry(localStore(root)), new Registry(localStore(root)), new Registry(localStore(root))];
     const made = await Promise.all(Array.from({ length: 9 }, (_, i) => regs[i % 3].register(input(`wf-${i}/r`))));
     assert.deepEqual(made.map((m) => m.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const staging = path.join(root, 'demo', 'staging');
-    assert.ok(!existsSync(staging) || readdirSync(staging).length === 0);
+    const claims = readdirSync(path.join(root, 'registry', 'demo', 'claims')).sort();
+    assert.equal(claims.length, 9, 'one claim per version, none wasted');
+    assert.ok(!existsSync(path.join(root, 'registry', 'demo', 'staging')));
   });
 
   it('moves the champion, keeps its history and rolls back', async () => {
-    const reg = new Registry(tempVarDir());
+    const reg = new Registry(localStore(tempVarDir()));
     await reg.register(input('a/1'));
     await reg.register(input('b/1'));
     assert.equal(await reg.alias('demo'), undefined);
@@ -44,7 +46,7 @@ describe('registry', () => {
   });
 
   it('refuses unknown versions and names that could escape its folder', async () => {
-    const reg = new Registry(tempVarDir());
+    const reg = new Registry(localStore(tempVarDir()));
     await assert.rejects(reg.setAlias('demo', 7, 'x'), (e: unknown) => e instanceof RegistryError && e.type === 'VersionNotFound');
     await assert.rejects(reg.metadata('../etc', 1), RegistryError);
     await reg.register(input('a/1'));

@@ -3,20 +3,22 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
-import { createKey, devKeyPath, ensureDevKey, hashKey, keysFilePath, listKeys, revokeKey } from '../../src/serving/keys';
+import { createKey, devKeyPath, ensureDevKey, hashKey, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
+import { localStore } from '../../src/store';
 import { auth, eventually, harness, ROW, tempVarDir, type Harness } from './helpers';
 
 describe('serving: key store (CLI functions)', () => {
   it('stores only hashes, returns the raw key once, lists without hashes, revokes by id or name', async () => {
     const varDir = await tempVarDir();
-    const file = keysFilePath(varDir);
+    const file = localStore(varDir);
     const a = await createKey(file, 'alice', 'user');
     const b = await createKey(file, 'ops', 'admin');
     assert.match(a.key, /^mlk_[a-f0-9]{12}_[A-Za-z0-9_-]{43}$/);
-    const text = await readFile(file, 'utf8');
+    const keysPath = path.join(varDir, KEYS_KEY);
+    const text = await readFile(keysPath, 'utf8');
     assert.ok(!text.includes(a.key) && !text.includes(b.key), 'raw keys are never stored');
     assert.ok(text.includes(hashKey(a.key)));
-    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.equal((await stat(keysPath)).mode & 0o777, 0o600);
     const listed = await listKeys(file);
     assert.deepEqual(listed.map((k) => [k.name, k.role]), [['alice', 'user'], ['ops', 'admin']]);
     for (const k of listed) assert.ok(!('hash' in k));
@@ -31,17 +33,18 @@ describe('serving: key store (CLI functions)', () => {
 
   it('ensureDevKey creates one admin key on first start, writes it 0600, and never again', async () => {
     const varDir = await tempVarDir();
-    const first = await ensureDevKey(varDir);
+    const store = localStore(varDir);
+    const first = await ensureDevKey(store, varDir);
     assert.equal(first.created, true);
     const raw = (await readFile(devKeyPath(varDir), 'utf8')).trim();
     assert.equal((await stat(devKeyPath(varDir))).mode & 0o777, 0o600);
-    const keys = await listKeys(keysFilePath(varDir));
+    const keys = await listKeys(store);
     assert.deepEqual(keys.map((k) => [k.name, k.role]), [['dev', 'admin']]);
-    assert.ok(!(await readFile(keysFilePath(varDir), 'utf8')).includes(raw));
-    assert.equal((await ensureDevKey(varDir)).created, false);
-    await revokeKey(keysFilePath(varDir), 'dev');
-    assert.equal((await ensureDevKey(varDir)).created, false, 'a revoked dev key stays revoked');
-    assert.equal((await listKeys(keysFilePath(varDir))).length, 1);
+    assert.ok(!(await readFile(path.join(varDir, KEYS_KEY), 'utf8')).includes(raw));
+    assert.equal((await ensureDevKey(store, varDir)).created, false);
+    await revokeKey(store, 'dev');
+    assert.equal((await ensureDevKey(store, varDir)).created, false, 'a revoked dev key stays revoked');
+    assert.equal((await listKeys(store)).length, 1);
   });
 });
 
@@ -92,9 +95,9 @@ describe('serving: authentication', () => {
   });
 
   it('a key revoked with the CLI function stops working within a few seconds, while running', async () => {
-    const { key, info } = await createKey(keysFilePath(h.varDir), 'temp', 'user');
+    const { key, info } = await createKey(localStore(h.varDir), 'temp', 'user');
     await eventually(async () => (await predict(auth(key))).statusCode === 200, 5000);
-    await revokeKey(keysFilePath(h.varDir), info.id);
+    await revokeKey(localStore(h.varDir), info.id);
     const start = Date.now();
     await eventually(async () => (await predict(auth(key))).statusCode === 401, 5000);
     assert.ok(Date.now() - start < 3000);

@@ -6,8 +6,9 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import type { ServingConfigInput } from '../../src/serving/config';
-import { createKey, devKeyPath, keysFilePath } from '../../src/serving/keys';
+import { createKey, devKeyPath } from '../../src/serving/keys';
 import { registerSynthetic, syntheticModelBytes } from '../../src/serving/synthetic';
+import { localStore } from '../../src/store';
 
 export const MODEL = 'flights';
 
@@ -58,14 +59,14 @@ export async function harness(
   opts: { config?: ServingConfigInput; promote?: boolean; varDir?: string; registerModel?: boolean; logger?: FastifyBaseLogger } = {},
 ): Promise<Harness> {
   const varDir = opts.varDir ?? (await tempVarDir());
-  const registry = new Registry(path.join(varDir, 'registry'));
+  const registry = new Registry(localStore(varDir));
   if ((opts.registerModel ?? true) && (await registry.versions(MODEL)).length === 0) {
     await registerSynthetic(registry, MODEL, modelA(), { promote: opts.promote ?? true, runKey: 'model-a' });
   }
   const app = await buildApp({ registry, varDir, modelName: MODEL, config: { ...TEST_CONFIG, ...opts.config }, defaultMetrics: false, logger: opts.logger });
   await app.ready();
   const adminKey = (await readFile(devKeyPath(varDir), 'utf8')).trim();
-  const user = await createKey(keysFilePath(varDir), 'alice', 'user');
+  const user = await createKey(localStore(varDir), 'alice', 'user');
   await app.serving.reloadKeys();
   return {
     app,

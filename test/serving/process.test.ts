@@ -5,6 +5,7 @@ import { Registry } from '../../src/registry/registry';
 import { registerSynthetic } from '../../src/serving/synthetic';
 import { modelA, ROW, tempVarDir } from './helpers';
 import { readCapture, spawnServer, type ServerProcess } from './server-process';
+import { localStore } from '../../src/store';
 
 /** Workers send rows tagged with a unique id (the distance value) and note when each was acknowledged. */
 function traffic(srv: ServerProcess, workers: number) {
@@ -42,7 +43,7 @@ function traffic(srv: ServerProcess, workers: number) {
 
 async function prepare(): Promise<string> {
   const varDir = await tempVarDir();
-  await registerSynthetic(new Registry(path.join(varDir, 'registry')), 'flights', modelA(), { runKey: 'a' });
+  await registerSynthetic(new Registry(localStore(varDir)), 'flights', modelA(), { runKey: 'a' });
   return varDir;
 }
 

@@ -9,6 +9,7 @@ import { projectSearchAttributes } from '../../src/temporal/search-attributes';
 import { bundle, createMlWorker } from '../../src/worker/worker';
 import type { ActivityContext } from '../../activities';
 import type { AlertSettings } from '../../src/alerts/settings';
+import { localStore, type ArtifactStore } from '../../src/store';
 
 export const projectRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -58,13 +59,16 @@ export interface WorkerHarness {
 /** Runs `fn` while a real ml-pipeline worker polls a fresh task queue on the shared dev server. */
 export async function withWorker<T>(
   fn: (h: WorkerHarness) => Promise<T>,
-  opts: { taskQueue?: string; varDir?: string; uiUrl?: string; alerts?: AlertSettings } = {},
+  opts: { taskQueue?: string; varDir?: string; store?: ArtifactStore; uiUrl?: string; alerts?: AlertSettings } = {},
 ): Promise<T> {
   const env = await testEnv();
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('test');
+  const varDir = opts.varDir ?? tempVarDir();
   const context: ActivityContext = {
     projectRoot,
-    varDir: opts.varDir ?? tempVarDir(),
+    varDir,
+    // by default the store is the worker's own folder, exactly as on a laptop
+    store: opts.store ?? localStore(varDir),
     namespace: env.namespace ?? 'default',
     taskQueue,
     temporalUiUrl: opts.uiUrl ?? 'http://127.0.0.1:8233',

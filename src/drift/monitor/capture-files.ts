@@ -1,7 +1,13 @@
-// Finds the capture files of a model that can hold rows of a window, from the hour stamp in their names.
+// Finds the capture files (or store objects) of a model that can hold rows of a window, from the hour stamp in their names.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { ArtifactStore } from '../../store';
 import type { DriftWindow } from './window';
+
+/** `capture/<model>/`: the store prefix under which every API replica writes its own capture objects. */
+export function capturePrefix(model: string): string {
+  return `capture/${model}/`;
+}
 
 /** `<varDir>/capture/<model>`: where the prediction service writes a model's capture files. */
 export function captureFolder(varDir: string, model: string): string {
@@ -33,16 +39,21 @@ export async function listCaptureFiles(folder: string, window?: DriftWindow): Pr
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const start = window ? Date.parse(window.start) : -Infinity;
-  const end = window ? Date.parse(window.end) : Infinity;
   return names
-    .filter((name) => name.endsWith('.jsonl'))
-    .filter((name) => {
-      const m = NAME.exec(name);
-      if (!m) return true;
-      const hour = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
-      return hour - HOUR < end && hour + 2 * HOUR > start;
-    })
+    .filter((name) => mayHoldWindow(name, window))
     .sort()
     .map((name) => path.join(folder, name));
+}
+
+/** The same choice over the store: capture objects of all replicas under `capture/<model>/`, by key. */
+export async function listCaptureKeys(store: ArtifactStore, model: string, window?: DriftWindow): Promise<string[]> {
+  return (await store.list(capturePrefix(model))).map((o) => o.key).filter((key) => mayHoldWindow(path.posix.basename(key), window));
+}
+
+function mayHoldWindow(name: string, window?: DriftWindow): boolean {
+  if (!name.endsWith('.jsonl')) return false;
+  const m = NAME.exec(name);
+  if (!m || !window) return true;
+  const hour = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
+  return hour - HOUR < Date.parse(window.end) && hour + 2 * HOUR > Date.parse(window.start);
 }

@@ -1,13 +1,13 @@
-// One monitor run in three steps over the registry and var/: plan (model, window, settings), execute (report), record.
+// One monitor run in three steps over the registry and the artifact store: plan (model, window, settings), execute (report), record.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { DatasetProfile } from '../../profile/schema';
 import { Registry, RegistryError } from '../../registry/registry';
 import { loadSpec, parseSpec, SpecError } from '../../spec/dataset';
-import { writeJsonAtomic } from '../../util/fs-atomic';
-import { driftReportsDir, writeDriftReport } from '../report/store';
-import { captureFolder, listCaptureFiles } from './capture-files';
+import type { ArtifactStore } from '../../store';
+import { writeDriftReport } from '../report/store';
+import { listCaptureKeys } from './capture-files';
 import { buildReport, checkCapture } from './check';
 import type { MonitoredFeature } from './live';
 import type { DatasetDriftSummary, DriftedColumn, Verdict } from './report-model';
@@ -66,7 +66,7 @@ export interface DriftPlan {
 export type PlanResult = { kind: 'check'; plan: DriftPlan } | { kind: 'skip'; model: string; reason: string };
 
 export interface PlanOptions {
-  varDir: string;
+  store: ArtifactStore;
   /** The model when the input names none. */
   defaultModel: string;
   input: unknown;
@@ -93,7 +93,7 @@ export async function planDriftCheck(o: PlanOptions): Promise<PlanResult> {
   }
   const input = parsed.data;
   const model = input.model ?? o.defaultModel;
-  const registry = new Registry(path.join(o.varDir, 'registry'));
+  const registry = new Registry(o.store);
   const version = await registry.alias(model);
   if (version === undefined) return { kind: 'skip', model, reason: `model ${model} has no champion yet; nothing to monitor` };
   const meta = await registry.metadata(model, version);
@@ -105,7 +105,7 @@ export async function planDriftCheck(o: PlanOptions): Promise<PlanResult> {
     throw err;
   }
   if (input.retrainOnDrift !== undefined) settings = { ...settings, retrainOnDrift: input.retrainOnDrift };
-  const state = await readMonitorState(o.varDir, model);
+  const state = await readMonitorState(o.store, model);
   let window: DriftWindow;
   try {
     window = resolveWindow(input.window, {
@@ -134,7 +134,7 @@ export async function planDriftCheck(o: PlanOptions): Promise<PlanResult> {
   };
 }
 
-/** What the workflow needs from a check (the full report stays on disk, out of the history). */
+/** What the workflow needs from a check (the full report stays in the store, out of the history). */
 export interface DriftCheckOutcome {
   reportId: string;
   verdict: Verdict;
@@ -142,14 +142,15 @@ export interface DriftCheckOutcome {
   rows: number;
   dataset: DatasetDriftSummary;
   drifted: DriftedColumn[];
-  jsonPath: string;
-  htmlPath: string;
+  /** Store keys of the report (JSON and page). */
+  jsonKey: string;
+  htmlKey: string;
   /** The page as the API serves it, when its base URL is known. */
   reportUrl?: string;
 }
 
 export interface ExecuteOptions {
-  varDir: string;
+  store: ArtifactStore;
   plan: DriftPlan;
   run: { workflowId: string; runId: string; url?: string } | null;
   /** e.g. http://127.0.0.1:8080: the report link becomes <base>/v1/reports/<id>.html. */
@@ -160,7 +161,7 @@ export interface ExecuteOptions {
 /** Reads the champion's profile and the window's capture files, compares them, writes JSON + HTML. Idempotent per report id. */
 export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOutcome> {
   const { plan } = o;
-  const registry = new Registry(path.join(o.varDir, 'registry'));
+  const registry = new Registry(o.store);
   let reference: DatasetProfile;
   try {
     reference = DatasetProfile.parse(JSON.parse((await registry.readFile(plan.model, plan.version, 'profile.json')).toString('utf8')));
@@ -168,13 +169,16 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
     const why = err instanceof RegistryError || (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : `it is unreadable (${(err as Error).message.slice(0, 300)})`;
     throw new DriftError('ProfileMissing', `cannot monitor ${plan.model} v${plan.version}: its training profile (profile.json in the registry) ${why}`);
   }
-  const files = await listCaptureFiles(captureFolder(o.varDir, plan.model), plan.window);
+  // every replica's capture objects, as local files for DuckDB (the store's own files, or cached downloads)
+  const keys = await listCaptureKeys(o.store, plan.model, plan.window);
+  const files: string[] = [];
+  for (const key of keys) files.push(await o.store.fetchFile(key));
   const check = await checkCapture({ files, window: plan.window, model: plan.model, reference, features: plan.features, settings: plan.settings });
   const report = buildReport(
     { id: plan.reportId, createdAt: o.createdAt, model: plan.model, modelVersion: plan.version, window: plan.window, settings: plan.settings, reference, run: o.run },
     check,
   );
-  const paths = await writeDriftReport(driftReportsDir(o.varDir), report);
+  const paths = await writeDriftReport(o.store, report);
   return {
     reportId: report.id,
     verdict: report.verdict,
@@ -188,7 +192,7 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
 }
 
 function portable(sourcePath: string): boolean {
-  return sourcePath.startsWith('npm:') || path.isAbsolute(sourcePath);
+  return sourcePath.startsWith('npm:') || sourcePath.startsWith('store:') || path.isAbsolute(sourcePath);
 }
 
 /**
@@ -197,7 +201,7 @@ function portable(sourcePath: string): boolean {
  * a spec under <projectRoot>/datasets with the model's name. A retrain re-runs that spec as it is: it
  * learns from newer data only when the spec's source covers it (a glob, a growing table).
  */
-export async function resolveRetrainSpec(o: { varDir: string; projectRoot: string; model: string; version: number; explicit?: string }): Promise<{ spec?: string; note: string }> {
+export async function resolveRetrainSpec(o: { store: ArtifactStore; projectRoot: string; model: string; version: number; explicit?: string }): Promise<{ spec?: string; note: string }> {
   if (o.explicit) {
     const file = path.resolve(o.projectRoot, o.explicit);
     try {
@@ -207,13 +211,14 @@ export async function resolveRetrainSpec(o: { varDir: string; projectRoot: strin
       return { note: `retrain spec ${file} does not exist; not retraining` };
     }
   }
-  const meta = await new Registry(path.join(o.varDir, 'registry')).metadata(o.model, o.version);
+  const meta = await new Registry(o.store).metadata(o.model, o.version);
   try {
     const spec = parseSpec(meta.spec, `spec of ${o.model} v${o.version}`);
     if (portable(spec.source.path)) {
-      const file = path.join(o.varDir, 'drift', o.model, `retrain-spec-v${o.version}.json`);
-      await writeJsonAtomic(file, meta.spec);
-      return { spec: file, note: `retraining with the spec of v${o.version} from the registry` };
+      // in the store, so whichever worker runs the retrain can read it
+      const key = `drift/${o.model}/retrain-spec-v${o.version}.json`;
+      await o.store.putJson(key, meta.spec);
+      return { spec: `store:${key}`, note: `retraining with the spec of v${o.version} from the registry` };
     }
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;

@@ -1,8 +1,6 @@
-// The monitor's memory between runs, one small file per model: where the last window ended and whether an alert is open.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+// The monitor's memory between runs, one small store object per model: where the last window ended and whether an alert is open.
 import { z } from 'zod';
-import { writeJsonAtomic } from '../../util/fs-atomic';
+import { CorruptObject, type ArtifactStore } from '../../store';
 import { Verdict } from './report-model';
 
 export const MonitorState = z.object({
@@ -20,15 +18,14 @@ export const MonitorState = z.object({
 });
 export type MonitorState = z.infer<typeof MonitorState>;
 
-export function monitorStateFile(varDir: string, model: string): string {
-  return path.join(varDir, 'drift', model, 'state.json');
+export function monitorStateKey(model: string): string {
+  return `drift/${model}/state.json`;
 }
 
-/** The state, or null when there is none; an unreadable file is treated as none (the first window then starts at registration). */
-export async function readMonitorState(varDir: string, model: string): Promise<MonitorState | null> {
+/** The state, or null when there is none; an unreadable object is treated as none (the first window then starts at registration). */
+export async function readMonitorState(store: ArtifactStore, model: string): Promise<MonitorState | null> {
   try {
-    const parsed = MonitorState.safeParse(JSON.parse(await readFile(monitorStateFile(varDir, model), 'utf8')));
-    return parsed.success ? parsed.data : null;
+    return (await store.getJson(monitorStateKey(model), MonitorState)) ?? null;
   } catch {
     return null;
   }
@@ -51,8 +48,21 @@ export interface RunRecord {
  * overlapping runs finishing out of order, never make the next window re-read rows already judged.
  * Writing the same record twice (a retried activity) gives the same file.
  */
-export async function recordMonitorRun(varDir: string, r: RunRecord): Promise<MonitorState> {
-  const old = await readMonitorState(varDir, r.model);
+export async function recordMonitorRun(store: ArtifactStore, r: RunRecord): Promise<MonitorState> {
+  // compare-and-swap: two runs finishing at once (on two workers) both land, and the window end still only moves forward
+  try {
+    const { value } = await store.update(monitorStateKey(r.model), MonitorState, (current) => nextState(current ?? null, r));
+    return value ?? nextState(null, r);
+  } catch (err) {
+    if (!(err instanceof CorruptObject)) throw err;
+    // an unreadable state counts as none (as when reading it): replace it
+    const state = nextState(null, r);
+    await store.putJson(monitorStateKey(r.model), state);
+    return state;
+  }
+}
+
+function nextState(old: MonitorState | null, r: RunRecord): MonitorState {
   const ends = [old?.lastWindowEnd, r.windowEnd].filter((e): e is string => e !== undefined);
   const lastWindowEnd = ends.length ? ends.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : undefined;
   const state: MonitorState = {
@@ -66,6 +76,5 @@ export async function recordMonitorRun(varDir: string, r: RunRecord): Promise<Mo
     workflowId: r.workflowId,
     runId: r.runId,
   };
-  await writeJsonAtomic(monitorStateFile(varDir, r.model), state);
   return state;
 }

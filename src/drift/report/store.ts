@@ -1,49 +1,40 @@
-// Drift reports on disk: <varDir>/reports/drift/<id>.json and <id>.html, written atomically, read back validated.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { writeFileAtomic } from '../../util/fs-atomic';
+// Drift reports in the artifact store: reports/drift/<id>.json and <id>.html, each written whole, read back validated.
+import type { ArtifactStore } from '../../store';
 import { DriftReport, DriftReportSummary, REPORT_ID } from '../monitor/report-model';
 import { renderReportHtml } from './html';
 
-export function driftReportsDir(varDir: string): string {
-  return path.join(varDir, 'reports', 'drift');
+export const DRIFT_REPORTS_PREFIX = 'reports/drift/';
+
+export interface ReportKeys {
+  jsonKey: string;
+  htmlKey: string;
 }
 
-export interface ReportPaths {
-  jsonPath: string;
-  htmlPath: string;
-}
-
-/** The files of report `id`; throws on an id that is not a plain name, so no caller can escape `dir`. */
-export function reportPaths(dir: string, id: string): ReportPaths {
+/** The store keys of report `id`; throws on an id that is not a plain name, so no caller can escape the prefix. */
+export function reportKeys(id: string): ReportKeys {
   if (!REPORT_ID.test(id)) throw new RangeError(`invalid report id ${JSON.stringify(id)}`);
-  return { jsonPath: path.join(dir, `${id}.json`), htmlPath: path.join(dir, `${id}.html`) };
+  return { jsonKey: `${DRIFT_REPORTS_PREFIX}${id}.json`, htmlKey: `${DRIFT_REPORTS_PREFIX}${id}.html` };
 }
 
 /**
  * Writes the HTML page, then the JSON. The JSON is what lists see, so a listed report always has its
  * page; rewriting the same report (a retried activity) replaces both files whole.
  */
-export async function writeDriftReport(dir: string, report: DriftReport): Promise<ReportPaths> {
+export async function writeDriftReport(store: ArtifactStore, report: DriftReport): Promise<ReportKeys> {
   const valid = DriftReport.parse(report);
-  const paths = reportPaths(dir, valid.id);
-  await writeFileAtomic(paths.htmlPath, renderReportHtml(valid));
-  await writeFileAtomic(paths.jsonPath, `${JSON.stringify(valid, null, 2)}\n`);
-  return paths;
+  const keys = reportKeys(valid.id);
+  await store.put(keys.htmlKey, renderReportHtml(valid));
+  await store.putJson(keys.jsonKey, valid);
+  return keys;
 }
 
-async function readOrNull(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+async function readOrNull(store: ArtifactStore, key: string): Promise<string | null> {
+  return (await store.get(key))?.toString('utf8') ?? null;
 }
 
-/** The stored report, or null when there is none (or the file is not a valid report). */
-export async function readDriftReport(dir: string, id: string): Promise<DriftReport | null> {
-  const text = await readOrNull(reportPaths(dir, id).jsonPath);
+/** The stored report, or null when there is none (or the object is not a valid report). */
+export async function readDriftReport(store: ArtifactStore, id: string): Promise<DriftReport | null> {
+  const text = await readOrNull(store, reportKeys(id).jsonKey);
   if (text === null) return null;
   try {
     const parsed = DriftReport.safeParse(JSON.parse(text));
@@ -54,8 +45,8 @@ export async function readDriftReport(dir: string, id: string): Promise<DriftRep
 }
 
 /** The stored HTML page of report `id`, or null. */
-export async function readDriftReportHtml(dir: string, id: string): Promise<string | null> {
-  return readOrNull(reportPaths(dir, id).htmlPath);
+export async function readDriftReportHtml(store: ArtifactStore, id: string): Promise<string | null> {
+  return readOrNull(store, reportKeys(id).htmlKey);
 }
 
 export function summaryOf(r: DriftReport): DriftReportSummary {
@@ -73,15 +64,9 @@ export function summaryOf(r: DriftReport): DriftReportSummary {
 }
 
 /** Newest first (ids start with the window's end stamp), at most `limit`, optionally of one model. */
-export async function listDriftReports(dir: string, opts: { limit?: number; model?: string } = {}): Promise<DriftReportSummary[]> {
+export async function listDriftReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<DriftReportSummary[]> {
   const limit = opts.limit ?? 50;
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = (await store.list(DRIFT_REPORTS_PREFIX)).map((o) => o.key.slice(DRIFT_REPORTS_PREFIX.length)).filter((n) => !n.includes('/'));
   const ids = names
     .filter((n) => n.endsWith('.json'))
     .map((n) => n.slice(0, -'.json'.length))
@@ -91,7 +76,7 @@ export async function listDriftReports(dir: string, opts: { limit?: number; mode
   const out: DriftReportSummary[] = [];
   for (const id of ids) {
     if (out.length >= limit) break;
-    const r = await readDriftReport(dir, id);
+    const r = await readDriftReport(store, id);
     if (r && (opts.model === undefined || r.model === opts.model)) out.push(summaryOf(r));
   }
   return out;

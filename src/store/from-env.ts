@@ -1,0 +1,15 @@
+// The process's artifact store, opened once from the settings (ARTIFACT_STORE, S3_ENDPOINT, AWS_*; default VAR_DIR).
+import { env, type Env } from '../config/env';
+import { openStore } from './index';
+import type { ArtifactStore } from './store';
+
+const opened = new Map<Env, ArtifactStore>();
+
+export function storeFromEnv(e: Env = env()): ArtifactStore {
+  let store = opened.get(e);
+  if (!store) {
+    store = openStore(e.store);
+    opened.set(e, store);
+  }
+  return store;
+}
