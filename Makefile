@@ -27,7 +27,7 @@ cluster: node-version build cluster-deps
 	node dist/src/cluster/main.js
 
 cluster-test: node-version build temporal-cli cluster-deps
-	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha 'dist/test/cluster/**/*.test.js'
+	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/cluster/**/*.test.js'
 
 # PostgreSQL from the distribution (installed with apt-get when missing and allowed), and the pinned Go components
 # built once into .tools/cluster (minutes with cold Go caches, nothing afterwards).

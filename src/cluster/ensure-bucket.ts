@@ -1,8 +1,8 @@
 // Creates the bucket ARTIFACT_STORE names when it is missing (the compose stack's store-setup step; `make cluster` calls ensureBucket).
-import { envOrExit } from '../config/env';
+import { envOrExit, type Env } from '../config/env';
 import { FileCache, S3Backend } from '../store';
 
-export async function ensureBucketFor(store: ReturnType<typeof envOrExit>['store']): Promise<string | undefined> {
+export async function ensureBucketFor(store: Env['store']): Promise<string | undefined> {
   if (store.location.kind !== 's3') return undefined;
   const backend = new S3Backend(
     {

@@ -70,7 +70,7 @@ describe('make cluster: the production topology on one machine', function () {
       throw err;
     }
     client = new Client({ connection: cluster.connection, namespace: settings.namespace });
-    store = await openStoreView(cluster.appEnv);
+    store = openStoreView(cluster.appEnv, path.join(settings.dir, 'test-client'));
     replicas = cluster.apis.map((a) => ({ url: a.url, key: apiKey }));
     note(`boot (PostgreSQL, schema, Temporal server, UI, MinIO, 2 workers, 2 API replicas): ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
   });

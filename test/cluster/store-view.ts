@@ -1,5 +1,8 @@
-// What the cluster test reads from the artifact store: registry versions, the champion, a trained model's bytes.
+// What the cluster test reads from the artifact store (MinIO): registry versions, the champion, a trained model's bytes.
 import type { TrainingResult } from '../../activities/training-types';
+import { parseEnv } from '../../src/config/env';
+import { Registry } from '../../src/registry/registry';
+import { openStore } from '../../src/store';
 
 export interface StoreView {
   versions(model: string): Promise<number[]>;
@@ -7,9 +10,13 @@ export interface StoreView {
   trainedModel(result: TrainingResult): Promise<Buffer>;
 }
 
-export async function openStoreView(_env: NodeJS.ProcessEnv): Promise<StoreView> {
-  const missing = async (): Promise<never> => {
-    throw new Error('the artifact store (branch store) is not merged yet');
+/** Opens the store the cluster's processes use, with the test's own cache folder. */
+export function openStoreView(appEnv: NodeJS.ProcessEnv, scratch: string): StoreView {
+  const store = openStore(parseEnv({ ...appEnv, VAR_DIR: scratch }).store);
+  const registry = new Registry(store);
+  return {
+    versions: (model) => registry.versions(model),
+    champion: (model) => registry.alias(model),
+    trainedModel: (result) => store.getRequired(result.training.modelKey),
   };
-  return { versions: missing, champion: missing, trainedModel: missing };
 }
