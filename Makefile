@@ -13,13 +13,27 @@ export PATH := $(NODE_BIN):$(PATH)
 # Native modules (onnxruntime-node, DuckDB, Temporal's core bridge) are built for one ABI: reinstall when it changes.
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
-.PHONY: up test build deps temporal-cli bench bench-peers clean typecheck node-version
+.PHONY: up test build deps temporal-cli bench bench-peers clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
-test: node-version build temporal-cli
+# Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
+test: node-version build temporal-cli cluster-deps
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
+
+# The production topology on this machine, in the foreground, state under var/cluster/; Ctrl-C stops all.
+cluster: node-version build cluster-deps
+	node dist/src/cluster/main.js
+
+cluster-test: node-version build temporal-cli cluster-deps
+	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/cluster/**/*.test.js'
+
+# PostgreSQL from the distribution (installed with apt-get when missing and allowed), and the pinned Go components
+# built once into .tools/cluster (minutes with cold Go caches, nothing afterwards).
+cluster-deps:
+	@./scripts/postgres.sh >/dev/null
+	@for tool in temporal-server temporal-sql temporal-ui minio; do ./scripts/go-tool.sh $$tool >/dev/null || exit 1; done
 
 bench: node-version build
 	node dist/bench/run.js

@@ -6,7 +6,7 @@ import { envOrExit, type Env } from '../config/env';
 import { connectClient, TemporalUnreachable } from '../temporal/connect';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { searchAttributeFlags } from '../temporal/search-attributes';
-import { portIsFree, startProcess, stopProcess, waitForHttp, type Supervised } from './processes';
+import { portIsFree, Supervisor, waitForHttp } from './processes';
 import { firstStart } from './first-start';
 
 /** A path as a person would type it: relative inside the project, absolute outside. */
@@ -43,17 +43,15 @@ async function main(): Promise<void> {
   mkdirSync(env.VAR_DIR, { recursive: true });
   await checkPorts(env, devServer);
 
-  const children: Supervised[] = [];
+  // A crashed child is restarted with backoff; the API keeps serving while the Temporal server is down.
+  const supervisor = new Supervisor(say);
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       say('stopping...');
       // API and worker first (they drain and flush), the server last.
-      const apps = children.filter((c) => c.name !== 'temporal');
-      await Promise.all(apps.map((c) => stopProcess(c, 20_000)));
-      const server = children.find((c) => c.name === 'temporal');
-      if (server) await stopProcess(server, 15_000);
+      await supervisor.stopAll([['temporal']]);
       say('stopped');
       process.exit(code);
     }
@@ -62,21 +60,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const watch = (p: Supervised) =>
-    void p.exited.then((code) => {
-      if (!stopping) {
-        say(`${p.name} exited unexpectedly (code ${code}); stopping everything`);
-        void stopAll(1);
-      }
-    });
-
   if (devServer && cli) {
     const db = path.join(env.VAR_DIR, 'temporal.sqlite');
     say(`${existsSync(db) ? 'reusing' : 'creating'} Temporal state in ${shown(env.PROJECT_ROOT, db)}`);
-    const server = startProcess(
-      'temporal',
-      cli,
-      [
+    supervisor.start({
+      name: 'temporal',
+      command: cli,
+      args: [
         'server', 'start-dev',
         '--ip', '127.0.0.1',
         '--port', String(env.TEMPORAL_PORT),
@@ -86,11 +76,10 @@ async function main(): Promise<void> {
         '--log-level', 'warn',
         ...searchAttributeFlags(),
       ],
-      process.env,
-      env.PROJECT_ROOT,
-    );
-    children.push(server);
-    watch(server);
+      env: process.env,
+      cwd: env.PROJECT_ROOT,
+      stopGraceMs: 15_000,
+    });
   }
 
   let client: Client;
@@ -108,15 +97,11 @@ async function main(): Promise<void> {
   }
 
   const childEnv = { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_UI_URL: env.TEMPORAL_UI_URL, VAR_DIR: env.VAR_DIR };
-  const worker = startProcess('worker', process.execPath, [path.join(env.PROJECT_ROOT, 'dist/src/worker/main.js')], childEnv, env.PROJECT_ROOT);
-  children.push(worker);
-  watch(worker);
+  supervisor.start({ name: 'worker', command: process.execPath, args: [path.join(env.PROJECT_ROOT, 'dist/src/worker/main.js')], env: childEnv, cwd: env.PROJECT_ROOT });
   const apiMain = path.join(env.PROJECT_ROOT, 'dist/src/serving/main.js');
   const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
   if (existsSync(apiMain)) {
-    const api = startProcess('api', process.execPath, [apiMain], childEnv, env.PROJECT_ROOT);
-    children.push(api);
-    watch(api);
+    supervisor.start({ name: 'api', command: process.execPath, args: [apiMain], env: childEnv, cwd: env.PROJECT_ROOT });
     if (!(await waitForHttp(`${apiUrl}/healthz`, 30_000))) say(`the API did not answer at ${apiUrl}/healthz within 30 s`);
   }
 

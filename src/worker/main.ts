@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
+    // INSTANCE_ID names this worker in histories (ActivityTaskStarted identity); the SDK's default is pid@host.
+    ...(env.INSTANCE_ID ? { identity: env.INSTANCE_ID } : {}),
     context: {
       projectRoot: env.PROJECT_ROOT,
       varDir: env.VAR_DIR,

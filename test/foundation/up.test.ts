@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitForPort } from '../../src/up/processes';
 import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
 
 const run = promisify(execFile);
@@ -136,6 +137,62 @@ describe('make up (the orchestrator behind it)', function () {
     const again = await stop(second);
     assert.equal(again.code, 0);
     assert.deepEqual(again.leftovers, []);
+  });
+
+  it('restarts a crashed child with backoff and says so; the API keeps answering while the Temporal server is down', async () => {
+    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_CLI: temporalCli(),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      API_PORT: String(apiPort),
+      VAR_DIR: tempVarDir('mlp-up-'),
+      TRAIN_ON_FIRST_START: 'false',
+      LOG_LEVEL: 'warn',
+    };
+    delete env.TEMPORAL_ADDRESS;
+    const up = await startUp(env);
+    const child = (pattern: RegExp) =>
+      descendants(up.child.pid ?? 0).find((pid) => {
+        try {
+          return pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+        } catch {
+          return false;
+        }
+      });
+    const waitFor = async (pattern: RegExp, count = 1) => {
+      const deadline = Date.now() + 90_000;
+      while ((up.output().match(new RegExp(pattern.source, 'g')) ?? []).length < count) {
+        assert.ok(Date.now() < deadline, `never saw ${pattern} ${count} time(s):\n${up.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    const worker = child(/worker\/main\.js/);
+    assert.ok(worker, 'the worker is a child of make up');
+    process.kill(worker, 'SIGKILL');
+    await waitFor(/\[up\] worker exited unexpectedly \(code \d+\).*restarting in \d+\.\d s/);
+    await waitFor(/\[up\] worker restarted \(pid \d+, restart 1\)/);
+    await waitFor(/worker polling task queue/, 2);
+    const again = child(/worker\/main\.js/);
+    assert.ok(again && again !== worker, 'a new worker process runs');
+
+    const server = child(/server start-dev/);
+    assert.ok(server, 'the dev server is a child of make up');
+    process.kill(server, 'SIGKILL');
+    await waitFor(/\[up\] temporal exited unexpectedly/);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status, 200, 'the API answers while the Temporal server is down');
+    await waitFor(/\[up\] temporal restarted/);
+    assert.ok(await waitForPort(temporalPort, 60_000), 'the restarted dev server listens again');
+    const { stdout } = await run(temporalCli(), [
+      'workflow', 'execute', '--address', `127.0.0.1:${temporalPort}`, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
+      '--workflow-id', `after-restart-${Date.now()}`, '--input', '{"note":"back"}', '--output', 'json',
+    ]);
+    assert.match(stdout, /"note": ?"back"/, 'the restarted server and the worker run workflows again');
+    const stopped = await stop(up);
+    assert.equal(stopped.code, 0);
+    assert.deepEqual(stopped.leftovers, []);
   });
 
   it('refuses to start on a busy port with a message that says what to do', async () => {

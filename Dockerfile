@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+# One image for both roles of this project on a cluster: the Temporal worker (default) and the prediction API
+# (`node dist/src/serving/main.js`). Three stages: build with dev tools, production dependencies, a slim runtime.
+# Not built on the development machines of this project (no Docker engine there); see README "Running on a cluster".
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# 1. Build: type-check and compile, then pre-bundle the workflows (workers load the bundle, never bundle at start).
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+# onnxruntime-node's install script would download GPU libraries; the CPU runtime ships in the package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_audit=false npm_config_fund=false
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY scripts ./scripts
+COPY test ./test
+COPY bench ./bench
+RUN npx tsc -p tsconfig.json && node dist/src/worker/build-bundle.js
+
+# 2. Production dependencies only: no TypeScript, mocha or other dev tools.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_audit=false npm_config_fund=false
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# MinIO for docker-compose.temporal.yml, built from the same pinned module as scripts/go-tool.sh (not part of the app image).
+FROM golang:1.26-bookworm AS minio-build
+ARG MINIO_MODULE=github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+RUN GOBIN=/out GOFLAGS=-mod=mod go install "${MINIO_MODULE}"
+
+FROM debian:bookworm-slim AS minio
+COPY --from=minio-build /out/minio /usr/local/bin/minio
+RUN useradd --system --uid 1001 --home-dir /data minio && mkdir -p /data && chown minio /data
+USER minio
+EXPOSE 9000 9001
+HEALTHCHECK --interval=5s --timeout=5s --retries=30 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["minio"]
+
+# 3. Runtime (the default target, last on purpose): compiled code, production node_modules, dataset specs; no npm, no compilers, a non-root user.
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    VAR_DIR=/data \
+    API_HOST=0.0.0.0 \
+    API_PORT=8080
+WORKDIR /app
+# The image's package manager is a dev tool here: nothing installs at run time.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+ && mkdir -p /data && chown node:node /data
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /src/dist/src ./dist/src
+COPY --from=build --chown=root:root /src/dist/workflows ./dist/workflows
+COPY --from=build --chown=root:root /src/dist/activities ./dist/activities
+COPY --from=build --chown=root:root /src/dist/workflow-bundle.js ./dist/workflow-bundle.js
+COPY --chown=root:root package.json ./
+COPY --chown=root:root datasets ./datasets
+# The code is read-only to the process; only /data (local scratch and cache) is writable.
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+# The API answers /healthz; the worker role has no HTTP port and overrides this check (see docker-compose.temporal.yml).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/src/worker/main.js"]

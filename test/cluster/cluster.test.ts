@@ -1,0 +1,285 @@
+// `make cluster` for real: PostgreSQL, a Temporal server on it, MinIO, two workers and two API replicas, and the faults
+// a deployment meets (a worker host dies mid-training, the Temporal server dies, the object store goes away for 30 s).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import type { TrainingResult } from '../../activities/training-types';
+import { startCluster, type Cluster } from '../../src/cluster/topology';
+import { projectRoot } from '../support/temporal';
+import {
+  activityRuns,
+  completedActivity,
+  historyOf,
+  lastProgressRound,
+  metric,
+  pendingActivityWorker,
+  predict,
+  servedVersion,
+  temporalCliRun,
+  testClusterSettings,
+  waitFor,
+  type Replica,
+} from './helpers';
+import { openStoreView, type StoreView } from './store-view';
+
+const MODEL = 'flights-small';
+const MODEL_POLL_MS = 500;
+const SPEC = 'datasets/flights-small.json';
+
+/** Figures for the README, printed at the end of the run. */
+const figures: string[] = [];
+const note = (line: string) => {
+  figures.push(line);
+};
+
+describe('make cluster: the production topology on one machine', function () {
+  this.timeout(15 * 60_000);
+  let cluster: Cluster;
+  let client: Client;
+  let store: StoreView;
+  let replicas: Replica[];
+  const log: string[] = [];
+  const apiKey = `cluster-test-${randomBytes(12).toString('hex')}`;
+  /** Prediction rows the replicas acknowledged (200) and so must have captured, unless they counted a drop. */
+  let acknowledgedRows = 0;
+  let baseline: TrainingResult;
+  const bootStarted = Date.now();
+
+  before(async function () {
+    this.timeout(10 * 60_000);
+    const settings = await testClusterSettings({
+      MODEL_POLL_MS: String(MODEL_POLL_MS),
+      CAPTURE_FLUSH_MS: '200',
+      API_KEYS: apiKey,
+      SERVING_DEV_KEY: 'false',
+      TRAIN_ON_FIRST_START: 'false',
+      LOG_LEVEL: 'warn',
+    });
+    try {
+      cluster = await startCluster(settings, {
+        say: (line) => log.push(`[cluster] ${line}`),
+        write: (line) => log.push(line),
+        // restart quickly: the tests kill components on purpose
+        restartPolicy: { initialDelayMs: 500, maxDelayMs: 5000, stableAfterMs: 30_000 },
+      });
+    } catch (err) {
+      const serverLog = await readFile(path.join(settings.dir, 'logs', 'temporal.log'), 'utf8').catch(() => '');
+      process.stdout.write(`--- cluster log ---\n${log.join('\n')}\n--- temporal.log (last 30 lines) ---\n${serverLog.split('\n').slice(-30).map((l) => l.slice(0, 400)).join('\n')}\n`);
+      throw err;
+    }
+    client = new Client({ connection: cluster.connection, namespace: settings.namespace });
+    store = openStoreView(cluster.appEnv, path.join(settings.dir, 'test-client'));
+    replicas = cluster.apis.map((a) => ({ url: a.url, key: apiKey }));
+    note(`boot (PostgreSQL, schema, Temporal server, UI, MinIO, 2 workers, 2 API replicas): ${((Date.now() - bootStarted) / 1000).toFixed(1)} s`);
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') process.stdout.write(`--- cluster log (last 80 lines) ---\n${log.slice(-80).join('\n')}\n`);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await cluster?.stop();
+    if (cluster) await rm(cluster.settings.dir, { recursive: true, force: true });
+    if (figures.length) process.stdout.write(`\n  cluster figures (this run):\n${figures.map((f) => `    - ${f}`).join('\n')}\n`);
+  });
+
+  const startTraining = async (workflowId: string, extra: Record<string, unknown> = {}) => {
+    await temporalCliRun(cluster.temporalAddress, [
+      'workflow', 'start', '--type', 'trainingPipeline', '--task-queue', cluster.settings.taskQueue, '--workflow-id', workflowId,
+      '--input', JSON.stringify({ spec: SPEC, ...extra }),
+    ]);
+    return client.workflow.getHandle(workflowId);
+  };
+
+  it('runs a trainingPipeline started with `temporal workflow start` on both workers, a scratch folder deleted between steps, and registers exactly one version', async () => {
+    const [a, b] = cluster.workers;
+    // Worker b's host is down when the run starts, worker a's goes down after the first step (and its disk is wiped):
+    // the rest of the run can only continue from what the first step put in the store.
+    const workerB = cluster.component(b.name);
+    workerB.hold();
+    workerB.signal('SIGTERM');
+    await waitFor('worker b to stop', 30_000, async () => !workerB.running);
+
+    const started = Date.now();
+    const handle = await startTraining('cluster-train-1');
+    await waitFor('ingest to complete on worker a', 120_000, async () => completedActivity(await historyOf(client, handle.workflowId), 'ingest'));
+    const workerA = cluster.component(a.name);
+    workerA.hold();
+    workerA.signal('SIGTERM');
+    await waitFor('worker a to stop', 30_000, async () => !workerA.running);
+    await rm(a.scratch, { recursive: true, force: true });
+    workerB.release();
+
+    baseline = (await handle.result()) as TrainingResult;
+    workerA.release();
+    note(`trainingPipeline on ${SPEC} across two workers: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const runs = activityRuns(await historyOf(client, handle.workflowId));
+    const byWorker = new Map<string, string[]>();
+    for (const r of runs) byWorker.set(r.identity, [...(byWorker.get(r.identity) ?? []), r.type]);
+    assert.deepEqual([...byWorker.keys()].sort(), [a.identity, b.identity], `activities ran on both workers: ${JSON.stringify(Object.fromEntries(byWorker))}`);
+    assert.deepEqual(byWorker.get(a.identity), ['ingest']);
+    assert.ok(byWorker.get(b.identity)?.includes('trainModel'));
+    assert.equal(baseline.promoted, true, baseline.promotionReason);
+    assert.deepEqual(await store.versions(MODEL), [1], 'exactly one registry version');
+    assert.equal(await store.champion(MODEL), 1);
+  });
+
+  it('serves the new champion from both API replicas within MODEL_POLL_MS of promotion', async () => {
+    const promotedAt = Date.now();
+    const seen = await Promise.all(
+      replicas.map(async (r) => {
+        await waitFor(`${r.url} to serve version 1`, 30_000, async () => (await servedVersion(r.url)) === 1, 20);
+        return Date.now() - promotedAt;
+      }),
+    );
+    note(`both replicas serving the new champion ${Math.max(...seen)} ms after the run returned (MODEL_POLL_MS=${MODEL_POLL_MS})`);
+    for (const r of replicas) {
+      const answer = await predict(r, 5);
+      assert.equal(answer.status, 200);
+      assert.equal(answer.version, 1);
+      acknowledgedRows += 5;
+    }
+  });
+
+  it("runs driftMonitor over the captures of both replicas", async () => {
+    const [first, second] = replicas;
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await predict(first, 40, i * 40)).status, 200);
+      acknowledgedRows += 40;
+    }
+    assert.equal((await predict(second, 70)).status, 200);
+    acknowledgedRows += 70;
+    // capture flushes every 200 ms; wait until both replicas report their records written
+    await waitFor('both replicas to flush capture', 30_000, async () => {
+      const written = await Promise.all(replicas.map((r) => metric(r.url, 'capture_records_written_total')));
+      return written.every((w) => w > 0) && (await Promise.all(replicas.map((r) => metric(r.url, 'capture_buffer_records')))).every((b) => b === 0);
+    });
+    const out = await temporalCliRun(cluster.temporalAddress, [
+      'workflow', 'execute', '--type', 'driftMonitor', '--task-queue', cluster.settings.taskQueue, '--workflow-id', 'cluster-drift-1',
+      '--input', JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }), '--output', 'json',
+    ]);
+    const result = (JSON.parse(out) as { result: { rows?: number } }).result;
+    assert.equal(result.rows, acknowledgedRows, 'driftMonitor read every row both replicas captured');
+  });
+
+  it('resumes trainModel on the other worker from the checkpoint in the store after SIGKILL, and trains the same model', async () => {
+    const started = Date.now();
+    const handle = await startTraining('cluster-train-2', { promote: false });
+    await waitFor('a training checkpoint', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+    const victimIdentity = await waitFor('the worker running trainModel', 30_000, () => pendingActivityWorker(client, handle.workflowId, 'trainModel'));
+    const victim = cluster.workers.find((w) => w.identity === victimIdentity);
+    assert.ok(victim, `trainModel runs on a cluster worker (${victimIdentity})`);
+    const checkpointRound = lastProgressRound(await historyOf(client, handle.workflowId));
+    const component = cluster.component(victim.name);
+    component.hold();
+    component.signal('SIGKILL');
+    const killedAt = Date.now();
+
+    const result = (await handle.result()) as TrainingResult;
+    component.release();
+    note(`trainModel SIGKILLed at checkpoint round ${checkpointRound}: run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s later on the other worker (heartbeat timeout 20 s), ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+
+    const train = activityRuns(await historyOf(client, handle.workflowId)).find((r) => r.type === 'trainModel');
+    assert.ok(train && train.identity !== victimIdentity, `the retry ran on the other worker (${train?.identity})`);
+    assert.ok(result.training.attempt >= 2, `training ran again (attempt ${result.training.attempt})`);
+    assert.ok(result.training.resumedFromRound >= checkpointRound, `resumed from round ${result.training.resumedFromRound}, checkpoint at ${checkpointRound}`);
+    assert.deepEqual(await store.trainedModel(result), await store.trainedModel(baseline), 'the resumed model is byte for byte the uninterrupted one');
+    assert.deepEqual(await store.versions(MODEL), [1, 2]);
+  });
+
+  it('finishes a run across a SIGKILL of the Temporal server, and schedules keep firing', async () => {
+    const schedule = await client.schedule.create({
+      scheduleId: 'cluster-ticks',
+      spec: { intervals: [{ every: '5 seconds' }] },
+      action: { type: 'startWorkflow', workflowType: 'systemCheck', taskQueue: cluster.settings.taskQueue, args: [{ note: 'tick' }] },
+      policies: { overlap: 'SKIP', catchupWindow: '1 minute', pauseOnFailure: false },
+    });
+    try {
+      const fired = async () => (await schedule.describe()).info.recentActions.length;
+      await waitFor('the schedule to fire', 30_000, async () => (await fired()) >= 1);
+      const handle = await startTraining('cluster-train-3', { promote: false });
+      await waitFor('training to start', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+
+      const server = cluster.component('temporal');
+      const restarted = server.nextStart();
+      server.signal('SIGKILL');
+      const killedAt = Date.now();
+      // while the server is down (and restarting), the API keeps serving its loaded model
+      const during = await Promise.all(replicas.map((r) => predict(r, 1)));
+      acknowledgedRows += during.filter((d) => d.status === 200).length;
+      assert.deepEqual(during.map((d) => d.status), [200, 200], 'the API answers while Temporal is down');
+      assert.deepEqual((await Promise.all(replicas.map((r) => fetch(`${r.url}/readyz`)))).map((r) => r.status), [200, 200], '/readyz does not depend on Temporal');
+      await restarted;
+
+      const result = (await handle.result()) as TrainingResult;
+      note(`Temporal server SIGKILLed mid-training: restarted by the supervisor, run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+      assert.equal(result.version, 3);
+      const before = (await schedule.describe()).info.recentActions.at(-1)?.takenAt.getTime() ?? 0;
+      await waitFor('the schedule to fire after the restart', 60_000, async () => (await schedule.describe()).info.recentActions.some((a) => a.takenAt.getTime() > Math.max(before, killedAt)));
+    } finally {
+      await schedule.delete();
+    }
+  });
+
+  it('rides out 30 s without the object store: activities retry and finish, the API serves and buffers capture, nothing acknowledged is lost', async () => {
+    const handle = await startTraining('cluster-train-4', { promote: false });
+    await waitFor('ingest to complete', 120_000, async () => completedActivity(await historyOf(client, handle.workflowId), 'ingest'));
+    const minio = cluster.component('minio');
+    minio.hold();
+    minio.signal('SIGTERM');
+    await waitFor('MinIO to stop', 30_000, async () => !minio.running);
+    const stoppedAt = Date.now();
+    const dropsBefore = await Promise.all(replicas.map((r) => metric(r.url, 'capture_records_dropped_total')));
+    let answered = 0;
+    let tries = 0;
+    while (Date.now() - stoppedAt < 30_000) {
+      for (const r of replicas) {
+        tries++;
+        const res = await predict(r, 10, tries);
+        if (res.status === 200) {
+          answered++;
+          acknowledgedRows += 10;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const buffered = await Promise.all(replicas.map((r) => metric(r.url, 'capture_buffer_records')));
+    const dropped = (await Promise.all(replicas.map((r) => metric(r.url, 'capture_records_dropped_total')))).reduce((s, d, i) => s + d - dropsBefore[i], 0);
+    minio.release();
+    note(`MinIO stopped 30 s: ${answered}/${tries} predictions answered during the outage, ${buffered.reduce((s, b) => s + b, 0)} capture records buffered, ${dropped} dropped (counted)`);
+    assert.equal(answered, tries, 'every prediction was answered from the loaded model');
+    assert.ok(buffered.some((b) => b > 0) || dropped > 0, 'capture waited in the buffer (or counted its drops) while the store was away');
+    acknowledgedRows -= dropped;
+
+    const result = (await handle.result()) as TrainingResult;
+    assert.equal(result.version, 4);
+    const retried = activityRuns(await historyOf(client, handle.workflowId)).filter((r) => r.attempt > 1);
+    assert.ok(retried.length > 0, 'at least one activity needed more than one attempt while the store was away');
+    note(`run across the outage completed; activities retried: ${retried.map((r) => `${r.type} (attempt ${r.attempt})`).join(', ')}`);
+
+    await waitFor('capture buffers to drain into the store', 60_000, async () => (await Promise.all(replicas.map((r) => metric(r.url, 'capture_buffer_records')))).every((b) => b === 0));
+    const out = await temporalCliRun(cluster.temporalAddress, [
+      'workflow', 'execute', '--type', 'driftMonitor', '--task-queue', cluster.settings.taskQueue, '--workflow-id', 'cluster-drift-2',
+      '--input', JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }), '--output', 'json',
+    ]);
+    assert.equal((JSON.parse(out) as { result: { rows?: number } }).result.rows, acknowledgedRows, 'every acknowledged, undropped capture record reached the store');
+  });
+
+  it('keeps machine paths out of every workflow history: no scratch folder, no var/', async () => {
+    const forbidden = [cluster.settings.dir, ...cluster.workers.map((w) => w.scratch), path.join(projectRoot, 'var')];
+    let checked = 0;
+    for await (const wf of client.workflow.list()) {
+      // payloads (inputs, results, heartbeat details, failures) are bytes: read them as text
+      const decoded = JSON.stringify((await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events, (_k, v: unknown) =>
+        v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+      );
+      for (const p of forbidden) assert.ok(!decoded.includes(p), `${wf.workflowId} mentions ${p}`);
+      checked++;
+    }
+    assert.ok(checked >= 5, `checked ${checked} histories`);
+  });
+});

@@ -1,0 +1,164 @@
+// Helpers of the cluster test: free ports, a state folder the postgres user can enter, history reading, polling.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { freePort, portIsFree } from '../../src/up/processes';
+import { MAX_MEMBERSHIP_PORT, TEMPORAL_INTERNAL_PORTS, type ClusterSettings } from '../../src/cluster/settings';
+import { projectRoot, temporalCli } from '../support/temporal';
+
+const run = promisify(execFile);
+
+export async function testClusterSettings(appEnv: Record<string, string>): Promise<ClusterSettings> {
+  const ports: number[] = [];
+  // distinct ports: the OS may hand the same free port out twice when each is closed before the next is asked for
+  while (ports.length < 7) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  // The server's internal ports: below the OS's ephemeral range, since membership ports must fit a smallint.
+  const internal: number[] = [];
+  while (internal.length < TEMPORAL_INTERNAL_PORTS) {
+    const p = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000));
+    if (!internal.includes(p) && (await portIsFree(p))) internal.push(p);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlp-cluster-'));
+  // PostgreSQL runs as the postgres user when the tests run as root: it must be able to enter the folder.
+  chmodSync(dir, 0o755);
+  const [postgresPort, temporalPort, temporalUiPort, minioPort, minioConsolePort, api1, api2] = ports;
+  return {
+    projectRoot,
+    dir,
+    postgresPort,
+    temporalPort,
+    temporalUiPort,
+    temporalInternalPorts: internal,
+    minioPort,
+    minioConsolePort,
+    apiPorts: [api1, api2],
+    workers: 2,
+    bucket: 'ml-pipeline',
+    namespace: 'default',
+    taskQueue: 'ml-pipeline',
+    modelName: 'flights-small',
+    logLevel: 'warn',
+    appEnv,
+  };
+}
+
+/** The project's Temporal CLI against the cluster's frontend. */
+export async function temporalCliRun(address: string, args: string[]): Promise<string> {
+  const { stdout } = await run(temporalCli(), [...args, '--address', address], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export async function historyOf(client: Client, workflowId: string): Promise<HistoryEvent[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events ?? [];
+}
+
+export interface ActivityRun {
+  type: string;
+  /** Worker identity of the attempt that finished (or is recorded as started). */
+  identity: string;
+  attempt: number;
+  completed: boolean;
+}
+
+/** Each scheduled activity with the worker that ran its last attempt, read from the history. */
+export function activityRuns(events: HistoryEvent[]): ActivityRun[] {
+  const scheduled = new Map<string, string>();
+  const runs = new Map<string, ActivityRun>();
+  for (const e of events) {
+    const id = String(e.eventId);
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) {
+      const sid = String(started.scheduledEventId);
+      runs.set(sid, { type: scheduled.get(sid) ?? '?', identity: started.identity ?? '', attempt: started.attempt ?? 1, completed: false });
+    }
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const run = runs.get(String(done.scheduledEventId));
+      if (run) run.completed = true;
+    }
+  }
+  return [...runs.values()];
+}
+
+export function completedActivity(events: HistoryEvent[], type: string): boolean {
+  return activityRuns(events).some((r) => r.type === type && r.completed);
+}
+
+/** The highest round a `trainingProgress` signal reported (the train activity signals at each checkpoint). */
+export function lastProgressRound(events: HistoryEvent[]): number {
+  let round = 0;
+  for (const e of events) {
+    const s = e.workflowExecutionSignaledEventAttributes;
+    if (s?.signalName !== 'trainingProgress') continue;
+    const payload = s.input?.payloads?.[0]?.data;
+    if (!payload) continue;
+    const body = JSON.parse(Buffer.from(payload).toString('utf8')) as { round?: number };
+    round = Math.max(round, body.round ?? 0);
+  }
+  return round;
+}
+
+/** The worker identity the server last handed a still-pending activity of this type to. */
+export async function pendingActivityWorker(client: Client, workflowId: string, type: string): Promise<string | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const pending = description.raw.pendingActivities ?? [];
+  const match = pending.find((p) => p.activityType?.name === type);
+  return match?.lastWorkerIdentity ?? undefined;
+}
+
+export interface Replica {
+  url: string;
+  key: string;
+}
+
+export const flightRow = (i: number) => ({
+  hour: 6 + (i % 16),
+  day_of_week: i % 7,
+  distance: 200 + ((i * 37) % 2000),
+  origin: ['ORD', 'ATL', 'DFW', 'LAX', 'DEN'][i % 5],
+  destination: ['LGA', 'SFO', 'SEA', 'BOS', 'PHX'][(i * 3) % 5],
+});
+
+export async function predict(replica: Replica, rows: number, offset = 0): Promise<{ status: number; version?: number }> {
+  const res = await fetch(`${replica.url}/v1/predict`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${replica.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ instances: Array.from({ length: rows }, (_, i) => flightRow(offset + i)) }),
+  });
+  const body = (await res.json()) as { model?: { version: number } };
+  return { status: res.status, version: body.model?.version };
+}
+
+export async function servedVersion(url: string): Promise<number | undefined> {
+  const res = await fetch(`${url}/readyz`);
+  const body = (await res.json()) as { model: { version: number } | null };
+  return body.model?.version;
+}
+
+/** One Prometheus counter or gauge value from /metrics (0 when absent). */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}

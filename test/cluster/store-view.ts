@@ -1,0 +1,22 @@
+// What the cluster test reads from the artifact store (MinIO): registry versions, the champion, a trained model's bytes.
+import type { TrainingResult } from '../../activities/training-types';
+import { parseEnv } from '../../src/config/env';
+import { Registry } from '../../src/registry/registry';
+import { openStore } from '../../src/store';
+
+export interface StoreView {
+  versions(model: string): Promise<number[]>;
+  champion(model: string): Promise<number | undefined>;
+  trainedModel(result: TrainingResult): Promise<Buffer>;
+}
+
+/** Opens the store the cluster's processes use, with the test's own cache folder. */
+export function openStoreView(appEnv: NodeJS.ProcessEnv, scratch: string): StoreView {
+  const store = openStore(parseEnv({ ...appEnv, VAR_DIR: scratch }).store);
+  const registry = new Registry(store);
+  return {
+    versions: (model) => registry.versions(model),
+    champion: (model) => registry.alias(model),
+    trainedModel: (result) => store.getRequired(result.training.modelKey),
+  };
+}
