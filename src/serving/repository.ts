@@ -162,7 +162,8 @@ export class ModelRepository {
     }
     return {
       name: e.name,
-      champion: e.champion ?? null,
+      // a model loaded on demand before the scan read its alias still names the champion it serves
+      champion: e.champion ?? served?.version ?? null,
       version: served?.version ?? null,
       state,
       ...(reason ? { reason } : {}),
