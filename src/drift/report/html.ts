@@ -44,6 +44,8 @@ function predictionRow(p: PredictionVerdict): string {
 function featureCard(f: FeatureVerdict): string {
   const how = f.pValue !== undefined ? `p = ${num(f.pValue)} (drift when &lt; ${num(f.threshold)})` : `${esc(f.method)} = ${num(f.statistic)} (drift when ≥ ${num(f.threshold)})`;
   const extra = [`PSI ${num(f.psi)}`, `missing Δ ${pct(f.missingRateDelta)}`];
+  if (f.noiseFloor !== undefined) extra.push(`no-drift level at these sizes ${num(f.noiseFloor)} (decided on the excess over it)`);
+  if (f.statistics?.ks && f.method !== 'ks') extra.push(`KS ${num(f.statistics.ks.statistic)} (p ${num(f.statistics.ks.pValue)})`);
   if (f.unseenShare !== undefined && f.plot.kind === 'categorical') {
     const ref = f.plot.reference;
     const total = ref.counts.reduce((a, b) => a + b, 0) + ref.other;
