@@ -101,6 +101,7 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
     const checkCpus: number[] = [];
     const coarseChecks: number[] = [];
     let last: Awaited<ReturnType<typeof checkCapture>> | undefined;
+    let lastCoarse: Awaited<ReturnType<typeof checkCapture>> | undefined;
     for (let i = 0; i < REPEATS; i++) {
       scans.push((await timed(() => db.one(scanSql))).ms);
       scansAll.push((await timed(() => db.one(scanAllSql))).ms);
@@ -109,7 +110,9 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
       const cpu = process.cpuUsage(cpu0);
       checkCpus.push((cpu.user + cpu.system) / 1000);
       checks.push(c.ms);
-      coarseChecks.push((await timed(() => checkCapture({ files, window, model: 'flights', reference: coarse, features, settings, db }))).ms);
+      const cc = await timed(() => checkCapture({ files, window, model: 'flights', reference: coarse, features, settings, db }));
+      coarseChecks.push(cc.ms);
+      lastCoarse = cc.result;
       last = c.result;
     }
     if (!last) throw new Error('no check ran');
@@ -118,7 +121,7 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
         `drift check ${checks.map((m) => m.toFixed(0)).join(' / ')} ms (CPU ${checkCpus.map((m) => m.toFixed(0)).join(' / ')} ms); ` +
         `coarse check ${coarseChecks.map((m) => m.toFixed(0)).join(' / ')} ms; verdict ${last.comparison.verdict} over ${last.live.rows} rows`,
     );
-    const peer = await evidentlyPeer(db, dir, referenceSql, files, features, last, log);
+    const peer = await evidentlyPeer(db, dir, referenceSql, files, features, last, lastCoarse, log);
     const report = buildReport({ id: 'bench', createdAt: new Date().toISOString(), model: 'flights', modelVersion: 1, window, settings, reference, run: null }, last);
     const write = await timed(() => writeDriftReport(path.join(dir, 'reports'), report));
     const scan = median(scans);
@@ -153,7 +156,16 @@ type Check = Awaited<ReturnType<typeof checkCapture>>;
  * Evidently's DataDriftPreset on the same rows: the reference rows the profile was made from (exported to Parquet by
  * DuckDB, numeric columns as DOUBLE) and the very capture files the check read. Null when Python or the venv is missing.
  */
-async function evidentlyPeer(db: DuckDb, dir: string, referenceSql: string, files: string[], features: MonitoredFeature[], check: Check, log: (l: string) => void): Promise<PeerResult | null> {
+async function evidentlyPeer(
+  db: DuckDb,
+  dir: string,
+  referenceSql: string,
+  files: string[],
+  features: MonitoredFeature[],
+  check: Check,
+  coarseCheck: Check | undefined,
+  log: (l: string) => void,
+): Promise<PeerResult | null> {
   const python = peerPython();
   if (!python) {
     log('Evidently peer skipped: no Python venv (make drift-peer, or set DRIFT_PYTHON to a python with evidently installed)');
@@ -176,9 +188,11 @@ async function evidentlyPeer(db: DuckDb, dir: string, referenceSql: string, file
     const e = r.columns[f.feature];
     const ok = e !== undefined && Math.abs(f.statistic - e.value) <= PEER_TOLERANCE * Math.abs(e.value);
     const sameMethod = e?.method === EVIDENTLY_METHOD[f.method];
+    const c = coarseCheck?.comparison.features.find((x) => x.feature === f.feature);
     log(
       `${f.feature.padEnd(12)} ours ${f.method} ${f.statistic.toPrecision(6)}  Evidently ${e ? `${e.method} ${e.value.toPrecision(6)}` : 'missing'}  ratio ${e ? (f.statistic / e.value).toFixed(4) : '-'}  ` +
-        `${ok && sameMethod ? 'within 2%' : 'NOT within 2% or another method'}`,
+        `${ok && sameMethod ? 'within 2%' : 'NOT within 2% or another method'}` +
+        (c && e ? `  (coarse profile: ${c.method} ${c.statistic.toPrecision(4)}, ratio ${(c.statistic / e.value).toFixed(2)})` : ''),
     );
   }
   return r;
