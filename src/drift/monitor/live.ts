@@ -1,4 +1,4 @@
-// Reads a window of captured rows with DuckDB in one pass and counts them on the training profile's bins and categories.
+// Reads a window of captured rows with DuckDB in one pass: value counts at the fine profile's resolution, or counts on a coarse profile's bins and categories.
 import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
 import { binIndex, binSql } from '../../profile/histogram';
 import { profileRelationWith } from '../../profile/profile';
