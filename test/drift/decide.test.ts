@@ -172,15 +172,13 @@ describe('live counting helpers', () => {
     assert.deepEqual(byString, byCode);
   });
 
-  it('binNumeric takes Float32Array and handles 1M values quickly', () => {
+  it('binNumeric takes Float32Array and counts 1M values, every one exactly once', () => {
+    // Its speed is a bench figure, not a test (a loaded machine must not fail the suite).
     const values = new Float32Array(lcg(3, 1_000_000, 2, -0.5));
-    const t0 = process.hrtime.bigint();
     const r = binNumeric(values, EDGES);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     let total = r.below.count + r.above.count + r.nulls;
     for (const c of r.counts) total += c;
     assert.equal(total, 1_000_000);
     assert.ok(r.below.count > 0 && r.above.count > 0);
-    assert.ok(ms < 1000, `binning 1M values took ${ms} ms`);
   });
 });
