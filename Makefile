@@ -13,7 +13,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # Native modules (onnxruntime-node, DuckDB, Temporal's core bridge) are built for one ABI: reinstall when it changes.
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
-.PHONY: up test build deps temporal-cli bench bench-peers clean typecheck node-version cluster cluster-test cluster-deps
+.PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
@@ -62,6 +62,11 @@ typecheck: deps
 
 temporal-cli:
 	@./scripts/temporal-cli.sh >/dev/null
+
+# The drift bench's peer (Evidently) and scripts/drift-vectors.py's SciPy, in an ignored venv.
+drift-peer:
+	python3 -m venv .venv-drift
+	.venv-drift/bin/pip install -q -r scripts/drift-requirements.txt
 
 clean:
 	rm -rf dist

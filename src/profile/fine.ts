@@ -16,19 +16,22 @@ export function numericDistribution(values: Nums, counts: Nums, cap: number, bin
 }
 
 /**
- * Greedy sweep over ascending, disjoint bins [lo, hi]: consecutive bins join while their count stays within
- * total / target and their width within (max - min) / target, so at most about 3 * target bins come out. The count
- * bound gives the rank error (the largest share held by a joined bin with lo < hi; single values are exact); the
- * width bound keeps sparse tails finely resolved, so counts on any other bin edges (Evidently's Sturges bins) are
- * nearly exact there too.
+ * Greedy sweep over bins [lo, hi] sorted by lo: consecutive bins join while their count stays within total / target
+ * and their width within (max - min) / target, so at most about 3 * target bins come out. The count bound gives the
+ * rank error, the width bound keeps sparse tails finely resolved (so counts on other edges, such as Evidently's
+ * Sturges bins, stay nearly exact there). Bins of one profile are disjoint; after a merge, bins of the two sides may
+ * overlap (joining every overlap would chain across the whole range).
  */
 function compactBins(lo: Nums, hi: Nums, counts: Nums, sums: Nums, target: number, distinct: number): NumericDistribution {
   let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i];
+  let max = -Infinity;
+  for (let i = 0; i < counts.length; i++) {
+    total += counts[i];
+    max = Math.max(max, hi[i]);
+  }
   const share = total / target;
-  const width = lo.length ? (hi[hi.length - 1] - lo[0]) / target : 0;
+  const width = lo.length ? (max - lo[0]) / target : 0;
   const out = { lo: [] as number[], hi: [] as number[], counts: [] as number[], sums: [] as number[] };
-  let worst = 0;
   let i = 0;
   while (i < lo.length) {
     let c = counts[i];
@@ -36,22 +39,42 @@ function compactBins(lo: Nums, hi: Nums, counts: Nums, sums: Nums, target: numbe
     const start = lo[i];
     let end = hi[i];
     i++;
-    while (i < lo.length && c + counts[i] <= share && hi[i] - start <= width) {
+    while (i < lo.length && c + counts[i] <= share && Math.max(end, hi[i]) - start <= width) {
       c += counts[i];
       s += sums[i];
-      end = hi[i];
+      end = Math.max(end, hi[i]);
       i++;
     }
     out.lo.push(start);
     out.hi.push(end);
     out.counts.push(c);
     out.sums.push(s);
-    if (end > start && total > 0) worst = Math.max(worst, c / total);
   }
-  return { kind: 'bins', ...out, distinct, rankError: worst };
+  return { kind: 'bins', ...out, distinct, rankError: rankError(out.lo, out.hi, out.counts, total) };
 }
 
-/** A distribution as disjoint ascending bins (exact values are bins with lo = hi). */
+/**
+ * The largest share of values whose position within their bin is unknown at any point: the counts of the bins with
+ * lo < hi that span it, summed (one bin for a single profile; where merged bins overlap, all of them).
+ */
+function rankError(lo: number[], hi: number[], counts: number[], total: number): number {
+  if (!(total > 0)) return 0;
+  const events: [number, number][] = [];
+  for (let i = 0; i < lo.length; i++) {
+    if (hi[i] > lo[i]) events.push([lo[i], counts[i]], [hi[i], -counts[i]]);
+  }
+  // At equal positions a bin ending there is counted out before one starting there comes in (they only touch).
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let open = 0;
+  let worst = 0;
+  for (const [, d] of events) {
+    open += d;
+    worst = Math.max(worst, open);
+  }
+  return Math.min(1, worst / total);
+}
+
+/** A distribution as bins sorted by lo (exact values are bins with lo = hi). */
 function asBins(d: NumericDistribution): { lo: number[]; hi: number[]; counts: number[]; sums: number[]; distinct: number } {
   if (d.kind === 'bins') return { lo: d.lo, hi: d.hi, counts: d.counts, sums: d.sums, distinct: d.distinct };
   return { lo: d.values, hi: d.values, counts: d.counts, sums: d.values.map((v, i) => v * d.counts[i]), distinct: d.values.length };
@@ -59,8 +82,8 @@ function asBins(d: NumericDistribution): { lo: number[]; hi: number[]; counts: n
 
 /**
  * Merges the distributions of two disjoint row sets: exact + exact adds counts by value and stays exact within `cap`;
- * otherwise the bins of both are unioned, overlapping bins joined, and the result compacted to `bins` bins (the rank
- * error then bounds the merged bins, which can be wider than either input's).
+ * otherwise the bins of both (a value is a bin [v, v]) are put in one list by lo and compacted to `bins` bins. Bins of
+ * the two sides may overlap; the stated rank error counts every bin spanning a point, so it stays a bound.
  */
 export function mergeNumericDistributions(a: NumericDistribution, b: NumericDistribution, cap: number, bins: number): NumericDistribution {
   if (a.kind === 'exact' && b.kind === 'exact') {
@@ -80,25 +103,12 @@ export function mergeNumericDistributions(a: NumericDistribution, b: NumericDist
   }
   const x = asBins(a);
   const y = asBins(b);
-  const order = [...x.lo.map((_, i) => ({ s: x, i })), ...y.lo.map((_, i) => ({ s: y, i }))].sort((p, q) => p.s.lo[p.i] - q.s.lo[q.i]);
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const counts: number[] = [];
-  const sums: number[] = [];
-  for (const { s, i } of order) {
-    const last = lo.length - 1;
-    if (last >= 0 && s.lo[i] <= hi[last]) {
-      hi[last] = Math.max(hi[last], s.hi[i]);
-      counts[last] += s.counts[i];
-      sums[last] += s.sums[i];
-    } else {
-      lo.push(s.lo[i]);
-      hi.push(s.hi[i]);
-      counts.push(s.counts[i]);
-      sums.push(s.sums[i]);
-    }
-  }
-  return compactBins(lo, hi, counts, sums, bins, Math.max(x.distinct, y.distinct, lo.length));
+  const order = [...x.lo.map((_, i) => ({ s: x, i })), ...y.lo.map((_, i) => ({ s: y, i }))].sort((p, q) => p.s.lo[p.i] - q.s.lo[q.i] || p.s.hi[p.i] - q.s.hi[q.i]);
+  const lo = order.map(({ s, i }) => s.lo[i]);
+  const hi = order.map(({ s, i }) => s.hi[i]);
+  const counts = order.map(({ s, i }) => s.counts[i]);
+  const sums = order.map(({ s, i }) => s.sums[i]);
+  return compactBins(lo, hi, counts, sums, bins, Math.max(x.distinct, y.distinct));
 }
 
 const byCountThenValue = (x: { value: string; count: number }, y: { value: string; count: number }): number =>

@@ -31,9 +31,9 @@ export type Histogram = z.infer<typeof Histogram>;
  * A numeric column's fine distribution, what the drift statistics compute on. `exact`: every distinct value (ascending)
  * with its count, kept while the distinct values stay within the profile's cap. `bins`: beyond the cap, a mergeable
  * quantile summary of consecutive equal-frequency bins with exact edges: bin i holds `counts[i]` values, all within
- * [lo[i], hi[i]] (its smallest and largest value), summing to `sums[i]`; bins are ascending and disjoint. The CDF is
- * then known exactly at every bin edge and within `rankError` (the largest share of values in a bin with lo < hi)
- * in between.
+ * [lo[i], hi[i]] (its smallest and largest value), summing to `sums[i]`; bins are sorted by lo, disjoint in a profile
+ * of one scan and possibly overlapping after a merge. The CDF is within `rankError` of the truth everywhere (the
+ * largest share of values in bins with lo < hi spanning one point) and exact between bins.
  */
 export const NumericDistribution = z.discriminatedUnion('kind', [
   z

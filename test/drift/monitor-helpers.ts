@@ -16,6 +16,8 @@ export interface TrainingFixture {
   spec: DatasetSpec;
   specFile: string;
   profile: DatasetProfile;
+  /** The same data profiled as before fine profiles existed (version 1). */
+  coarseProfile: DatasetProfile;
   features: MonitoredFeature[];
   settings: MonitorSettings;
 }
@@ -31,7 +33,8 @@ export function flightsSmallTraining(): Promise<TrainingFixture> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'drift-profile-'));
     const manifest = await ingestSnapshot({ spec, specFile: file, outDir: dir, runKey: 'drift-test' });
     const profile = await profileSnapshot(manifest.path, spec.features);
-    return { spec, specFile: file, profile, features: spec.features.map((f) => ({ name: f.name, type: f.type })), settings: monitorSettingsFromSpec(spec) };
+    const coarseProfile = await profileSnapshot(manifest.path, spec.features, { fine: false });
+    return { spec, specFile: file, profile, coarseProfile, features: spec.features.map((f) => ({ name: f.name, type: f.type })), settings: monitorSettingsFromSpec(spec) };
   })();
   return fixture;
 }

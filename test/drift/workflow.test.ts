@@ -15,7 +15,6 @@ import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
 import { PipelineStage } from '../../src/temporal/search-attributes';
-import { writeCaptureFiles } from '../../src/traffic/capture-writer';
 import { readFlightRows } from '../../src/traffic/flights';
 import { replay } from '../../src/traffic/replay';
 import type { DriftMonitorResult, DriftMonitorStatus } from '../../workflows/drift-monitor';
@@ -133,7 +132,8 @@ describe('driftMonitor workflow', function () {
           const r = first.result;
           assert.equal(r.verdict, 'dataset drift', r.summary);
           assert.equal(r.rows, 1500);
-          assert.deepEqual(r.drifted.map((d) => d.feature).sort(), ['day_of_week', 'distance', 'hour']);
+          // The three shifted features, and the model's scores, which moved with them (against its holdout scores).
+          assert.deepEqual(r.drifted.map((d) => d.feature).sort(), ['day_of_week', 'distance', 'hour', 'prediction']);
           assert.equal(r.alerted, true);
 
           // The report: JSON (validated) and its HTML page, in the store under reports/drift/ (a key, not a machine path).
@@ -158,7 +158,7 @@ describe('driftMonitor workflow', function () {
           assert.equal(alert.key, 'drift:flights-small');
           assert.equal(alert.severity, 'error');
           assert.equal(alert.details?.kind, 'drift');
-          assert.deepEqual(alert.details?.driftedFeatures?.map((d) => d.feature).sort(), ['day_of_week', 'distance', 'hour']);
+          assert.deepEqual(alert.details?.driftedFeatures?.map((d) => d.feature).sort(), ['day_of_week', 'distance', 'hour', 'prediction']);
           for (const d of alert.details?.driftedFeatures ?? []) assert.ok(d.statistic >= d.threshold, `${d.feature} ${d.statistic} >= ${d.threshold}`);
           assert.match(alert.links.report ?? '', new RegExp(`/v1/reports/${report.id}\\.html$`));
           assert.match(alert.links.run ?? '', new RegExp(encodeURIComponent(first.workflowId)));
@@ -170,18 +170,20 @@ describe('driftMonitor workflow', function () {
           assert.equal(childInfo.type, 'trainingPipeline');
           if (childInfo.status.name === 'RUNNING') await child.terminate('test: the retrain start is what is checked');
 
-          // Clean traffic after the first window: no drift, and the open alert is resolved.
+          // Clean traffic after the first window, scored by the real service (the profile holds the model's holdout
+          // scores, so the captured probabilities must be the model's): no drift, and the open alert is resolved.
           const t0 = Date.now();
-          await writeCaptureFiles({
-            dir: path.join(varDir, 'capture', 'flights-small'),
-            model: 'flights-small',
-            version: 1,
-            rows: { parquet, from: 'training', rows: 2000, seed: 12 },
-            startMs: t0,
-            spacingMs: 1,
-            instance: 'clean',
-          });
-          while (Date.now() < t0 + 2100) await sleep(50);
+          const clean = await buildApp({ registry, varDir, modelName: 'flights-small', config: { MODEL_POLL_MS: 100, API_KEYS_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
+          try {
+            const url = await clean.listen({ host: '127.0.0.1', port: 0 });
+            const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
+            const rows = await readFlightRows({ parquet, from: 'training', rows: 2000, seed: 12 });
+            const cleanSent = await replay({ url, key, rows, batch: 100, rate: 0, concurrency: 2 });
+            assert.equal(cleanSent.okRows, 2000);
+          } finally {
+            await clean.close();
+          }
+          while (Date.now() < t0 + 100) await sleep(50);
           const second = await triggerAndWait(env.client, scheduleId, 2);
           assert.equal(second.result.verdict, 'no drift', second.result.summary);
           assert.equal(second.result.rows, 2000, 'the window starts where the first run ended');

@@ -1,7 +1,8 @@
-// Reads a window of captured rows with DuckDB in one pass and counts them on the training profile's bins and categories.
+// Reads a window of captured rows with DuckDB in one pass: value counts at the fine profile's resolution, or counts on a coarse profile's bins and categories.
 import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
 import { binIndex, binSql } from '../../profile/histogram';
-import { profileRelation } from '../../profile/profile';
+import { profileRelationWith } from '../../profile/profile';
+import { LABEL_COLUMN } from '../../data/source';
 import type { CategoryDistribution, DatasetProfile, FeatureProfile, NumericDistribution } from '../../profile/schema';
 import type { BinnedLive, CategoryCountsLive } from '../stats';
 import type { DriftWindow } from './window';
@@ -130,18 +131,12 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   if (q.window) where.push(`ts >= ${quoteString(q.window.start)}::TIMESTAMPTZ`, `ts < ${quoteString(q.window.end)}::TIMESTAMPTZ`);
   if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
   const base = `SELECT ${[...cols, 'probability AS p', 'label AS lab', 'version AS v', 'ts'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
-  // The JSON is parsed once into a temp table; the coarse counts and the fine distributions both read that.
-  const table = quoteIdent(`__window_${process.pid}_${++windowSeq}_${Math.random().toString(36).slice(2, 10)}`);
-  await db.run(`CREATE TEMP TABLE ${table} AS ${base}`);
-  try {
-    return q.reference.version >= 2 ? await fineWindow(db, table, q, refs) : await aggregateWindow(db, table, q, refs);
-  } finally {
-    await db.run(`DROP TABLE IF EXISTS ${table}`);
-  }
+  // One pass over the JSON either way: coarse profiles bin in one aggregate, fine ones count every distinct value.
+  return q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs);
 }
 
-let windowSeq = 0;
 const PREDICTION_COLUMN = '__prediction_score';
+const VERSION_COLUMN = '__model_version';
 
 /**
  * The live side at the profile's own resolution: the training profile's code (one GROUPING SETS scan counting every
@@ -149,22 +144,32 @@ const PREDICTION_COLUMN = '__prediction_score';
  * coarse counts for the report's plots then come from those value counts (binIndex is binSql's rule), not from
  * another scan.
  */
-async function fineWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
-  const totals = await db.one(
-    `SELECT count(*) AS n, count(p) AS p_n, avg(p) AS p_mean, count(*) FILTER (WHERE lab = 1) AS p_pos, histogram(v) AS v_h, ` +
-      `min(ts) AS ts_min, max(ts) AS ts_max${q.features.map((_, i) => `, count(f${i}) AS f${i}_nn`).join('')} FROM ${table}`,
-  );
-  const rows = numOrNull(totals.n) ?? 0;
+async function fineWindow(db: DuckDb, base: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
   const names = new Set(q.features.map((f) => f.name));
-  const score = names.has(PREDICTION_COLUMN) ? `${PREDICTION_COLUMN}_${names.size}` : PREDICTION_COLUMN;
-  const select = [...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`), `CASE WHEN p >= 0 AND p <= 1 THEN p END AS ${quoteIdent(score)}`];
-  const live = await profileRelation(`SELECT ${select.join(', ')} FROM ${table}`, [...q.features, { name: score, type: 'numeric' }], {
-    db,
-    topK: 1,
-    ...(q.reference.fine ? { fine: q.reference.fine } : {}),
-  });
+  const free = (name: string): string => (names.has(name) ? `${name}_${names.size}` : name);
+  const score = free(PREDICTION_COLUMN);
+  const version = free(VERSION_COLUMN);
+  const select = [
+    ...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`),
+    `CASE WHEN p >= 0 AND p <= 1 THEN p END AS ${quoteIdent(score)}`,
+    `v AS ${quoteIdent(version)}`,
+    `lab AS ${quoteIdent(LABEL_COLUMN)}`,
+    'ts',
+  ];
+  // The served label counts as the profile's label (positives = rows labelled 1); the version as a numeric column.
+  const { profile: live, aggregates } = await profileRelationWith(
+    `SELECT ${select.join(', ')} FROM (${base}) AS __w`,
+    [...q.features, { name: score, type: 'numeric' }, { name: version, type: 'numeric' }],
+    {
+      db,
+      topK: 1,
+      ...(q.reference.fine ? { fine: q.reference.fine } : {}),
+      aggregates: { firstTs: { sql: 'min(ts)', combine: 'min' }, lastTs: { sql: 'max(ts)', combine: 'max' } },
+    },
+  );
+  const rows = live.rows;
   const features: LiveFeature[] = q.features.map((f, i) => {
-    const nulls = rows - (numOrNull(totals[`f${i}_nn`]) ?? 0);
+    const nulls = live.features[i].nulls;
     const ref = refs[i];
     const p = live.features[i];
     if (ref?.kind === 'numeric' && ref.histogram && p.kind === 'numeric') {
@@ -177,8 +182,9 @@ async function fineWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs
     }
     return { name: f.name, kind: 'uncompared', nulls };
   });
-  const pf = live.features[live.features.length - 1];
-  const scores = pf.kind === 'numeric' ? pf.distribution : undefined;
+  const pf = live.features[q.features.length];
+  const vf = live.features[q.features.length + 1];
+  const scores = pf.kind === 'numeric' && pf.count - pf.nulls > 0 ? pf.distribution : undefined;
   const predCounts = new Array<number>(PREDICTION_EDGES.length - 1).fill(0);
   if (scores) {
     const b = binnedFromDistribution(PREDICTION_EDGES, scores, 0);
@@ -188,16 +194,19 @@ async function fineWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs
     rows,
     features,
     prediction: {
-      count: numOrNull(totals.p_n) ?? 0,
-      meanProbability: numOrNull(totals.p_mean),
-      positiveLabels: numOrNull(totals.p_pos) ?? 0,
+      count: pf.count - pf.nulls,
+      meanProbability: pf.kind === 'numeric' ? pf.mean : null,
+      positiveLabels: live.label?.positives ?? 0,
       edges: [...PREDICTION_EDGES],
       counts: predCounts,
       ...(scores ? { distribution: scores } : {}),
     },
-    versions: versionsOf(totals.v_h),
-    firstTs: typeof totals.ts_min === 'string' ? totals.ts_min : null,
-    lastTs: typeof totals.ts_max === 'string' ? totals.ts_max : null,
+    versions:
+      vf.kind === 'numeric' && vf.distribution?.kind === 'exact'
+        ? vf.distribution.values.map((v, j) => ({ version: v, rows: vf.distribution?.counts[j] ?? 0 })).filter((v) => Number.isInteger(v.version))
+        : [],
+    firstTs: typeof aggregates.firstTs === 'string' ? aggregates.firstTs : null,
+    lastTs: typeof aggregates.lastTs === 'string' ? aggregates.lastTs : null,
     files: q.files.length,
   };
 }
@@ -243,7 +252,7 @@ function versionsOf(cell: SqlCell | undefined): { version: number; rows: number 
     .sort((a, b) => a.version - b.version);
 }
 
-async function aggregateWindow(db: DuckDb, table: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
+async function aggregateWindow(db: DuckDb, base: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
 
   const agg = [
     'count(*) AS n',
@@ -274,7 +283,7 @@ async function aggregateWindow(db: DuckDb, table: string, q: CaptureWindowQuery,
       agg.push(`histogram(${c}) AS ${c}_h`);
     }
   });
-  const totals = await db.one(`SELECT ${agg.join(', ')} FROM ${table} AS __w`);
+  const totals = await db.one(`SELECT ${agg.join(', ')} FROM (${base}) AS __w`);
   const rows = numOrNull(totals.n) ?? 0;
 
   const features: LiveFeature[] = q.features.map((f, i) => {

@@ -44,7 +44,10 @@ function predictionRow(p: PredictionVerdict): string {
 function featureCard(f: FeatureVerdict): string {
   const how = f.pValue !== undefined ? `p = ${num(f.pValue)} (drift when &lt; ${num(f.threshold)})` : `${esc(f.method)} = ${num(f.statistic)} (drift when ≥ ${num(f.threshold)})`;
   const extra = [`PSI ${num(f.psi)}`, `missing Δ ${pct(f.missingRateDelta)}`];
-  if (f.unseenShare !== undefined && f.plot.kind === 'categorical') {
+  if (f.noiseFloor !== undefined) extra.push(`no-drift level at these sizes ${num(f.noiseFloor)} (decided on the excess over it)`);
+  if (f.statistics?.ks && f.method !== 'ks') extra.push(`KS ${num(f.statistics.ks.statistic)} (p ${num(f.statistics.ks.pValue)})`);
+  if (f.unseenShare !== undefined && f.resolution === 'fine') extra.push(`live values never seen in training ${pct(f.unseenShare)}`);
+  else if (f.unseenShare !== undefined && f.plot.kind === 'categorical') {
     const ref = f.plot.reference;
     const total = ref.counts.reduce((a, b) => a + b, 0) + ref.other;
     extra.push(`outside training's top ${f.plot.categories.length} values: live ${pct(f.unseenShare)}, training ${pct(total > 0 ? ref.other / total : null)}`);
@@ -91,7 +94,7 @@ export function renderReportHtml(r: DriftReport): string {
   const versions = r.versionsSeen.map((v) => `v${v.version}: ${v.rows.toLocaleString('en-US')}`).join(', ') || '–';
   const table =
     r.features.length || r.prediction
-      ? `<h2>Verdicts</h2><table><thead><tr><th>feature</th><th class="l">kind</th><th class="l">method</th><th>statistic</th><th>p-value</th><th>threshold</th><th>PSI</th><th>missing Δ</th><th title="share of live values outside the training profile's top categories">not in top</th><th>live rows</th><th>verdict</th></tr></thead><tbody>` +
+      ? `<h2>Verdicts</h2><table><thead><tr><th>feature</th><th class="l">kind</th><th class="l">method</th><th>statistic</th><th>p-value</th><th>threshold</th><th>PSI</th><th>missing Δ</th><th title="share of live values in no training category (coarse profiles: outside the training profile's top categories)">unseen</th><th>live rows</th><th>verdict</th></tr></thead><tbody>` +
         r.features.map(featureRow).join('') +
         (r.prediction ? predictionRow(r.prediction) : '') +
         `</tbody></table><p class="small">Dataset drift when at least ${pct(r.dataset.driftShare)} of features are flagged (now ${r.dataset.numberOfDriftedFeatures} of ${r.dataset.numberOfFeatures}, ${pct(r.dataset.shareOfDriftedFeatures)}). ` +

@@ -35,30 +35,7 @@ export function cdfOf(d: FineNumeric): PiecewiseCdf {
       mass.push(d.counts[i]);
     }
   } else {
-    for (let i = 0; i < d.lo.length; i++) {
-      const c = d.counts[i];
-      if (c <= 0) continue;
-      const lo = d.lo[i];
-      const hi = d.hi[i];
-      if (!(hi > lo)) {
-        x0.push(lo);
-        x1.push(lo);
-        mass.push(c);
-        continue;
-      }
-      const mu = Math.min(hi, Math.max(lo, d.sums[i] / c));
-      const left = (c * (hi - mu)) / (hi - lo);
-      if (left > 0) {
-        x0.push(lo);
-        x1.push(mu);
-        mass.push(left);
-      }
-      if (c - left > 0) {
-        x0.push(mu);
-        x1.push(hi);
-        mass.push(c - left);
-      }
-    }
+    binPieces(d, x0, x1, mass);
   }
   for (let i = 1; i < x0.length; i++) {
     if (!(x0[i] >= x1[i - 1])) throw new RangeError('a fine distribution must be ascending and disjoint');
@@ -66,6 +43,82 @@ export function cdfOf(d: FineNumeric): PiecewiseCdf {
   const cum = new Float64Array(mass.length + 1);
   for (let i = 0; i < mass.length; i++) cum[i + 1] = cum[i] + mass[i];
   return { x0: Float64Array.from(x0), x1: Float64Array.from(x1), mass: Float64Array.from(mass), cum, total: cum[mass.length] };
+}
+
+/**
+ * A bin with lo < hi and mean mu spreads its count evenly over [lo, mu] and [mu, hi], weighted so the bin keeps its
+ * mean; lo = hi is an atom. Bins may overlap (a merged summary), so the segments' densities are added up over the
+ * intervals between all their end points, which gives disjoint pieces again.
+ */
+function binPieces(d: Extract<FineNumeric, { kind: 'bins' }>, x0: number[], x1: number[], mass: number[]): void {
+  const segs: [number, number, number][] = [];
+  const atoms = new Map<number, number>();
+  const atom = (v: number, c: number) => atoms.set(v, (atoms.get(v) ?? 0) + c);
+  for (let i = 0; i < d.lo.length; i++) {
+    const c = d.counts[i];
+    if (!(c > 0)) continue;
+    const lo = d.lo[i];
+    const hi = d.hi[i];
+    if (!(hi > lo)) {
+      atom(lo, c);
+      continue;
+    }
+    const mu = Math.min(hi, Math.max(lo, d.sums[i] / c));
+    const left = (c * (hi - mu)) / (hi - lo);
+    if (left > 0) {
+      if (mu > lo) segs.push([lo, mu, left]);
+      else atom(lo, left);
+    }
+    if (c - left > 0) {
+      if (hi > mu) segs.push([mu, hi, c - left]);
+      else atom(hi, c - left);
+    }
+  }
+  const pts = Float64Array.from([...segs.flatMap((g) => [g[0], g[1]]), ...atoms.keys()]).sort();
+  let u = 0;
+  for (let i = 0; i < pts.length; i++) if (i === 0 || pts[i] !== pts[u - 1]) pts[u++] = pts[i];
+  const at = pts.subarray(0, u);
+  const find = (v: number): number => {
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const delta = new Float64Array(at.length);
+  const opened = new Int32Array(at.length);
+  for (const [a, b, m] of segs) {
+    const dens = m / (b - a);
+    delta[find(a)] += dens;
+    delta[find(b)] -= dens;
+    opened[find(a)]++;
+    opened[find(b)]--;
+  }
+  let dens = 0;
+  let open = 0;
+  for (let k = 0; k < at.length; k++) {
+    const c = atoms.get(at[k]);
+    if (c !== undefined) {
+      x0.push(at[k]);
+      x1.push(at[k]);
+      mass.push(c);
+    }
+    dens += delta[k];
+    open += opened[k];
+    // No segment open: exactly no mass (the running sum would keep rounding residue across the gap).
+    if (open === 0) dens = 0;
+    if (k + 1 < at.length && dens > 0) {
+      const m = dens * (at[k + 1] - at[k]);
+      if (m > 0) {
+        x0.push(at[k]);
+        x1.push(at[k + 1]);
+        mass.push(m);
+      }
+    }
+  }
 }
 
 /** Pieces whose start is <= t (strict: < t). */
