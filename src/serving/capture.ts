@@ -20,6 +20,18 @@ interface Pending {
   records: readonly FeatureRecord[];
   probabilities: Float32Array;
   threshold: number;
+  ids: InferenceIds;
+}
+
+/**
+ * The inference ids of a request's rows: the client's own, one per row, or a prefix that row i extends
+ * as `<prefix>.<i>` (the service's request id, or an OIP request's id), so default ids cost nothing per row.
+ */
+export type InferenceIds = readonly string[] | { prefix: string };
+
+/** Row i's inference id. */
+export function inferenceId(ids: InferenceIds, i: number): string {
+  return 'prefix' in ids ? `${ids.prefix}.${i}` : ids[i];
 }
 
 export interface CaptureOptions {
@@ -103,12 +115,13 @@ export class CaptureWriter {
     records: readonly FeatureRecord[],
     probabilities: Float32Array,
     threshold: number,
+    ids: InferenceIds = { prefix: requestId },
   ): boolean {
     if (this.closed || this.bufferedRows + records.length > this.opts.bufferRecords) {
       this.opts.metrics.captureDropped.inc({ reason: 'buffer_full' }, records.length);
       return false;
     }
-    this.buffer.push({ ts: Date.now(), api, version, keyId, requestId, records, probabilities, threshold });
+    this.buffer.push({ ts: Date.now(), api, version, keyId, requestId, records, probabilities, threshold, ids });
     this.bufferedRows += records.length;
     return true;
   }
@@ -167,9 +180,12 @@ export class CaptureWriter {
     for (let k = from; k < to; k++) {
       const p = batch[k];
       const head = `{"ts":"${new Date(p.ts).toISOString()}","model":${model},"version":${p.version},"api":"${p.api}","request_id":${JSON.stringify(p.requestId)},"key_id":${JSON.stringify(p.keyId)},"row":`;
+      const own = 'prefix' in p.ids ? undefined : p.ids;
+      const prefix = own ? '' : JSON.stringify((p.ids as { prefix: string }).prefix).slice(0, -1);
       for (let i = 0; i < p.records.length; i++) {
         const prob = p.probabilities[i];
-        text += `${head}${i},"probability":${prob},"label":${prob >= p.threshold ? 1 : 0},"features":${JSON.stringify(p.records[i])}}\n`;
+        const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
+        text += `${head}${i},"id":${id},"probability":${prob},"label":${prob >= p.threshold ? 1 : 0},"features":${JSON.stringify(p.records[i])}}\n`;
       }
     }
     return text;

@@ -1,5 +1,6 @@
 // REST v1: POST /v1/predict (rows in, label and probability out) and GET /v1/models/current.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { inferenceId, type InferenceIds } from '../capture';
 import { HttpError, parseOr400 } from '../errors';
 import type { LoadedModel } from '../model-manager';
 import type { Guard } from './guard';
@@ -13,13 +14,14 @@ export function championOr503(app: FastifyInstance): LoadedModel {
 }
 
 export interface Prediction {
+  id: string;
   label: number;
   probability: number;
 }
 
-export function toPredictions(probs: Float32Array, threshold: number): Prediction[] {
+export function toPredictions(probs: Float32Array, threshold: number, ids: InferenceIds): Prediction[] {
   const out = new Array<Prediction>(probs.length);
-  for (let i = 0; i < probs.length; i++) out[i] = { label: probs[i] >= threshold ? 1 : 0, probability: probs[i] };
+  for (let i = 0; i < probs.length; i++) out[i] = { id: inferenceId(ids, i), label: probs[i] >= threshold ? 1 : 0, probability: probs[i] };
   return out;
 }
 
@@ -34,7 +36,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
       schema: {
         summary: 'Score rows with the champion model',
         description:
-          'Body: {"instances": [{feature: value, ...}]}. Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. The request schema follows the current champion (see GET /v1/models/current).',
+          'Body: {"instances": [{feature: value, ...}], "ids": [optional, one per instance]}. Each prediction carries an inference id (yours, else <request id>.<row>) to send ground truth with (POST /v1/feedback). Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. The request schema follows the current champion (see GET /v1/models/current).',
         tags: ['predict'],
         security: [{ bearer: [] }, { apiKey: [] }],
         response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 413, 415, 429, 503) },
@@ -47,8 +49,9 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
       const probs = await model.scorer.score(rows);
       request.scoredRows = rows.length;
       metrics.countPredictions('v1', model.version, rows.length);
-      if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold);
-      return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold) };
+      const ids: InferenceIds = body.ids ?? { prefix: String(request.id) };
+      if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
+      return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold, ids) };
     },
   );
 
