@@ -16,6 +16,7 @@ import { ModelManager } from './model-manager';
 import { guard } from './routes/guard';
 import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
+import { feedbackRoutes } from './routes/feedback';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes);
   await app.register(predictRoutes, { guard: guard(app) });
   await app.register(oipRoutes, { guard: guard(app) });
+  await app.register(feedbackRoutes, { guard: guard(app) });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { varDir: deps.varDir });
