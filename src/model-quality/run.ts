@@ -1,0 +1,222 @@
+// One model-quality run over the registry and var/: plan (champion, settings, window), check (join, metrics, report), record.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { captureFolder } from '../drift/monitor/capture-files';
+import { reportIdFor } from '../drift/monitor/run';
+import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
+import { labelsRootFor } from '../feedback/label-writer';
+import { Registry } from '../registry/registry';
+import { thresholdOf } from '../serving/model-manager';
+import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
+import { writeJsonAtomic } from '../util/fs-atomic';
+import { joinPredictionsWithLabels, jsonlFiles } from './join';
+import { qualityReportsDir, scoreHistogram, writeQualityReport, type QualityReport } from './report';
+import { decide, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
+
+const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
+export const DEFAULT_QUALITY_LAG_SECONDS = 30;
+
+/** modelQualityMonitor's input: every field optional. */
+export const ModelQualityInput = z
+  .object({
+    /** Registry model name; default the worker's MODEL_NAME. */
+    model: z.string().regex(MODEL_NAME, 'must be a registry model name').optional(),
+    /** Which predictions (by prediction time); default the last monitoring.quality.windowHours. */
+    window: DriftWindowInput.optional(),
+    lagSeconds: z.number().min(0).max(3600).optional(),
+    /** Overrides of the spec's monitoring.quality for this run. */
+    settings: QualityMonitorSpec.partial().strict().optional(),
+    /** Override the spec's monitoring.retrainOnDegradation. */
+    retrainOnDegradation: z.boolean().optional(),
+  })
+  .strict();
+export type ModelQualityInput = z.input<typeof ModelQualityInput>;
+
+export type QualityErrorType = 'InvalidQualityInput' | 'InvalidQualitySettings';
+
+/** Bad input or settings: retrying cannot help (the activity makes it non-retryable). */
+export class QualityError extends Error {
+  constructor(
+    readonly type: QualityErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QualityError';
+  }
+}
+
+export interface QualityPlan {
+  model: string;
+  version: number;
+  window: { start: string; end: string };
+  settings: QualitySettings;
+  monitoring: MonitoringSpec;
+  threshold: number;
+  holdout: HoldoutFigures;
+  reportId: string;
+  alertOpen: boolean;
+}
+
+export type QualityPlanResult = { kind: 'check'; plan: QualityPlan } | { kind: 'skip'; model: string; reason: string };
+
+const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+
+// Only the monitoring part of a registered spec; the rest was validated when the version was trained.
+const SpecMonitoringPart = z.looseObject({ monitoring: MonitoringSpec.optional() });
+
+export async function planQualityCheck(o: { varDir: string; defaultModel: string; input: unknown; now: number; runId: string }): Promise<QualityPlanResult> {
+  const parsed = ModelQualityInput.safeParse(o.input ?? {});
+  if (!parsed.success) throw new QualityError('InvalidQualityInput', `invalid modelQualityMonitor input: ${issuesOf(parsed.error)}`);
+  const input = parsed.data;
+  const model = input.model ?? o.defaultModel;
+  const registry = new Registry(path.join(o.varDir, 'registry'));
+  const version = await registry.alias(model);
+  if (version === undefined) return { kind: 'skip', model, reason: `model ${model} has no champion yet; nothing to monitor` };
+  const meta = await registry.metadata(model, version);
+  const spec = SpecMonitoringPart.safeParse(meta.spec ?? {});
+  if (!spec.success) throw new QualityError('InvalidQualitySettings', `${model} v${version}: monitoring settings in its spec are invalid: ${issuesOf(spec.error)}`);
+  const monitoring = spec.data.monitoring ?? MonitoringSpec.parse({});
+  const merged = QualityMonitorSpec.safeParse({ ...monitoring.quality, ...(input.settings ?? {}) });
+  if (!merged.success) throw new QualityError('InvalidQualitySettings', `${model} v${version}: ${issuesOf(merged.error)}`);
+  const settings = merged.data;
+  if (input.retrainOnDegradation !== undefined) monitoring.retrainOnDegradation = input.retrainOnDegradation;
+  const end = o.now - (input.lagSeconds ?? DEFAULT_QUALITY_LAG_SECONDS) * 1000;
+  let window: { start: string; end: string };
+  try {
+    window = resolveWindow(input.window, { now: o.now, lagSeconds: input.lagSeconds ?? DEFAULT_QUALITY_LAG_SECONDS, firstStart: new Date(end - settings.windowHours * 3_600_000).toISOString() });
+  } catch (err) {
+    if (err instanceof WindowError) throw new QualityError('InvalidQualityInput', err.message);
+    throw err;
+  }
+  const state = await readQualityState(o.varDir, model);
+  return {
+    kind: 'check',
+    plan: {
+      model,
+      version,
+      window,
+      settings,
+      monitoring: { ...monitoring, quality: settings },
+      threshold: thresholdOf(meta),
+      holdout: holdoutFigures(meta.metrics),
+      reportId: reportIdFor(model, window, o.runId),
+      alertOpen: state?.alertOpen ?? false,
+    },
+  };
+}
+
+/** What the workflow needs from a check; the report itself stays on disk, out of the history. */
+export interface QualityCheckOutcome {
+  reportId: string;
+  verdict: QualityVerdict;
+  summary: string;
+  predictions: number;
+  labeled: number;
+  unmatchedLabels: number;
+  violations: Violation[];
+  jsonPath: string;
+  htmlPath: string;
+  reportUrl?: string;
+}
+
+export function labelsFolder(varDir: string, model: string): string {
+  return path.join(labelsRootFor(path.join(varDir, 'capture')), model);
+}
+
+/** Joins the model's captures and labels over the window, computes and judges the metrics, writes JSON + HTML. Idempotent per report id. */
+export async function executeQualityCheck(o: {
+  varDir: string;
+  plan: QualityPlan;
+  run: { workflowId: string; runId: string; url?: string } | null;
+  reportBaseUrl?: string;
+  createdAt: string;
+}): Promise<QualityCheckOutcome> {
+  const { plan } = o;
+  const joined = await joinPredictionsWithLabels({
+    captureFiles: await jsonlFiles(captureFolder(o.varDir, plan.model)),
+    labelFiles: await jsonlFiles(labelsFolder(o.varDir, plan.model)),
+    window: plan.window,
+    version: plan.version,
+  });
+  const { counts, label, probability } = joined;
+  const any = counts.labeled > 0;
+  const live = any ? liveMetrics(label, probability, plan.threshold) : null;
+  const rate = any ? positiveRateTest(label, probability, plan.settings) : null;
+  const decision = decide(live, plan.holdout, rate, counts.labeled, plan.settings);
+  const report: QualityReport = {
+    kind: 'model-quality',
+    id: plan.reportId,
+    createdAt: o.createdAt,
+    model: plan.model,
+    modelVersion: plan.version,
+    window: plan.window,
+    settings: plan.settings,
+    run: o.run,
+    counts: { ...counts, coverage: counts.predictions > 0 ? counts.labeled / counts.predictions : 0 },
+    live,
+    holdout: plan.holdout,
+    positiveRate: rate,
+    histogram: any ? scoreHistogram(label, probability) : null,
+    verdict: decision.verdict,
+    violations: decision.violations,
+    notes: decision.notes,
+    summary: decision.summary,
+  };
+  const paths = await writeQualityReport(qualityReportsDir(o.varDir), report);
+  return {
+    reportId: report.id,
+    verdict: report.verdict,
+    summary: report.summary,
+    predictions: counts.predictions,
+    labeled: counts.labeled,
+    unmatchedLabels: counts.unmatchedLabels,
+    violations: report.violations,
+    ...paths,
+    ...(o.reportBaseUrl ? { reportUrl: `${o.reportBaseUrl.replace(/\/+$/, '')}/v1/reports/quality/${report.id}.html` } : {}),
+  };
+}
+
+export const QualityState = z.object({
+  version: z.literal(1),
+  model: z.string(),
+  lastVerdict: QualityVerdict.optional(),
+  lastReportId: z.string().optional(),
+  /** A quality alert was raised and not yet resolved. */
+  alertOpen: z.boolean().default(false),
+  updatedAt: z.string(),
+  workflowId: z.string().optional(),
+  runId: z.string().optional(),
+});
+export type QualityState = z.infer<typeof QualityState>;
+
+export function qualityStateFile(varDir: string, model: string): string {
+  return path.join(varDir, 'model-quality', model, 'state.json');
+}
+
+export async function readQualityState(varDir: string, model: string): Promise<QualityState | null> {
+  try {
+    const parsed = QualityState.safeParse(JSON.parse(await readFile(qualityStateFile(varDir, model), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface QualityRunRecord {
+  model: string;
+  verdict: QualityVerdict;
+  reportId: string;
+  alertOpen: boolean;
+  workflowId: string;
+  runId: string;
+  at: string;
+}
+
+/** Remembers the verdict and whether an alert is open; the same record twice (a retried activity) gives the same file. */
+export async function recordQualityRun(varDir: string, r: QualityRunRecord): Promise<QualityState> {
+  const state: QualityState = { version: 1, model: r.model, lastVerdict: r.verdict, lastReportId: r.reportId, alertOpen: r.alertOpen, updatedAt: r.at, workflowId: r.workflowId, runId: r.runId };
+  await writeJsonAtomic(qualityStateFile(varDir, r.model), state);
+  return state;
+}
