@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { captureFolder } from '../drift/monitor/capture-files';
-import { reportIdFor } from '../drift/monitor/run';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
 import { labelsRootFor } from '../feedback/label-writer';
 import { Registry } from '../registry/registry';
@@ -66,6 +65,16 @@ const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '
 // Only the monitoring part of a registered spec; the rest was validated when the version was trained.
 const SpecMonitoringPart = z.looseObject({ monitoring: MonitoringSpec.optional() });
 
+/**
+ * `<window end yyyymmddThhmmssZ>-<model>-q<12 chars of the run id>`: sorts by time, the same on a retry.
+ * The run id's tail, not its head: Temporal run ids are UUIDv7, whose first characters are a timestamp,
+ * so two runs over the same window within a minute would share a head and overwrite each other's report.
+ */
+export function qualityReportId(model: string, window: { end: string }, runId: string): string {
+  const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(-12) || 'manual';
+  return `${window.end.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${model}-q${run}`;
+}
+
 export async function planQualityCheck(o: { varDir: string; defaultModel: string; input: unknown; now: number; runId: string }): Promise<QualityPlanResult> {
   const parsed = ModelQualityInput.safeParse(o.input ?? {});
   if (!parsed.success) throw new QualityError('InvalidQualityInput', `invalid modelQualityMonitor input: ${issuesOf(parsed.error)}`);
@@ -101,7 +110,7 @@ export async function planQualityCheck(o: { varDir: string; defaultModel: string
       monitoring: { ...monitoring, quality: settings },
       threshold: thresholdOf(meta),
       holdout: holdoutFigures(meta.metrics),
-      reportId: reportIdFor(model, window, o.runId),
+      reportId: qualityReportId(model, window, o.runId),
       alertOpen: state?.alertOpen ?? false,
     },
   };

@@ -21,6 +21,7 @@ import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
 import { reportsPlugin } from '../drift/reports-plugin';
+import { qualityReportsPlugin } from '../model-quality/reports-plugin';
 
 export interface AppDeps {
   registry: Registry;
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { varDir: deps.varDir });
+  await app.register(qualityReportsPlugin, { varDir: deps.varDir });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {
