@@ -8,6 +8,13 @@ export interface ActivityContext {
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /**
+   * DRIFT_SCHEDULE_MINUTES: promoting a model creates its drift schedule (drift-<model>) with this
+   * interval when it has none. 0 turns that off. Default 15.
+   */
+  driftScheduleMinutes?: number;
+  /** QUALITY_SCHEDULE_MINUTES: promotion also creates quality-<model> when it has none; 0 turns that off. Default 60. */
+  qualityScheduleMinutes?: number;
   /** Slack/router settings for the alert activities; absent means defaults (log + <varDir>/alerts.jsonl). */
   alerts?: AlertSettings;
 }

@@ -15,6 +15,8 @@ import { checkParity } from '../src/model/parity';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { profileSnapshot, writeProfile, writeSuggestedConstraints } from '../src/profile';
 import { describeExpectation, failureLines, runQualitySuite, writeQualityReport } from '../src/quality';
+import { ensureDriftSchedule } from '../src/drift/schedule';
+import { ensureQualitySchedule } from '../src/model-quality/schedule';
 import { Registry } from '../src/registry/registry';
 import { loadSpec, SpecError, type DatasetSpec } from '../src/spec/dataset';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/fs-atomic';
@@ -248,6 +250,19 @@ export function trainingActivities(ctx: ActivityContext) {
 
     async promoteModel(input: { name: string; version: number; reason: string }): Promise<{ promoted: boolean; reason: string }> {
       await registry.setAlias(input.name, input.version, input.reason);
+      // Every model with a champion is monitored: its first promotion creates drift-<model>, which reads
+      // <var>/capture/<model>. An existing schedule is left as it is; a retry after a failure here is
+      // safe (the alias move is idempotent and so is this).
+      const minutes = ctx.driftScheduleMinutes ?? 15;
+      if (minutes > 0) {
+        const client = await temporalClient(ctx);
+        await ensureDriftSchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: minutes, keepExisting: true });
+      }
+      const qualityMinutes = ctx.qualityScheduleMinutes ?? 60;
+      if (qualityMinutes > 0) {
+        const client = await temporalClient(ctx);
+        await ensureQualitySchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: qualityMinutes, keepExisting: true });
+      }
       return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
     },
   };

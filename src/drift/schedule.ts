@@ -20,6 +20,11 @@ export const DriftScheduleOptions = z
     catchupWindowMinutes: z.number().positive().optional(),
     /** Create paused, or pause/unpause on update; omitted keeps the current state on update. */
     paused: z.boolean().optional(),
+    /**
+     * Leave an existing schedule exactly as it is (promotion creates a model's schedule when it has none,
+     * but must not undo what `make up` or a person set on it). Default false: bring it up to date.
+     */
+    keepExisting: z.boolean().optional(),
     /** Extra driftMonitor input (lagSeconds, missingRateThreshold, retrainOnDrift, retrainSpec). */
     input: DriftMonitorInput.omit({ model: true, window: true }).optional(),
   })
@@ -75,6 +80,7 @@ export async function ensureDriftSchedule(client: Client, options: DriftSchedule
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
+  if (o.keepExisting) return { scheduleId, created: false };
   const handle = client.schedule.getHandle(scheduleId);
   await handle.update((previous) => ({
     spec,

@@ -30,6 +30,8 @@ export interface LabelWriterOptions {
   /** Ids remembered for duplicate detection at most; older ones are forgotten (a repeat is then written again, harmlessly). */
   indexMax: number;
   log: FastifyBaseLogger;
+  /** Tag in file names (default: random per start), as the capture writer's. */
+  instance?: string;
   onWritten?: (rows: number) => void;
   onWriteFailed?: (rows: number) => void;
 }
@@ -72,6 +74,7 @@ export class LabelWriter {
       serialize: (batch, from, to) => this.serialize(batch, from, to),
       log: opts.log,
       what: 'label',
+      ...(opts.instance ? { instance: opts.instance } : {}),
       ...(opts.onWritten ? { onWritten: opts.onWritten } : {}),
       ...(opts.onWriteFailed ? { onWriteFailed: opts.onWriteFailed } : {}),
     });

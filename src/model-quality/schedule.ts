@@ -14,6 +14,8 @@ export const QualityScheduleOptions = z
     scheduleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/).optional(),
     /** Create paused, or pause/unpause on update; omitted keeps the current state on update. */
     paused: z.boolean().optional(),
+    /** Leave an existing schedule as it is (promotion creates one when a model has none, never undoes a person's change). */
+    keepExisting: z.boolean().optional(),
     /** Extra modelQualityMonitor input (settings overrides, lagSeconds, retrainOnDegradation). */
     input: ModelQualityInput.omit({ model: true, window: true }).optional(),
   })
@@ -53,6 +55,7 @@ export async function ensureQualitySchedule(client: Client, options: QualitySche
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
+  if (o.keepExisting) return { scheduleId, created: false };
   await client.schedule.getHandle(scheduleId).update((previous) => ({
     spec,
     action,

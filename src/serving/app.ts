@@ -5,14 +5,13 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from '../registry/registry';
 import { watchKeyFile } from './auth';
-import { CaptureWriter } from './capture';
 import { ServingConfig, type ServingConfigInput } from './config';
 import { registerDocs } from './docs';
 import { HttpError, installErrorHandling, zodIssues } from './errors';
 import { zodFor } from './schemas';
 import { ensureDevKey, KeyRing, keysFilePath } from './keys';
 import { ServingMetrics } from './metrics';
-import { ModelManager } from './model-manager';
+import { ModelRepository } from './repository';
 import { guard } from './routes/guard';
 import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
@@ -20,6 +19,8 @@ import { feedbackRoutes } from './routes/feedback';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
+import { windowCounterStore } from './rate-store';
+import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
 import { qualityReportsPlugin } from '../model-quality/reports-plugin';
 
@@ -27,7 +28,7 @@ export interface AppDeps {
   registry: Registry;
   /** Holds api-keys.json, usage.json, dev-api-key and (by default) capture/. */
   varDir: string;
-  /** The registry model whose champion is served. */
+  /** The default model (MODEL_NAME): /v1/predict serves it and readiness waits for it; every other registry model is served too. */
   modelName: string;
   /** Serving settings; omitted ones take their defaults (see config.ts). */
   config?: ServingConfigInput | ServingConfig;
@@ -35,6 +36,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Node's default process metrics in /metrics (default true). */
   defaultMetrics?: boolean;
+  /** Capture file tag of this process (multi-process mode passes one per process). */
+  captureInstance?: string;
 }
 
 function requestIds(): () => string {
@@ -69,30 +72,42 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const keyPoller = await watchKeyFile(keysFile, keys, config.API_KEYS_POLL_MS, log, metrics);
   const usage = new UsageStore(path.join(deps.varDir, 'usage.json'), config.USAGE_FLUSH_MS, log);
   await usage.start();
-  const capture = new CaptureWriter({
-    dir: config.CAPTURE_DIR ?? path.join(deps.varDir, 'capture'),
-    model: deps.modelName,
-    sharePercent: config.CAPTURE_SHARE,
-    flushMs: config.CAPTURE_FLUSH_MS,
-    bufferRecords: config.CAPTURE_BUFFER_RECORDS,
-    maxFileBytes: config.CAPTURE_MAX_FILE_BYTES,
+  const repository = new ModelRepository({
+    registry: deps.registry,
+    defaultModel: deps.modelName,
+    config,
     metrics,
     log,
+    captureDir: config.CAPTURE_DIR ?? path.join(deps.varDir, 'capture'),
+    ...(deps.captureInstance ? { captureInstance: deps.captureInstance } : {}),
   });
-  try {
-    await capture.start();
-  } catch (err) {
-    // not fatal: the service stays unready (/readyz) and says why, rather than crash-looping
-    log.error({ err }, 'capture folder is not writable');
-  }
-  const models = new ModelManager({ registry: deps.registry, name: deps.modelName, config, metrics, log });
-  metrics.modelVersion.set({ model: deps.modelName }, 0);
-  await models.start();
+  await repository.start();
+  const models = repository.defaultManager;
+  const capture = repository.defaultCapture;
 
-  const state: ServingState = { config, registry: deps.registry, modelName: deps.modelName, varDir: deps.varDir, models, capture, metrics, keys, keysFile, usage, reloadKeys: () => keyPoller.check() };
+  const counters = {
+    requests: new WindowCounter(config.SERVING_RATE_LIMIT_WINDOW_MS),
+    authFailures: new WindowCounter(config.SERVING_AUTH_FAIL_WINDOW_MS, 50_000),
+  };
+  const state: ServingState = {
+    config,
+    registry: deps.registry,
+    modelName: deps.modelName,
+    varDir: deps.varDir,
+    repository,
+    models,
+    capture,
+    metrics,
+    keys,
+    keysFile,
+    usage,
+    counters,
+    reloadKeys: () => keyPoller.check(),
+  };
   app.decorate('serving', state);
   app.decorateRequest('principal', null);
   app.decorateRequest('scoredRows', 0);
+  app.decorateRequest('servedModel', '');
 
   // Only JSON bodies: text/plain would otherwise be parsed as a string and answered 400 instead of 415.
   app.removeContentTypeParser('text/plain');
@@ -113,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(rateLimit, {
     global: false,
+    store: windowCounterStore(state.counters.requests),
     keyGenerator: (request: FastifyRequest) => request.principal?.id ?? request.ip,
     errorResponseBuilder: (_request, ctx) =>
       new HttpError(429, `rate limit exceeded: at most ${ctx.max} requests per ${config.SERVING_RATE_LIMIT_WINDOW_MS} ms per key; retry in ${ctx.after}`),
@@ -121,8 +137,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(opsRoutes);
   await app.register(predictRoutes, { guard: guard(app) });
-  await app.register(oipRoutes, { guard: guard(app) });
-  await app.register(feedbackRoutes, { guard: guard(app) });
+  await app.register(oipRoutes, { guard: guard(app), adminGuard: guard(app, { admin: true }) });
+  await app.register(feedbackRoutes, { guard: guard(app), ...(deps.captureInstance ? { instance: deps.captureInstance } : {}) });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { varDir: deps.varDir });
@@ -131,10 +147,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {
     keyPoller.stop();
-    await models.close();
+    await repository.close();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([capture.close(), usage.close()]);
+    await Promise.all([repository.closeCaptures(), usage.close()]);
   });
   return app;
 }

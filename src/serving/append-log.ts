@@ -23,6 +23,8 @@ export interface AppendLogOptions<P> {
   log: FastifyBaseLogger;
   /** What the log holds, for messages ("capture", "label"). */
   what: string;
+  /** Tag in file names that keeps writers apart (default: 6 random hex digits per start). */
+  instance?: string;
 }
 
 /** Items serialized per event-loop turn while flushing. */
@@ -43,7 +45,7 @@ export function hourStamp(ms: number): string {
  */
 export class AppendLog<P> {
   readonly folder: string;
-  readonly instance = randomBytes(3).toString('hex');
+  readonly instance: string;
   private buffer: P[] = [];
   private bufferedRows = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -57,6 +59,7 @@ export class AppendLog<P> {
 
   constructor(private readonly opts: AppendLogOptions<P>) {
     this.folder = opts.folder;
+    this.instance = opts.instance ?? randomBytes(3).toString('hex');
   }
 
   /** Creates the folder and proves it writable; readiness depends on it. */

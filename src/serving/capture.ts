@@ -43,6 +43,11 @@ export interface CaptureOptions {
   maxFileBytes: number;
   metrics: ServingMetrics;
   log: FastifyBaseLogger;
+  /**
+   * Tag in file names that keeps writers apart (default: 6 random hex digits per start). Processes of
+   * one multi-process service pass `<random>p<index>` so each writes files of its own.
+   */
+  instance?: string;
 }
 
 /**
@@ -55,16 +60,18 @@ export class CaptureWriter {
 
   constructor(private readonly opts: CaptureOptions) {
     this.folder = path.join(opts.dir, opts.model);
+    const written = opts.metrics.captureWritten.labels({ model: opts.model });
     this.out = new AppendLog<Pending>({
       folder: this.folder,
       flushMs: opts.flushMs,
       bufferRecords: opts.bufferRecords,
       maxFileBytes: opts.maxFileBytes,
       serialize: (batch, from, to) => this.serialize(batch, from, to),
-      onWritten: (rows) => opts.metrics.captureWritten.inc(rows),
-      onWriteFailed: (rows) => opts.metrics.captureDropped.inc({ reason: 'write_error' }, rows),
+      onWritten: (rows) => written.inc(rows),
+      onWriteFailed: (rows) => opts.metrics.captureDropped.inc({ model: opts.model, reason: 'write_error' }, rows),
       log: opts.log,
       what: 'capture',
+      ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
     });
   }
 
@@ -76,6 +83,10 @@ export class CaptureWriter {
   /** True while the folder is writable and the last write succeeded. */
   get healthy(): boolean {
     return this.out.healthy;
+  }
+
+  get model(): string {
+    return this.opts.model;
   }
 
   get sharePercent(): number {
@@ -100,7 +111,7 @@ export class CaptureWriter {
     ids: InferenceIds = { prefix: requestId },
   ): boolean {
     const queued = this.out.enqueue({ ts: Date.now(), api, version, keyId, requestId, records, probabilities, threshold, ids }, records.length);
-    if (!queued) this.opts.metrics.captureDropped.inc({ reason: 'buffer_full' }, records.length);
+    if (!queued) this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'buffer_full' }, records.length);
     return queued;
   }
 

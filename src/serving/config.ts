@@ -1,4 +1,5 @@
-// Settings of the prediction service (limits, capture, batching, polling) as one zod schema with defaults.
+// Settings of the prediction service (limits, capture, batching, polling, processes) as one zod schema with defaults.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -37,6 +38,16 @@ export const ServingConfig = z.object({
   SERVING_BATCH_WAIT_MS: int(0, 0, 50),
   /** onnxruntime runs in flight at once; while they run, new rows queue and go in the next batch. */
   SERVING_BATCH_MAX_INFLIGHT: int(1, 1, 64),
+  /**
+   * Models of the repository loaded at once; past it the least recently used one is unloaded and loaded
+   * again on its next request. The default model (MODEL_NAME) is never unloaded.
+   */
+  SERVING_MAX_LOADED_MODELS: int(16, 1, 10_000),
+  /** Server processes sharing the port (one per core by default; 1 = everything in this process). */
+  SERVING_PROCESSES: int(availableParallelism(), 1, 256),
+  /** Failed authentications per client address per window before that address gets 429 (brute-force guard). */
+  SERVING_AUTH_FAIL_MAX: int(20, 1),
+  SERVING_AUTH_FAIL_WINDOW_MS: int(60_000, 100),
   /** Non-champion versions kept loaded for /v2/models/{name}/versions/{v} (0 = only the champion answers). */
   SERVING_EXTRA_VERSIONS: int(2, 0, 16),
   /** Per-request log lines cost throughput; errors are always logged. */

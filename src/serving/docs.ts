@@ -37,23 +37,42 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
     },
   });
 
-  // The predict body depends on the champion's features, so it is filled in per request for the
-  // model served now; the static OIP body is filled in the same way so both live beside each other.
-  let cached: { version: number; schema: Record<string, unknown>; example: unknown } | undefined;
+  // Predict bodies depend on each model's features, so they are filled in per request for the models
+  // served now: /v1/predict gets the default model's schema, and each loaded model gets a path of its
+  // own (/v1/models/<name>/predict) with its schema and an example; the static OIP body sits beside them.
+  const bodies = new Map<string, { version: number; body: Record<string, unknown> }>();
+  const bodyFor = (model: LoadedModel) => {
+    let b = bodies.get(model.name);
+    if (b?.version !== model.version) {
+      b = { version: model.version, body: jsonBody(jsonSchema(model.predictRequest), { instances: [exampleRow(model)] }) };
+      bodies.set(model.name, b);
+    }
+    return b.body;
+  };
   const infer = jsonSchema(OipInferRequest);
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     transformSpecificationClone: true,
     transformSpecification: (spec: Readonly<Record<string, unknown>>) => {
       const out = spec as Spec;
-      const model = app.serving.models.current;
-      const predict = out.paths?.['/v1/predict']?.post;
-      if (predict && model) {
-        if (cached?.version !== model.version) cached = { version: model.version, schema: jsonSchema(model.predictRequest), example: { instances: [exampleRow(model)] } };
-        predict.requestBody = jsonBody(cached.schema, cached.example);
+      const paths = (out.paths ??= {});
+      const { repository, modelName } = app.serving;
+      const main = repository.current(modelName);
+      const predict = paths['/v1/predict']?.post;
+      if (predict && main) predict.requestBody = bodyFor(main);
+      const generic = paths['/v1/models/{name}/predict']?.post;
+      if (generic) {
+        for (const name of repository.names()) {
+          const model = repository.current(name);
+          if (!model) continue;
+          const { parameters: _parameters, ...op } = generic;
+          paths[`/v1/models/${name}/predict`] = {
+            post: { ...op, operationId: `predict_${name.replace(/[^A-Za-z0-9_]/g, '_')}`, summary: `Score rows with "${name}" (version ${model.version})`, requestBody: bodyFor(model) },
+          };
+        }
       }
       for (const p of ['/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
-        const post = out.paths?.[p]?.post;
+        const post = paths[p]?.post;
         if (post) post.requestBody = jsonBody(infer);
       }
       return out;

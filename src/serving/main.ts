@@ -31,9 +31,13 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping: no new connections, draining requests, flushing capture and usage');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: config.SERVING_SHUTDOWN_TIMEOUT_MS }, 'graceful stop timed out; flushing capture and exiting');
-      void Promise.allSettled([app.serving.capture.flush(), app.serving.usage.save()]).then(() => process.exit(1));
+      void Promise.allSettled([...app.serving.repository.captures().map((c) => c.flush()), app.serving.usage.save()]).then(() => process.exit(1));
     }, config.SERVING_SHUTDOWN_TIMEOUT_MS);
     timer.unref();
+    // A request in flight when the stop began leaves its keep-alive connection open once answered, and
+    // server.close() would wait for it until the keep-alive timeout: close such connections as they idle.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+    idle.unref();
     app.close().then(
       () => {
         logger.info('stopped');

@@ -18,19 +18,20 @@ export class ServingMetrics {
   });
   readonly predictionRequests = new Counter({
     name: 'prediction_requests_total',
-    help: 'Prediction requests answered with predictions, by API (v1, v2) and model version',
-    labelNames: ['api', 'version'] as const,
+    help: 'Prediction requests answered with predictions, by API (v1, v2), model and version',
+    labelNames: ['api', 'model', 'version'] as const,
     registers: [this.registry],
   });
   readonly predictionRows = new Counter({
     name: 'prediction_rows_total',
-    help: 'Rows scored, by API and model version',
-    labelNames: ['api', 'version'] as const,
+    help: 'Rows scored, by API, model and version',
+    labelNames: ['api', 'model', 'version'] as const,
     registers: [this.registry],
   });
   readonly batchRows = new Histogram({
     name: 'inference_batch_rows',
-    help: 'Rows per onnxruntime run (adaptive batching coalesces concurrent requests)',
+    help: 'Rows per onnxruntime run (adaptive batching coalesces concurrent requests), by model',
+    labelNames: ['model'] as const,
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
     registers: [this.registry],
   });
@@ -46,20 +47,37 @@ export class ServingMetrics {
     labelNames: ['model', 'result'] as const,
     registers: [this.registry],
   });
+  readonly modelsLoaded = new Gauge({
+    name: 'models_loaded',
+    help: 'Models of the repository loaded in this process (SERVING_MAX_LOADED_MODELS bounds it)',
+    registers: [this.registry],
+  });
   readonly captureWritten = new Counter({
     name: 'capture_records_written_total',
-    help: 'Capture records appended to capture files',
+    help: 'Capture records appended to capture files, by model',
+    labelNames: ['model'] as const,
     registers: [this.registry],
   });
   readonly captureDropped = new Counter({
     name: 'capture_records_dropped_total',
-    help: 'Capture records dropped because the buffer was full or a write failed',
-    labelNames: ['reason'] as const,
+    help: 'Capture records dropped because the buffer was full or a write failed, by model',
+    labelNames: ['model', 'reason'] as const,
     registers: [this.registry],
   });
   readonly captureBuffered = new Gauge({
     name: 'capture_buffer_records',
-    help: 'Capture records waiting in memory for the next flush',
+    help: 'Capture records waiting in memory for the next flush, by model',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Requests that presented a wrong or revoked API key',
+    registers: [this.registry],
+  });
+  readonly authBlocked = new Counter({
+    name: 'auth_blocked_total',
+    help: 'Requests refused with 429 because their address failed authentication too often (SERVING_AUTH_FAIL_MAX)',
     registers: [this.registry],
   });
   readonly apiKeys = new Gauge({
@@ -77,11 +95,11 @@ export class ServingMetrics {
 
   private predChildren = new Map<string, { req: () => void; rows: (n: number) => void }>();
 
-  countPredictions(api: string, version: number, rows: number): void {
-    const key = `${api}:${version}`;
+  countPredictions(api: string, model: string, version: number, rows: number): void {
+    const key = `${api}\u0000${model}\u0000${version}`;
     let c = this.predChildren.get(key);
     if (!c) {
-      const labels = { api, version: String(version) };
+      const labels = { api, model, version: String(version) };
       const r = this.predictionRequests.labels(labels);
       const n = this.predictionRows.labels(labels);
       c = { req: () => r.inc(), rows: (k: number) => n.inc(k) };

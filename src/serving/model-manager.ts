@@ -1,11 +1,11 @@
-// Loads the champion, watches its alias, checks a new version on sample rows and swaps it in atomically.
+// One model's champion: loads it, re-reads its alias when polled, checks a new version on sample rows and swaps it in atomically.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { OnnxModel } from '../model/onnx-model';
 import { RegistryError, type Registry, type VersionMetadata } from '../registry/registry';
 import { Batcher, DirectScorer, type Scorer } from './batcher';
-import type { FeatureRecord } from './capture';
+import type { CaptureWriter, FeatureRecord } from './capture';
 import type { ServingConfig } from './config';
 import type { ServingMetrics } from './metrics';
 import { predictRequestSchema, type FeatureSpecLike } from './schemas';
@@ -23,6 +23,8 @@ export interface LoadedModel {
   readonly scorer: Scorer;
   readonly loadedAt: string;
   readonly onnx: OnnxModel;
+  /** Where this model's scored requests are captured (one writer per model, shared by its versions). */
+  readonly capture: CaptureWriter;
 }
 
 export class ModelCheckFailed extends Error {
@@ -38,6 +40,7 @@ export interface ModelManagerOptions {
   config: ServingConfig;
   metrics: ServingMetrics;
   log: FastifyBaseLogger;
+  capture: CaptureWriter;
 }
 
 /** A failed version is retried this long after its failure even if the alias does not move again. */
@@ -53,8 +56,9 @@ export class ModelManager {
   private champion: LoadedModel | undefined;
   /** Other versions, loaded on demand for /v2/.../versions/{v}, least recently used first. */
   private extras = new Map<number, Promise<LoadedModel>>();
-  private timer: NodeJS.Timeout | undefined;
   private aliasSig = '';
+  /** Why the last load or check failed, for /v1/models and 503 messages; cleared by a successful swap. */
+  private lastFailure: string | undefined;
   private failed: { version: number; at: number } | undefined;
   private refreshing: Promise<void> | undefined;
   private closed = false;
@@ -70,18 +74,23 @@ export class ModelManager {
     return this.opts.name;
   }
 
-  /** Tries to load the champion once, then watches the alias file. */
+  /** The reason the champion could not be loaded or checked, while that is so. */
+  get failure(): string | undefined {
+    return this.lastFailure;
+  }
+
+  /** Tries to load the champion once; the repository calls poll() every MODEL_POLL_MS after that. */
   async start(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => void this.poll(), this.opts.config.MODEL_POLL_MS);
-    this.timer.unref();
   }
 
   private aliasFile(): string {
     return path.join(this.opts.registry.root, this.opts.name, 'aliases.json');
   }
 
-  private async poll(): Promise<void> {
+  /** Re-reads the alias when its file changed (or a failed version is due for a retry). */
+  async poll(): Promise<void> {
+    if (this.closed) return;
     let sig = 'missing';
     try {
       const s = await stat(this.aliasFile());
@@ -114,12 +123,14 @@ export class ModelManager {
       const previous = this.champion;
       this.champion = next; // the swap: one assignment, requests that already hold `previous` finish on it
       this.failed = undefined;
+      this.lastFailure = undefined;
       metrics.modelVersion.set({ model: name }, next.version);
       log.info({ model: name, version: next.version, previous: previous?.version }, 'champion model loaded');
       if (previous) this.keepOrRetire(previous);
     } catch (err) {
       const target = await registry.alias(name, 'champion').catch(() => undefined);
       if (target !== undefined) this.failed = { version: target, at: Date.now() };
+      this.lastFailure = `version ${target ?? '?'} failed to ${err instanceof ModelCheckFailed ? 'pass its sample check' : 'load'}: ${(err as Error).message}`;
       log.error({ err, model: name, version: target, serving: this.champion?.version ?? null }, 'model not swapped in; still serving the previous one');
     }
   }
@@ -158,7 +169,8 @@ export class ModelManager {
     }
     metrics.modelLoads.inc({ model: name, result: 'ok' });
     const run = (records: readonly FeatureRecord[]) => onnx.predictRecords(records);
-    const onBatch = (rows: number) => metrics.batchRows.observe(rows);
+    const batchRows = metrics.batchRows.labels({ model: name });
+    const onBatch = (rows: number) => batchRows.observe(rows);
     const scorer = config.SERVING_BATCHING
       ? new Batcher(run, {
           maxRows: config.SERVING_BATCH_MAX_ROWS,
@@ -178,6 +190,7 @@ export class ModelManager {
       scorer,
       loadedAt: new Date().toISOString(),
       onnx,
+      capture: this.opts.capture,
     };
   }
 
@@ -265,7 +278,6 @@ export class ModelManager {
   /** Stops watching and releases every model after in-flight runs finish. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
     await this.refreshing;
     const all: Promise<void>[] = [];
     if (this.champion) all.push(this.retire(this.champion));

@@ -100,13 +100,44 @@ export const CurrentModel = z.object({
   metrics: z.record(z.string(), z.unknown()),
 });
 
+const UsageCounts = z.object({ requests: z.number().int(), rows: z.number().int(), errors: z.number().int() });
 export const UsageEntry = z.object({
   name: z.string(),
   requests: z.number().int(),
   rows: z.number().int(),
   errors: z.number().int(),
   lastSeen: z.string().nullable(),
+  models: z.record(z.string(), UsageCounts).optional().meta({ description: 'Prediction requests per model' }),
 });
+
+const FeatureRef = z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) });
+export const ModelStatusBody = z
+  .object({
+    name: z.string(),
+    champion: z.number().int().nullable().meta({ description: "The registry's champion version" }),
+    version: z.number().int().nullable().meta({ description: 'The version this service answers with now (null: not loaded)' }),
+    state: z.enum(['loaded', 'loading', 'unloaded', 'failed', 'no-champion']),
+    reason: z.string().optional(),
+    default: z.boolean().meta({ description: 'Served by /v1/predict too (MODEL_NAME)' }),
+    features: z.array(FeatureRef).meta({ description: 'The request schema: every feature is required, null means missing' }),
+  })
+  .meta({ title: 'ModelStatus' });
+export const ModelList = z.object({ default: z.string(), models: z.array(ModelStatusBody) });
+export const ModelDetail = ModelStatusBody.extend({
+  loadedAt: z.string().optional(),
+  createdAt: z.string().optional(),
+  threshold: z.number().optional(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A registry model name; anything else (dots, slashes, upper case) cannot name a model and is answered 404 like an unknown one. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const RepositoryIndexRequest = z.strictObject({ ready: z.boolean().optional() }).meta({ title: 'RepositoryIndexRequest' });
+export const RepositoryIndexResponse = z.array(
+  z.object({ name: z.string(), version: z.string().optional(), state: z.enum(['READY', 'LOADING', 'UNAVAILABLE']), reason: z.string() }),
+);
+export const RepositoryActionResponse = z.object({ name: z.string(), state: z.string(), version: z.number().int().nullable() });
 export const UsageResponse = z.object({ keys: z.record(z.string(), UsageEntry) });
 
 // ---- Open Inference Protocol v2 (KServe / Triton REST) ----
@@ -173,6 +204,7 @@ export const Readiness = z.object({
   message: z.string().optional(),
   model: ModelRef.nullable(),
   capture: z.object({ ok: z.boolean(), folder: z.string() }),
+  models: z.array(z.object({ name: z.string(), version: z.number().int().nullable(), state: z.string() })).optional().meta({ description: 'Every model of the repository and its state' }),
 });
 
 export const ModelParams = z.strictObject({ name: z.string() });

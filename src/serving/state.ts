@@ -5,19 +5,26 @@ import type { ServingConfig } from './config';
 import type { KeyRing, Principal } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { ModelManager } from './model-manager';
+import type { ModelRepository } from './repository';
 import type { UsageStore } from './usage';
+import type { WindowCounter } from './window-counter';
 
 export interface ServingState {
   readonly config: ServingConfig;
   readonly registry: Registry;
   readonly modelName: string;
   readonly varDir: string;
+  /** Every model served, loaded on demand within SERVING_MAX_LOADED_MODELS. */
+  readonly repository: ModelRepository;
+  /** The default model's manager and capture writer (pinned, so these references never change). */
   readonly models: ModelManager;
   readonly capture: CaptureWriter;
   readonly metrics: ServingMetrics;
   readonly keys: KeyRing;
   readonly keysFile: string;
   readonly usage: UsageStore;
+  /** Requests per API key (rate limit) and failed authentications per client address (brute-force guard). */
+  readonly counters: { readonly requests: WindowCounter; readonly authFailures: WindowCounter };
   /** Re-reads the key file now (the poller does it every API_KEYS_POLL_MS anyway). */
   readonly reloadKeys: () => Promise<void>;
 }
@@ -31,5 +38,7 @@ declare module 'fastify' {
     principal: Principal | null;
     /** Rows this request scored, for usage counts. */
     scoredRows: number;
+    /** The model a prediction request was answered by ('' on other routes), for usage counts. */
+    servedModel: string;
   }
 }

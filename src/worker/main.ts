@@ -27,6 +27,8 @@ async function main(): Promise<void> {
       taskQueue: env.TASK_QUEUE,
       temporalUiUrl: env.TEMPORAL_UI_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
+      driftScheduleMinutes: env.DRIFT_SCHEDULE_MINUTES,
+      qualityScheduleMinutes: env.QUALITY_SCHEDULE_MINUTES,
       alerts: alerts.settings,
     },
   });

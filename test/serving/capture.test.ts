@@ -107,11 +107,11 @@ describe('serving: capture', () => {
         assert.equal(res.statusCode, 200);
       }
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
-      assert.match(metrics, /capture_records_dropped_total\{reason="buffer_full"\} 4/);
-      assert.match(metrics, /capture_buffer_records 4/);
+      assert.match(metrics, /capture_records_dropped_total\{model="flights",reason="buffer_full"\} 4/);
+      assert.match(metrics, /capture_buffer_records\{model="flights"\} 4/);
       await h.app.serving.capture.flush();
       assert.equal((await captureLines(h.varDir)).length, 4);
-      assert.match((await h.app.inject({ method: 'GET', url: '/metrics' })).body, /capture_records_written_total 4/);
+      assert.match((await h.app.inject({ method: 'GET', url: '/metrics' })).body, /capture_records_written_total\{model="flights"\} 4/);
     } finally {
       await h.close();
     }

@@ -17,7 +17,9 @@ describe('serving: ops endpoints and docs', () => {
     assert.deepEqual((await h.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json(), { ready: true, model: { name: 'flights', version: 1 }, capture: { ok: true, folder: path.join(h.varDir, 'capture', 'flights') } });
+    assert.deepEqual(ready.json(), { ready: true, model: { name: 'flights', version: 1 }, capture: { ok: true, folder: path.join(h.varDir, 'capture', 'flights') },
+      models: [{ name: 'flights', version: 1, state: 'loaded' }],
+    });
   });
 
   it('/metrics has requests and latency by route and status, predictions, rows, model version, capture counters', async () => {
@@ -31,12 +33,12 @@ describe('serving: ops endpoints and docs', () => {
     assert.match(m, /http_requests_total\{route="\/v1\/predict",method="POST",status="200"\} 1/);
     assert.match(m, /http_requests_total\{route="\/v1\/predict",method="POST",status="400"\} 1/);
     assert.match(m, /http_request_duration_seconds_count\{route="\/v1\/predict",method="POST",status="200"\} 1/);
-    assert.match(m, /prediction_requests_total\{api="v1",version="1"\} 1/);
-    assert.match(m, /prediction_rows_total\{api="v1",version="1"\} 2/);
+    assert.match(m, /prediction_requests_total\{api="v1",model="flights",version="1"\} 1/);
+    assert.match(m, /prediction_rows_total\{api="v1",model="flights",version="1"\} 2/);
     assert.match(m, /model_version\{model="flights"\} 1/);
     assert.match(m, /model_loads_total\{model="flights",result="ok"\} 1/);
-    assert.match(m, /capture_records_written_total 2/);
-    assert.match(m, /inference_batch_rows_count \d+/);
+    assert.match(m, /capture_records_written_total\{model="flights"\} 2/);
+    assert.match(m, /inference_batch_rows_count\{model="flights"\} \d+/);
     assert.match(m, /api_keys_active \d+/);
     await h.app.inject({ method: 'GET', url: '/nowhere' });
     assert.match((await h.app.inject({ method: 'GET', url: '/metrics' })).body, /route="unmatched",method="GET",status="404"/);
@@ -75,7 +77,7 @@ describe('serving: ops endpoints and docs', () => {
       const down = await c.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(down.statusCode, 503);
       assert.equal(down.json().message, 'not ready: capture writer is not working');
-      assert.match((await c.app.inject({ method: 'GET', url: '/metrics' })).body, /capture_records_dropped_total\{reason="write_error"\} 6/);
+      assert.match((await c.app.inject({ method: 'GET', url: '/metrics' })).body, /capture_records_dropped_total\{model="flights",reason="write_error"\} 6/);
       await rm(folder);
       await rename(`${folder}.away`, folder);
       await send();

@@ -13,7 +13,14 @@ describe('serving: usage per key', () => {
     const usage = await first.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(first.adminKey) });
     assert.equal(usage.statusCode, 200);
     const alice = usage.json().keys[first.userKeyId];
-    assert.deepEqual({ ...alice, lastSeen: typeof alice.lastSeen }, { name: 'alice', requests: 3, rows: 4, errors: 1, lastSeen: 'string' });
+    assert.deepEqual({ ...alice, lastSeen: typeof alice.lastSeen }, {
+      name: 'alice',
+      requests: 3,
+      rows: 4,
+      errors: 1,
+      lastSeen: 'string',
+      models: { flights: { requests: 3, rows: 4, errors: 1 } },
+    });
     assert.ok(Date.now() - Date.parse(alice.lastSeen) < 10_000);
     await first.close();
 

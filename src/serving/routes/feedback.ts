@@ -66,8 +66,8 @@ export function checkEntries(entries: readonly unknown[]): { labels: LabelRecord
   return { labels, malformed };
 }
 
-export async function feedbackRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
-  const { config, modelName, varDir, metrics, log } = { ...app.serving, log: app.log };
+export async function feedbackRoutes(app: FastifyInstance, opts: { guard: Guard; instance?: string }): Promise<void> {
+  const { config, modelName, varDir, metrics, repository, log } = { ...app.serving, log: app.log };
   const labelsRoot = labelsRootFor(config.CAPTURE_DIR ?? path.join(varDir, 'capture'));
   const counted = new Counter({
     name: 'feedback_labels_total',
@@ -89,6 +89,7 @@ export async function feedbackRoutes(app: FastifyInstance, opts: { guard: Guard 
         indexMax: INDEX_MAX_IDS,
         log,
         onWriteFailed: (rows) => writeFailed.inc({ model }, rows),
+        ...(opts.instance ? { instance: opts.instance } : {}),
       });
       writers.set(model, w);
     }
@@ -103,7 +104,8 @@ export async function feedbackRoutes(app: FastifyInstance, opts: { guard: Guard 
   });
 
   const handle = async (model: string, request: FastifyRequest): Promise<FeedbackResponse> => {
-    if (model !== modelName) throw new HttpError(404, `unknown model "${model}"; this service serves "${modelName}"`);
+    // Any model of the repository, loaded or not: labels often arrive long after a model was unloaded.
+    if (!repository.has(model)) throw repository.unknown(model);
     const body = parseOr400(FeedbackRequest, request.body, 'feedback body');
     const { labels, malformed } = checkEntries(body.labels);
     const writer = writerFor(model);

@@ -10,12 +10,12 @@ export interface Guard {
 
 /** Options to spread into a protected route; `admin` adds the role check. */
 export function guard(app: FastifyInstance, opts: { admin?: boolean } = {}): Guard {
-  const { keys, usage, config } = app.serving;
-  const auth = authenticate(keys) as onRequestHookHandler;
+  const { keys, usage, config, counters, metrics } = app.serving;
+  const auth = authenticate(keys, { failures: counters.authFailures, max: config.SERVING_AUTH_FAIL_MAX, metrics }) as onRequestHookHandler;
   const onRequest = opts.admin ? [auth, requireAdmin as onRequestHookHandler] : [auth];
   const onResponse = function countUsage(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const p = request.principal;
-    if (p) usage.record(p.id, p.name, request.scoredRows, reply.statusCode >= 400);
+    if (p) usage.record(p.id, p.name, request.scoredRows, reply.statusCode >= 400, request.servedModel);
     done();
   } as onResponseHookHandler;
   return {

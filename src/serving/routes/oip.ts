@@ -12,6 +12,9 @@ import {
   OipModelMetadata,
   OipReady,
   OipServerMetadata,
+  RepositoryActionResponse,
+  RepositoryIndexRequest,
+  RepositoryIndexResponse,
   VersionParams,
   errorResponses,
   jsonSchema,
@@ -83,22 +86,18 @@ export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSp
   return out;
 }
 
-export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
-  const { models, capture, metrics, modelName, registry, config } = app.serving;
+const REPOSITORY_STATE = { loaded: 'READY', loading: 'LOADING', unloaded: 'UNAVAILABLE', failed: 'UNAVAILABLE', 'no-champion': 'UNAVAILABLE' } as const;
+
+export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; adminGuard: Guard }): Promise<void> {
+  const { repository, capture, metrics, modelName, registry, config } = app.serving;
   const g = opts.guard;
 
-  const checkName = (name: string): void => {
-    if (name !== modelName) throw new HttpError(404, `unknown model "${name}"; this service serves "${modelName}"`);
-  };
+  /** The champion (loaded on demand) or an explicit version of a known model; 404 names the models that exist. */
   const modelFor = async (name: string, version?: string): Promise<LoadedModel> => {
-    checkName(name);
-    if (version === undefined) {
-      const m = models.current;
-      if (!m) throw new HttpError(503, `no champion model of "${modelName}" is loaded yet`, undefined, { 'retry-after': '5' });
-      return m;
-    }
+    if (version === undefined) return repository.current(name) ?? repository.require(name);
+    const manager = await repository.manager(name);
     try {
-      const m = await models.version(Number(version));
+      const m = await manager.version(Number(version));
       if (!m) throw new HttpError(404, `version ${version} of "${name}" is not served (only the champion; set SERVING_EXTRA_VERSIONS to load others)`);
       return m;
     } catch (err) {
@@ -110,23 +109,30 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): P
 
   const live = { schema: { tags, summary: 'Liveness', response: { 200: jsonSchema(OipLive) } } };
   app.get('/v2/health/live', live, async () => ({ live: true }));
-  app.get('/v2/health/ready', { schema: { tags, summary: 'Readiness (a champion is loaded)', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady) } } }, async (_req, reply) => {
-    const ready = models.current !== undefined && capture.healthy;
+  app.get('/v2/health/ready', { schema: { tags, summary: 'Readiness (the default model is loaded)', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady) } } }, async (_req, reply) => {
+    const loaded = repository.current(modelName) !== undefined;
+    const ready = loaded && capture.healthy;
     if (ready) return { ready };
-    return reply.code(503).send({ ready, error: 'Service Unavailable', message: models.current ? 'capture writer is not working' : `no champion model of "${modelName}" is loaded yet` });
+    return reply.code(503).send({ ready, error: 'Service Unavailable', message: loaded ? 'capture writer is not working' : `no champion model of "${modelName}" is loaded yet` });
   });
   app.get('/v2', { schema: { tags, summary: 'Server metadata', response: { 200: jsonSchema(OipServerMetadata) } } }, async () => ({
     name: 'durable-ml-pipeline',
     version: '2',
-    extensions: [],
+    extensions: ['model_repository'],
   }));
 
   const readyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { name, version } = request.params as { name: string; version?: string };
-    checkName(name);
-    const ready = version === undefined ? models.current !== undefined : await models.isLoaded(Number(version));
+    if (!repository.has(name)) throw repository.unknown(name);
+    let ready: boolean;
+    if (version === undefined) ready = repository.current(name) !== undefined;
+    else {
+      const manager = await repository.manager(name);
+      ready = await manager.isLoaded(Number(version));
+    }
     if (ready) return { name, ready };
-    return reply.code(503).send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `no champion model of "${name}" is loaded yet` : `version ${version} of "${name}" is not loaded` });
+    const why = repository.status(name)?.reason;
+    return reply.code(503).send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `model "${name}" is not loaded${why ? `: ${why}` : ''}` : `version ${version} of "${name}" is not loaded` });
   };
   const readySchema = { tags, summary: 'Whether the model (version) is loaded and can infer', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady), ...errorResponses(400, 404) } };
   app.get('/v2/models/:name/ready', { schema: { ...readySchema, params: jsonSchema(ModelParams) } }, readyHandler);
@@ -134,13 +140,10 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): P
 
   const metadataHandler = async (request: FastifyRequest) => {
     const { name, version } = request.params as { name: string; version?: string };
-    checkName(name);
+    if (!repository.has(name)) throw repository.unknown(name);
     let v: number;
-    if (version === undefined) {
-      const m = models.current;
-      if (!m) throw new HttpError(503, `no champion model of "${modelName}" is loaded yet`, undefined, { 'retry-after': '5' });
-      v = m.version;
-    } else v = Number(version);
+    if (version === undefined) v = (await modelFor(name)).version;
+    else v = Number(version);
     let features: readonly FeatureSpecLike[];
     try {
       features = (await registry.metadata(name, v)).features;
@@ -158,14 +161,15 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): P
   const inferHandler = async (request: FastifyRequest) => {
     const { name, version } = request.params as { name: string; version?: string };
     const model = await modelFor(name, version);
+    request.servedModel = model.name;
     const req = parseOr400(OipInferRequest, request.body, 'inference request');
     const rows = tensorsToRows(req, model.features, config.SERVING_MAX_ROWS);
     const probs = await model.scorer.score(rows);
     request.scoredRows = rows.length;
-    metrics.countPredictions('v2', model.version, rows.length);
+    metrics.countPredictions('v2', model.name, model.version, rows.length);
     // Row r's inference id is <id>.<r>, with the client's request id when it sent one.
     const id = req.id ?? String(request.id);
-    if (capture.sample()) capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, { prefix: id });
+    if (model.capture.sample()) model.capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, { prefix: id });
     const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
     const outputs = [];
     if (!wanted || wanted.has('probability')) outputs.push({ name: 'probability', datatype: 'FP32', shape: [rows.length], data: Array.from(probs) });
@@ -179,4 +183,44 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard }): P
   const inferSchema = { tags, security, summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])', response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) } };
   app.post('/v2/models/:name/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(ModelParams) } }, inferHandler);
   app.post('/v2/models/:name/versions/:version/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(VersionParams) } }, inferHandler);
+
+  // Repository extension (KServe/Triton): the index of models and, for admin keys, load and unload.
+  app.post(
+    '/v2/repository/index',
+    {
+      ...g,
+      schema: {
+        tags,
+        security,
+        summary: 'Repository index: every model, the version served and its state (READY, LOADING, UNAVAILABLE with a reason)',
+        response: { 200: jsonSchema(RepositoryIndexResponse), ...errorResponses(400, 401, 415, 429) },
+      },
+    },
+    async (request: FastifyRequest) => {
+      const body = parseOr400(RepositoryIndexRequest, request.body ?? {}, 'repository index request');
+      return repository
+        .list()
+        .map((s) => ({
+          name: s.name,
+          ...(s.version !== null ? { version: String(s.version) } : s.champion !== null ? { version: String(s.champion) } : {}),
+          state: REPOSITORY_STATE[s.state],
+          reason: s.reason ?? '',
+        }))
+        .filter((s) => body.ready !== true || s.state === 'READY');
+    },
+  );
+  const actionSchema = (summary: string) => ({
+    ...opts.adminGuard,
+    schema: { tags, security, summary, params: jsonSchema(ModelParams), response: { 200: jsonSchema(RepositoryActionResponse), ...errorResponses(401, 403, 404, 409, 429, 503) } },
+  });
+  app.post('/v2/repository/models/:name/load', actionSchema('Load a model now (admin key)'), async (request: FastifyRequest) => {
+    const { name } = request.params as { name: string };
+    const m = await modelFor(name);
+    return { name, state: 'loaded', version: m.version };
+  });
+  app.post('/v2/repository/models/:name/unload', actionSchema('Unload a model (admin key); its next request loads it again'), async (request: FastifyRequest) => {
+    const { name } = request.params as { name: string };
+    await repository.unload(name);
+    return { name, state: 'unloaded', version: null };
+  });
 }

@@ -1,22 +1,23 @@
-// Operations endpoints: /healthz (alive), /readyz (model and capture writer), /metrics (Prometheus), /v1/usage (admin).
+// Operations endpoints: /healthz (alive), /readyz (default model and capture writer; lists the others), /metrics (Prometheus), /v1/usage (admin).
 import type { FastifyInstance } from 'fastify';
 import { Health, Readiness, UsageResponse, errorResponses, jsonSchema } from '../schemas';
 import type { Guard } from './guard';
 
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
-  const { models, capture, metrics } = app.serving;
+  const { models, capture, metrics, repository } = app.serving;
 
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is alive', response: { 200: jsonSchema(Health) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
     '/readyz',
-    { schema: { tags: ['ops'], summary: 'Ready to serve: a champion is loaded and the capture writer works', response: { 200: jsonSchema(Readiness), 503: jsonSchema(Readiness) } } },
+    { schema: { tags: ['ops'], summary: 'Ready to serve: the default model is loaded and its capture writer works; lists every model and its state', response: { 200: jsonSchema(Readiness), 503: jsonSchema(Readiness) } } },
     async (_request, reply) => {
       const m = models.current;
       const body = {
         ready: m !== undefined && capture.healthy,
         model: m ? { name: m.name, version: m.version } : null,
         capture: { ok: capture.healthy, folder: capture.folder },
+        models: repository.list().map((s) => ({ name: s.name, version: s.version, state: s.state })),
       };
       if (body.ready) return body;
       const why = [m ? undefined : `no champion model of "${models.name}" is loaded yet`, capture.healthy ? undefined : 'capture writer is not working'].filter(Boolean);
@@ -25,7 +26,7 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics', produces: ['text/plain'] } }, async (_request, reply) => {
-    metrics.captureBuffered.set(capture.pendingRows);
+    for (const c of repository.captures()) metrics.captureBuffered.set({ model: c.model }, c.pendingRows);
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });

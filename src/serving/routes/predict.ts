@@ -1,14 +1,14 @@
-// REST v1: POST /v1/predict (rows in, label and probability out) and GET /v1/models/current.
+// REST v1: POST /v1/predict (the default model) and /v1/models/{name}/predict (any model), and the model list and details.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { inferenceId, type InferenceIds } from '../capture';
 import { HttpError, parseOr400 } from '../errors';
 import type { LoadedModel } from '../model-manager';
 import type { Guard } from './guard';
-import { CurrentModel, PredictResponse, errorResponses, jsonSchema } from '../schemas';
+import { CurrentModel, ModelDetail, ModelList, ModelParams, PredictResponse, errorResponses, jsonSchema } from '../schemas';
 
-/** The champion, or 503 while none is loaded (the service starts before the first model exists). */
+/** The default model's champion, or 503 while none is loaded (the service starts before the first model exists). */
 export function championOr503(app: FastifyInstance): LoadedModel {
-  const model = app.serving.models.current;
+  const model = app.serving.repository.current(app.serving.modelName);
   if (!model) throw new HttpError(503, `no champion model of "${app.serving.modelName}" is loaded yet; /readyz turns ready when one is`, undefined, { 'retry-after': '5' });
   return model;
 }
@@ -25,34 +25,74 @@ export function toPredictions(probs: Float32Array, threshold: number, ids: Infer
   return out;
 }
 
+const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
+const predictDescription =
+  'Body: {"instances": [{feature: value, ...}], "ids": [optional, one per instance]}. Each prediction carries an inference id (yours, else <request id>.<row>) to send ground truth with (POST /v1/models/{name}/feedback). Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. Each model has its own request schema (GET /v1/models/{name}; /docs lists them).';
+
 export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
-  const { capture, metrics } = app.serving;
+  const { repository, metrics, modelName } = app.serving;
   const g = opts.guard;
+
+  /** Scores a request with `model`; the one code path of both predict routes. */
+  const predict = async (request: FastifyRequest, model: LoadedModel) => {
+    request.servedModel = model.name;
+    const body = parseOr400(model.predictRequest, request.body, 'request body');
+    const rows = body.instances;
+    const probs = await model.scorer.score(rows);
+    request.scoredRows = rows.length;
+    metrics.countPredictions('v1', model.name, model.version, rows.length);
+    const capture = model.capture;
+    const ids: InferenceIds = body.ids ?? { prefix: String(request.id) };
+    if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
+    return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold, ids) };
+  };
 
   app.post(
     '/v1/predict',
     {
       ...g,
       schema: {
-        summary: 'Score rows with the champion model',
-        description:
-          'Body: {"instances": [{feature: value, ...}], "ids": [optional, one per instance]}. Each prediction carries an inference id (yours, else <request id>.<row>) to send ground truth with (POST /v1/feedback). Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. The request schema follows the current champion (see GET /v1/models/current).',
+        summary: `Score rows with the default model (MODEL_NAME, here "${modelName}")`,
+        description: predictDescription,
         tags: ['predict'],
-        security: [{ bearer: [] }, { apiKey: [] }],
+        security,
         response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
     },
-    async (request: FastifyRequest) => {
-      const model = championOr503(app);
-      const body = parseOr400(model.predictRequest, request.body, 'request body');
-      const rows = body.instances;
-      const probs = await model.scorer.score(rows);
-      request.scoredRows = rows.length;
-      metrics.countPredictions('v1', model.version, rows.length);
-      const ids: InferenceIds = body.ids ?? { prefix: String(request.id) };
-      if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
-      return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold, ids) };
+    async (request: FastifyRequest) => predict(request, repository.current(modelName) ?? (await repository.require(modelName))),
+  );
+
+  app.post(
+    '/v1/models/:name/predict',
+    {
+      ...g,
+      schema: {
+        summary: 'Score rows with the champion of model {name}',
+        description: `${predictDescription} An unloaded model is loaded on demand; one that failed to load answers 503 without affecting the others.`,
+        tags: ['predict'],
+        security,
+        params: jsonSchema(ModelParams),
+        response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
+      },
     },
+    async (request: FastifyRequest) => {
+      const { name } = request.params as { name: string };
+      return predict(request, repository.current(name) ?? (await repository.require(name)));
+    },
+  );
+
+  app.get(
+    '/v1/models',
+    {
+      ...g,
+      schema: {
+        summary: 'Every model of the repository: champion version, version served, state, request schema (features)',
+        tags: ['models'],
+        security,
+        response: { 200: jsonSchema(ModelList), ...errorResponses(401, 429) },
+      },
+    },
+    async () => ({ default: modelName, models: repository.list() }),
   );
 
   app.get(
@@ -60,9 +100,9 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
     {
       ...g,
       schema: {
-        summary: 'The champion model being served: version, features (the request schema), threshold, metrics',
+        summary: 'The default model being served: version, features (the request schema), threshold, metrics',
         tags: ['models'],
-        security: [{ bearer: [] }, { apiKey: [] }],
+        security,
         response: { 200: jsonSchema(CurrentModel), ...errorResponses(401, 429, 503) },
       },
     },
@@ -77,6 +117,28 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         features: m.features.map((f) => ({ name: f.name, type: f.type })),
         metrics: m.metadata.metrics,
       };
+    },
+  );
+
+  app.get(
+    '/v1/models/:name',
+    {
+      ...g,
+      schema: {
+        summary: 'One model: state, champion, version served, request schema, threshold and metrics when loaded',
+        tags: ['models'],
+        security,
+        params: jsonSchema(ModelParams),
+        response: { 200: jsonSchema(ModelDetail), ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (request: FastifyRequest) => {
+      const { name } = request.params as { name: string };
+      const status = repository.status(name);
+      if (!status) throw repository.unknown(name);
+      const m = repository.current(name);
+      if (!m) return status;
+      return { ...status, loadedAt: m.loadedAt, createdAt: m.metadata.createdAt, threshold: m.threshold, metrics: m.metadata.metrics };
     },
   );
 }
