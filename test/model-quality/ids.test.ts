@@ -62,6 +62,17 @@ describe('model quality: inference ids', () => {
     for (const id of ids) assert.equal(lines.filter((l) => l.id === id).length, 1, id);
   });
 
+  it('/v1/models/{name}/predict returns and captures ids the same way', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/v1/models/flights/predict', headers: auth(h.userKey), payload: { instances: [ROW, ROW], ids: ['named-1', 'named-2'] } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().predictions.map((p: { id: string }) => p.id), ['named-1', 'named-2']);
+    const generated = await h.app.inject({ method: 'POST', url: '/v1/models/flights/predict', headers: auth(h.userKey), payload: { instances: [ROW] } });
+    assert.match(generated.json().predictions[0].id, /^[0-9a-f]{8}-[0-9a-z]+\.0$/);
+    await h.app.serving.capture.flush();
+    const ids = new Set((await captured(h.varDir)).map((l) => l.id));
+    for (const id of ['named-1', 'named-2', generated.json().predictions[0].id]) assert.ok(ids.has(id), id);
+  });
+
   it('a duplicate id within a request, a count mismatch, an empty or too long id: 400 naming the field, nothing captured', async () => {
     const before = (await captured(h.varDir)).length;
     const cases: [unknown, string, RegExp][] = [
