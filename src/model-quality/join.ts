@@ -88,7 +88,7 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
   const end = quoteString(input.window.end);
   try {
     await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles)}`);
-    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, count(DISTINCT label) > 1 AS relabeled FROM ${labelsSql(input.labelFiles)} GROUP BY id`);
+    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, min(label) <> max(label) AS relabeled FROM ${labelsSql(input.labelFiles)} GROUP BY id`);
     await own.run(
       `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
         `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id) ` +
