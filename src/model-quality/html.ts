@@ -119,7 +119,7 @@ export function renderQualityHtml(r: QualityReport): string {
   const run = r.run ? (r.run.url ? `<a href="${esc(r.run.url)}">${esc(r.run.workflowId)}</a>` : esc(r.run.workflowId)) : 'manual';
   const others = c.otherVersions.length ? `; other versions in the window (not judged): ${c.otherVersions.map((o) => `v${o.version} ${o.rows}`).join(', ')}` : '';
   const rate = r.positiveRate
-    ? `<p class="meta">Calibration in the large: observed ${pct(r.positiveRate.observed)} vs mean predicted ${pct(r.positiveRate.predicted)}, z = ${num(r.positiveRate.z)}, two-sided p = ${num(r.positiveRate.pValue)}; a violation needs p &lt; ${num(r.settings.significance)} and a gap over ${num(r.settings.positiveRateMargin)}.</p>`
+    ? `<p class="meta">Calibration in the large: observed ${pct(r.positiveRate.observed)} vs mean predicted ${pct(r.positiveRate.predicted)} (gap ${num(r.positiveRate.gap)}; expected ${num(r.positiveRate.expectedGap)}, ${r.settings.positiveRateBaseline === 'holdout' ? "the holdout's" : 'none'}), z = ${num(r.positiveRate.z)}, two-sided p = ${num(r.positiveRate.pValue)}; a violation needs p &lt; ${num(r.settings.significance)} and the gap to move by more than ${num(r.settings.positiveRateMargin)}.</p>`
     : '';
   const charts = r.live
     ? `<div class="cards"><div class="card"><h2 style="margin-top:0">Calibration</h2>${key(LIVE, 'live')}${key(HOLDOUT, 'holdout')}${calibrationSvg(r.live.calibration, r.holdout.calibration)}<div class="small">Equal-width bins; dot size grows with rows. On the dashed line, predicted = observed.</div></div>` +

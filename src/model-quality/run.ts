@@ -11,7 +11,7 @@ import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import { joinPredictionsWithLabels, jsonlFiles } from './join';
 import { qualityReportsDir, scoreHistogram, writeQualityReport, type QualityReport } from './report';
-import { decide, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
+import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
 
 const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
@@ -152,8 +152,10 @@ export async function executeQualityCheck(o: {
   const { counts, label, probability } = joined;
   const any = counts.labeled > 0;
   const live = any ? liveMetrics(label, probability, plan.threshold) : null;
-  const rate = any ? positiveRateTest(label, probability, plan.settings) : null;
+  const expected = expectedGapOf(plan.holdout, plan.settings);
+  const rate = any ? positiveRateTest(label, probability, plan.settings, expected.gap) : null;
   const decision = decide(live, plan.holdout, rate, counts.labeled, plan.settings);
+  if (expected.note && decision.verdict !== 'insufficient labels') decision.notes.push(expected.note);
   const report: QualityReport = {
     kind: 'model-quality',
     id: plan.reportId,

@@ -54,7 +54,9 @@ export const PositiveRateTest = z.object({
   predicted: z.number(),
   /** observed - predicted. */
   gap: z.number(),
-  /** (observed - predicted) / sqrt(sum p(1-p)) * n: labels drawn from the predicted probabilities under the null. */
+  /** The gap expected under the null: the holdout's observed - mean predicted, or 0 (positiveRateBaseline). */
+  expectedGap: z.number(),
+  /** (positives - sum q) / sqrt(sum q(1-q)), q = p + expectedGap: labels drawn from the (shifted) predictions under the null. */
   z: z.number(),
   /** Two-sided. */
   pValue: z.number(),
@@ -134,23 +136,33 @@ export function twoSidedNormalP(z: number): number {
  * sqrt(sum p(1-p)). A violation needs both a significant z and a gap larger than the margin, so big
  * windows do not alert on tiny, harmless gaps.
  */
-export function positiveRateTest(label: Labels, proba: Probabilities, settings: Pick<QualitySettings, 'significance' | 'positiveRateMargin'>): PositiveRateTest {
+export function positiveRateTest(label: Labels, proba: Probabilities, settings: Pick<QualitySettings, 'significance' | 'positiveRateMargin'>, expectedGap = 0): PositiveRateTest {
   const n = proba.length;
   let positives = 0;
   let sumP = 0;
+  let sumQ = 0;
   let variance = 0;
   for (let i = 0; i < n; i++) {
     positives += label[i];
     sumP += proba[i];
-    variance += proba[i] * (1 - proba[i]);
+    const q = expectedGap === 0 ? proba[i] : Math.min(1, Math.max(0, proba[i] + expectedGap));
+    sumQ += q;
+    variance += q * (1 - q);
   }
   const observed = n > 0 ? positives / n : 0;
   const predicted = n > 0 ? sumP / n : 0;
-  const diff = positives - sumP;
+  const diff = positives - sumQ;
   const z = variance > 0 ? diff / Math.sqrt(variance) : diff === 0 ? 0 : Math.sign(diff) * Infinity;
   const pValue = twoSidedNormalP(z);
   const gap = observed - predicted;
-  return { observed, predicted, gap, z, pValue, significant: pValue < settings.significance, beyondMargin: Math.abs(gap) > settings.positiveRateMargin };
+  return { observed, predicted, gap, expectedGap, z, pValue, significant: pValue < settings.significance, beyondMargin: Math.abs(gap - expectedGap) > settings.positiveRateMargin };
+}
+
+/** The gap the test expects: the holdout's (observed - mean predicted) when asked and known, else 0 (with a note). */
+export function expectedGapOf(holdout: HoldoutFigures, s: Pick<QualitySettings, 'positiveRateBaseline'>): { gap: number; note?: string } {
+  if (s.positiveRateBaseline === 'zero') return { gap: 0 };
+  if (holdout.observedRate === null || holdout.meanPredicted === null) return { gap: 0, note: 'positive-rate gap judged against 0: the version has no holdout calibration' };
+  return { gap: holdout.observedRate - holdout.meanPredicted };
 }
 
 export interface Decision {
@@ -163,6 +175,7 @@ export interface Decision {
 
 const f4 = (x: number) => x.toFixed(4);
 const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
 
 /** The verdict on a window: insufficient labels, or ok / degraded with each violation spelled out. */
 export function decide(live: LiveMetrics | null, holdout: HoldoutFigures, rate: PositiveRateTest | null, labeled: number, s: QualitySettings): Decision {
@@ -187,7 +200,7 @@ export function decide(live: LiveMetrics | null, holdout: HoldoutFigures, rate: 
       holdout: rate.predicted,
       change: rate.gap,
       threshold: s.positiveRateMargin,
-      message: `observed positive rate ${pc(rate.observed)} vs mean predicted ${pc(rate.predicted)}: gap ${rate.gap >= 0 ? '+' : ''}${(rate.gap * 100).toFixed(1)} points, z = ${rate.z.toFixed(2)}, p = ${rate.pValue.toExponential(2)} (violation when p < ${s.significance} and |gap| > ${s.positiveRateMargin})`,
+      message: `observed positive rate ${pc(rate.observed)} vs mean predicted ${pc(rate.predicted)}: gap ${pts(rate.gap)} points${rate.expectedGap !== 0 ? ` where the holdout's was ${pts(rate.expectedGap)}` : ''}, z = ${rate.z.toFixed(2)}, p = ${rate.pValue.toExponential(2)} (violation when p < ${s.significance} and the gap moves by more than ${s.positiveRateMargin})`,
     });
   }
   const summary = violations.length

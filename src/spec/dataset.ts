@@ -127,6 +127,11 @@ export const QualityMonitorSpec = z
     positiveRateMargin: z.number().min(0).max(1).default(0.02),
     /** ...and a two-sided z test (variance sum p(1-p): labels drawn from the predictions) below this p-value. */
     significance: z.number().gt(0).lt(0.5).default(0.01),
+    /**
+     * What gap is expected: `holdout` (default) the model's own observed-minus-predicted gap on its holdout, so
+     * only a change from what was known at promotion counts; `zero`: any miscalibration counts.
+     */
+    positiveRateBaseline: z.enum(['holdout', 'zero']).default('holdout'),
   })
   .strict();
 export type QualityMonitorSpec = z.infer<typeof QualityMonitorSpec>;

@@ -60,6 +60,30 @@ describe('model quality: metrics and join vs scikit-learn', () => {
     });
   }
 
+  it("positive-rate test against the holdout's gap: a known miscalibration alone is no violation, a change from it is", () => {
+    const c = vectors.metricCases.find((x) => x.name === 'shifted');
+    assert.ok(c);
+    const zero = positiveRateTest(c.label, c.probability, { significance: 0.01, positiveRateMargin: 0.02 });
+    assert.ok(zero.significant && zero.beyondMargin, 'the shifted case is miscalibrated by several points');
+    // the same miscalibration seen at holdout time: expected, so neither significant nor beyond the margin
+    const same = positiveRateTest(c.label, c.probability, { significance: 0.01, positiveRateMargin: 0.02 }, zero.gap);
+    assert.ok(Math.abs(same.z) < 0.5 && !same.beyondMargin, JSON.stringify(same));
+    // a holdout gap 5 points away from the live one: flagged, with z computed from q = p + gap by hand here
+    const g = zero.gap - 0.05;
+    const moved = positiveRateTest(c.label, c.probability, { significance: 0.01, positiveRateMargin: 0.02 }, g);
+    let y = 0;
+    let q = 0;
+    let v = 0;
+    c.probability.forEach((p, i) => {
+      const qi = Math.min(1, Math.max(0, p + g));
+      y += c.label[i];
+      q += qi;
+      v += qi * (1 - qi);
+    });
+    close(moved.z, (y - q) / Math.sqrt(v), 'z against the holdout gap');
+    assert.ok(moved.significant && moved.beyondMargin);
+  });
+
   it('no files, or files without any labeled row in the window: zero counts, empty arrays', async () => {
     const empty = await joinPredictionsWithLabels({ captureFiles: [], labelFiles: [], window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' }, version: 1 });
     assert.deepEqual(empty.counts, { predictions: 0, labeled: 0, otherVersions: [], labelIds: 0, unmatchedLabels: 0, relabeledIds: 0, repeatedIds: 0 });
