@@ -6,12 +6,15 @@ import {
   executeQualityCheck,
   planQualityCheck,
   QualityError,
+  prepareQualityRetrain,
   recordQualityRun,
+  type PreparedRetrain,
   type QualityCheckOutcome,
   type QualityPlan,
   type QualityPlanResult,
   type QualityRunRecord,
 } from '../src/model-quality';
+import type { MonitoringSpec } from '../src/spec/dataset';
 import type { ActivityContext } from './context';
 
 /** The worker's MODEL_NAME and the API's address for report links (REPORTS_BASE_URL, else http://API_HOST:API_PORT). */
@@ -56,6 +59,17 @@ export function modelQualityActivities(ctx: ActivityContext) {
             createdAt: input.createdAt,
           }),
         );
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** Labeled live rows + the spec's source as a derived spec for a retrain (same report id: same files). */
+    async prepareQualityRetrain(input: { model: string; version: number; reportId: string; retrainData: MonitoringSpec['retrainData']; end: string }): Promise<PreparedRetrain> {
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat('writing retraining data'), 5_000);
+      try {
+        return await prepareQualityRetrain({ varDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input });
       } finally {
         clearInterval(beat);
       }

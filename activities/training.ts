@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ingestSnapshot } from '../src/data/ingest';
-import { loadSplitFrames } from '../src/data/load-frame';
+import { loadFrame, loadSplitFrames } from '../src/data/load-frame';
 import { DataError } from '../src/data/source';
 import { GbdtCheckpoint, GbdtModel, predictProba } from '../src/model/gbdt';
 import { LogisticModel, predictLogistic } from '../src/model/logistic';
@@ -169,7 +169,7 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async evaluateModel({ run, modelPath }: { run: RunRef; modelPath: string }): Promise<EvaluationOutcome> {
+    async evaluateModel({ run, modelPath, recentRows }: { run: RunRef; modelPath: string; recentRows?: string }): Promise<EvaluationOutcome> {
       return guarded(async () => {
         const { train, holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
         const model = await readRequired(modelPath, GbdtModel);
@@ -179,6 +179,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
         let champion: EvaluationOutcome['metrics']['champion'];
+        let recent: EvaluationOutcome['metrics']['recent'];
+        // The newest labeled live rows, when a quality-triggered retrain passed them: judged like the holdout.
+        const live = recentRows ? (await loadFrame(recentRows, run.spec.features)).frame : undefined;
+        if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
           if (sameFeatures(meta.features, run.spec)) {
@@ -186,12 +190,23 @@ export function trainingActivities(ctx: ActivityContext) {
             try {
               const proba = await onnx.predict(frameToModelInput(holdout), holdout.rows);
               champion = { ...evaluateBinary(holdout.label, proba), version: championVersion };
+              if (live && recent) recent.champion = { ...evaluateBinary(live.label, await onnx.predict(frameToModelInput(live), live.rows)), version: championVersion };
             } finally {
               await onnx.release();
             }
           }
         }
-        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion }, gates: decideGates(run.spec, candidate, logistic, majority, champion) };
+        const gates = decideGates(run.spec, candidate, logistic, majority, champion);
+        if (recent?.champion) {
+          // Not behind the champion on the newest labeled rows either (same allowance as on the holdout).
+          const drop = (recent.champion.auc ?? 0) - (recent.candidate.auc ?? 0);
+          const line = `AUC ${(recent.candidate.auc ?? 0).toFixed(4)} vs champion v${recent.champion.version} ${(recent.champion.auc ?? 0).toFixed(4)} on the ${recent.rows} newest labeled live rows`;
+          if (drop > run.spec.gates.maxAucDropVsChampion) {
+            gates.reasons = [...(gates.passed ? [] : gates.reasons), `${line}: ${drop.toFixed(4)} below, allowed ${run.spec.gates.maxAucDropVsChampion}`];
+            gates.passed = false;
+          } else if (gates.passed) gates.reasons.push(`no regression on live data: ${line}`);
+        }
+        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion, ...(recent ? { recent } : {}) }, gates };
       });
     },
 

@@ -4,6 +4,7 @@ import type { Activities } from '../activities';
 import type { ModelQualityInput, QualityCheckOutcome, QualityVerdict, Violation } from '../src/model-quality';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert, resolveAlert } from './alerting';
+import { startQualityRetrain, type RetrainStart } from './quality-retrain';
 
 export type { ModelQualityInput };
 
@@ -35,6 +36,7 @@ export interface ModelQualityResult {
   reportUrl?: string;
   alerted: boolean;
   resolved: boolean;
+  retrain?: RetrainStart;
 }
 
 export const qualityStatusQuery = defineQuery<ModelQualityStatus>('status');
@@ -85,6 +87,12 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
   const reportLink = outcome.reportUrl ?? outcome.htmlPath;
   Object.assign(status, { verdict: outcome.verdict, reportId: outcome.reportId, reportUrl: reportLink });
 
+  let retrain: RetrainStart | undefined;
+  if (outcome.verdict === 'degraded' && plan.monitoring.retrainOnDegradation) {
+    stage('retrain', 'starting a retraining run on labeled live data');
+    retrain = await startQualityRetrain({ model, version, reportId: outcome.reportId, violations: outcome.violations, retrainData: plan.monitoring.retrainData, now: plan.window.end });
+  }
+
   let alerted = false;
   let resolved = false;
   const key = `quality:${model}`;
@@ -94,7 +102,7 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
       key,
       severity: 'error',
       title: `Model quality degraded: ${model} v${version} (${outcome.violations.map((v) => v.metric).join(', ')})`,
-      message: outcome.summary,
+      message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
       details: {
         kind: 'fields',
         fields: {
@@ -141,5 +149,6 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     alerted,
     resolved,
+    ...(retrain ? { retrain } : {}),
   };
 }

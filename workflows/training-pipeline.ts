@@ -21,6 +21,11 @@ export interface TrainingPipelineInput {
   promote?: boolean;
   /** Why this run was started (shown in the registry), e.g. "drift on 2026-11-26". */
   reason?: string;
+  /**
+   * A parquet of the newest labeled live rows (features and __label), written by a quality-triggered
+   * retrain: the candidate must also not fall behind the champion on them, not only on the old holdout.
+   */
+  recentRows?: string;
 }
 
 export const statusQuery = defineQuery<TrainingStatus>('status');
@@ -101,7 +106,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   status.training = model;
 
   stage('evaluate', 'holdout metrics, baselines and champion', 0.8);
-  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelPath: model.modelPath });
+  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelPath: model.modelPath, ...(input.recentRows ? { recentRows: input.recentRows } : {}) });
   status.evaluation = evaluation;
 
   stage('export', 'ONNX export and parity check', 0.88);
