@@ -200,7 +200,7 @@ export function trainingActivities(ctx: ActivityContext) {
         if (recent?.champion) {
           // Not behind the champion on the newest labeled rows either (same allowance as on the holdout).
           const drop = (recent.champion.auc ?? 0) - (recent.candidate.auc ?? 0);
-          const line = `AUC ${(recent.candidate.auc ?? 0).toFixed(4)} vs champion v${recent.champion.version} ${(recent.champion.auc ?? 0).toFixed(4)} on the ${recent.rows} newest labeled live rows`;
+          const line = `AUC ${(recent.candidate.auc ?? 0).toFixed(4)} vs champion v${recent.champion.version} ${(recent.champion.auc ?? 0).toFixed(4)} on the ${recent.rows} newest labeled live rows (kept out of its training)`;
           if (drop > run.spec.gates.maxAucDropVsChampion) {
             gates.reasons = [...(gates.passed ? [] : gates.reasons), `${line}: ${drop.toFixed(4)} below, allowed ${run.spec.gates.maxAucDropVsChampion}`];
             gates.passed = false;

@@ -9,7 +9,9 @@ import type { trainingPipeline } from './training-pipeline';
 export interface RetrainStart {
   workflowId?: string;
   /** Labeled live rows the retrain trains on. */
-  liveRows?: number;
+  trainRows?: number;
+  /** The newest labeled live rows kept out of training, on which candidate and champion are compared. */
+  compareRows?: number;
   note: string;
 }
 
@@ -38,7 +40,7 @@ export async function startQualityRetrain(o: { model: string; version: number; r
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       staticSummary: `Retrain ${o.model} on labeled live data after degraded quality (report ${o.reportId})`,
     });
-    return { workflowId: childId, liveRows: prepared.liveRows, note: `retraining started as ${childId} with ${prepared.liveRows} labeled live rows (${prepared.note})` };
+    return { workflowId: childId, trainRows: prepared.trainRows, compareRows: prepared.compareRows, note: `retraining started as ${childId}: ${prepared.note}` };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId: childId, note: `a retraining run ${childId} is already running` };
     log.warn('could not start the retraining run', { error: err instanceof Error ? err.message : String(err) });

@@ -149,6 +149,11 @@ export const RetrainDataSpec = z
     liveWeight: z.number().int().min(1).max(100).default(1),
     /** At most this many of the newest labeled rows (the rest are left out). */
     maxRows: z.number().int().positive().default(1_000_000),
+    /**
+     * The newest this share of the labeled live rows is kept out of training: promotion compares candidate
+     * and champion on it (rows the candidate has not seen), the rest train.
+     */
+    compareShare: z.number().gt(0).lt(1).default(0.2),
   })
   .strict();
 

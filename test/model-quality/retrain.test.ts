@@ -61,15 +61,17 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
         assert.equal(r.verdict, 'degraded', r.summary);
         assert.equal(r.labeled, labeled);
         assert.ok(r.retrain?.workflowId, JSON.stringify(r.retrain));
-        assert.equal(r.retrain?.liveRows, labeled);
+        const compare = Math.ceil(labeled * 0.2);
+        assert.equal(r.retrain?.compareRows, compare);
+        assert.equal(r.retrain?.trainRows, labeled - compare);
 
         const child = (await env.client.workflow.getHandle(r.retrain.workflowId).result()) as TrainingResult;
-        // The retrain's data: the spec's 100,000 source rows plus every labeled live row, all on the training side.
-        assert.equal(child.rows, first.rows + labeled);
-        assert.equal(child.training.trainRows, first.training.trainRows + labeled);
+        // The retrain's data: the spec's 100,000 source rows plus the labeled live rows but the newest 20 %, all on the training side.
+        assert.equal(child.rows, first.rows + labeled - compare);
+        assert.equal(child.training.trainRows, first.training.trainRows + labeled - compare);
         assert.equal(child.training.holdoutRows, first.training.holdoutRows, 'the holdout stays the spec\'s');
         // Promotion compared candidate and champion on the newest labeled rows too.
-        assert.equal(child.metrics.recent?.rows, labeled);
+        assert.equal(child.metrics.recent?.rows, compare, 'compared on the newest rows, which it did not train on');
         assert.equal(child.metrics.recent?.champion?.version, first.version);
         const recentDrop = (child.metrics.recent?.champion?.auc ?? 0) - (child.metrics.recent?.candidate.auc ?? 0);
         if (recentDrop > 0) {
