@@ -1,7 +1,7 @@
 // Serving bench: the real API process (1 and N processes) and the seed's Flask + gunicorn + onnxruntime stack, same ONNX file, same load, same run.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,13 +48,50 @@ interface AutocannonOptions {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: AutocannonOptions) => Promise<AutocannonResult>;
 
-type Load = Omit<AutocannonOptions, 'duration' | 'connections'>;
+type Load = Omit<AutocannonOptions, 'duration' | 'connections'> & { /** Server process tree to charge CPU time to (Linux /proc). */ pid?: number };
 interface Target {
   rps: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  /** Server CPU time (user + system, the whole process tree) per request, in microseconds; NaN without /proc. */
+  cpuUsPerReq: number;
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/**
+ * CPU ticks (user + system) used so far by `root` and its descendants, from /proc. CPU time per request
+ * does not depend on how much of the machine other work takes, unlike req/s on a shared machine.
+ */
+async function cpuTicks(root: number): Promise<number> {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  let names: string[];
+  try {
+    names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return NaN;
+  }
+  for (const n of names) {
+    try {
+      const text = await readFile(`/proc/${n}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, st] of stats) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = stats.get(p)?.ppid) {
+      if (p === root) {
+        total += st.ticks;
+        break;
+      }
+    }
+  }
+  return total;
 }
 
 const ROUND_SEC = 2;
@@ -67,15 +104,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
  */
 async function interleaved(targets: Record<string, Load>, connections: number, totalSec: number): Promise<Record<string, Target>> {
   const rounds = Math.max(1, Math.round(totalSec / ROUND_SEC));
-  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number }> = {};
+  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number; ticks: number }> = {};
   for (const [name, t] of Object.entries(targets)) {
     await autocannon({ ...t, connections, duration: 1 }); // warm-up: JIT, connections, first batches
-    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0 };
+    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0, ticks: 0 };
   }
   for (let i = 0; i < rounds; i++) {
     for (const [name, t] of Object.entries(targets)) {
+      const before = t.pid ? await cpuTicks(t.pid) : NaN;
       const r = await autocannon({ ...t, connections, duration: ROUND_SEC });
       const a = acc[name];
+      a.ticks += t.pid ? (await cpuTicks(t.pid)) - before : NaN;
       a.requests += r.requests.total;
       a.seconds += r.duration;
       a.p50.push(r.latency.p50);
@@ -85,7 +124,10 @@ async function interleaved(targets: Record<string, Load>, connections: number, t
     }
   }
   return Object.fromEntries(
-    Object.entries(acc).map(([name, a]) => [name, { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors }]),
+    Object.entries(acc).map(([name, a]) => [
+      name,
+      { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors, cpuUsPerReq: (a.ticks * TICK_US) / a.requests },
+    ]),
   );
 }
 
@@ -102,6 +144,7 @@ async function freePort(): Promise<number> {
 
 interface Served {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -128,6 +171,7 @@ async function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv,
   }
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       if (!exited) child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -218,12 +262,12 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     if (flask) servers.push(flask);
 
     const body = JSON.stringify({ instances: [{ distance: 800, dep_hour: 17, carrier: 'AA', origin: 'ORD' }] });
-    const predict = (url: string): Load => ({ url: `${url}/v1/predict`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+    const predict = (s: Served): Load => ({ url: `${s.url}/v1/predict`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, pid: s.pid });
     const targets: Record<string, Load> = {
-      healthz: { url: `${one.url}/healthz` },
-      predict: predict(one.url),
-      ...(many ? { healthzN: { url: `${many.url}/healthz` }, predictN: predict(many.url) } : {}),
-      ...(flask ? { flask: predict(flask.url) } : {}),
+      healthz: { url: `${one.url}/healthz`, pid: one.pid },
+      predict: predict(one),
+      ...(many ? { healthzN: { url: `${many.url}/healthz`, pid: many.pid }, predictN: predict(many) } : {}),
+      ...(flask ? { flask: predict(flask) } : {}),
     };
     log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
     const r = await interleaved(targets, connections, duration);
@@ -233,6 +277,8 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     const p = '/v1/predict (auth, validation, capture), 1 process';
     figures.push({ name: `serving: ${p} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthz.rps }, note: 'goal ratio >= 0.5' });
     figures.push({ name: `serving: ${p} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthz.p99 } });
+    // CPU per request does not depend on how much CPU the shared machine leaves us: it predicts throughput on an idle one
+    figures.push({ name: `serving: ${p} server CPU per request`, value: r.predict.cpuUsPerReq, unit: 'us', baseline: { name: '/healthz same server', value: r.healthz.cpuUsPerReq }, note: 'ratio <= 2 means rps ratio >= 0.5 when CPU-bound' });
     if (many && r.predictN && r.healthzN) {
       const n = `/v1/predict, ${processes} processes`;
       figures.push({ name: `serving: ${n} rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.rps }, note: 'goal ratio >= 0.5' });
@@ -245,6 +291,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       figures.push({ name: `serving: ${p} vs Flask rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
       if (many && r.predictN) figures.push({ name: `serving: /v1/predict ${processes} processes vs Flask rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
       figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
+      figures.push({ name: 'serving: Flask server CPU per request (gunicorn tree)', value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq }, note: 'ratio = how many times more CPU Flask needs per request; goal >= 10' });
     }
 
     // latency at a fixed, moderate rate: 2,000 req/s over 8 connections (64 would make autocannon's pacing send bursts)
