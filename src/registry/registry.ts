@@ -158,6 +158,19 @@ export class Registry {
     }
   }
 
+  /**
+   * A cheap stamp of a model's alias file that changes whenever the file is replaced ('missing' when
+   * there is none), so pollers can skip reading and parsing it when nothing moved.
+   */
+  async aliasStamp(name: string): Promise<string> {
+    try {
+      const s = await stat(path.join(this.modelDir(name), 'aliases.json'));
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
   async alias(name: string, alias = 'champion'): Promise<number | undefined> {
     return (await this.aliasFile(name)).aliases[alias];
   }

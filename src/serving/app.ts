@@ -20,6 +20,7 @@ import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
 import { windowCounterStore } from './rate-store';
+import { WorkerLink } from './cluster';
 import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
 import { qualityReportsPlugin } from '../model-quality/reports-plugin';
@@ -38,6 +39,11 @@ export interface AppDeps {
   defaultMetrics?: boolean;
   /** Capture file tag of this process (multi-process mode passes one per process). */
   captureInstance?: string;
+  /**
+   * Set in a server process of a multi-process service: its usage goes to the primary (which owns
+   * usage.json) and its rate-limit counts are shared with the other processes through the primary.
+   */
+  processIndex?: number;
 }
 
 function requestIds(): () => string {
@@ -63,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const log = app.log;
 
   const metrics = new ServingMetrics(deps.defaultMetrics ?? true);
+  // each process of a multi-process service has its own /metrics: the label tells a scraper's series apart
+  if (deps.processIndex !== undefined) metrics.registry.setDefaultLabels({ process: String(deps.processIndex) });
   const keysFile = keysFilePath(deps.varDir);
   if (config.SERVING_DEV_KEY) {
     const dev = await ensureDevKey(deps.varDir);
@@ -70,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   const keys = new KeyRing(config.API_KEYS, config.API_ADMIN_KEYS);
   const keyPoller = await watchKeyFile(keysFile, keys, config.API_KEYS_POLL_MS, log, metrics);
-  const usage = new UsageStore(path.join(deps.varDir, 'usage.json'), config.USAGE_FLUSH_MS, log);
+  const usage = new UsageStore(path.join(deps.varDir, 'usage.json'), config.USAGE_FLUSH_MS, log, deps.processIndex === undefined);
   await usage.start();
   const repository = new ModelRepository({
     registry: deps.registry,
@@ -89,6 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requests: new WindowCounter(config.SERVING_RATE_LIMIT_WINDOW_MS),
     authFailures: new WindowCounter(config.SERVING_AUTH_FAIL_WINDOW_MS, 50_000),
   };
+  const link = deps.processIndex === undefined ? undefined : new WorkerLink(deps.processIndex, counters, usage);
+  link?.start();
   const state: ServingState = {
     config,
     registry: deps.registry,
@@ -103,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     usage,
     counters,
     reloadKeys: () => keyPoller.check(),
+    usageSnapshot: async () => (link ? link.usageSnapshot() : usage.snapshot()),
+    processIndex: deps.processIndex,
   };
   app.decorate('serving', state);
   app.decorateRequest('principal', null);
@@ -150,7 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await repository.close();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([repository.closeCaptures(), usage.close()]);
+    await Promise.all([repository.closeCaptures(), usage.close(), link?.close()]);
   });
   return app;
 }

@@ -1,31 +1,31 @@
-// The API process: reads settings, serves the registry champion, and on SIGTERM/SIGINT drains, flushes capture and exits 0.
+// The API process: reads settings, serves every registry model (one process, or SERVING_PROCESSES sharing the port), and on SIGTERM/SIGINT drains, flushes capture and exits 0.
+import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import pino from 'pino';
-import { envOrExit } from '../config/env';
+import pino, { type Logger } from 'pino';
+import { envOrExit, type Env } from '../config/env';
 import { Registry } from '../registry/registry';
 import { buildApp } from './app';
+import { runPrimary, WorkerLink } from './cluster';
 import { parseServingConfig, type ServingConfig } from './config';
+import { ensureDevKey } from './keys';
+import { UsageStore } from './usage';
 
-async function main(): Promise<void> {
-  const env = envOrExit();
-  let config: ServingConfig;
-  try {
-    config = parseServingConfig(process.env);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(2);
-  }
-  const logger = pino({
-    level: env.LOG_LEVEL,
-    name: 'api',
-    // belt and braces: request logging is off by default, and keys must never reach a log line
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization', 'headers["x-api-key"]'], censor: '[redacted]' },
-  });
+/** One server: the app on the port. In multi-process mode each server process binds the port itself (SO_REUSEPORT) and the kernel spreads connections. */
+async function serve(env: Env, config: ServingConfig, logger: Logger, index: number | undefined): Promise<void> {
   const registry = new Registry(path.join(env.VAR_DIR, 'registry'));
-  const app = await buildApp({ registry, varDir: env.VAR_DIR, modelName: env.MODEL_NAME, config, logger });
+  const captureInstance = index === undefined ? undefined : `${randomBytes(3).toString('hex')}p${index}`;
+  const app = await buildApp({
+    registry,
+    varDir: env.VAR_DIR,
+    modelName: env.MODEL_NAME,
+    config,
+    logger,
+    ...(index === undefined ? {} : { processIndex: index, captureInstance }),
+  });
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: NodeJS.Signals | 'disconnect'): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping: no new connections, draining requests, flushing capture and usage');
@@ -51,10 +51,52 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // the primary went away (even by SIGKILL): stop rather than serve without shared limits and usage
+  if (index !== undefined) process.on('disconnect', () => stop('disconnect'));
 
-  const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
+  // reusePort (Linux 3.9+, Node 22.12+) lets every process bind the port; elsewhere node:cluster shares the primary's socket
+  const shared = index !== undefined && process.platform === 'linux';
+  const address = await app.listen({ host: env.API_HOST, port: env.API_PORT, ...(shared ? { exclusive: true, reusePort: true } : {}) } as { host: string; port: number });
   const model = app.serving.models.current;
-  logger.info({ address, model: env.MODEL_NAME, version: model?.version ?? null }, model ? 'serving' : 'listening; not ready until a champion exists');
+  logger.info(
+    { address, model: env.MODEL_NAME, version: model?.version ?? null, models: app.serving.repository.names(), ...(index !== undefined ? { process: index } : {}) },
+    model ? 'serving' : 'listening; not ready until a champion exists',
+  );
+}
+
+async function main(): Promise<void> {
+  const env = envOrExit();
+  let config: ServingConfig;
+  try {
+    config = parseServingConfig(process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = pino({
+    level: env.LOG_LEVEL,
+    name: 'api',
+    // belt and braces: request logging is off by default, and keys must never reach a log line
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization', 'headers["x-api-key"]'], censor: '[redacted]' },
+  });
+  if (config.SERVING_PROCESSES > 1 && cluster.isPrimary) {
+    if (env.API_PORT === 0) {
+      process.stderr.write('API_PORT=0 needs SERVING_PROCESSES=1: each process would pick a port of its own\n');
+      process.exit(2);
+    }
+    // things that must happen once, before the servers start: the dev key (no two processes creating one) and usage.json
+    if (config.SERVING_DEV_KEY) {
+      const dev = await ensureDevKey(env.VAR_DIR);
+      if (dev.created) logger.info({ file: dev.keyFile }, 'created a development admin API key (the key itself is only in that file)');
+    }
+    process.env.SERVING_DEV_KEY = 'false';
+    const usage = new UsageStore(path.join(env.VAR_DIR, 'usage.json'), config.USAGE_FLUSH_MS, logger);
+    await usage.start();
+    await runPrimary({ processes: config.SERVING_PROCESSES, usage, log: logger, shutdownTimeoutMs: config.SERVING_SHUTDOWN_TIMEOUT_MS });
+    logger.info('stopped');
+    process.exit(0);
+  }
+  await serve(env, config, logger, WorkerLink.current());
 }
 
 main().catch((err: unknown) => {

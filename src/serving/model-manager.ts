@@ -1,6 +1,4 @@
 // One model's champion: loads it, re-reads its alias when polled, checks a new version on sample rows and swaps it in atomically.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { OnnxModel } from '../model/onnx-model';
 import { RegistryError, type Registry, type VersionMetadata } from '../registry/registry';
@@ -84,20 +82,10 @@ export class ModelManager {
     await this.refresh();
   }
 
-  private aliasFile(): string {
-    return path.join(this.opts.registry.root, this.opts.name, 'aliases.json');
-  }
-
   /** Re-reads the alias when its file changed (or a failed version is due for a retry). */
   async poll(): Promise<void> {
     if (this.closed) return;
-    let sig = 'missing';
-    try {
-      const s = await stat(this.aliasFile());
-      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      // no alias yet: keep waiting
-    }
+    const sig = await this.opts.registry.aliasStamp(this.opts.name);
     const retry = this.failed !== undefined && Date.now() - this.failed.at > RETRY_FAILED_MS;
     if (sig !== this.aliasSig || retry) await this.refresh();
   }
@@ -113,8 +101,7 @@ export class ModelManager {
   private async doRefresh(): Promise<void> {
     const { registry, name, log, metrics } = this.opts;
     try {
-      const s = await stat(this.aliasFile()).catch(() => undefined);
-      const sig = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'missing';
+      const sig = await registry.aliasStamp(name);
       const target = await registry.alias(name, 'champion');
       this.aliasSig = sig;
       if (target === undefined || target === this.champion?.version || this.closed) return;

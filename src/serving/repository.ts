@@ -1,6 +1,4 @@
 // The model repository: every registry model with a champion, each with its own manager, capture folder and place in the LRU.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from '../registry/registry';
 import { CaptureWriter } from './capture';
@@ -189,10 +187,14 @@ export class ModelRepository {
   private entry(name: string): Entry {
     let e = this.entries.get(name);
     if (!e) {
-      e = { name, champion: undefined, aliasSig: '', features: [], manager: undefined, loading: undefined, capture: undefined, lastUsed: 0, evicted: false, readError: undefined };
+      e = this.newEntry(name);
       this.entries.set(name, e);
     }
     return e;
+  }
+
+  private newEntry(name: string): Entry {
+    return { name, champion: undefined, aliasSig: '', features: [], manager: undefined, loading: undefined, capture: undefined, lastUsed: 0, evicted: false, readError: undefined };
   }
 
   /** Re-reads which models exist and where their champions point; loads new champions within the budget. Never throws. */
@@ -211,8 +213,10 @@ export class ModelRepository {
     names.add(this.opts.defaultModel);
     for (const name of names) {
       if (this.closed) return;
-      const e = this.entry(name);
+      // a new model becomes visible to requests only once its alias was read, so it never shows a champion of null while it has one
+      const e = this.entries.get(name) ?? this.newEntry(name);
       await this.readAlias(e);
+      if (!this.entries.has(name)) this.entries.set(name, e);
       if (e.manager) await e.manager.poll();
       else if (e.champion !== undefined && !e.evicted && !e.loading && this.loadedCount() < this.opts.config.SERVING_MAX_LOADED_MODELS) void this.load(e);
     }
@@ -227,13 +231,7 @@ export class ModelRepository {
 
   private async readAlias(e: Entry): Promise<void> {
     const { registry } = this.opts;
-    let sig = 'missing';
-    try {
-      const s = await stat(path.join(registry.root, e.name, 'aliases.json'));
-      sig = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      // no alias file yet
-    }
+    const sig = await registry.aliasStamp(e.name);
     if (sig === e.aliasSig) return;
     try {
       const champion = sig === 'missing' ? undefined : await registry.alias(e.name, 'champion');

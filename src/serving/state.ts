@@ -6,7 +6,7 @@ import type { KeyRing, Principal } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { ModelManager } from './model-manager';
 import type { ModelRepository } from './repository';
-import type { UsageStore } from './usage';
+import type { UsageCounts, UsageStore } from './usage';
 import type { WindowCounter } from './window-counter';
 
 export interface ServingState {
@@ -25,6 +25,10 @@ export interface ServingState {
   readonly usage: UsageStore;
   /** Requests per API key (rate limit) and failed authentications per client address (brute-force guard). */
   readonly counters: { readonly requests: WindowCounter; readonly authFailures: WindowCounter };
+  /** Usage of every key as /v1/usage shows it (in multi-process mode: all processes', from the primary). */
+  readonly usageSnapshot: () => Promise<Record<string, UsageCounts>>;
+  /** This server process's index in multi-process mode; undefined when it is the only one. */
+  readonly processIndex: number | undefined;
   /** Re-reads the key file now (the poller does it every API_KEYS_POLL_MS anyway). */
   readonly reloadKeys: () => Promise<void>;
 }

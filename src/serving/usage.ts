@@ -52,10 +52,13 @@ export class UsageStore {
     readonly file: string,
     private readonly flushMs: number,
     private readonly log: FastifyBaseLogger,
+    /** false: count in memory only (a server process of a multi-process service; its primary owns the file). */
+    private readonly persist = true,
   ) {}
 
   /** Loads saved counts (a damaged file is set aside in the log, not fatal) and starts periodic saves. */
   async start(): Promise<void> {
+    if (!this.persist) return;
     try {
       const saved = UsageFile.parse(JSON.parse(await readFile(this.file, 'utf8')));
       for (const [id, c] of Object.entries(saved.keys)) {
@@ -147,6 +150,7 @@ export class UsageStore {
 
   /** Writes the counts if they changed (temp file + rename, so a crash keeps the previous save). */
   save(): Promise<void> {
+    if (!this.persist) return Promise.resolve();
     if (this.saving) return this.saving.then(() => this.save());
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;

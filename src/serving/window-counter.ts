@@ -18,6 +18,8 @@ export class WindowCounter {
   private local = new Map<string, number>();
   private unreported = new Map<string, number>();
   private others = new Map<string, number>();
+  /** Called after every hit (multi-process mode: counters of rare events report at once instead of on the next tick). */
+  onHit: (() => void) | undefined;
 
   constructor(
     readonly windowMs: number,
@@ -45,6 +47,7 @@ export class WindowCounter {
     const mine = (this.local.get(k) ?? 0) + n;
     this.local.set(k, mine);
     this.unreported.set(k, (this.unreported.get(k) ?? 0) + n);
+    this.onHit?.();
     return mine + (this.others.get(k) ?? 0);
   }
 

@@ -160,3 +160,49 @@ describe('serving: rate limit per key', () => {
     }
   });
 });
+
+describe('serving: failed authentication is rate limited per client address (brute force)', () => {
+  it('after SERVING_AUTH_FAIL_MAX wrong keys an address gets 429 even for a right key; other addresses are unaffected', async () => {
+    const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 5, SERVING_AUTH_FAIL_WINDOW_MS: 60_000 } });
+    try {
+      const from = (remoteAddress: string, key: string) =>
+        h.app.inject({ method: 'POST', url: '/v1/predict', remoteAddress, headers: auth(key), payload: { instances: [ROW] } });
+      const guesses = Array.from({ length: 5 }, (_, i) => `mlk_${'0'.repeat(12)}_${String(i).padStart(43, 'x')}`);
+      for (const g of guesses) assert.equal((await from('10.0.0.7', g)).statusCode, 401);
+      // the sixth attempt is refused before the key is even looked at, whatever the key
+      const blocked = await from('10.0.0.7', h.userKey);
+      assert.equal(blocked.statusCode, 429);
+      assert.match(blocked.json().message, /too many failed authentications from this address; retry in \d+ s/);
+      const retry = Number(blocked.headers['retry-after']);
+      assert.ok(retry >= 1 && retry <= 60, `retry-after ${blocked.headers['retry-after']}`);
+      assert.equal((await from('10.0.0.7', 'another-guess')).statusCode, 429);
+      // another address with the right key, and with wrong keys below the limit, is not affected
+      assert.equal((await from('10.0.0.8', h.userKey)).statusCode, 200);
+      assert.equal((await from('10.0.0.9', 'wrong')).statusCode, 401);
+      // requests without any key are not guesses: they neither count nor get blocked
+      for (let i = 0; i < 10; i++) assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.0.0.10' })).statusCode, 401);
+      assert.equal((await from('10.0.0.10', h.userKey)).statusCode, 200);
+      const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /auth_failures_total 6/);
+      assert.match(metrics, /auth_blocked_total 2/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the window ends: the address may try again', async () => {
+    const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 2, SERVING_AUTH_FAIL_WINDOW_MS: 2000 } });
+    try {
+      const from = (key: string) => h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.1.0.1', headers: auth(key) });
+      // start right after a window boundary so both failures land in one window
+      await new Promise((r) => setTimeout(r, h.app.serving.counters.authFailures.msLeft() + 5));
+      assert.equal((await from('bad-1')).statusCode, 401);
+      assert.equal((await from('bad-2')).statusCode, 401);
+      assert.equal((await from(h.userKey)).statusCode, 429);
+      await new Promise((r) => setTimeout(r, h.app.serving.counters.authFailures.msLeft() + 5));
+      assert.equal((await from(h.userKey)).statusCode, 200);
+    } finally {
+      await h.close();
+    }
+  });
+});

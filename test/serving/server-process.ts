@@ -32,7 +32,7 @@ export interface ServerProcess {
 export async function spawnServer(varDir: string, env: Record<string, string> = {}, opts: { ready?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, VAR_DIR: varDir, API_HOST: '127.0.0.1', API_PORT: String(port), MODEL_NAME: 'flights', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, VAR_DIR: varDir, API_HOST: '127.0.0.1', API_PORT: String(port), MODEL_NAME: 'flights', LOG_LEVEL: 'warn', SERVING_PROCESSES: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -33,7 +33,7 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
 }
 
 export async function usageRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
-  const { usage } = app.serving;
+  const { usageSnapshot } = app.serving;
   app.get(
     '/v1/usage',
     {
@@ -45,6 +45,6 @@ export async function usageRoutes(app: FastifyInstance, opts: { guard: Guard }):
         response: { 200: jsonSchema(UsageResponse), ...errorResponses(401, 403, 429) },
       },
     },
-    async () => ({ keys: usage.snapshot() }),
+    async () => ({ keys: await usageSnapshot() }),
   );
 }
