@@ -134,6 +134,11 @@ export class LabelWriter {
     return this.out.pendingRows;
   }
 
+  /** The file being appended to now, if any (an uploader must not delete it). */
+  get openFile(): string | undefined {
+    return this.out.openFile;
+  }
+
   private known(id: string): 0 | 1 | undefined {
     const v = this.latest.get(id);
     return v === undefined ? undefined : v > 0 ? 1 : 0;

@@ -51,6 +51,7 @@ export class AppendLog<P> {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private handle: FileHandle | undefined;
+  private handlePath: string | undefined;
   private fileHour = '';
   private fileBytes = 0;
   private seq = 0;
@@ -103,6 +104,11 @@ export class AppendLog<P> {
     this.closed = true;
     await this.handle?.close().catch(() => undefined);
     this.handle = undefined;
+  }
+
+  /** The file being appended to now, if any (an uploader to the artifact store must not delete it). */
+  get openFile(): string | undefined {
+    return this.handle ? this.handlePath : undefined;
   }
 
   /** Buffered rows, for gauges and back-pressure. */
@@ -179,7 +185,8 @@ export class AppendLog<P> {
       this.seq += 1;
       const name = `${hour}-${this.instance}-${pad(this.seq, 6)}.jsonl`;
       await mkdir(this.folder, { recursive: true }); // only when a file opens: recreates a folder removed by hand
-      this.handle = await open(path.join(this.folder, name), 'a');
+      this.handlePath = path.join(this.folder, name);
+      this.handle = await open(this.handlePath, 'a');
       this.fileBytes = 0;
     }
     return this.handle;

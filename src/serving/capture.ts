@@ -142,6 +142,11 @@ export class CaptureWriter {
     return text;
   }
 
+  /** The file being appended to now, if any (an uploader must not delete it). */
+  get openFile(): string | undefined {
+    return this.out.openFile;
+  }
+
   /** Buffered rows, for the gauge. */
   get pendingRows(): number {
     return this.out.pendingRows;
