@@ -80,12 +80,18 @@ export class LabelWriter {
     });
   }
 
-  /** Opens the folder and loads the index from the files already there (once; concurrent callers share it). */
+  /**
+   * Opens the folder and loads the index from the files already there (once; concurrent callers share
+   * it). A failure is not cached: the next call tries again, so a folder fixed by hand starts working.
+   */
   ready(): Promise<void> {
     this.loaded ??= (async () => {
       await this.out.start();
       await this.loadIndex();
-    })();
+    })().catch((err: unknown) => {
+      this.loaded = undefined;
+      throw err;
+    });
     return this.loaded;
   }
 

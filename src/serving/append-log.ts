@@ -66,8 +66,10 @@ export class AppendLog<P> {
   /** Creates the folder and proves it writable; readiness depends on it. */
   async start(): Promise<void> {
     // the timer runs even if the folder is not usable yet: a later successful write makes the log healthy
-    this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
-    this.timer.unref();
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.flush(), this.opts.flushMs);
+      this.timer.unref();
+    }
     await mkdir(this.folder, { recursive: true });
     await access(this.folder, constants.W_OK);
     await this.repairTails();

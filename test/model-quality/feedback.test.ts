@@ -1,8 +1,8 @@
 // Feedback API: labels by inference id, idempotent, latest wins (both kept), malformed entries named, stored beside captures.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { auth, harness, type Harness, ROW } from '../serving/helpers';
+import { auth, harness, type Harness, ROW, tempVarDir } from '../serving/helpers';
 
 interface LabelLine {
   ts: string;
@@ -137,5 +137,27 @@ describe('model quality: feedback API', () => {
     assert.equal((await send({ labels: [{ id: 'a', label: 1 }] }, '/v1/models/nope/feedback')).status, 404);
     const anon = await fetch(`${url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"labels":[{"id":"a","label":1}]}' });
     assert.equal(anon.status, 401);
+  });
+
+  it('an unusable labels folder answers 503 (nothing stored, retry is safe) and recovers once it is fixed', async () => {
+    const root = await tempVarDir();
+    const labels = path.join(root, 'labels');
+    await writeFile(labels, 'not a folder'); // where the labels folder must go: mkdir fails
+    const broken = await harness({ config: { CAPTURE_DIR: path.join(root, 'capture') } });
+    try {
+      const body = { labels: [{ id: 'x-1', label: 1 }] };
+      const first = await broken.app.inject({ method: 'POST', url: '/v1/feedback', headers: auth(broken.userKey), payload: body });
+      assert.equal(first.statusCode, 503, first.body);
+      assert.match(first.json().message, /labels folder is not writable/);
+      await rm(labels);
+      await mkdir(labels);
+      const second = await broken.app.inject({ method: 'POST', url: '/v1/feedback', headers: auth(broken.userKey), payload: body });
+      assert.equal(second.statusCode, 200, second.body);
+      assert.equal(second.json().accepted, 1);
+    } finally {
+      await broken.close();
+    }
+    const stored = (await readFile(path.join(labels, 'flights', (await readdir(path.join(labels, 'flights')))[0]), 'utf8')).trim().split('\n');
+    assert.equal(stored.length, 1);
   });
 });
