@@ -17,6 +17,8 @@ export interface ActivityContext {
    * interval when it has none. 0 turns that off. Default 15.
    */
   driftScheduleMinutes?: number;
+  /** QUALITY_SCHEDULE_MINUTES: promotion also creates quality-<model> when it has none; 0 turns that off. Default 60. */
+  qualityScheduleMinutes?: number;
   /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
   alerts?: AlertSettings;
 }

@@ -2,6 +2,7 @@
 import { alertActivities } from './alerts';
 import type { ActivityContext } from './context';
 import { driftActivities } from './drift';
+import { modelQualityActivities } from './model-quality';
 import { systemActivities } from './system';
 import { trainingActivities } from './training';
 
@@ -11,6 +12,7 @@ export function createActivities(ctx: ActivityContext) {
     ...alertActivities(ctx),
     ...trainingActivities(ctx),
     ...driftActivities(ctx),
+    ...modelQualityActivities(ctx),
   };
 }
 

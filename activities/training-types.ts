@@ -61,6 +61,8 @@ export interface EvaluationOutcome {
     logistic: ModelMetrics;
     majority: ModelMetrics;
     champion?: ModelMetrics & { version: number };
+    /** Candidate and champion on the newest labeled live rows (a quality-triggered retrain passes them). */
+    recent?: { rows: number; candidate: ModelMetrics; champion?: ModelMetrics & { version: number } };
   };
   gates: { passed: boolean; reasons: string[] };
   /** The champion when evaluation ran (null: none); promotion happens only if it is still the champion. */

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { ingestSnapshot, SnapshotManifest, snapshotSpecHash } from '../src/data/ingest';
-import { loadSplitFrames } from '../src/data/load-frame';
+import { loadFrame, loadSplitFrames } from '../src/data/load-frame';
 import { DataError } from '../src/data/source';
 import { GbdtCheckpoint, GbdtModel, predictProba } from '../src/model/gbdt';
 import { LogisticModel, predictLogistic } from '../src/model/logistic';
@@ -20,6 +20,7 @@ import { SpecError, type DatasetSpec } from '../src/spec/dataset';
 import { ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import { ensureDriftSchedule } from '../src/drift/schedule';
+import { ensureQualitySchedule } from '../src/model-quality/schedule';
 import type { ActivityContext } from './context';
 import type {
   EvaluationOutcome,
@@ -196,7 +197,7 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async evaluateModel({ run, modelKey }: { run: RunRef; modelKey: string }): Promise<EvaluationOutcome> {
+    async evaluateModel({ run, modelKey, recentRowsKey }: { run: RunRef; modelKey: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
       return guarded(async () => {
         const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
         const model = await store.getJsonRequired(modelKey, GbdtModel);
@@ -209,6 +210,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
         let champion: EvaluationOutcome['metrics']['champion'];
+        let recent: EvaluationOutcome['metrics']['recent'];
+        // The newest labeled live rows (a store object), when a quality-triggered retrain passed them: judged like the holdout.
+        const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
+        if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
           if (sameFeatures(meta.features, run.spec)) {
@@ -216,17 +221,23 @@ export function trainingActivities(ctx: ActivityContext) {
             try {
               const proba = await onnx.predict(frameToModelInput(holdout), holdout.rows);
               champion = { ...evaluateBinary(holdout.label, proba), version: championVersion };
+              if (live && recent) recent.champion = { ...evaluateBinary(live.label, await onnx.predict(frameToModelInput(live), live.rows)), version: championVersion };
             } finally {
               await onnx.release();
             }
           }
         }
-        return {
-          holdoutRows: holdout.rows,
-          metrics: { candidate, logistic, majority, champion },
-          gates: decideGates(run.spec, candidate, logistic, majority, champion),
-          championVersion: championVersion ?? null,
-        };
+        const gates = decideGates(run.spec, candidate, logistic, majority, champion);
+        if (recent?.champion) {
+          // Not behind the champion on the newest labeled rows either (same allowance as on the holdout).
+          const drop = (recent.champion.auc ?? 0) - (recent.candidate.auc ?? 0);
+          const line = `AUC ${(recent.candidate.auc ?? 0).toFixed(4)} vs champion v${recent.champion.version} ${(recent.champion.auc ?? 0).toFixed(4)} on the ${recent.rows} newest labeled live rows (kept out of its training)`;
+          if (drop > run.spec.gates.maxAucDropVsChampion) {
+            gates.reasons = [...(gates.passed ? [] : gates.reasons), `${line}: ${drop.toFixed(4)} below, allowed ${run.spec.gates.maxAucDropVsChampion}`];
+            gates.passed = false;
+          } else if (gates.passed) gates.reasons.push(`no regression on live data: ${line}`);
+        }
+        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion, ...(recent ? { recent } : {}) }, gates, championVersion: championVersion ?? null };
       });
     },
 
@@ -308,6 +319,11 @@ export function trainingActivities(ctx: ActivityContext) {
       if (minutes > 0) {
         const client = await temporalClient(ctx);
         await ensureDriftSchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: minutes, keepExisting: true });
+      }
+      const qualityMinutes = ctx.qualityScheduleMinutes ?? 60;
+      if (qualityMinutes > 0) {
+        const client = await temporalClient(ctx);
+        await ensureQualitySchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: qualityMinutes, keepExisting: true });
       }
       return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
     },

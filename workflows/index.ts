@@ -4,3 +4,4 @@ export { alertRouter } from './alert-router';
 export { alertDrill } from './alert-drill';
 export { trainingPipeline } from './training-pipeline';
 export { driftMonitor } from './drift-monitor';
+export { modelQualityMonitor } from './model-quality-monitor';

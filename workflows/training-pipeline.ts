@@ -24,6 +24,11 @@ export interface TrainingPipelineInput {
   promote?: boolean;
   /** Why this run was started (shown in the registry), e.g. "drift on 2026-11-26". */
   reason?: string;
+  /**
+   * Store key of a parquet of the newest labeled live rows (features and __label), written by a quality-triggered
+   * retrain: the candidate must also not fall behind the champion on them, not only on the old holdout.
+   */
+  recentRowsKey?: string;
 }
 
 export const statusQuery = defineQuery<TrainingStatus>('status');
@@ -106,7 +111,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   status.training = model;
 
   stage('evaluate', 'holdout metrics, baselines and champion', 0.8);
-  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelKey: model.modelKey });
+  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelKey: model.modelKey, ...(input.recentRowsKey ? { recentRowsKey: input.recentRowsKey } : {}) });
   status.evaluation = evaluation;
 
   stage('export', 'ONNX export and parity check', 0.88);

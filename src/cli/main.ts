@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { envOrExit, type Env } from '../config/env';
 import { registerKeyCommands } from './key-commands';
 import { registerProfileCommands } from './profile-commands';
+import { registerQualityCommands } from './quality-commands';
 import { registerModelCommands } from './registry-commands';
 import { registerTrafficCommand } from './traffic';
 
@@ -14,6 +15,7 @@ registerModelCommands(program, env);
 registerKeyCommands(program, env);
 registerProfileCommands(program, env);
 registerTrafficCommand(program, env);
+registerQualityCommands(program, env);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -5,7 +5,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { z } from 'zod';
 import { parseEnv, type Env } from '../config/env';
 import { devKeyPath } from '../serving/keys';
-import { flightsParquetPath, parseShift, readFlightRows, TrafficSource, type Shift } from '../traffic/flights';
+import { delayedLabel, flightsParquetPath, parseShift, readFlightRows, TrafficSource, type Shift } from '../traffic/flights';
+import { sendLabels } from '../traffic/labels';
 import { replay, TrafficError } from '../traffic/replay';
 
 export const TrafficOptions = z.object({
@@ -20,6 +21,9 @@ export const TrafficOptions = z.object({
   key: z.string().min(1).optional(),
   data: z.string().min(1).optional(),
   progress: z.boolean(),
+  month: z.coerce.number().int('--month must be a whole number').min(1, '--month is 1-12').max(12, '--month is 1-12').optional(),
+  labels: z.boolean().default(false),
+  labelDelay: z.coerce.number().min(0, '--label-delay must be 0 or more').max(86_400).default(5),
 });
 export type TrafficOptions = z.infer<typeof TrafficOptions>;
 
@@ -42,6 +46,9 @@ export function registerTrafficCommand(program: Command, env: () => Env = () => 
     .option('--url <url>', 'API base URL (default http://API_HOST:API_PORT)')
     .option('--key <key>', 'API key (default: the key in <VAR_DIR>/dev-api-key)')
     .option('--data <parquet>', 'flights parquet file (default: vega-datasets flights-3m.parquet)')
+    .option('--month <m>', 'only flights of this calendar month (1-6 in the shipped data), e.g. 4 for April')
+    .option('--labels', 'after the replay, send each scored row\'s true label (delay > 15) to the feedback API')
+    .option('--label-delay <seconds>', 'wait this long before sending labels (ground truth arrives later)', '5')
     .option('--no-progress', 'no progress bar')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = TrafficOptions.safeParse(raw);
@@ -77,7 +84,7 @@ export async function runTraffic(o: TrafficOptions, env: Env): Promise<number> {
   const shifts: Shift[] = o.shift.map(parseShift);
   const url = o.url ?? `http://${env.API_HOST}:${env.API_PORT}`;
   const key = o.key ?? (await readKey(env.VAR_DIR));
-  const rows = await readFlightRows({ parquet: o.data ?? flightsParquetPath(env.PROJECT_ROOT), from: o.from, rows: o.rows, seed: o.seed, shifts });
+  const rows = await readFlightRows({ parquet: o.data ?? flightsParquetPath(env.PROJECT_ROOT), from: o.from, rows: o.rows, seed: o.seed, shifts, ...(o.month ? { months: [o.month, o.month] as const } : {}) });
   const shifted = shifts.length ? `, shifted ${shifts.map((s) => `${s.feature} ${s.delta >= 0 ? '+' : ''}${s.delta}`).join(', ')}` : '';
   process.stdout.write(`replaying ${rows.length} ${o.from}-period flights rows${shifted} to ${url} (${o.rate > 0 ? `${o.rate} rows/s` : 'unpaced'}, ${o.batch} per request)\n`);
   const bar = o.progress ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | ok {ok} | failed {failed} | {eta_formatted} left', hideCursor: true }, Presets.shades_classic) : undefined;
@@ -86,13 +93,27 @@ export async function runTraffic(o: TrafficOptions, env: Env): Promise<number> {
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    const r = await replay({ url, key, rows, batch: o.batch, rate: o.rate, concurrency: o.concurrency, signal: stop.signal, onProgress: (p) => bar?.update(p.sent, { ok: p.ok, failed: p.failed }) });
+    const r = await replay({ url, key, rows, batch: o.batch, rate: o.rate, concurrency: o.concurrency, signal: stop.signal, collectIds: o.labels, onProgress: (p) => bar?.update(p.sent, { ok: p.ok, failed: p.failed }) });
     bar?.stop();
     process.stdout.write(
       `${r.okRows} of ${rows.length} rows scored by ${r.model.name} v${r.model.version} in ${r.seconds.toFixed(1)} s (${(r.rows / Math.max(r.seconds, 1e-3)).toFixed(0)} rows/s); ` +
         `statuses ${JSON.stringify(r.statuses)}\n`,
     );
     for (const e of r.errors) process.stdout.write(`  error: ${e}\n`);
+    if (o.labels && !stop.signal.aborted) {
+      const labels: { id: string; label: 0 | 1 }[] = [];
+      r.ids?.forEach((id, i) => {
+        const label = delayedLabel(rows[i]);
+        if (id !== undefined && label !== undefined) labels.push({ id, label });
+      });
+      process.stdout.write(`sending ${labels.length} true labels (delay > 15 min) in ${o.labelDelay} s\n`);
+      await new Promise((res) => setTimeout(res, o.labelDelay * 1000));
+      const sent = await sendLabels({ url, key, model: r.model.name, labels, signal: stop.signal });
+      const positives = labels.reduce((a, l) => a + l.label, 0);
+      process.stdout.write(
+        `labels: ${sent.accepted} accepted, ${sent.duplicates} duplicates, ${sent.malformed} malformed in ${sent.calls} call(s); ${((100 * positives) / Math.max(1, labels.length)).toFixed(1)}% delayed\n`,
+      );
+    }
     return r.failedRows === 0 && !stop.signal.aborted ? 0 : 1;
   } finally {
     bar?.stop();

@@ -47,6 +47,8 @@ export const EnvSchema = z
     SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
     ALERT_COOLDOWN_MINUTES: z.coerce.number({ error: 'must be a number' }).nonnegative('must be 0 or more').default(30),
     DRIFT_SCHEDULE_MINUTES: positiveInt(15),
+    /** How often modelQualityMonitor joins predictions with labels, per served model. */
+    QUALITY_SCHEDULE_MINUTES: positiveInt(60),
     TRAIN_ON_FIRST_START: bool.default(true),
     FIRST_TRAINING_SPEC: z.string().min(1).default('datasets/flights.json'),
     /** The alertRouter workflow this worker signals (one per namespace unless set). */

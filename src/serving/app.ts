@@ -16,6 +16,8 @@ import { ModelRepository } from './repository';
 import { guard } from './routes/guard';
 import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
+import { feedbackRoutes } from './routes/feedback';
+import { labelsRootFor } from '../feedback/label-writer';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
@@ -23,6 +25,7 @@ import { windowCounterStore } from './rate-store';
 import { WorkerLink } from './cluster';
 import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
+import { qualityReportsPlugin } from '../model-quality/reports-plugin';
 
 export interface AppDeps {
   registry: Registry;
@@ -158,9 +161,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes);
   await app.register(predictRoutes, { guard: guard(app) });
   await app.register(oipRoutes, { guard: guard(app), adminGuard: guard(app, { admin: true }) });
+  // Labels travel like captures: written into the store's own folder when it is local, else spooled and uploaded.
+  const labelsDir = config.CAPTURE_DIR ? labelsRootFor(config.CAPTURE_DIR) : localRoot ? path.join(localRoot, 'labels') : path.join(deps.varDir, 'labels-spool');
+  await app.register(feedbackRoutes, {
+    guard: guard(app),
+    labelsDir,
+    ...(localRoot && !config.CAPTURE_DIR ? {} : { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } }),
+    ...(deps.captureInstance ? { instance: deps.captureInstance } : {}),
+  });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { store });
+  await app.register(qualityReportsPlugin, { store });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

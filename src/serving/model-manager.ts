@@ -44,7 +44,8 @@ export interface ModelManagerOptions {
 /** A failed version is retried this long after its failure even if the alias does not move again. */
 const RETRY_FAILED_MS = 30_000;
 
-function thresholdOf(meta: VersionMetadata): number {
+/** The decision threshold a version is served with (metadata extra.threshold or metrics.threshold, else 0.5). */
+export function thresholdOf(meta: VersionMetadata): number {
   for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
   return 0.5;
 }

@@ -31,6 +31,17 @@ export function instanceSchema(features: readonly FeatureSpecLike[]) {
   return z.strictObject(shape, { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object of feature values' : undefined) });
 }
 
+/**
+ * An inference id: what ground truth is sent back with (POST /v1/feedback). Long enough for an OIP
+ * request id (256) plus its row suffix; no control characters, so log and capture lines stay one line each.
+ */
+export const MAX_INFERENCE_ID_LENGTH = 300;
+export const InferenceId = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(MAX_INFERENCE_ID_LENGTH, `must be at most ${MAX_INFERENCE_ID_LENGTH} characters`)
+  .regex(/^[^\x00-\x1f\x7f]+$/, 'must not hold control characters');
+
 export function predictRequestSchema(features: readonly FeatureSpecLike[], maxRows: number) {
   return z
     .strictObject(
@@ -39,9 +50,26 @@ export function predictRequestSchema(features: readonly FeatureSpecLike[], maxRo
           .array(instanceSchema(features), { error: (iss) => (iss.input === undefined ? 'required' : 'must be an array of rows') })
           .min(1, 'must hold at least one row')
           .max(maxRows, `must hold at most ${maxRows} rows`),
+        ids: z
+          .array(InferenceId, { error: 'must be an array of strings, one per instance' })
+          .optional()
+          .meta({ description: "Your own inference id per instance (unique per model); default: the service's <request id>.<row>" }),
       },
       { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object {"instances": [...]}' : undefined) },
     )
+    .superRefine((body, ctx) => {
+      if (body.ids === undefined) return;
+      if (body.ids.length !== body.instances.length) {
+        ctx.addIssue({ code: 'custom', path: ['ids'], message: `holds ${body.ids.length} ids for ${body.instances.length} instances; give one per instance or none` });
+        return;
+      }
+      const first = new Map<string, number>();
+      body.ids.forEach((id, i) => {
+        const j = first.get(id);
+        if (j === undefined) first.set(id, i);
+        else ctx.addIssue({ code: 'custom', path: ['ids', i], message: `duplicate of ids.${j} (${JSON.stringify(id.slice(0, 60))}); ids must be unique per model` });
+      });
+    })
     .meta({ title: 'PredictRequest' });
 }
 export type PredictRequest = z.infer<ReturnType<typeof predictRequestSchema>>;
@@ -53,6 +81,7 @@ export const PredictResponse = z
     model: ModelRef,
     predictions: z.array(
       z.object({
+        id: z.string().meta({ description: 'Inference id: send ground truth for this row to POST /v1/feedback under it' }),
         label: z.number().int().meta({ description: '1 when probability >= the model threshold, else 0' }),
         probability: z.number().meta({ description: 'P(positive class)' }),
       }),
@@ -148,7 +177,7 @@ export const OipInferResponse = z
   .object({
     model_name: z.string(),
     model_version: z.string(),
-    id: z.string().optional(),
+    id: z.string().meta({ description: "The request's id (the client's, else the service's); row r's inference id is <id>.<r>" }),
     outputs: z.array(OipOutput),
   })
   .meta({ title: 'InferResponse' });

@@ -121,6 +121,61 @@ export const DriftSpec = z
   })
   .strict();
 
+/** Model-quality monitoring (live predictions joined with ground truth); every field has a default. */
+export const QualityMonitorSpec = z
+  .object({
+    /** Fewer labeled predictions than this in a window is "insufficient labels", never an alert. */
+    minLabeledRows: z.number().int().positive().default(200),
+    /** The default window: predictions of the last this many hours (labels may arrive any time later). */
+    windowHours: z.number().positive().max(24 * 366).default(24),
+    /** Violation: live ROC AUC below the holdout's by more than this. */
+    maxAucDrop: z.number().min(0).max(1).default(0.05),
+    /** Violation: live log loss above the holdout's by more than this. */
+    maxLogLossRise: z.number().min(0).default(0.05),
+    /** Violation (with significance): |observed - mean predicted positive rate| larger than this... */
+    positiveRateMargin: z.number().min(0).max(1).default(0.02),
+    /** ...and a two-sided z test (variance sum p(1-p): labels drawn from the predictions) below this p-value. */
+    significance: z.number().gt(0).lt(0.5).default(0.01),
+    /**
+     * What gap is expected: `holdout` (default) the model's own observed-minus-predicted gap on its holdout, so
+     * only a change from what was known at promotion counts; `zero`: any miscalibration counts.
+     */
+    positiveRateBaseline: z.enum(['holdout', 'zero']).default('holdout'),
+  })
+  .strict();
+export type QualityMonitorSpec = z.infer<typeof QualityMonitorSpec>;
+
+/** How a degradation-triggered retrain uses the labeled live rows. */
+export const RetrainDataSpec = z
+  .object({
+    /** Labeled predictions of the last this many days join the training data. */
+    windowDays: z.number().positive().max(366).default(30),
+    /**
+     * append: the spec's source rows plus the labeled live rows (all for training, the holdout stays the
+     * spec's); weighted: the same, with the live rows repeated `liveWeight` times so recent behaviour counts more.
+     */
+    combine: z.enum(['append', 'weighted']).default('append'),
+    liveWeight: z.number().int().min(1).max(100).default(1),
+    /** At most this many of the newest labeled rows (the rest are left out). */
+    maxRows: z.number().int().positive().default(1_000_000),
+    /**
+     * The newest this share of the labeled live rows is kept out of training: promotion compares candidate
+     * and champion on it (rows the candidate has not seen), the rest train.
+     */
+    compareShare: z.number().gt(0).lt(1).default(0.2),
+  })
+  .strict();
+
+export const MonitoringSpec = z
+  .object({
+    quality: QualityMonitorSpec.default(QualityMonitorSpec.parse({})),
+    /** Start a child trainingPipeline on labeled live data when model quality degrades. */
+    retrainOnDegradation: z.boolean().default(false),
+    retrainData: RetrainDataSpec.default(RetrainDataSpec.parse({})),
+  })
+  .strict();
+export type MonitoringSpec = z.infer<typeof MonitoringSpec>;
+
 export const DatasetSpec = z
   .object({
     /** The model's name in the registry. */
@@ -147,6 +202,7 @@ export const DatasetSpec = z
     model: GbdtParams.default(GbdtParams.parse({})),
     gates: GateSpec.default(GateSpec.parse({})),
     drift: DriftSpec.default(DriftSpec.parse({})),
+    monitoring: MonitoringSpec.default(MonitoringSpec.parse({})),
   })
   .strict();
 export type DatasetSpec = z.infer<typeof DatasetSpec>;

@@ -46,6 +46,8 @@ export interface FlightRowsQuery {
   /** Picks which rows, repeatably: the same seed gives the same rows in the same order. */
   seed?: number;
   shifts?: readonly Shift[];
+  /** Only these calendar months (1-12, inclusive range) instead of the source's (e.g. [4, 4] for April). */
+  months?: readonly [number, number];
 }
 
 /** The installed flights file, found the way specs find `npm:` paths. */
@@ -59,7 +61,7 @@ export function flightsParquetPath(root = process.cwd()): string {
  * the file, which is an iid sample without replacement that does not depend on DuckDB's thread count.
  */
 export function flightRowsSql(q: FlightRowsQuery): string {
-  const [lo, hi] = SOURCE_MONTHS[q.from];
+  const [lo, hi] = q.months ?? SOURCE_MONTHS[q.from];
   const seed = Math.trunc(q.seed ?? 1);
   const shift = new Map((q.shifts ?? []).map((s) => [s.feature, s.delta] as const));
   const col = (name: string, expr: string) => {
@@ -81,19 +83,27 @@ export interface FlightRow {
   distance: number;
   origin: string;
   destination: string;
+  /** Minutes of delay: the ground truth (the flights specs' target is delay > 15), for --labels. */
+  delay: number | null;
+}
+
+/** The flights specs' target: delayed more than 15 minutes. */
+export function delayedLabel(row: FlightRow): 0 | 1 | undefined {
+  return row.delay === null ? undefined : row.delay > 15 ? 1 : 0;
 }
 
 /** The rows as objects (for the traffic command; a few hundred thousand at most). */
 export async function readFlightRows(q: FlightRowsQuery, db?: DuckDb): Promise<FlightRow[]> {
   const own = db ?? (await DuckDb.open());
   try {
-    const rows = await own.rows(`SELECT hour, day_of_week, distance, origin, destination FROM (${flightRowsSql(q)}) ORDER BY ord`);
+    const rows = await own.rows(`SELECT hour, day_of_week, distance, origin, destination, delay FROM (${flightRowsSql(q)}) ORDER BY ord`);
     return rows.map((r) => ({
       hour: Number(r.hour),
       day_of_week: Number(r.day_of_week),
       distance: Number(r.distance),
       origin: String(r.origin),
       destination: String(r.destination),
+      delay: r.delay === null ? null : Number(r.delay),
     }));
   } finally {
     if (!db) own.close();

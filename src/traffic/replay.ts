@@ -28,6 +28,8 @@ export interface ReplayOptions {
   timeoutMs?: number;
   onProgress?: (p: ReplayProgress) => void;
   signal?: AbortSignal;
+  /** Keep the inference id the API returned for each row (to send labels later). */
+  collectIds?: boolean;
 }
 
 export interface ReplayResult {
@@ -41,6 +43,8 @@ export interface ReplayResult {
   /** The first few distinct error messages, for the person at the terminal. */
   errors: string[];
   seconds: number;
+  /** With collectIds: row i's inference id, undefined where its request failed. */
+  ids?: (string | undefined)[];
 }
 
 export class TrafficError extends Error {
@@ -98,7 +102,7 @@ export function toInstances(rows: readonly FlightRow[], model: ModelInfo): Recor
   if (unknown.length) throw new TrafficError(`model ${model.name} v${model.version} wants ${unknown.join(', ')}, which flights rows do not have`);
   return rows.map((r) => {
     const o: Record<string, string | number> = {};
-    for (const n of names) o[n] = r[n as keyof FlightRow];
+    for (const n of names) o[n] = r[n as Exclude<keyof FlightRow, 'delay'>];
     return o;
   });
 }
@@ -119,6 +123,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const errors = new Set<string>();
   const started = Date.now();
   const batches = Math.ceil(instances.length / batch);
+  const ids: (string | undefined)[] | undefined = o.collectIds ? new Array<string | undefined>(instances.length) : undefined;
   let next = 0;
 
   async function send(i: number): Promise<void> {
@@ -130,7 +135,12 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
         const res = await fetch(`${base}/v1/predict`, { method: 'POST', headers: headers(o.key), body, signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
         status = String(res.status);
         if (res.ok) {
-          await res.arrayBuffer();
+          if (ids) {
+            const body = (await res.json()) as { predictions?: { id?: unknown }[] };
+            body.predictions?.forEach((p, k) => {
+              if (typeof p.id === 'string') ids[i * batch + k] = p.id;
+            });
+          } else await res.arrayBuffer();
           break;
         }
         const text = await errorText(res);
@@ -178,5 +188,6 @@ export async function replay(o: ReplayOptions): Promise<ReplayResult> {
     statuses,
     errors: [...errors],
     seconds: (Date.now() - started) / 1000,
+    ...(ids ? { ids } : {}),
   };
 }

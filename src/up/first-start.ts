@@ -2,6 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Env } from '../config/env';
 import { ensureDriftSchedule } from '../drift/schedule';
+import { ensureQualitySchedule } from '../model-quality/schedule';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
 
@@ -33,4 +34,6 @@ export async function firstStart(client: Client, env: Env, say: (line: string) =
     everyMinutes: env.DRIFT_SCHEDULE_MINUTES,
   });
   say(`drift schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'kept'}: driftMonitor every ${env.DRIFT_SCHEDULE_MINUTES} min`);
+  const quality = await ensureQualitySchedule(client, { model: env.MODEL_NAME, taskQueue: env.TASK_QUEUE, everyMinutes: env.QUALITY_SCHEDULE_MINUTES });
+  say(`quality schedule ${quality.scheduleId} ${quality.created ? 'created' : 'kept'}: modelQualityMonitor every ${env.QUALITY_SCHEDULE_MINUTES} min`);
 }

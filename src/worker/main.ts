@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       temporalUiUrl: env.TEMPORAL_UI_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
       driftScheduleMinutes: env.DRIFT_SCHEDULE_MINUTES,
+      qualityScheduleMinutes: env.QUALITY_SCHEDULE_MINUTES,
       alerts: alerts.settings,
     },
   });

@@ -35,7 +35,7 @@ describe('serving: capture', () => {
       const lines = await captureLines(h.varDir);
       assert.equal(lines.length, 3);
       const [a, b, c] = lines;
-      assert.deepEqual(Object.keys(a), ['ts', 'model', 'version', 'api', 'request_id', 'key_id', 'row', 'probability', 'label', 'features']);
+      assert.deepEqual(Object.keys(a), ['ts', 'model', 'version', 'api', 'request_id', 'key_id', 'row', 'id', 'probability', 'label', 'features']);
       assert.equal(a.model, 'flights');
       assert.equal(a.version, 1);
       assert.equal(a.api, 'v1');
@@ -44,6 +44,8 @@ describe('serving: capture', () => {
       assert.deepEqual([a.row, b.row], [0, 1]);
       assert.deepEqual(a.features, ROW);
       assert.deepEqual(b.features, rows[1]);
+      assert.equal(a.id, preds[0].id);
+      assert.equal(b.id, preds[1].id);
       assert.equal(a.probability, preds[0].probability);
       assert.equal(a.label, preds[0].label);
       assert.ok(Math.abs(Date.parse(String(a.ts)) - Date.now()) < 60_000);

@@ -20,7 +20,7 @@ describe('serving: POST /v1/predict', () => {
     assert.deepEqual(body.model, { name: 'flights', version: 1 });
     assert.equal(body.predictions.length, 1);
     const p = body.predictions[0];
-    assert.deepEqual(Object.keys(p).sort(), ['label', 'probability']);
+    assert.deepEqual(Object.keys(p).sort(), ['id', 'label', 'probability']);
     assert.ok(p.probability >= 0 && p.probability <= 1);
     assert.equal(p.label, p.probability >= 0.5 ? 1 : 0);
   });

@@ -167,7 +167,9 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     const probs = await model.scorer.score(rows);
     request.scoredRows = rows.length;
     metrics.countPredictions('v2', model.name, model.version, rows.length);
-    if (model.capture.sample()) model.capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold);
+    // Row r's inference id is <id>.<r>, with the client's request id when it sent one.
+    const id = req.id ?? String(request.id);
+    if (model.capture.sample()) model.capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, { prefix: id });
     const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
     const outputs = [];
     if (!wanted || wanted.has('probability')) outputs.push({ name: 'probability', datatype: 'FP32', shape: [rows.length], data: Array.from(probs) });
@@ -176,7 +178,7 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
       for (let i = 0; i < probs.length; i++) labels[i] = probs[i] >= model.threshold ? 1 : 0;
       outputs.push({ name: 'label', datatype: 'INT64', shape: [rows.length], data: labels });
     }
-    return { model_name: name, model_version: String(model.version), ...(req.id !== undefined ? { id: req.id } : {}), outputs };
+    return { model_name: name, model_version: String(model.version), id, outputs };
   };
   const inferSchema = { tags, security, summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])', response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) } };
   app.post('/v2/models/:name/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(ModelParams) } }, inferHandler);

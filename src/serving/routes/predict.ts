@@ -1,5 +1,6 @@
 // REST v1: POST /v1/predict (the default model) and /v1/models/{name}/predict (any model), and the model list and details.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { inferenceId, type InferenceIds } from '../capture';
 import { HttpError, parseOr400 } from '../errors';
 import type { LoadedModel } from '../model-manager';
 import type { Guard } from './guard';
@@ -13,19 +14,20 @@ export function championOr503(app: FastifyInstance): LoadedModel {
 }
 
 export interface Prediction {
+  id: string;
   label: number;
   probability: number;
 }
 
-export function toPredictions(probs: Float32Array, threshold: number): Prediction[] {
+export function toPredictions(probs: Float32Array, threshold: number, ids: InferenceIds): Prediction[] {
   const out = new Array<Prediction>(probs.length);
-  for (let i = 0; i < probs.length; i++) out[i] = { label: probs[i] >= threshold ? 1 : 0, probability: probs[i] };
+  for (let i = 0; i < probs.length; i++) out[i] = { id: inferenceId(ids, i), label: probs[i] >= threshold ? 1 : 0, probability: probs[i] };
   return out;
 }
 
 const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
 const predictDescription =
-  'Body: {"instances": [{feature: value, ...}]}. Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. Each model has its own request schema (GET /v1/models/{name}; /docs lists them).';
+  'Body: {"instances": [{feature: value, ...}], "ids": [optional, one per instance]}. Each prediction carries an inference id (yours, else <request id>.<row>) to send ground truth with (POST /v1/models/{name}/feedback). Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. Each model has its own request schema (GET /v1/models/{name}; /docs lists them).';
 
 export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
   const { repository, metrics, modelName } = app.serving;
@@ -40,8 +42,9 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
     request.scoredRows = rows.length;
     metrics.countPredictions('v1', model.name, model.version, rows.length);
     const capture = model.capture;
-    if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold);
-    return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold) };
+    const ids: InferenceIds = body.ids ?? { prefix: String(request.id) };
+    if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
+    return { model: { name: model.name, version: model.version }, predictions: toPredictions(probs, model.threshold, ids) };
   };
 
   app.post(

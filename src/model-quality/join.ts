@@ -1,0 +1,130 @@
+// Captured predictions joined with ground-truth labels in DuckDB: the window's labeled rows as typed arrays, plus counts.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDb, quoteString } from '../data/duckdb';
+
+export interface JoinWindow {
+  /** Inclusive, ISO instant (toISOString form, so it compares with capture stamps as text). */
+  start: string;
+  /** Exclusive. */
+  end: string;
+}
+
+export interface JoinInput {
+  captureFiles: readonly string[];
+  labelFiles: readonly string[];
+  window: JoinWindow;
+  /** Only predictions of this model version are judged (other versions are counted, not scored). */
+  version: number;
+}
+
+export interface JoinCounts {
+  /** Distinct inference ids predicted by `version` in the window. */
+  predictions: number;
+  /** Of those, the ones with a label. */
+  labeled: number;
+  /** Predictions in the window by other versions (hot swaps), left out of the metrics. */
+  otherVersions: { version: number; rows: number }[];
+  /** Distinct ids with a label (all label files). */
+  labelIds: number;
+  /** Labeled ids that match no captured prediction at all (never predicted, or not captured: CAPTURE_SHARE < 100). */
+  unmatchedLabels: number;
+  /** Labeled ids whose label changed at least once (the latest counts). */
+  relabeledIds: number;
+  /** Ids captured more than once in the window (a client reusing its own ids); the latest prediction counts. */
+  repeatedIds: number;
+}
+
+export interface Joined {
+  counts: JoinCounts;
+  /** Per labeled prediction: the served probability and the latest label. */
+  probability: Float64Array;
+  label: Uint8Array;
+}
+
+/** The .jsonl files of a folder, sorted; a missing folder is none. */
+export async function jsonlFiles(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(folder))
+      .filter((n) => n.endsWith('.jsonl'))
+      .sort()
+      .map((n) => path.join(folder, n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+const list = (files: readonly string[]) => `[${files.map(quoteString).join(', ')}]`;
+
+/**
+ * Explicit columns: DuckDB parses only these keys (features are skipped), old capture lines without an
+ * `id` get the id the service gave them (<request id>.<row>), and a line cut by a kill becomes a NULL row.
+ */
+function capturesSql(files: readonly string[]): string {
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::INTEGER AS version, NULL::DOUBLE AS probability WHERE false)`;
+  return (
+    `(SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, version, probability FROM read_json(${list(files)}, format='newline_delimited', ` +
+    `columns={ts: 'VARCHAR', version: 'INTEGER', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', probability: 'DOUBLE'}, ignore_errors=true) WHERE ts IS NOT NULL AND probability BETWEEN 0 AND 1)`
+  );
+}
+
+function labelsSql(files: readonly string[]): string {
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::BIGINT AS n, NULL::INTEGER AS label WHERE false)`;
+  return (
+    `(SELECT id, ts, n, label FROM read_json(${list(files)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: 'INTEGER'}, ignore_errors=true) ` +
+    `WHERE id IS NOT NULL AND ts IS NOT NULL AND label IN (0, 1))`
+  );
+}
+
+/**
+ * One pass over the capture files and one over the label files. Predictions: the latest per id among
+ * those stamped in [start, end) by `version`; labels: the latest per id by (receive time, sequence),
+ * whenever it arrived, so late labels count. Unmatched labels are checked against every capture file given.
+ */
+export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): Promise<Joined> {
+  const own = db ?? (await DuckDb.open());
+  const start = quoteString(input.window.start);
+  const end = quoteString(input.window.end);
+  try {
+    await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles)}`);
+    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, min(label) <> max(label) AS relabeled FROM ${labelsSql(input.labelFiles)} GROUP BY id`);
+    await own.run(
+      `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
+        `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id) ` +
+        `SELECT w.probability, l.label::UTINYINT AS label, w.n FROM w LEFT JOIN __labels l USING (id)`,
+    );
+    const c = await own.one(
+      `SELECT (SELECT count(*) FROM __joined) AS predictions, (SELECT count(label) FROM __joined) AS labeled, (SELECT count(*) FILTER (WHERE n > 1) FROM __joined) AS repeated, ` +
+        `(SELECT count(*) FROM __labels) AS label_ids, (SELECT count(*) FILTER (WHERE relabeled) FROM __labels) AS relabeled, ` +
+        `(SELECT count(*) FROM __labels l WHERE NOT EXISTS (SELECT 1 FROM __caps c WHERE c.id = l.id)) AS unmatched`,
+    );
+    const others = await own.rows(
+      `SELECT version, count(DISTINCT id) AS n FROM __caps WHERE ts >= ${start} AND ts < ${end} AND version <> ${Math.trunc(input.version)} GROUP BY version ORDER BY version`,
+    );
+    const labeled = Number(c.labeled);
+    const probability = new Float64Array(labeled);
+    const label = new Uint8Array(labeled);
+    // Ordered by score so the same files give byte-identical arrays (and metrics) on every run.
+    await own.readInto(`SELECT probability, label FROM __joined WHERE label IS NOT NULL ORDER BY probability, label`, [
+      { array: probability, nullValue: NaN },
+      { array: label, nullValue: 0 },
+    ]);
+    return {
+      counts: {
+        predictions: Number(c.predictions),
+        labeled,
+        otherVersions: others.map((r) => ({ version: Number(r.version), rows: Number(r.n) })),
+        labelIds: Number(c.label_ids),
+        unmatchedLabels: Number(c.unmatched),
+        relabeledIds: Number(c.relabeled),
+        repeatedIds: Number(c.repeated),
+      },
+      probability,
+      label,
+    };
+  } finally {
+    await own.run('DROP TABLE IF EXISTS __caps; DROP TABLE IF EXISTS __labels; DROP TABLE IF EXISTS __joined').catch(() => undefined);
+    if (!db) own.close();
+  }
+}

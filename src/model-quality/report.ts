@@ -1,0 +1,123 @@
+// The model-quality report: one zod shape for the JSON object, the HTML page and the API; stored under reports/model-quality/ in the artifact store.
+import { z } from 'zod';
+import { REPORT_ID } from '../drift/monitor/report-model';
+import { QualityMonitorSpec } from '../spec/dataset';
+import type { ArtifactStore } from '../store';
+import { renderQualityHtml } from './html';
+import { HoldoutFigures, LiveMetrics, PositiveRateTest, QualityVerdict, Violation } from './verdict';
+
+export const ScoreHistogram = z.object({
+  /** Bin edges over [0, 1]. */
+  edges: z.array(z.number()),
+  positives: z.array(z.number().int()),
+  negatives: z.array(z.number().int()),
+});
+export type ScoreHistogram = z.infer<typeof ScoreHistogram>;
+
+export const QualityReport = z.object({
+  kind: z.literal('model-quality'),
+  id: z.string().regex(REPORT_ID),
+  createdAt: z.string(),
+  model: z.string(),
+  modelVersion: z.number().int(),
+  window: z.object({ start: z.string(), end: z.string() }),
+  settings: QualityMonitorSpec,
+  run: z.object({ workflowId: z.string(), runId: z.string(), url: z.string().optional() }).nullable(),
+  counts: z.object({
+    predictions: z.number().int(),
+    labeled: z.number().int(),
+    /** labeled / predictions (0 when there were none). */
+    coverage: z.number(),
+    otherVersions: z.array(z.object({ version: z.number().int(), rows: z.number().int() })),
+    labelIds: z.number().int(),
+    unmatchedLabels: z.number().int(),
+    relabeledIds: z.number().int(),
+    repeatedIds: z.number().int(),
+  }),
+  live: LiveMetrics.nullable(),
+  holdout: HoldoutFigures,
+  positiveRate: PositiveRateTest.nullable(),
+  histogram: ScoreHistogram.nullable(),
+  verdict: QualityVerdict,
+  violations: z.array(Violation),
+  notes: z.array(z.string()),
+  summary: z.string(),
+});
+export type QualityReport = z.infer<typeof QualityReport>;
+
+export const QualityReportSummary = QualityReport.pick({ id: true, createdAt: true, model: true, modelVersion: true, window: true, verdict: true, summary: true }).extend({
+  labeled: z.number().int(),
+});
+export type QualityReportSummary = z.infer<typeof QualityReportSummary>;
+
+export const QUALITY_REPORTS_PREFIX = 'reports/model-quality/';
+
+export interface QualityReportKeys {
+  jsonKey: string;
+  htmlKey: string;
+}
+
+/** The store keys of report `id`; throws on an id that is not a plain name, so no caller can escape the prefix. */
+export function qualityReportKeys(id: string): QualityReportKeys {
+  if (!REPORT_ID.test(id)) throw new RangeError(`invalid report id ${JSON.stringify(id)}`);
+  return { jsonKey: `${QUALITY_REPORTS_PREFIX}${id}.json`, htmlKey: `${QUALITY_REPORTS_PREFIX}${id}.html` };
+}
+
+/** Page first, then JSON (what lists see), so a listed report always has its page; a retry rewrites both whole. */
+export async function writeQualityReport(store: ArtifactStore, report: QualityReport): Promise<QualityReportKeys> {
+  const valid = QualityReport.parse(report);
+  const keys = qualityReportKeys(valid.id);
+  await store.put(keys.htmlKey, renderQualityHtml(valid));
+  await store.putJson(keys.jsonKey, valid);
+  return keys;
+}
+
+async function readOrNull(store: ArtifactStore, key: string): Promise<string | null> {
+  return (await store.get(key))?.toString('utf8') ?? null;
+}
+
+export async function readQualityReport(store: ArtifactStore, id: string): Promise<QualityReport | null> {
+  const text = await readOrNull(store, qualityReportKeys(id).jsonKey);
+  if (text === null) return null;
+  try {
+    const parsed = QualityReport.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function readQualityReportHtml(store: ArtifactStore, id: string): Promise<string | null> {
+  return readOrNull(store, qualityReportKeys(id).htmlKey);
+}
+
+/** Newest first (ids start with the window end stamp). */
+export async function listQualityReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<QualityReportSummary[]> {
+  const ids = (await store.list(QUALITY_REPORTS_PREFIX))
+    .map((o) => o.key.slice(QUALITY_REPORTS_PREFIX.length))
+    .filter((n) => !n.includes('/') && n.endsWith('.json'))
+    .map((n) => n.slice(0, -'.json'.length))
+    .filter((id) => REPORT_ID.test(id))
+    .sort()
+    .reverse();
+  const out: QualityReportSummary[] = [];
+  for (const id of ids) {
+    if (out.length >= (opts.limit ?? 50)) break;
+    const r = await readQualityReport(store, id);
+    if (!r || (opts.model && r.model !== opts.model)) continue;
+    out.push({ id: r.id, createdAt: r.createdAt, model: r.model, modelVersion: r.modelVersion, window: r.window, verdict: r.verdict, summary: r.summary, labeled: r.counts.labeled });
+  }
+  return out;
+}
+
+/** Scores in `bins` equal-width bins, split by label. */
+export function scoreHistogram(label: ArrayLike<number>, proba: ArrayLike<number>, bins = 20): ScoreHistogram {
+  const positives = new Array<number>(bins).fill(0);
+  const negatives = new Array<number>(bins).fill(0);
+  for (let i = 0; i < proba.length; i++) {
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(proba[i] * bins)));
+    if (label[i]) positives[b]++;
+    else negatives[b]++;
+  }
+  return { edges: Array.from({ length: bins + 1 }, (_, i) => i / bins), positives, negatives };
+}

@@ -1,0 +1,245 @@
+// One model-quality run over the registry and the artifact store: plan (champion, settings, window), check (join, metrics, report), record.
+import path from 'node:path';
+import { z } from 'zod';
+import { capturePrefix } from '../drift/monitor/capture-files';
+import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
+import { labelsPrefix } from '../feedback/label-writer';
+import { Registry } from '../registry/registry';
+import { thresholdOf } from '../serving/model-manager';
+import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
+import { CorruptObject, type ArtifactStore } from '../store';
+import { joinPredictionsWithLabels } from './join';
+import { scoreHistogram, writeQualityReport, type QualityReport } from './report';
+import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
+
+const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
+export const DEFAULT_QUALITY_LAG_SECONDS = 30;
+
+/** modelQualityMonitor's input: every field optional. */
+export const ModelQualityInput = z
+  .object({
+    /** Registry model name; default the worker's MODEL_NAME. */
+    model: z.string().regex(MODEL_NAME, 'must be a registry model name').optional(),
+    /** Which predictions (by prediction time); default the last monitoring.quality.windowHours. */
+    window: DriftWindowInput.optional(),
+    lagSeconds: z.number().min(0).max(3600).optional(),
+    /** Overrides of the spec's monitoring.quality for this run. */
+    settings: QualityMonitorSpec.partial().strict().optional(),
+    /** Override the spec's monitoring.retrainOnDegradation. */
+    retrainOnDegradation: z.boolean().optional(),
+  })
+  .strict();
+export type ModelQualityInput = z.input<typeof ModelQualityInput>;
+
+export type QualityErrorType = 'InvalidQualityInput' | 'InvalidQualitySettings';
+
+/** Bad input or settings: retrying cannot help (the activity makes it non-retryable). */
+export class QualityError extends Error {
+  constructor(
+    readonly type: QualityErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QualityError';
+  }
+}
+
+export interface QualityPlan {
+  model: string;
+  version: number;
+  window: { start: string; end: string };
+  settings: QualitySettings;
+  monitoring: MonitoringSpec;
+  threshold: number;
+  holdout: HoldoutFigures;
+  reportId: string;
+  alertOpen: boolean;
+}
+
+export type QualityPlanResult = { kind: 'check'; plan: QualityPlan } | { kind: 'skip'; model: string; reason: string };
+
+const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+
+// Only the monitoring part of a registered spec; the rest was validated when the version was trained.
+const SpecMonitoringPart = z.looseObject({ monitoring: MonitoringSpec.optional() });
+
+/**
+ * `<window end yyyymmddThhmmssZ>-<model>-q<12 chars of the run id>`: sorts by time, the same on a retry.
+ * The run id's tail, not its head: Temporal run ids are UUIDv7, whose first characters are a timestamp,
+ * so two runs over the same window within a minute would share a head and overwrite each other's report.
+ */
+export function qualityReportId(model: string, window: { end: string }, runId: string): string {
+  const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(-12) || 'manual';
+  return `${window.end.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${model}-q${run}`;
+}
+
+export async function planQualityCheck(o: { store: ArtifactStore; defaultModel: string; input: unknown; now: number; runId: string }): Promise<QualityPlanResult> {
+  const parsed = ModelQualityInput.safeParse(o.input ?? {});
+  if (!parsed.success) throw new QualityError('InvalidQualityInput', `invalid modelQualityMonitor input: ${issuesOf(parsed.error)}`);
+  const input = parsed.data;
+  const model = input.model ?? o.defaultModel;
+  const registry = new Registry(o.store);
+  const version = await registry.alias(model);
+  if (version === undefined) return { kind: 'skip', model, reason: `model ${model} has no champion yet; nothing to monitor` };
+  const meta = await registry.metadata(model, version);
+  const spec = SpecMonitoringPart.safeParse(meta.spec ?? {});
+  if (!spec.success) throw new QualityError('InvalidQualitySettings', `${model} v${version}: monitoring settings in its spec are invalid: ${issuesOf(spec.error)}`);
+  const monitoring = spec.data.monitoring ?? MonitoringSpec.parse({});
+  const merged = QualityMonitorSpec.safeParse({ ...monitoring.quality, ...(input.settings ?? {}) });
+  if (!merged.success) throw new QualityError('InvalidQualitySettings', `${model} v${version}: ${issuesOf(merged.error)}`);
+  const settings = merged.data;
+  if (input.retrainOnDegradation !== undefined) monitoring.retrainOnDegradation = input.retrainOnDegradation;
+  const end = o.now - (input.lagSeconds ?? DEFAULT_QUALITY_LAG_SECONDS) * 1000;
+  let window: { start: string; end: string };
+  try {
+    window = resolveWindow(input.window, { now: o.now, lagSeconds: input.lagSeconds ?? DEFAULT_QUALITY_LAG_SECONDS, firstStart: new Date(end - settings.windowHours * 3_600_000).toISOString() });
+  } catch (err) {
+    if (err instanceof WindowError) throw new QualityError('InvalidQualityInput', err.message);
+    throw err;
+  }
+  const state = await readQualityState(o.store, model);
+  return {
+    kind: 'check',
+    plan: {
+      model,
+      version,
+      window,
+      settings,
+      monitoring: { ...monitoring, quality: settings },
+      threshold: thresholdOf(meta),
+      holdout: holdoutFigures(meta.metrics),
+      reportId: qualityReportId(model, window, o.runId),
+      alertOpen: state?.alertOpen ?? false,
+    },
+  };
+}
+
+/** What the workflow needs from a check; the report itself stays in the store, out of the history. */
+export interface QualityCheckOutcome {
+  reportId: string;
+  verdict: QualityVerdict;
+  summary: string;
+  predictions: number;
+  labeled: number;
+  unmatchedLabels: number;
+  violations: Violation[];
+  /** Store keys of the report (JSON and page). */
+  jsonKey: string;
+  htmlKey: string;
+  reportUrl?: string;
+}
+
+/**
+ * Every replica's `.jsonl` objects under `prefix`, as local files for DuckDB (the store's own files when it is a
+ * local folder, else downloads in its cache, fetched again only when an object changed).
+ */
+export async function fetchJsonlObjects(store: ArtifactStore, prefix: string): Promise<string[]> {
+  const keys = (await store.list(prefix))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.jsonl') && !k.slice(prefix.length).includes('/'))
+    .sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
+  const files: string[] = [];
+  for (const key of keys) files.push(await store.fetchFile(key));
+  return files;
+}
+
+/** Joins the model's captures and labels over the window, computes and judges the metrics, writes JSON + HTML. Idempotent per report id. */
+export async function executeQualityCheck(o: {
+  store: ArtifactStore;
+  plan: QualityPlan;
+  run: { workflowId: string; runId: string; url?: string } | null;
+  reportBaseUrl?: string;
+  createdAt: string;
+}): Promise<QualityCheckOutcome> {
+  const { plan } = o;
+  const joined = await joinPredictionsWithLabels({
+    // every capture (unmatched labels are checked against all of them) and every label, whenever it arrived
+    captureFiles: await fetchJsonlObjects(o.store, capturePrefix(plan.model)),
+    labelFiles: await fetchJsonlObjects(o.store, labelsPrefix(plan.model)),
+    window: plan.window,
+    version: plan.version,
+  });
+  const { counts, label, probability } = joined;
+  const any = counts.labeled > 0;
+  const live = any ? liveMetrics(label, probability, plan.threshold) : null;
+  const expected = expectedGapOf(plan.holdout, plan.settings);
+  const rate = any ? positiveRateTest(label, probability, plan.settings, expected.gap) : null;
+  const decision = decide(live, plan.holdout, rate, counts.labeled, plan.settings);
+  if (expected.note && decision.verdict !== 'insufficient labels') decision.notes.push(expected.note);
+  const report: QualityReport = {
+    kind: 'model-quality',
+    id: plan.reportId,
+    createdAt: o.createdAt,
+    model: plan.model,
+    modelVersion: plan.version,
+    window: plan.window,
+    settings: plan.settings,
+    run: o.run,
+    counts: { ...counts, coverage: counts.predictions > 0 ? counts.labeled / counts.predictions : 0 },
+    live,
+    holdout: plan.holdout,
+    positiveRate: rate,
+    histogram: any ? scoreHistogram(label, probability) : null,
+    verdict: decision.verdict,
+    violations: decision.violations,
+    notes: decision.notes,
+    summary: decision.summary,
+  };
+  const keys = await writeQualityReport(o.store, report);
+  return {
+    reportId: report.id,
+    verdict: report.verdict,
+    summary: report.summary,
+    predictions: counts.predictions,
+    labeled: counts.labeled,
+    unmatchedLabels: counts.unmatchedLabels,
+    violations: report.violations,
+    ...keys,
+    ...(o.reportBaseUrl ? { reportUrl: `${o.reportBaseUrl.replace(/\/+$/, '')}/v1/reports/quality/${report.id}.html` } : {}),
+  };
+}
+
+export const QualityState = z.object({
+  version: z.literal(1),
+  model: z.string(),
+  lastVerdict: QualityVerdict.optional(),
+  lastReportId: z.string().optional(),
+  /** A quality alert was raised and not yet resolved. */
+  alertOpen: z.boolean().default(false),
+  updatedAt: z.string(),
+  workflowId: z.string().optional(),
+  runId: z.string().optional(),
+});
+export type QualityState = z.infer<typeof QualityState>;
+
+export function qualityStateKey(model: string): string {
+  return `model-quality/${model}/state.json`;
+}
+
+/** The state, or null when there is none or it is unreadable (then no alert counts as open). */
+export async function readQualityState(store: ArtifactStore, model: string): Promise<QualityState | null> {
+  try {
+    return (await store.getJson(qualityStateKey(model), QualityState)) ?? null;
+  } catch (err) {
+    if (err instanceof CorruptObject) return null;
+    throw err;
+  }
+}
+
+export interface QualityRunRecord {
+  model: string;
+  verdict: QualityVerdict;
+  reportId: string;
+  alertOpen: boolean;
+  workflowId: string;
+  runId: string;
+  at: string;
+}
+
+/** Remembers the verdict and whether an alert is open; the same record twice (a retried activity) gives the same file. */
+export async function recordQualityRun(store: ArtifactStore, r: QualityRunRecord): Promise<QualityState> {
+  const state: QualityState = { version: 1, model: r.model, lastVerdict: r.verdict, lastReportId: r.reportId, alertOpen: r.alertOpen, updatedAt: r.at, workflowId: r.workflowId, runId: r.runId };
+  await store.putJson(qualityStateKey(r.model), state);
+  return state;
+}

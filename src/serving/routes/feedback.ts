@@ -1,0 +1,165 @@
+// Ground truth in: POST /v1/feedback (served model) and /v1/models/{name}/feedback, {"labels":[{"id","label"}]}, idempotent.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import { z } from 'zod';
+import { LabelWriter, labelsPrefix, type LabelRecord } from '../../feedback/label-writer';
+import type { ArtifactStore } from '../../store';
+import { CaptureUploader } from '../capture-upload';
+import { HttpError, parseOr400 } from '../errors';
+import { InferenceId, ModelParams, errorResponses, jsonSchema } from '../schemas';
+import type { Guard } from './guard';
+
+/** Labels one call may carry. */
+export const MAX_LABELS_PER_CALL = 10_000;
+/** 10,000 labels with long ids fit; the service-wide body limit is sized for predictions. */
+const FEEDBACK_BODY_LIMIT = 8 * 1024 * 1024;
+/** Ids the duplicate index remembers per model. */
+const INDEX_MAX_IDS = 1_000_000;
+
+/** One label: the inference id a prediction returned, and the true class. */
+export const LabelEntry = z.strictObject(
+  {
+    id: InferenceId,
+    label: z.union([z.literal(0), z.literal(1)], { error: 'must be 0 or 1' }),
+  },
+  { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object {"id": "...", "label": 0|1}' : undefined) },
+);
+
+/** The body's shape; entries are checked one by one, so one bad entry never costs the others. */
+export const FeedbackRequest = z
+  .strictObject(
+    {
+      labels: z
+        .array(z.unknown(), { error: (iss) => (iss.input === undefined ? 'required' : 'must be an array of {"id","label"} objects') })
+        .min(1, 'must hold at least one label')
+        .max(MAX_LABELS_PER_CALL, `must hold at most ${MAX_LABELS_PER_CALL} labels; split larger uploads`),
+    },
+    { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object {"labels": [...]}' : undefined) },
+  )
+  .meta({ title: 'FeedbackRequest', description: '{"labels": [{"id": "<inference id>", "label": 0|1}, ...]}, at most 10,000' });
+
+export const FeedbackResponse = z
+  .object({
+    model: z.string(),
+    accepted: z.number().int().meta({ description: 'Labels stored: new ids, or a new label for a known id' }),
+    duplicates: z.number().int().meta({ description: 'The same label again for an id: nothing stored' }),
+    relabeled: z.number().int().meta({ description: 'Of the accepted, those that replace an earlier label (the latest wins; both are kept)' }),
+    malformed: z.array(z.object({ index: z.number().int(), reason: z.string() })).meta({ description: 'Entries not stored, each with its index in "labels" and why' }),
+  })
+  .meta({ title: 'FeedbackResponse' });
+export type FeedbackResponse = z.infer<typeof FeedbackResponse>;
+
+function reasonOf(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`))
+    .join('; ');
+}
+
+/** Splits entries into valid labels and named malformed ones. */
+export function checkEntries(entries: readonly unknown[]): { labels: LabelRecord[]; malformed: FeedbackResponse['malformed'] } {
+  const labels: LabelRecord[] = [];
+  const malformed: FeedbackResponse['malformed'] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const r = LabelEntry.safeParse(entries[i]);
+    if (r.success) labels.push(r.data);
+    else malformed.push({ index: i, reason: reasonOf(r.error) });
+  }
+  return { labels, malformed };
+}
+
+export interface FeedbackOptions {
+  guard: Guard;
+  /** Root of the label files (<dir>/<model>/): the store's own labels/ folder when it is local, else a spool. */
+  labelsDir: string;
+  /** Ship the spool's files to the store as labels/<model>/<file> (the capture uploader), when the store is not that folder. */
+  upload?: { store: ArtifactStore; intervalMs: number };
+  instance?: string;
+}
+
+export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions): Promise<void> {
+  const { config, modelName, metrics, repository, log } = { ...app.serving, log: app.log };
+  const labelsRoot = opts.labelsDir;
+  const { upload } = opts;
+  const counted = new Counter({
+    name: 'feedback_labels_total',
+    help: 'Labels received on the feedback API, by outcome (accepted, duplicate, malformed, refused = buffer full)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [metrics.registry],
+  });
+  const writeFailed = new Counter({ name: 'feedback_labels_write_failed_total', help: 'Accepted labels lost to a failed file write', labelNames: ['model'] as const, registers: [metrics.registry] });
+  const writers = new Map<string, LabelWriter>();
+  const uploaders: CaptureUploader[] = [];
+  const writerFor = (model: string): LabelWriter => {
+    let w = writers.get(model);
+    if (!w) {
+      w = new LabelWriter({
+        dir: labelsRoot,
+        model,
+        flushMs: config.CAPTURE_FLUSH_MS,
+        bufferRecords: config.CAPTURE_BUFFER_RECORDS,
+        maxFileBytes: config.CAPTURE_MAX_FILE_BYTES,
+        indexMax: INDEX_MAX_IDS,
+        log,
+        onWriteFailed: (rows) => writeFailed.inc({ model }, rows),
+        ...(opts.instance ? { instance: opts.instance } : {}),
+        // labels shipped from the spool are no longer there: the duplicate index also reads the store's objects
+        ...(upload ? { store: upload.store } : {}),
+      });
+      writers.set(model, w);
+      if (upload) {
+        const writer = w;
+        const uploader = new CaptureUploader({ store: upload.store, folder: w.folder, prefix: labelsPrefix(model), intervalMs: upload.intervalMs, openFile: () => writer.openFile, log });
+        uploader.start();
+        uploaders.push(uploader);
+      }
+    }
+    return w;
+  };
+  // The served model's index loads while the service starts, not on the first call.
+  writerFor(modelName)
+    .ready()
+    .catch((err: unknown) => log.error({ err }, 'labels folder is not usable; feedback answers 503 until it is'));
+  app.addHook('onClose', async () => {
+    await Promise.all([...writers.values()].map((w) => w.close()));
+    // after the writers closed: the uploaders ship the last lines of every file
+    await Promise.all(uploaders.map((u) => u.close()));
+  });
+
+  const handle = async (model: string, request: FastifyRequest): Promise<FeedbackResponse> => {
+    // Any model of the repository, loaded or not: labels often arrive long after a model was unloaded.
+    if (!repository.has(model)) throw repository.unknown(model);
+    const body = parseOr400(FeedbackRequest, request.body, 'feedback body');
+    const { labels, malformed } = checkEntries(body.labels);
+    const writer = writerFor(model);
+    try {
+      await writer.ready();
+    } catch {
+      throw new HttpError(503, 'the labels folder is not writable; see the service log', undefined, { 'retry-after': '5' });
+    }
+    const outcome = writer.submit(labels, request.principal?.id ?? '');
+    if (!outcome) {
+      counted.inc({ model, outcome: 'refused' }, labels.length);
+      throw new HttpError(503, 'label buffer is full; nothing was stored, retry later (resending is safe)', undefined, { 'retry-after': '1' });
+    }
+    counted.inc({ model, outcome: 'accepted' }, outcome.accepted);
+    counted.inc({ model, outcome: 'duplicate' }, outcome.duplicates);
+    counted.inc({ model, outcome: 'malformed' }, malformed.length);
+    return { model, ...outcome, malformed };
+  };
+
+  const schema = {
+    tags: ['feedback'],
+    security: [{ bearer: [] }, { apiKey: [] }] as Array<Record<string, string[]>>,
+    description:
+      'Body: {"labels": [{"id": "<inference id>", "label": 0|1}, ...]}, at most 10,000. Ground truth for earlier predictions, by the inference ids they returned. Idempotent: the same id and label again is a duplicate; a different label for an id replaces it (both are kept). Ids never predicted are kept and reported as unmatched by the quality monitor. Stored with the capture loss bound (CAPTURE_FLUSH_MS).',
+    response: { 200: jsonSchema(FeedbackResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
+  };
+  app.post('/v1/feedback', { ...opts.guard, bodyLimit: FEEDBACK_BODY_LIMIT, schema: { ...schema, summary: 'Send true labels for predictions of the served model' } }, async (request) =>
+    handle(modelName, request),
+  );
+  app.post(
+    '/v1/models/:name/feedback',
+    { ...opts.guard, bodyLimit: FEEDBACK_BODY_LIMIT, schema: { ...schema, summary: 'Send true labels for predictions of model {name}', params: jsonSchema(ModelParams) } },
+    async (request) => handle((request.params as { name: string }).name, request),
+  );
+}

@@ -1,0 +1,154 @@
+// modelQualityMonitor: join live predictions with ground truth, judge them against the holdout, report, alert, maybe retrain.
+import { ApplicationFailure, defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ModelQualityInput, QualityCheckOutcome, QualityVerdict, Violation } from '../src/model-quality';
+import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
+import { raiseAlert, resolveAlert } from './alerting';
+import { startQualityRetrain, type RetrainStart } from './quality-retrain';
+
+export type { ModelQualityInput };
+
+export interface ModelQualityStatus {
+  stage: 'plan' | 'check' | 'retrain' | 'alert' | 'record' | 'done' | 'skipped';
+  detail: string;
+  model?: string;
+  version?: number;
+  window?: { start: string; end: string };
+  verdict?: QualityVerdict;
+  reportId?: string;
+  reportUrl?: string;
+}
+
+export interface ModelQualityResult {
+  model: string;
+  version?: number;
+  /** Why nothing was checked (no champion yet). */
+  skipped?: string;
+  window?: { start: string; end: string };
+  verdict?: QualityVerdict;
+  summary?: string;
+  predictions?: number;
+  labeled?: number;
+  unmatchedLabels?: number;
+  violations: Violation[];
+  reportId?: string;
+  reportPath?: string;
+  reportUrl?: string;
+  alerted: boolean;
+  resolved: boolean;
+  retrain?: RetrainStart;
+}
+
+export const qualityStatusQuery = defineQuery<ModelQualityStatus>('status');
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 },
+});
+
+// The join scans every capture and label file of the model with DuckDB: minutes at most for millions of rows.
+const scan = proxyActivities<Activities>({
+  summary: 'checkModelQuality: join captures with labels, metrics vs holdout, write the report',
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 3, initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const stageTag = (v: QualityVerdict | 'skipped') => `quality-${v.replace(/ /g, '-')}`;
+
+export async function modelQualityMonitor(input: ModelQualityInput = {}): Promise<ModelQualityResult> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw ApplicationFailure.nonRetryable('modelQualityMonitor takes an object, e.g. {"model":"flights"} or {} for the default model', 'InvalidQualityInput');
+  }
+  const { workflowId, runId } = workflowInfo();
+  const status: ModelQualityStatus = { stage: 'plan', detail: 'finding the champion and the window' };
+  setHandler(qualityStatusQuery, () => status);
+  const stage = (name: ModelQualityStatus['stage'], detail: string) => {
+    status.stage = name;
+    status.detail = detail;
+    setCurrentDetails(`**${name}**: ${detail}`);
+  };
+  stage('plan', 'finding the champion and the window');
+
+  const planned = await quick.planQualityCheck.executeWithOptions({ summary: 'planQualityCheck: champion, settings, holdout, window' }, [{ input, now: Date.now(), runId }]);
+  if (planned.kind === 'skip') {
+    status.model = planned.model;
+    stage('skipped', planned.reason);
+    upsertSearchAttributes([{ key: ModelName, value: planned.model }, { key: PipelineStage, value: stageTag('skipped') }]);
+    return { model: planned.model, skipped: planned.reason, violations: [], alerted: false, resolved: false };
+  }
+  const plan = planned.plan;
+  const { model, version } = plan;
+  Object.assign(status, { model, version, window: plan.window });
+  upsertSearchAttributes([{ key: ModelName, value: model }, { key: ModelVersion, value: version }, { key: PipelineStage, value: 'quality-check' }]);
+
+  stage('check', `${model} v${version}: predictions stamped ${plan.window.start} to ${plan.window.end}`);
+  const outcome: QualityCheckOutcome = await scan.checkModelQuality({ plan, workflowId, runId, createdAt: new Date().toISOString() });
+  const reportLink = outcome.reportUrl ?? outcome.htmlKey;
+  Object.assign(status, { verdict: outcome.verdict, reportId: outcome.reportId, reportUrl: reportLink });
+
+  let retrain: RetrainStart | undefined;
+  if (outcome.verdict === 'degraded' && plan.monitoring.retrainOnDegradation) {
+    stage('retrain', 'starting a retraining run on labeled live data');
+    retrain = await startQualityRetrain({ model, version, reportId: outcome.reportId, violations: outcome.violations, retrainData: plan.monitoring.retrainData, now: plan.window.end });
+  }
+
+  let alerted = false;
+  let resolved = false;
+  const key = `quality:${model}`;
+  if (outcome.verdict === 'degraded') {
+    stage('alert', outcome.violations.map((v) => v.metric).join(', '));
+    alerted = await raiseAlert({
+      key,
+      severity: 'error',
+      title: `Model quality degraded: ${model} v${version} (${outcome.violations.map((v) => v.metric).join(', ')})`,
+      message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
+      details: {
+        kind: 'fields',
+        fields: {
+          window: `${plan.window.start} to ${plan.window.end}`,
+          'labeled predictions': `${outcome.labeled} of ${outcome.predictions}`,
+          ...Object.fromEntries(outcome.violations.map((v) => [v.metric, v.message])),
+        },
+      },
+      reportPath: reportLink,
+    });
+  } else if (outcome.verdict === 'ok' && plan.alertOpen) {
+    stage('alert', 'quality back within limits: resolving the open alert');
+    resolved = await resolveAlert({ key, note: outcome.summary });
+  }
+
+  stage('record', 'remembering the verdict');
+  await quick.recordQualityRun.executeWithOptions({ summary: 'recordQualityRun: verdict and alert state' }, [
+    {
+      model,
+      verdict: outcome.verdict,
+      reportId: outcome.reportId,
+      // insufficient labels changes nothing: an open alert stays open until a judged clean window
+      alertOpen: outcome.verdict === 'degraded' ? alerted || plan.alertOpen : outcome.verdict === 'ok' ? plan.alertOpen && !resolved : plan.alertOpen,
+      workflowId,
+      runId,
+      at: new Date().toISOString(),
+    },
+  ]);
+
+  stage('done', outcome.summary);
+  upsertSearchAttributes([{ key: PipelineStage, value: stageTag(outcome.verdict) }]);
+  return {
+    model,
+    version,
+    window: plan.window,
+    verdict: outcome.verdict,
+    summary: outcome.summary,
+    predictions: outcome.predictions,
+    labeled: outcome.labeled,
+    unmatchedLabels: outcome.unmatchedLabels,
+    violations: outcome.violations,
+    reportId: outcome.reportId,
+    reportPath: outcome.jsonKey,
+    ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
+    alerted,
+    resolved,
+    ...(retrain ? { retrain } : {}),
+  };
+}
