@@ -157,7 +157,10 @@ describe('model quality: feedback API', () => {
     } finally {
       await broken.close();
     }
-    const stored = (await readFile(path.join(labels, 'flights', (await readdir(path.join(labels, 'flights')))[0]), 'utf8')).trim().split('\n');
+    // CAPTURE_DIR makes <root>/labels a spool: on close the uploader shipped the file into the store (labels/flights/) and removed it
+    assert.deepEqual(await readdir(path.join(labels, 'flights')), []);
+    const shipped = path.join(broken.varDir, 'labels', 'flights');
+    const stored = (await readFile(path.join(shipped, (await readdir(shipped))[0]), 'utf8')).trim().split('\n');
     assert.equal(stored.length, 1);
   });
 });
