@@ -285,6 +285,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       figures.push({ name: `serving: ${n} rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.rps }, note: 'goal ratio >= 0.5' });
       figures.push({ name: `serving: ${n} rps vs 1 process`, value: r.predictN.rps, unit: 'req/s', baseline: { name: '1 process', value: r.predict.rps }, note: `autocannon shares the ${os.availableParallelism()} cores` });
       figures.push({ name: `serving: ${n} p99`, value: r.predictN.p99, unit: 'ms', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.p99 } });
+      figures.push({ name: `serving: ${n} server CPU per request`, value: r.predictN.cpuUsPerReq, unit: 'us', baseline: { name: '1 process', value: r.predict.cpuUsPerReq } });
     }
     if (flask && r.flask) {
       figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime rps', value: r.flask.rps, unit: 'req/s' });

@@ -37,7 +37,7 @@ function metricRows(r: QualityReport): Row[] {
     ['precision', l?.precision, h.precision, '', null],
     ['recall', l?.recall, h.recall, '', null],
     ['observed positive rate', l?.observedRate, h.observedRate, '', null],
-    ['mean predicted probability', l?.meanPredicted, h.meanPredicted, `gap ≤ ${s.positiveRateMargin} or p ≥ ${s.significance}`, flagged('positiveRate')],
+    ['mean predicted probability', l?.meanPredicted, h.meanPredicted, `gap moves ≤ ${s.positiveRateMargin} or p ≥ ${s.significance}`, flagged('positiveRate')],
     ['expected calibration error', l?.ece, null, '', null],
   ];
 }

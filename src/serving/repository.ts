@@ -123,7 +123,10 @@ export class ModelRepository {
     const e = this.entries.get(name);
     if (!e) throw this.unknown(name);
     e.lastUsed = ++this.tick;
-    return e.manager ?? this.load(e);
+    if (e.manager) return e.manager;
+    // a model without a champion takes no place in the budget until it has one
+    if (e.champion === undefined && name !== this.opts.defaultModel) throw new HttpError(503, `model ${echo(name)} has no champion yet`, undefined, { 'retry-after': '5' });
+    return this.load(e);
   }
 
   unknown(name: string): HttpError {
