@@ -7,7 +7,8 @@ import { executeQualityCheck, planQualityCheck } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
 import { registerSynthetic } from '../../src/serving/synthetic';
 import { localStore } from '../../src/store';
-import { modelA, ROW, tempVarDir } from '../serving/helpers';
+import { modelA, ROW } from '../serving/helpers';
+import { tempVarDir } from '../support/temporal';
 import { spawnServer, type ServerProcess } from '../serving/server-process';
 
 /** A POST on a connection of its own, so the kernel picks a process for each. */
