@@ -1,4 +1,4 @@
-// Ships a replica's capture files from its local spool folder into the artifact store, one object per file, no appends.
+// Ships a replica's capture (or label) files from its local spool folder into the artifact store, one object per file, no appends.
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
@@ -14,6 +14,8 @@ export interface CaptureUploadOptions {
   /** The file the writer appends to now: uploaded as it grows, never deleted. */
   openFile: () => string | undefined;
   log: FastifyBaseLogger;
+  /** What the files hold, for log lines (default "capture"; the feedback route ships "label" files). */
+  what?: string;
 }
 
 /**
@@ -70,7 +72,7 @@ export class CaptureUploader {
           const bytes = await wholeLines(file, size);
           await this.o.store.put(`${this.o.prefix}${name}`, bytes);
           this.uploaded.set(name, bytes.length === size ? size : -1);
-          if (this.failures > 0) this.o.log.info({ afterFailures: this.failures }, 'capture upload to the store works again');
+          if (this.failures > 0) this.o.log.info({ afterFailures: this.failures }, `${this.o.what ?? 'capture'} upload to the store works again`);
           this.failures = 0;
         }
         if (!isOpen && this.uploaded.get(name) === size && this.o.openFile() !== file) {
@@ -80,7 +82,7 @@ export class CaptureUploader {
       } catch (err) {
         pending++;
         // logged on the first failure of a streak, not on every tick of an outage
-        if (this.failures++ === 0) this.o.log.error({ err: { message: (err as Error).message }, file }, 'capture upload to the store failed; keeping the file and retrying');
+        if (this.failures++ === 0) this.o.log.error({ err: { message: (err as Error).message }, file }, `${this.o.what ?? 'capture'} upload to the store failed; keeping the file and retrying`);
       }
     }
     this.pendingCount = pending;

@@ -108,7 +108,7 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
       writers.set(model, w);
       if (upload) {
         const writer = w;
-        const uploader = new CaptureUploader({ store: upload.store, folder: w.folder, prefix: labelsPrefix(model), intervalMs: upload.intervalMs, openFile: () => writer.openFile, log });
+        const uploader = new CaptureUploader({ store: upload.store, folder: w.folder, prefix: labelsPrefix(model), intervalMs: upload.intervalMs, openFile: () => writer.openFile, log, what: 'label' });
         uploader.start();
         uploaders.push(uploader);
       }
