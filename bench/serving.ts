@@ -1,30 +1,23 @@
-// Serving bench: autocannon on loopback against a constant Fastify route and /v1/predict (auth, validation, capture on), same server process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// Serving bench: the real API process (1 and N processes) and the seed's Flask + gunicorn + onnxruntime stack, same ONNX file, same load, same run.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { Registry } from '../src/registry/registry';
-import { buildApp } from '../src/serving/app';
-import type { ServingConfigInput } from '../src/serving/config';
 import { devKeyPath } from '../src/serving/keys';
-import { registerSynthetic, syntheticModelBytes } from '../src/serving/synthetic';
+import { registerSynthetic, SYNTHETIC_FEATURES, syntheticModelBytes } from '../src/serving/synthetic';
 import type { Figure } from './figure';
 import { localStore } from '../src/store';
 
 export interface BenchServingOptions {
-  /** Seconds per measured target (after a short warm-up). */
+  /** Seconds per measured target (interleaved in rounds of ROUND_SEC). */
   durationSec?: number;
   connections?: number;
-  /** Serve this registry's champion instead of a freshly trained synthetic model. */
-  registryRoot?: string;
-  modelName?: string;
-  /** One row sent with each request; default: a row for the synthetic model (or nulls for a given registry). */
-  row?: Record<string, string | number | null>;
-  /** Also measure /v1/predict with adaptive batching off (a second server start). Default true. */
-  compareBatching?: boolean;
+  /** Server processes of the multi-process run (default: cores; 1 skips it). */
+  processes?: number;
   log?: (line: string) => void;
 }
 
@@ -41,7 +34,6 @@ interface AutocannonResult {
   non2xx: number;
   errors: number;
   timeouts: number;
-  statusCodeStats?: Record<string, { count: number }>;
 }
 interface AutocannonOptions {
   url: string;
@@ -50,17 +42,57 @@ interface AutocannonOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Requests per second over all connections (fixed-rate load); unset = as fast as answers come. */
+  overallRate?: number;
 }
 // autocannon ships no types; this is the slice of its API used here
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (opts: AutocannonOptions) => Promise<AutocannonResult>;
 
+type Load = Omit<AutocannonOptions, 'duration' | 'connections'> & { /** Server process tree to charge CPU time to (Linux /proc). */ pid?: number };
 interface Target {
   rps: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  /** Server CPU time (user + system, the whole process tree) per request, in microseconds; NaN without /proc. */
+  cpuUsPerReq: number;
+}
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/**
+ * CPU ticks (user + system) used so far by `root` and its descendants, from /proc. CPU time per request
+ * does not depend on how much of the machine other work takes, unlike req/s on a shared machine.
+ */
+async function cpuTicks(root: number): Promise<number> {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  let names: string[];
+  try {
+    names = (await readdir('/proc')).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return NaN;
+  }
+  for (const n of names) {
+    try {
+      const text = await readFile(`/proc/${n}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, st] of stats) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = stats.get(p)?.ppid) {
+      if (p === root) {
+        total += st.ticks;
+        break;
+      }
+    }
+  }
+  return total;
 }
 
 const ROUND_SEC = 2;
@@ -71,17 +103,19 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
  * work on a shared machine hits all targets alike. rps = all requests / all time; p50 and p99 are the
  * medians over the rounds.
  */
-async function interleaved(targets: Record<string, Omit<AutocannonOptions, 'duration' | 'connections'>>, connections: number, totalSec: number): Promise<Record<string, Target>> {
+async function interleaved(targets: Record<string, Load>, connections: number, totalSec: number): Promise<Record<string, Target>> {
   const rounds = Math.max(1, Math.round(totalSec / ROUND_SEC));
-  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number }> = {};
+  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number; ticks: number }> = {};
   for (const [name, t] of Object.entries(targets)) {
     await autocannon({ ...t, connections, duration: 1 }); // warm-up: JIT, connections, first batches
-    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0 };
+    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0, ticks: 0 };
   }
   for (let i = 0; i < rounds; i++) {
     for (const [name, t] of Object.entries(targets)) {
+      const before = t.pid ? await cpuTicks(t.pid) : NaN;
       const r = await autocannon({ ...t, connections, duration: ROUND_SEC });
       const a = acc[name];
+      a.ticks += t.pid ? (await cpuTicks(t.pid)) - before : NaN;
       a.requests += r.requests.total;
       a.seconds += r.duration;
       a.p50.push(r.latency.p50);
@@ -91,174 +125,195 @@ async function interleaved(targets: Record<string, Omit<AutocannonOptions, 'dura
     }
   }
   return Object.fromEntries(
-    Object.entries(acc).map(([name, a]) => [name, { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors }]),
+    Object.entries(acc).map(([name, a]) => [
+      name,
+      { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors, cpuUsPerReq: (a.ticks * TICK_US) / a.requests },
+    ]),
   );
 }
 
-/** p50/p99 of a route's 200s from the server's own latency histogram (bucket upper bounds, in ms). */
-async function serverQuantiles(url: string, route: string): Promise<{ p50: number; p99: number } | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets: [number, number][] = [];
-  const re = /^http_request_duration_seconds_bucket\{le="([^"]+)",route="([^"]+)",method="POST",status="200"\} (\d+)$/gm;
-  for (const m of text.matchAll(re)) if (m[2] === route) buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[3])]);
-  const total = buckets.at(-1)?.[1] ?? 0;
-  if (total === 0) return undefined;
-  const q = (f: number) => buckets.find(([, n]) => n >= f * total)?.[0] ?? Infinity;
-  return { p50: q(0.5), p99: q(0.99) };
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 interface Served {
   url: string;
-  key: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** Starts this file as a child process running the real app plus a constant route, so the load generator gets its own core. */
-async function startServer(varDir: string, registryRoot: string, modelName: string, config: ServingConfigInput): Promise<Served> {
-  const child: ChildProcess = spawn(process.execPath, [__filename, '--serve'], {
-    env: { ...process.env, BENCH_SERVE: JSON.stringify({ varDir, registryRoot, modelName, config }) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    lines.on('line', (line) => {
-      const m = /^listening (http:\S+)$/.exec(line);
-      if (m) resolve(m[1]);
-    });
-  });
-  const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
+/** Spawns a server and waits until `probe` answers 200; the child's stderr goes to ours when it fails. */
+async function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, url: string, probe: string): Promise<Served> {
+  const child: ChildProcess = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  const err: string[] = [];
+  child.stderr!.on('data', (d: Buffer) => err.push(d.toString('utf8')));
+  let exited = false;
+  const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`${path.basename(cmd)} exited: ${err.join('').slice(-2000)}`);
+    try {
+      if ((await fetch(url + probe)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${path.basename(cmd)} did not answer ${probe}: ${err.join('').slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return {
     url,
-    key,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    pid: child.pid!,
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(t);
+    },
   };
 }
 
-/** A registry folder (e.g. var/registry) as a registry on a local store holding it. */
-function registryAt(root: string): Registry {
-  return new Registry(localStore(path.dirname(path.resolve(root))), path.basename(path.resolve(root)));
+/** The real API (dist/src/serving/main.js) on a var dir, `processes` server processes. */
+async function startApi(varDir: string, processes: number): Promise<Served> {
+  const port = await freePort();
+  const main = path.resolve(__dirname, '..', 'src', 'serving', 'main.js');
+  return startProcess(
+    process.execPath,
+    [main],
+    {
+      ...process.env,
+      VAR_DIR: varDir,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      MODEL_NAME: 'flights',
+      LOG_LEVEL: 'warn',
+      SERVING_PROCESSES: String(processes),
+      // the limit stays on (it is part of the hot path) but high enough not to answer 429 in the bench
+      SERVING_RATE_LIMIT_MAX: '1000000000',
+      CAPTURE_SHARE: '100',
+    },
+    `http://127.0.0.1:${port}`,
+    '/readyz',
+  );
 }
 
-/** Child side: the real buildApp plus GET/POST /bench/constant, on a loopback port. */
-async function serveChild(): Promise<void> {
-  const { varDir, registryRoot, modelName, config } = JSON.parse(process.env.BENCH_SERVE ?? '{}') as {
-    varDir: string;
-    registryRoot: string;
-    modelName: string;
-    config: ServingConfigInput;
-  };
-  const app = await buildApp({ registry: registryAt(registryRoot), varDir, modelName, config });
-  const constant = { model: { name: modelName, version: 1 }, predictions: [{ label: 0, probability: 0.5 }] };
-  app.get('/bench/constant', async () => constant);
-  app.post('/bench/constant', async () => constant);
-  // BENCH_PROFILE=<file.cpuprofile>: a CPU profile of the server side, written when it stops (open in Chrome DevTools)
-  const profileFile = process.env.BENCH_PROFILE;
-  const session = profileFile ? new Session() : undefined;
-  if (session) {
-    session.connect();
-    await new Promise<void>((res) => session.post('Profiler.enable', () => session.post('Profiler.start', () => res())));
+/** The seed-shaped peer: gunicorn, 2 workers x 8 threads (gthread), Flask app in bench/peers. */
+async function startFlask(python: string, onnxFile: string, key: string): Promise<Served> {
+  const port = await freePort();
+  const peers = path.resolve(__dirname, '..', '..', 'bench', 'peers');
+  return startProcess(
+    python,
+    ['-m', 'gunicorn', '--workers', '2', '--threads', '8', '--worker-class', 'gthread', '--bind', `127.0.0.1:${port}`, '--chdir', peers, '--log-level', 'warning', 'flask_serving:app'],
+    {
+      ...process.env,
+      PEER_MODEL_FILE: onnxFile,
+      PEER_MODEL_NAME: 'flights',
+      PEER_FEATURES: JSON.stringify(SYNTHETIC_FEATURES),
+      PEER_KEY_SHA256: createHash('sha256').update(key).digest('hex'),
+      OMP_NUM_THREADS: '1',
+    },
+    `http://127.0.0.1:${port}`,
+    '/healthz',
+  );
+}
+
+async function peerPython(log: (l: string) => void): Promise<string | undefined> {
+  const script = path.resolve(__dirname, '..', '..', 'scripts', 'serving-peer-venv.sh');
+  try {
+    const { stdout } = await promisify(execFile)(script, { timeout: 15 * 60_000 });
+    return stdout.trim().split('\n').at(-1);
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    log(`skipping the Flask peer: ${(e.stderr ?? e.message).trim().split('\n').at(-1)}`);
+    return undefined;
   }
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`listening ${address}\n`);
-  process.once('SIGTERM', () => {
-    const stopProfile = new Promise<void>((res) => {
-      if (!session || !profileFile) return res();
-      session.post('Profiler.stop', (_err, result) => {
-        writeFileSync(profileFile, JSON.stringify(result.profile));
-        res();
-      });
-    });
-    void stopProfile.then(() => app.close()).then(() => process.exit(0));
-  });
 }
 
 export async function benchServing(opts: BenchServingOptions = {}): Promise<Figure[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const duration = opts.durationSec ?? 10;
   const connections = opts.connections ?? 64;
-  const modelName = opts.modelName ?? 'flights';
+  const processes = opts.processes ?? os.availableParallelism();
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'bench-serving-'));
-  const registryRoot = opts.registryRoot ?? path.join(varDir, 'registry');
+  const servers: Served[] = [];
   try {
-    let row = opts.row;
-    if (!opts.registryRoot) {
-      log('training a small synthetic model');
-      await registerSynthetic(registryAt(registryRoot), modelName, syntheticModelBytes());
-      row ??= { distance: 800, dep_hour: 17, carrier: 'AA', origin: 'ORD' };
-    } else if (!row) {
-      const reg = registryAt(registryRoot);
-      const v = await reg.alias(modelName);
-      if (v === undefined) throw new Error(`${modelName} has no champion in ${registryRoot}`);
-      row = Object.fromEntries((await reg.metadata(modelName, v)).features.map((f) => [f.name, null]));
-    }
-    const body = JSON.stringify({ instances: [row] });
-    // the limit stays on (it is part of the hot path) but high enough not to answer 429 in the bench
-    const base: ServingConfigInput = { SERVING_RATE_LIMIT_MAX: 1_000_000_000, CAPTURE_SHARE: 100 };
+    log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min) on ${os.availableParallelism()} cores; the load generator shares them`);
+    log('training a small synthetic model');
+    const bytes = syntheticModelBytes();
+    await registerSynthetic(new Registry(localStore(varDir)), 'flights', bytes, { runKey: 'bench' });
+    const onnxFile = path.join(varDir, 'model.onnx');
+    await writeFile(onnxFile, bytes);
+    const python = await peerPython(log);
+
+    const one = await startApi(varDir, 1);
+    servers.push(one);
+    const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
+    const many = processes > 1 ? await startApi(varDir, processes) : undefined;
+    if (many) servers.push(many);
+    const flask = python ? await startFlask(python, onnxFile, key) : undefined;
+    if (flask) servers.push(flask);
+
+    const body = JSON.stringify({ instances: [{ distance: 800, dep_hour: 17, carrier: 'AA', origin: 'ORD' }] });
+    const predict = (s: Served): Load => ({ url: `${s.url}/v1/predict`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, pid: s.pid });
+    const targets: Record<string, Load> = {
+      healthz: { url: `${one.url}/healthz`, pid: one.pid },
+      predict: predict(one),
+      ...(many ? { healthzN: { url: `${many.url}/healthz`, pid: many.pid }, predictN: predict(many) } : {}),
+      ...(flask ? { flask: predict(flask) } : {}),
+    };
+    log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
+    const r = await interleaved(targets, connections, duration);
+    for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
+
     const figures: Figure[] = [];
-    const withBatchingOff = opts.compareBatching ?? true;
-    const on = await startServer(varDir, registryRoot, modelName, { ...base, SERVING_BATCHING: true });
-    const off = withBatchingOff ? await startServer(varDir, registryRoot, modelName, { ...base, SERVING_BATCHING: false, SERVING_DEV_KEY: false }) : undefined;
-    try {
-      const post = (url: string, key?: string): Omit<AutocannonOptions, 'duration' | 'connections'> => ({
-        url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-        body,
-      });
-      const targets: Record<string, Omit<AutocannonOptions, 'duration' | 'connections'>> = {
-        constant: { url: `${on.url}/bench/constant` },
-        constantPost: post(`${on.url}/bench/constant`),
-        predict: post(`${on.url}/v1/predict`, on.key),
-        ...(off ? { predictUnbatched: post(`${off.url}/v1/predict`, on.key) } : {}),
-      };
-      log(`${Object.keys(targets).join(', ')}: ${connections} connections, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
-      const r = await interleaved(targets, connections, duration);
-      for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
-      const c = r.constant;
-      const cname = 'serving: constant Fastify route (GET)';
-      figures.push({ name: `${cname} rps`, value: c.rps, unit: 'req/s' });
-      figures.push({ name: `${cname} p50`, value: c.p50, unit: 'ms' });
-      figures.push({ name: `${cname} p99`, value: c.p99, unit: 'ms' });
-      const pname = 'serving: /v1/predict (auth+validation+capture)';
-      figures.push({ name: `${pname} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: 'constant route', value: c.rps }, note: 'goal ratio >= 0.5' });
-      figures.push({ name: `${pname} p50`, value: r.predict.p50, unit: 'ms', baseline: { name: 'constant route', value: c.p50 } });
-      figures.push({ name: `${pname} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'constant route', value: c.p99 }, note: 'goal < 10 ms' });
-      figures.push({ name: 'serving: predict / constant throughput ratio', value: r.predict.rps / c.rps, unit: 'x', note: 'goal >= 0.5' });
-      // the same POST with the same body, answered with a constant: what auth, validation, model and capture add
-      figures.push({ name: 'serving: /v1/predict rps vs constant POST route', value: r.predict.rps, unit: 'req/s', baseline: { name: 'constant POST, same body', value: r.constantPost.rps } });
-      const serverSide = await serverQuantiles(on.url, '/v1/predict');
-      if (serverSide) {
-        figures.push({ name: `${pname} server-side p50 (upper bucket bound)`, value: serverSide.p50, unit: 'ms', note: 'request in to response out, from /metrics' });
-        figures.push({ name: `${pname} server-side p99 (upper bucket bound)`, value: serverSide.p99, unit: 'ms', note: 'with 64 closed-loop connections latency ~ 64 / rps (Little), for the constant route too' });
-      }
-      if (r.predictUnbatched) {
-        figures.push({ name: 'serving: /v1/predict rps, batching on vs off', value: r.predict.rps, unit: 'req/s', baseline: { name: 'batching off', value: r.predictUnbatched.rps } });
-        figures.push({ name: 'serving: /v1/predict p99, batching on vs off', value: r.predict.p99, unit: 'ms', baseline: { name: 'batching off', value: r.predictUnbatched.p99 } });
-      }
-    } finally {
-      await Promise.all([on.stop(), off?.stop()]);
+    const p = '/v1/predict (auth, validation, capture), 1 process';
+    figures.push({ name: `serving: ${p} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthz.rps }, note: 'goal ratio >= 0.5' });
+    figures.push({ name: `serving: ${p} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthz.p99 } });
+    // CPU per request does not depend on how much CPU the shared machine leaves us: it predicts throughput on an idle one
+    figures.push({ name: `serving: ${p} server CPU per request`, value: r.predict.cpuUsPerReq, unit: 'us', baseline: { name: '/healthz same server', value: r.healthz.cpuUsPerReq }, note: 'ratio <= 2 means rps ratio >= 0.5 when CPU-bound' });
+    if (many && r.predictN && r.healthzN) {
+      const n = `/v1/predict, ${processes} processes`;
+      figures.push({ name: `serving: ${n} rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.rps }, note: 'goal ratio >= 0.5' });
+      figures.push({ name: `serving: ${n} rps vs 1 process`, value: r.predictN.rps, unit: 'req/s', baseline: { name: '1 process', value: r.predict.rps }, note: `autocannon shares the ${os.availableParallelism()} cores` });
+      figures.push({ name: `serving: ${n} p99`, value: r.predictN.p99, unit: 'ms', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.p99 } });
+      figures.push({ name: `serving: ${n} server CPU per request`, value: r.predictN.cpuUsPerReq, unit: 'us', baseline: { name: '1 process', value: r.predict.cpuUsPerReq } });
     }
+    if (flask && r.flask) {
+      figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime rps', value: r.flask.rps, unit: 'req/s' });
+      figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime p99', value: r.flask.p99, unit: 'ms' });
+      figures.push({ name: `serving: ${p} vs Flask rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
+      if (many && r.predictN) figures.push({ name: `serving: /v1/predict ${processes} processes vs Flask rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
+      figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
+      figures.push({ name: 'serving: Flask server CPU per request (gunicorn tree)', value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq }, note: 'ratio = how many times more CPU Flask needs per request; goal >= 10' });
+    }
+
+    // latency at a fixed, moderate rate: 2,000 req/s over 8 connections (64 would make autocannon's pacing send bursts)
+    log('fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server');
+    const fixed = await interleaved({ healthz: { ...targets.healthz, overallRate: 2000 }, predict: { ...targets.predict, overallRate: 2000 } }, 8, duration);
+    figures.push({ name: 'serving: /v1/predict p99 at 2000 req/s (8 conns)', value: fixed.predict.p99, unit: 'ms', baseline: { name: '/healthz p99', value: fixed.healthz.p99 }, note: 'goal: within 1 ms' });
+    figures.push({ name: 'serving: /v1/predict - /healthz p99 at 2000 req/s', value: fixed.predict.p99 - fixed.healthz.p99, unit: 'ms', note: 'goal <= 1' });
+    figures.push({ name: 'serving: /v1/predict p50 at 2000 req/s (8 conns)', value: fixed.predict.p50, unit: 'ms', baseline: { name: '/healthz p50', value: fixed.healthz.p50 } });
+    log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     return figures;
   } finally {
+    await Promise.all(servers.map((s) => s.stop()));
     await rm(varDir, { recursive: true, force: true });
   }
 }
 
 if (require.main === module) {
-  if (process.argv[2] === '--serve') {
-    serveChild().catch((err: unknown) => {
-      process.stderr.write(`bench server failed: ${(err as Error).message}\n`);
-      process.exit(1);
-    });
-  } else {
-    void import('./figure').then(async ({ formatFigure }) => {
-      const secs = Number(process.env.BENCH_SECONDS ?? '10');
-      for (const f of await benchServing({ durationSec: secs })) process.stdout.write(`${formatFigure(f)}\n`);
-    });
-  }
+  void import('./figure').then(async ({ formatFigure }) => {
+    const secs = Number(process.env.BENCH_SECONDS ?? '10');
+    const processes = process.env.BENCH_PROCESSES ? Number(process.env.BENCH_PROCESSES) : undefined;
+    for (const f of await benchServing({ durationSec: secs, ...(processes ? { processes } : {}) })) process.stdout.write(`${formatFigure(f)}\n`);
+  });
 }

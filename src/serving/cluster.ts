@@ -134,6 +134,8 @@ export class WorkerLink {
     process.on('message', this.onMessage);
     // failed logins are rare and a guesser is fast: each one is reported at once, so the block holds across processes to within one IPC hop
     this.counters.authFailures.onHit = () => this.reportCounter('authFailures');
+    // requests are reported every SYNC_MS, and on every hit once a key is near its limit
+    this.counters.requests.onNearLimit = () => this.reportCounter('requests');
     this.timer = setInterval(() => {
       this.reportCounters();
       void this.reportUsage();

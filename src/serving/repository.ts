@@ -123,7 +123,10 @@ export class ModelRepository {
     const e = this.entries.get(name);
     if (!e) throw this.unknown(name);
     e.lastUsed = ++this.tick;
-    return e.manager ?? this.load(e);
+    if (e.manager) return e.manager;
+    // a model without a champion takes no place in the budget until it has one
+    if (e.champion === undefined && name !== this.opts.defaultModel) throw new HttpError(503, `model ${echo(name)} has no champion yet`, undefined, { 'retry-after': '5' });
+    return this.load(e);
   }
 
   unknown(name: string): HttpError {
@@ -193,10 +196,14 @@ export class ModelRepository {
   private entry(name: string): Entry {
     let e = this.entries.get(name);
     if (!e) {
-      e = { name, champion: undefined, aliasSig: '', features: [], manager: undefined, loading: undefined, capture: undefined, uploader: undefined, lastUsed: 0, evicted: false, readError: undefined };
+      e = this.newEntry(name);
       this.entries.set(name, e);
     }
     return e;
+  }
+
+  private newEntry(name: string): Entry {
+    return { name, champion: undefined, aliasSig: '', features: [], manager: undefined, loading: undefined, capture: undefined, uploader: undefined, lastUsed: 0, evicted: false, readError: undefined };
   }
 
   /** Re-reads which models exist and where their champions point; loads new champions within the budget. Never throws. */
@@ -215,8 +222,10 @@ export class ModelRepository {
     names.add(this.opts.defaultModel);
     for (const name of names) {
       if (this.closed) return;
-      const e = this.entry(name);
+      // a new model becomes visible to requests only once its alias was read, so it never shows a champion of null while it has one
+      const e = this.entries.get(name) ?? this.newEntry(name);
       await this.readAlias(e);
+      if (!this.entries.has(name)) this.entries.set(name, e);
       if (e.manager) await e.manager.poll();
       else if (e.champion !== undefined && !e.evicted && !e.loading && this.loadedCount() < this.opts.config.SERVING_MAX_LOADED_MODELS) void this.load(e);
     }

@@ -101,9 +101,6 @@ export const ModelDetail = ModelStatusBody.extend({
   metrics: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** A registry model name; anything else (dots, slashes, upper case) cannot name a model and is answered 404 like an unknown one. */
-export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
 export const RepositoryIndexRequest = z.strictObject({ ready: z.boolean().optional() }).meta({ title: 'RepositoryIndexRequest' });
 export const RepositoryIndexResponse = z.array(
   z.object({ name: z.string(), version: z.string().optional(), state: z.enum(['READY', 'LOADING', 'UNAVAILABLE']), reason: z.string() }),

@@ -20,6 +20,8 @@ export class WindowCounter {
   private others = new Map<string, number>();
   /** Called after every hit (multi-process mode: counters of rare events report at once instead of on the next tick). */
   onHit: (() => void) | undefined;
+  /** Called by a limiter when a key nears its limit (multi-process mode: report now, so the others stop it in time). */
+  onNearLimit: (() => void) | undefined;
 
   constructor(
     readonly windowMs: number,

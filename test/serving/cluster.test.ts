@@ -85,8 +85,8 @@ describe('serving: multi-process mode (SERVING_PROCESSES=2)', function () {
       const ok = statuses.filter((s) => s === 200).length;
       const limited = statuses.filter((s) => s === 429).length;
       assert.equal(ok + limited, 200, `statuses ${[...new Set(statuses)].join(',')}`);
-      // each process alone would allow `limit`, two would allow 2 x limit: counts are shared (a report every 50 ms bounds the overshoot)
-      assert.ok(ok >= limit && ok <= limit + 10, `${ok} requests got through a limit of ${limit} across 2 processes`);
+      // each process alone would let all 200 through (about 100 each): counts are shared, near the limit on every hit
+      assert.ok(ok >= limit && ok <= limit + 5, `${ok} requests got through a limit of ${limit} across 2 processes`);
 
       // usage of every process through any process (the dev key was created once, by the primary)
       const keys = JSON.parse(await readFile(path.join(varDir, 'api-keys.json'), 'utf8')) as { keys: { id: string; name: string }[] };
@@ -104,6 +104,7 @@ describe('serving: multi-process mode (SERVING_PROCESSES=2)', function () {
       const guesses: number[] = [];
       for (let i = 0; i < 30; i++) guesses.push((await request(srv, 'GET', '/v1/models', `mlk_000000000000_${String(i).padStart(43, 'g')}`)).status);
       const blockedAt = guesses.indexOf(429);
+      process.stderr.write(`      2 processes: ${ok} of 200 requests admitted at a limit of ${limit}; first 429 after ${blockedAt} wrong keys at a limit of 10\n`);
       assert.ok(blockedAt >= 10 && blockedAt <= 11, `first 429 after ${blockedAt} wrong keys (limit 10): ${guesses.join(',')}`);
 
       const exit = await srv.kill('SIGTERM');

@@ -41,6 +41,11 @@ describe('serving: a second model trained while the API runs', function () {
           assert.equal(before.status, 404);
           assert.match(String(before.json.message), /unknown model "flights-small"; this service serves "flights"/);
 
+          // the test server is shared: another test's flights-small promotion may have made the schedule already
+          await env.client.schedule
+            .getHandle(driftScheduleId('flights-small'))
+            .delete()
+            .catch(() => undefined);
           const handle = await env.client.workflow.start('trainingPipeline', {
             taskQueue,
             workflowId: `train-second-model-${Date.now()}`,
