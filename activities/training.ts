@@ -17,7 +17,7 @@ import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/prof
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
 import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { ObjectMissing } from '../src/store';
+import { CorruptObject, ObjectMissing } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import type { ActivityContext } from './context';
 import type {
@@ -74,7 +74,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const snapshotKey = `${runPrefix}/snapshot.parquet`;
         const manifestKey = `${runPrefix}/manifest.json`;
         const specHash = snapshotSpecHash(spec);
-        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch(() => undefined);
+        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined; // redo an unreadable snapshot
+          throw err;
+        });
         if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
           const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
           try {
@@ -153,8 +156,12 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelKey = `${run.runPrefix}/model.json`;
         const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        // a checkpoint that does not parse (another trainer version) is ignored: training starts over
-        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
+        // a checkpoint that does not parse (another trainer version) is ignored: training starts over; an unreachable
+        // store fails the attempt instead, so a retry still resumes rather than silently redoing every round
+        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined;
+          throw err;
+        });
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
