@@ -59,6 +59,10 @@ export class LocalFolderBackend implements ObjectBackend {
     return { key, size: info.size, modifiedMs: info.mtimeMs, etag: hash.digest('hex') };
   }
 
+  async exists(key: string): Promise<boolean> {
+    return (await this.localFile(key)) !== undefined;
+  }
+
   async put(key: string, data: Uint8Array, opts: PutOptions = {}): Promise<{ etag: string }> {
     const tmp = await this.tempFile();
     // owner-only: the store holds key hashes and models, nothing anyone else on the machine needs
