@@ -17,6 +17,6 @@ export interface ActivityContext {
    * interval when it has none. 0 turns that off. Default 15.
    */
   driftScheduleMinutes?: number;
-  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
+  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store, mirrored to <varDir>/alerts.jsonl). */
   alerts?: AlertSettings;
 }

@@ -17,7 +17,7 @@ import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, suggestCon
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
 import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { ObjectMissing, type ArtifactStore } from '../src/store';
+import { CorruptObject, ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import { ensureDriftSchedule } from '../src/drift/schedule';
 import type { ActivityContext } from './context';
@@ -75,12 +75,16 @@ export function trainingActivities(ctx: ActivityContext) {
         const snapshotKey = `${runPrefix}/snapshot.parquet`;
         const manifestKey = `${runPrefix}/manifest.json`;
         const specHash = snapshotSpecHash(spec);
-        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch(() => undefined);
+        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined; // redo an unreadable snapshot
+          throw err;
+        });
         if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
           const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
+          const links = path.join(ctx.varDir, 'scratch', 'sources', dirName);
           try {
             const local = await ingestSnapshot({
-              spec: await localizeSource(spec, store),
+              spec: await localizeSource(spec, store, links),
               specFile: resolved.specFile,
               outDir: scratch,
               runKey: dirName,
@@ -93,6 +97,7 @@ export function trainingActivities(ctx: ActivityContext) {
             await store.putJson(manifestKey, manifest);
           } finally {
             await rm(path.join(scratch, dirName), { recursive: true, force: true });
+            await rm(links, { recursive: true, force: true });
           }
         }
         return {
@@ -154,8 +159,12 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelKey = `${run.runPrefix}/model.json`;
         const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run.
-        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
+        // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run;
+        // an unreachable store fails the attempt instead, so a retry still resumes rather than silently redoing every round
+        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined;
+          throw err;
+        });
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
