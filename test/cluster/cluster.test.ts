@@ -179,7 +179,9 @@ describe('make cluster: the production topology on one machine', function () {
       const total = [...rows.values()].reduce((s, n) => s + n, 0);
       return total === acknowledgedRows ? rows : undefined;
     });
-    for (const api of cluster.apis) assert.ok([...objects.keys()].some((name) => name.includes(api.name)), `${api.name} wrote its own capture objects: ${[...objects.keys()].join(', ')}`);
+    // object names are <hour>-<writer tag>-<sequence>.jsonl: one tag per replica, each writing only its own objects
+    const writers = new Set([...objects.keys()].map((name) => name.split('-')[1]));
+    assert.equal(writers.size, cluster.apis.length, `each replica wrote its own capture objects: ${[...objects.keys()].join(', ')}`);
     const out = await temporalCliRun(cluster.temporalAddress, [
       'workflow', 'execute', '--type', 'driftMonitor', '--task-queue', cluster.settings.taskQueue, '--workflow-id', 'cluster-drift-1',
       '--input', JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }), '--output', 'json',
