@@ -12,6 +12,6 @@ export interface ActivityContext {
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
-  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
+  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store, mirrored to <varDir>/alerts.jsonl). */
   alerts?: AlertSettings;
 }

@@ -17,7 +17,7 @@ import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/prof
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
 import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { ObjectMissing } from '../src/store';
+import { CorruptObject, ObjectMissing } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import type { ActivityContext } from './context';
 import type {
@@ -74,7 +74,10 @@ export function trainingActivities(ctx: ActivityContext) {
         const snapshotKey = `${runPrefix}/snapshot.parquet`;
         const manifestKey = `${runPrefix}/manifest.json`;
         const specHash = snapshotSpecHash(spec);
-        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch(() => undefined);
+        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined; // redo an unreadable snapshot
+          throw err;
+        });
         if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
           const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
           try {
@@ -153,8 +156,12 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelKey = `${run.runPrefix}/model.json`;
         const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        // a checkpoint that does not parse (another trainer version) is ignored: training starts over
-        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
+        // a checkpoint that does not parse (another trainer version) is ignored: training starts over; an unreachable
+        // store fails the attempt instead, so a retry still resumes rather than silently redoing every round
+        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined;
+          throw err;
+        });
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
@@ -320,14 +327,40 @@ export function decideGates(
   const g = spec.gates;
   if (g.minAuc !== undefined && auc < g.minAuc) failures.push(`AUC ${auc.toFixed(4)} < minAuc ${g.minAuc}`);
   if (g.maxLogLoss !== undefined && candidate.logLoss > g.maxLogLoss) failures.push(`log loss ${candidate.logLoss.toFixed(4)} > maxLogLoss ${g.maxLogLoss}`);
-  const base = logistic.auc ?? 0.5;
-  if (auc - base < g.minAucOverBaseline || auc <= base) failures.push(`AUC ${auc.toFixed(4)} does not beat the logistic baseline ${base.toFixed(4)} by ${g.minAucOverBaseline}`);
-  else notes.push(`beats logistic baseline (${base.toFixed(4)})`);
-  if (auc <= (majority.auc ?? 0.5)) failures.push(`AUC ${auc.toFixed(4)} does not beat the majority-class baseline`);
+  const baseline = baselineGate(auc, logistic.auc ?? 0.5, g.minAucOverBaseline);
+  (baseline.passed ? notes : failures).push(baseline.reason);
+  // Strict on purpose: a model no better than always predicting the majority class ranks nothing.
+  if (auc <= (majority.auc ?? 0.5)) failures.push(`holdout AUC ${auc.toFixed(4)} does not beat the majority-class baseline's ${(majority.auc ?? 0.5).toFixed(4)}`);
   if (champion) {
     const drop = (champion.auc ?? 0) - auc;
     if (drop > g.maxAucDropVsChampion) failures.push(`AUC ${auc.toFixed(4)} is ${drop.toFixed(4)} below champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)}), allowed ${g.maxAucDropVsChampion}`);
     else notes.push(`no regression against champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)})`);
   } else notes.push('no champion yet');
   return failures.length ? { passed: false, reasons: failures } : { passed: true, reasons: notes };
+}
+
+/** Slack for float noise in `auc - baseline`, far below any AUC difference that matters (1 / holdout pairs). */
+const AUC_EPSILON = 1e-9;
+
+/**
+ * The logistic-baseline gate on holdout AUC: the candidate passes when `auc - baseline >= minAucOverBaseline`. With the
+ * default margin 0 that is "not worse than the baseline", so a tie passes (both models at 1.0 on separable data);
+ * a positive margin asks for a strict improvement.
+ */
+export function baselineGate(auc: number, baseline: number, minAucOverBaseline: number): { passed: boolean; reason: string } {
+  const a = auc.toFixed(4);
+  const b = baseline.toFixed(4);
+  const passed = auc - baseline >= minAucOverBaseline - AUC_EPSILON;
+  const rule =
+    minAucOverBaseline > 0
+      ? `gates.minAucOverBaseline ${minAucOverBaseline} asks for at least that much above it`
+      : minAucOverBaseline < 0
+        ? `gates.minAucOverBaseline ${minAucOverBaseline} allows at most ${-minAucOverBaseline} below it`
+        : 'gates.minAucOverBaseline 0 asks for not worse than it';
+  const diff = auc - baseline;
+  const relation = Math.abs(diff) < AUC_EPSILON ? 'ties' : diff > 0 ? `is ${diff.toFixed(4)} above` : `is ${(-diff).toFixed(4)} below`;
+  return {
+    passed,
+    reason: `holdout AUC ${a} ${relation} the logistic baseline's ${b}; ${rule}${passed ? '' : ' (failed)'}`,
+  };
 }

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { DatasetSpec } from '../spec/dataset';
 import type { ExpectationSuite } from '../spec/expectations';
 import { DuckDb, numOrNull, quoteIdent, quoteString } from './duckdb';
+import { SOURCE_FORMATS } from './format';
+import { showColumn } from '../spec/columns';
 import { checkRowsAndClasses, checkSource, classifyReadError, DataError, LABEL_COLUMN, ROW_COLUMN, labelSql, CheckedSource } from './source';
 
 export const SNAPSHOT_FILE = 'snapshot.parquet';
@@ -42,7 +44,7 @@ export const SnapshotManifest = z.object({
   contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
   columns: z.array(SnapshotColumn),
-  source: z.object({ path: z.string(), format: z.enum(['csv', 'parquet', 'jsonl']), files: z.array(z.string()) }),
+  source: z.object({ path: z.string(), format: z.enum(SOURCE_FORMATS), files: z.array(z.string()) }),
   /** sha256 of the spec parts that shape the snapshot; a run key reused with another spec is re-ingested, not served stale. */
   specHash: z.string().optional(),
   createdAt: z.string(),
@@ -199,7 +201,7 @@ async function diagnoseEmpty(db: DuckDb, spec: DatasetSpec, source: CheckedSourc
   const afterWhere = numOrNull(kept.n) ?? 0;
   if (total === 0) return `${source.files.join(', ')} holds no rows`;
   if (afterWhere === 0) return `the files hold ${total} rows but source.where keeps none`;
-  return `${afterWhere} rows remain but every ${spec.target.column} is NULL`;
+  return `${afterWhere} rows remain but every ${showColumn(spec.target.column)} is NULL`;
 }
 
 /** The manifest at `file`, or null if it is absent or not a valid manifest (then the snapshot is redone). */

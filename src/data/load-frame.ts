@@ -1,5 +1,6 @@
 // Reads a snapshot column-wise into a Frame (typed arrays, no per-row objects) and splits it into train and holdout.
 import type { DatasetSpec, FeatureSpec } from '../spec/dataset';
+import { showColumn } from '../spec/columns';
 import { ColumnTarget, DuckDb, duckDbMessage, numOrNull, quoteIdent, quoteString } from './duckdb';
 import type { FeatureColumn, Frame } from './frame';
 import { takeRows } from './frame';
@@ -48,7 +49,7 @@ export async function loadFrame(
       (c) => !present.has(c),
     );
     if (absent.length > 0) {
-      throw new DataError('SnapshotInvalid', `snapshot ${snapshotPath} lacks column(s) ${absent.join(', ')}; it was made from another spec, re-run ingest`, {
+      throw new DataError('SnapshotInvalid', `snapshot ${snapshotPath} lacks column(s) ${absent.map(showColumn).join(', ')}; it was made from another spec, re-run ingest`, {
         missing: absent,
       });
     }
@@ -122,7 +123,7 @@ export function splitLoaded(loaded: LoadedFrame, split: SplitSpec): SplitFrames 
     if (isHoldout[i]) holdIdx[b++] = i;
     else trainIdx[a++] = i;
   }
-  const how = split.kind === 'time' ? `split.holdoutFrom ${split.holdoutFrom} on ${split.column}` : `split.holdout ${split.holdout}`;
+  const how = split.kind === 'time' ? `split.holdoutFrom ${split.holdoutFrom} on ${showColumn(split.column)}` : `split.holdout ${split.holdout}`;
   if (holdIdx.length === 0) throw new DataError('DataEmpty', `the holdout is empty with ${how}; move the boundary so some rows fall after it`, { split });
   if (trainIdx.length === 0) throw new DataError('DataEmpty', `the training set is empty with ${how}; move the boundary so some rows fall before it`, { split });
   return {

@@ -1,7 +1,8 @@
 // Turns a dataset spec's source into a checked DuckDB relation (reader, select, where, __row, sample) with typed errors.
-import path from 'node:path';
 import type { DatasetSpec } from '../spec/dataset';
 import { resolveSourcePath } from '../spec/dataset';
+import { showColumn } from '../spec/columns';
+import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
 import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString, sqlLiteral } from './duckdb';
 
 /** Every failure type this data layer raises; activities list them as non-retryable (bad input never heals on retry). */
@@ -30,7 +31,7 @@ export class DataError extends Error {
   }
 }
 
-export type SourceFormat = 'csv' | 'parquet' | 'jsonl';
+export type { SourceFormat } from './format';
 
 /** The name of the stable row number column: the row's 0-based position in the source, before `where` and sampling. */
 export const ROW_COLUMN = '__row';
@@ -39,18 +40,24 @@ export const LABEL_COLUMN = '__label';
 /** The seed of `sampleRows`; fixed so a spec always samples the same rows. */
 export const SAMPLE_SEED = 20010101;
 
-/** Format from the spec, else from the path's extension (compression suffixes ignored). */
+/** Format from the spec, else from the path's extension (compression suffixes ignored); checkSource refines it by content. */
 export function detectFormat(sourcePath: string, declared?: SourceFormat): SourceFormat {
-  if (declared) return declared;
-  const base = path.basename(sourcePath).toLowerCase().replace(/\.(gz|zst|zstd)$/, '');
-  if (/\.(parquet|pq)$/.test(base)) return 'parquet';
-  if (/\.(csv|tsv|txt)$/.test(base)) return 'csv';
-  if (/\.(jsonl|ndjson|json)$/.test(base)) return 'jsonl';
-  throw new DataError(
+  const format = declared ?? formatFromExtension(sourcePath);
+  if (format) return format;
+  throw unknownFormat(sourcePath);
+}
+
+function unknownFormat(sourcePath: string): DataError {
+  return new DataError(
     'DataFileUnreadable',
-    `cannot tell the format of ${sourcePath} from its extension; set source.format to csv, parquet or jsonl`,
+    `cannot tell the format of ${sourcePath} from its extension or its first bytes; set source.format to ${SOURCE_FORMATS.join(', ')}`,
     { path: sourcePath },
   );
+}
+
+/** Words for a format in messages, so "json" is not mistaken for newline-delimited records. */
+export function describeFormat(format: SourceFormat): string {
+  return format === 'json' ? 'json (one JSON array of records)' : format === 'jsonl' ? 'jsonl (one JSON record per line)' : format;
 }
 
 const hasGlob = (p: string): boolean => /[*?[{]/.test(p);
@@ -66,6 +73,8 @@ export function readerSql(pattern: string, format: SourceFormat): string {
       return `read_csv_auto(${file}${union})`;
     case 'jsonl':
       return `read_json_auto(${file}, format = 'newline_delimited'${union})`;
+    case 'json':
+      return `read_json_auto(${file}, format = 'array'${union})`;
   }
 }
 
@@ -119,10 +128,10 @@ export interface SourceRelation {
   relationSql: string;
 }
 
-/** Builds the source relation's SQL without touching the files. */
-export function buildSourceRelation(spec: DatasetSpec, specFile: string): SourceRelation {
+/** Builds the source relation's SQL without touching the files; `format` (from checkSource) overrides the extension's. */
+export function buildSourceRelation(spec: DatasetSpec, specFile: string, format?: SourceFormat): SourceRelation {
   const resolved = resolveSourcePath(spec.source.path, specFile);
-  const format = detectFormat(resolved, spec.source.format);
+  format ??= detectFormat(resolved, spec.source.format);
   const reader = readerSql(resolved, format);
   const select = spec.source.select ?? '*';
   // Numbering after the projection keeps raw file order (a projection never reorders), so __row points into the file.
@@ -174,15 +183,23 @@ export function classifyReadError(err: unknown, where: string, outputPath?: stri
  * every column the spec needs is there and has a usable type. Throws a DataError naming what to fix.
  */
 export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: string, extraColumns: string[] = []): Promise<CheckedSource> {
-  const rel = buildSourceRelation(spec, specFile);
-  const files = (await db.rows(`SELECT file FROM glob(${quoteString(rel.path)}) ORDER BY file`)).map((r) => String(r.file));
+  const resolved = resolveSourcePath(spec.source.path, specFile);
+  const files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => String(r.file));
   if (files.length === 0) {
     throw new DataError(
       'DataFileNotFound',
-      `no file matches source.path ${spec.source.path} (resolved to ${rel.path}); fix the path in the spec (relative paths start at the spec's folder)`,
-      { path: rel.path },
+      `no file matches source.path ${spec.source.path} (resolved to ${resolved}); fix the path in the spec (relative paths start at the spec's folder)`,
+      { path: resolved },
     );
   }
+  let format: SourceFormat | null;
+  try {
+    format = await resolveFormat(resolved, files[0], spec.source.format);
+  } catch (err) {
+    throw new DataError('DataFileUnreadable', `cannot read ${files[0]}: ${(err as Error).message}`, { path: files[0] });
+  }
+  if (!format) throw unknownFormat(resolved);
+  const rel = buildSourceRelation(spec, specFile, format);
   // User SQL must stay one query: a `;` in select/where must not run a second statement.
   for (const [field, text] of [
     ['source.select', spec.source.select],
@@ -200,7 +217,7 @@ export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: strin
   } catch (err) {
     const msg = duckDbMessage(err);
     if (/No files found/i.test(msg)) throw readFailure(err, rel.path);
-    throw new DataError('DataFileUnreadable', `cannot read ${files.join(', ')} as ${rel.format}: ${msg}. Check the file is not corrupt or truncated, or set source.format.`, {
+    throw new DataError('DataFileUnreadable', `cannot read ${files.join(', ')} as ${describeFormat(rel.format)}: ${msg}. Check the file is not corrupt or truncated, or set source.format.`, {
       path: rel.path,
       format: rel.format,
       cause: msg,
@@ -236,10 +253,16 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
   const missing = [...need.keys()].filter((c) => !types.has(c));
   if (missing.length > 0) {
     const available = columns.map((c) => c.name).filter((c) => c !== ROW_COLUMN);
+    // Names are matched exactly (they become JSON keys in requests); a near miss in case is the usual typo.
+    const hint = (m: string): string => {
+      const same = available.find((a) => a.toLowerCase() === m.toLowerCase());
+      return same ? `, did you mean ${showColumn(same)}?` : '';
+    };
     throw new DataError(
       'DataColumnMissing',
-      `the data has no column ${missing.map((m) => `${m} (${need.get(m)})`).join(', ')}; available columns: ${available.join(', ')}. ` +
-        'Fix the names in the spec or derive them in source.select.',
+      `the data has no column ${missing.map((m) => `${showColumn(m)} (${need.get(m)}${hint(m)})`).join(', ')}; ` +
+        `available columns: ${available.map(showColumn).join(', ')}. ` +
+        'Write names exactly as the source does (case, spaces and punctuation included), or derive them in source.select.',
       { missing, available },
     );
   }
@@ -247,21 +270,21 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
   for (const f of spec.features) {
     const t = types.get(f.name) ?? '';
     if (f.type === 'numeric' && !isNumericType(t) && t !== 'BOOLEAN') {
-      wrong.push(`feature ${f.name} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
+      wrong.push(`feature ${showColumn(f.name)} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
     }
   }
   const targetType = types.get(spec.target.column) ?? '';
   const v = spec.target.positive.value;
   if (typeof v === 'number' && !isNumericType(targetType)) {
-    wrong.push(`target ${spec.target.column} is compared with the number ${v} but is ${targetType} in the data`);
+    wrong.push(`target ${showColumn(spec.target.column)} is compared with the number ${v} but is ${targetType} in the data`);
   }
   if (typeof v === 'boolean' && targetType !== 'BOOLEAN') {
-    wrong.push(`target ${spec.target.column} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
+    wrong.push(`target ${showColumn(spec.target.column)} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
   }
   if (spec.split.kind === 'time') {
     const t = types.get(spec.split.column) ?? '';
     if (!isTemporalType(t)) {
-      wrong.push(`split.column ${spec.split.column} is ${t}, not a DATE or TIMESTAMP (CAST it in source.select)`);
+      wrong.push(`split.column ${showColumn(spec.split.column)} is ${t}, not a DATE or TIMESTAMP (CAST it in source.select)`);
     }
   }
   if (wrong.length > 0) {
@@ -280,7 +303,7 @@ export function labelSql(spec: DatasetSpec): string {
 
 /** Human form of the positive condition, for messages. */
 export function describeTarget(spec: DatasetSpec): string {
-  return `${spec.target.column} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
+  return `${showColumn(spec.target.column)} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
 }
 
 /** Throws the typed error for an empty or single-class dataset; `diagnose` explains where the rows went. */

@@ -12,6 +12,15 @@ export const ONNX_ML_OPSET = 3;
 export const PROBABILITY_OUTPUT = 'probabilities';
 export const LABEL_OUTPUT = 'label';
 
+/**
+ * The graph input that feeds a feature, used by export and runtime alike: the feature's own name (ONNX names are any
+ * string; onnxruntime-node takes spaces, parentheses, quotes, any script), unless it would clash with a name the graph
+ * defines itself (its outputs, and internal values, which all start with "__"); then it is prefixed.
+ */
+export function onnxInputName(feature: string): string {
+  return feature === LABEL_OUTPUT || feature === PROBABILITY_OUTPUT || feature.startsWith('__') ? `__input_${feature}` : feature;
+}
+
 /** Metadata keys the graph carries; `features` is the JSON FeatureSpec list the serving side checks inputs against. */
 export const METADATA_KEYS = { features: 'features', modelName: 'model_name', modelVersion: 'model_version', kind: 'model_kind' } as const;
 
@@ -57,7 +66,7 @@ function tensorInfo(name: string, elemType: onnx.TensorProto.DataType, dims: (nu
   };
 }
 
-/** Serialises `model` to ONNX bytes. Inputs: one [N,1] tensor per feature, named as the feature. */
+/** Serialises `model` to ONNX bytes. Inputs: one [N,1] tensor per feature, named `onnxInputName(feature)`. */
 export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8Array {
   const m = GbdtModel.parse(model);
   const DT = onnx.TensorProto.DataType;
@@ -65,23 +74,25 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
   const inputs: onnx.IValueInfoProto[] = [];
   const columns: string[] = [];
 
-  for (const f of m.features) {
+  for (const [index, f] of m.features.entries()) {
+    const input = onnxInputName(f.name);
     if (f.type === 'numeric') {
-      inputs.push(tensorInfo(f.name, DT.FLOAT, ['N', 1]));
-      columns.push(f.name);
+      inputs.push(tensorInfo(input, DT.FLOAT, ['N', 1]));
+      columns.push(input);
       continue;
     }
-    inputs.push(tensorInfo(f.name, DT.STRING, ['N', 1]));
+    inputs.push(tensorInfo(input, DT.STRING, ['N', 1]));
     const categories = m.encoders.find((e) => e.feature === f.name)?.categories ?? [];
     // LabelEncoder needs at least one key; a key no input can contain stands in when training saw no category.
     const keys = categories.length > 0 ? categories : ['\u0000no-categories'];
     const values = categories.length > 0 ? categories.map((_, i) => i) : [NaN];
-    const encoded = `${f.name}__encoded`;
+    // Internal names start with "__" and use the index, so no feature name can clash with them.
+    const encoded = `__encoded_${index}`;
     nodes.push({
-      name: `encode_${f.name}`,
+      name: `encode_${index}`,
       opType: 'LabelEncoder',
       domain: 'ai.onnx.ml',
-      input: [f.name],
+      input: [input],
       output: [encoded],
       attribute: [
         attrStrings('keys_strings', keys),
@@ -96,7 +107,7 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
   let x: string;
   if (columns.length === 1) x = columns[0];
   else {
-    x = 'features__matrix';
+    x = '__features';
     nodes.push({ name: 'concat_features', opType: 'Concat', domain: '', input: columns, output: [x], attribute: [attrInt('axis', 1)] });
   }
 

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import type { Frame } from '../data/frame';
 import type { FeatureSpec } from '../spec/dataset';
 import { ModelInputError } from './gbdt-model';
-import { PROBABILITY_OUTPUT } from './onnx-export';
+import { onnxInputName, PROBABILITY_OUTPUT } from './onnx-export';
 
 export { ModelInputError } from './gbdt-model';
 
@@ -73,13 +73,13 @@ export class OnnxModel {
       if (col.length !== rows) throw new ModelInputError(`feature ${f.name} has ${col.length} values for ${rows} rows`);
       if (f.type === 'numeric') {
         if (!(col instanceof Float32Array)) throw new ModelInputError(`feature ${f.name} is numeric and needs a Float32Array`);
-        feeds[f.name] = new ort.Tensor('float32', col, [rows, 1]);
+        feeds[onnxInputName(f.name)] = new ort.Tensor('float32', col, [rows, 1]);
       } else {
         if (!Array.isArray(col)) throw new ModelInputError(`feature ${f.name} is categorical and needs a string array`);
         for (let i = 0; i < rows; i++) {
           if (typeof col[i] !== 'string') throw new ModelInputError(`feature ${f.name} row ${i} is not a string`);
         }
-        feeds[f.name] = new ort.Tensor('string', col, [rows, 1]);
+        feeds[onnxInputName(f.name)] = new ort.Tensor('string', col, [rows, 1]);
       }
     }
     if (rows === 0) return new Float32Array(0);
@@ -107,11 +107,11 @@ export class OnnxModel {
 
 function describeMismatch(session: ort.InferenceSession, features: readonly FeatureSpec[]): string[] {
   const problems: string[] = [];
-  const declared = new Map(features.map((f) => [f.name, f]));
+  const declared = new Map(features.map((f) => [onnxInputName(f.name), f]));
   if (declared.size !== features.length) problems.push('feature names are not unique');
   const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
   for (const f of features) {
-    const m = meta.get(f.name);
+    const m = meta.get(onnxInputName(f.name));
     if (!m) problems.push(`the graph has no input ${f.name}`);
     else if (!m.isTensor || m.type !== ORT_TYPE[f.type]) {
       problems.push(`input ${f.name} is ${m.isTensor ? m.type : 'not a tensor'}, feature is ${f.type} (${ORT_TYPE[f.type]})`);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import { Expectation } from '../spec/expectations';
+import { showColumn } from '../spec/columns';
 
 export const FailingRow = z.object({
   /** The row's `__row`: its 0-based position in the source (before `where` and sampling). */
@@ -64,22 +65,22 @@ export function describeExpectation(e: Expectation): string {
   switch (e.type) {
     case 'not_null':
     case 'unique':
-      return `${e.type}(${e.column}${m})`;
+      return `${e.type}(${showColumn(e.column)}${m})`;
     case 'between':
-      return `between(${e.column}, ${range(e.min, e.max)}${m})`;
+      return `between(${showColumn(e.column)}, ${range(e.min, e.max)}${m})`;
     case 'in_set':
-      return `in_set(${e.column}, ${e.values.length} values${m})`;
+      return `in_set(${showColumn(e.column)}, ${e.values.length} values${m})`;
     case 'matches_regex':
-      return `matches_regex(${e.column}, /${e.regex}/${m})`;
+      return `matches_regex(${showColumn(e.column)}, /${e.regex}/${m})`;
     case 'row_count_between':
       return `row_count_between(${range(e.min, e.max)})`;
     case 'mean_between':
     case 'stddev_between':
-      return `${e.type}(${e.column}, ${range(e.min, e.max)})`;
+      return `${e.type}(${showColumn(e.column)}, ${range(e.min, e.max)})`;
     case 'quantile_between':
-      return `quantile_between(${e.column}, q${e.quantile}, ${range(e.min, e.max)})`;
+      return `quantile_between(${showColumn(e.column)}, q${e.quantile}, ${range(e.min, e.max)})`;
     case 'unseen_categories_at_most':
-      return `unseen_categories_at_most(${e.column}, ${e.maxShare})`;
+      return `unseen_categories_at_most(${showColumn(e.column)}, ${e.maxShare})`;
   }
 }
 

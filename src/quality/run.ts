@@ -7,6 +7,7 @@ import { formatIssues } from '../spec/dataset';
 import { Expectation, ExpectationSuite } from '../spec/expectations';
 import { compileExamples, compileSuite, ExampleSource, Plan, regexSearchSql } from './compile';
 import { describeExpectation, ExpectationResult, FailingRow, QualityReport } from './report';
+import { showColumn } from '../spec/columns';
 
 /** What to check: a Parquet snapshot (from ingest) or any DuckDB relation SQL (e.g. a source relation). */
 export type QualityInput = { snapshotPath: string } | { relationSql: string };
@@ -109,13 +110,13 @@ function checkColumns(suite: Expectation[], types: ReadonlyMap<string, string>):
     if (t === undefined) {
       missing.set(e.column, [...(missing.get(e.column) ?? []), `#${i} ${describeExpectation(e)}`]);
     } else if (NUMERIC_RULES.has(e.type) && !isNumericType(t)) {
-      wrong.push(`#${i} ${describeExpectation(e)} needs a numeric column but ${e.column} is ${t}`);
+      wrong.push(`#${i} ${describeExpectation(e)} needs a numeric column but ${showColumn(e.column)} is ${t}`);
     }
   });
   if (missing.size > 0) {
     const available = [...types.keys()].filter((c) => c !== ROW_COLUMN);
-    const list = [...missing].map(([c, uses]) => `${c} (used by ${uses.join(', ')})`);
-    throw new DataError('DataColumnMissing', `the data has no column ${list.join('; ')}; available columns: ${available.join(', ')}`, {
+    const list = [...missing].map(([c, uses]) => `${showColumn(c)} (used by ${uses.join(', ')})`);
+    throw new DataError('DataColumnMissing', `the data has no column ${list.join('; ')}; available columns: ${available.map(showColumn).join(', ')}`, {
       missing: [...missing.keys()],
       available,
     });

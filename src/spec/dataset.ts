@@ -3,18 +3,20 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { caseClashes, ModelColumnName, showColumn } from './columns';
 import { ExpectationSuite } from './expectations';
+import { SOURCE_FORMATS } from '../data/format';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain column name (letters, digits, underscore)');
+/** Feature, target and split columns: named exactly as in the source (see columns.ts for what cannot be used). */
+const identifier = ModelColumnName;
 
 export const SourceSpec = z
   .object({
     /** A file path or glob, relative to the spec file's folder, `npm:<package>/<path>` for a file an installed package ships, or absolute. */
     path: z.string().min(1),
-    format: z.enum(['csv', 'parquet', 'jsonl']).optional(),
-    /** Optional SQL select list over the raw source, to derive columns (e.g. `*, hour(date) AS hour`). */
+    /** csv, parquet, json (one array of records) or jsonl (a record per line); by default the file's first bytes and extension decide. */
+    format: z.enum(SOURCE_FORMATS).optional(),
+    /** Optional SQL select list over the raw source, to derive columns (e.g. `*, hour(date) AS hour`, `*, "size"."Body Mass (g)" AS mass`). */
     select: z.string().min(1).optional(),
     /** Optional SQL filter over the projected rows. */
     where: z.string().min(1).optional(),
@@ -94,7 +96,10 @@ export const GateSpec = z
   .object({
     minAuc: z.number().min(0).max(1).optional(),
     maxLogLoss: z.number().positive().optional(),
-    /** The candidate must beat the logistic baseline's AUC by at least this much. */
+    /**
+     * The candidate's holdout AUC minus the logistic baseline's must be at least this. 0 (the default) means "not worse
+     * than the baseline", so a tie (both 1.0 on separable data) passes; a positive value asks for a strict margin.
+     */
     minAucOverBaseline: z.number().default(0),
     /** The candidate may be at most this much worse in AUC than the champion on the same holdout. */
     maxAucDropVsChampion: z.number().min(0).default(0),
@@ -122,7 +127,17 @@ export const DatasetSpec = z
     features: z
       .array(FeatureSpec)
       .min(1)
-      .refine((fs) => new Set(fs.map((f) => f.name)).size === fs.length, { message: 'feature names must be unique' }),
+      .superRefine((fs, ctx) => {
+        for (const [a, b] of caseClashes(fs.map((f) => f.name))) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              a === b
+                ? `feature ${showColumn(a)} is listed twice`
+                : `features ${showColumn(a)} and ${showColumn(b)} differ only in case, which the data engine (DuckDB) does not tell apart; rename one in source.select`,
+          });
+        }
+      }),
     split: SplitSpec.default({ kind: 'random', holdout: 0.2, seed: 42 }),
     expectations: ExpectationSuite.default([]),
     model: GbdtParams.default(GbdtParams.parse({})),
@@ -153,8 +168,14 @@ export function parseSpec(raw: unknown, origin = 'spec'): DatasetSpec {
     const issues = formatIssues(parsed.error);
     throw new SpecError(`${origin} is invalid: ${issues.join('; ')}`, issues);
   }
-  if (parsed.data.features.some((f) => f.name === parsed.data.target.column)) {
-    throw new SpecError(`${origin} is invalid: target column is also a feature`, ['target.column: is also listed in features']);
+  const target = parsed.data.target.column;
+  const clash = parsed.data.features.find((f) => f.name.toLowerCase() === target.toLowerCase());
+  if (clash) {
+    const issue =
+      clash.name === target
+        ? `target.column: ${showColumn(target)} is also listed in features`
+        : `target.column: ${showColumn(target)} and feature ${showColumn(clash.name)} differ only in case, which the data engine (DuckDB) does not tell apart`;
+    throw new SpecError(`${origin} is invalid: ${issue}`, [issue]);
   }
   return parsed.data;
 }

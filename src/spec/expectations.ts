@@ -1,7 +1,9 @@
 // The expectation suite's schema: each expectation is one data-quality rule with an optional `mostly`.
 import { z } from 'zod';
+import { ColumnName } from './columns';
 
-const column = z.string().min(1);
+/** Named exactly as in the source, or __label / __row for the pipeline's own columns. */
+const column = ColumnName;
 /** Share of rows (0..1] that must satisfy a row-level rule; 1 means all of them. */
 const mostly = z.number().gt(0).lte(1).default(1);
 
