@@ -142,7 +142,9 @@ describe('make cluster: the production topology on one machine', function () {
     const byWorker = new Map<string, string[]>();
     for (const r of runs) byWorker.set(r.identity, [...(byWorker.get(r.identity) ?? []), r.type]);
     assert.deepEqual([...byWorker.keys()].sort(), [a.identity, b.identity], `activities ran on both workers: ${JSON.stringify(Object.fromEntries(byWorker))}`);
-    assert.deepEqual(byWorker.get(a.identity), ['ingest']);
+    // worker a ran ingest, and may have finished the step it held while draining on SIGTERM; everything after is b's
+    assert.equal(byWorker.get(a.identity)?.[0], 'ingest');
+    assert.ok((byWorker.get(a.identity)?.length ?? 0) <= 2, `worker a stopped after at most one more step: ${byWorker.get(a.identity)?.join(', ')}`);
     assert.ok(byWorker.get(b.identity)?.includes('trainModel'));
     assert.equal(baseline.promoted, true, baseline.promotionReason);
     assert.deepEqual(await store.versions(MODEL), [1], 'exactly one registry version');
