@@ -80,9 +80,10 @@ export function trainingActivities(ctx: ActivityContext) {
         });
         if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
           const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
+          const links = path.join(ctx.varDir, 'scratch', 'sources', dirName);
           try {
             const local = await ingestSnapshot({
-              spec: await localizeSource(spec, store),
+              spec: await localizeSource(spec, store, links),
               specFile: resolved.specFile,
               outDir: scratch,
               runKey: dirName,
@@ -95,6 +96,7 @@ export function trainingActivities(ctx: ActivityContext) {
             await store.putJson(manifestKey, manifest);
           } finally {
             await rm(path.join(scratch, dirName), { recursive: true, force: true });
+            await rm(links, { recursive: true, force: true });
           }
         }
         return {

@@ -1,4 +1,4 @@
-// `npm run bench [-- data training serving drift]`: every figure printed beside the baseline it is compared with in the same run.
+// `npm run bench [-- data training serving drift store]`: every figure printed beside the baseline it is compared with in the same run.
 import { benchData } from './data';
 import { formatFigure, type Figure } from './figure';
 import { benchTraining } from './training';
@@ -11,6 +11,8 @@ async function loadBenches(): Promise<Record<string, Bench>> {
   benches.serving = (log) => serving.benchServing({ log });
   const drift = await import('./drift');
   benches.drift = (log) => drift.benchDrift(log);
+  const store = await import('./store');
+  benches.store = (log) => store.benchStore(log);
   return benches;
 }
 
