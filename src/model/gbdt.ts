@@ -49,7 +49,7 @@ export const GbdtCheckpoint = z
     binEdges: z.array(z.array(z.number())),
     trees: z.array(GbdtTree),
     /** Per tree and node, the split bin (-1 on leaves, -2 on categorical splits); training scores are rebuilt from these on resume. */
-    splitBins: z.array(z.array(z.number().int().min(-1))),
+    splitBins: z.array(z.array(z.number().int().min(-2))),
   })
   .strict();
 export type GbdtCheckpoint = z.infer<typeof GbdtCheckpoint>;
@@ -372,10 +372,10 @@ export class GbdtTrainer {
     const { idx, inSample, active } = this;
     const a = active.length;
     if (this.params.subsample >= 1) {
-      if (round === 0 || a < this.n) {
-        idx.set(active);
-        if (a < this.n) for (let i = 0; i < a; i++) inSample[active[i]] = 1;
-      }
+      // Every round starts from ascending rows (the last round's partitions reordered them), so a resumed run
+      // adds the same numbers in the same order.
+      idx.set(active);
+      if (a < this.n) for (let i = 0; i < a; i++) inSample[active[i]] = 1;
       return a;
     }
     const rand = mulberry32(mix32(this.params.seed, round + 1));

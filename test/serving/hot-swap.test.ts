@@ -111,12 +111,14 @@ describe('serving: hot swap', () => {
       const current = async () => (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW] } })).json().model.version as number;
       // A valid graph that answers raw scores instead of probabilities: onnxruntime loads it, the sample check must refuse it.
       const graph = onnx.ModelProto.decode(syntheticModelBytes({ rounds: 3 }));
-      const trees = graph.graph?.node?.find((n) => n.opType === 'TreeEnsembleClassifier');
-      assert.ok(trees?.attribute);
-      for (const a of trees.attribute) {
-        if (a.name === 'post_transform') a.s = new TextEncoder().encode('NONE');
-        if (a.name === 'base_values') a.floats = [25];
-      }
+      // (format-2 graph: Sigmoid becomes Identity, and the base-score leaf, the first weight, becomes 25)
+      const sigmoid = graph.graph?.node?.find((n) => n.opType === 'Sigmoid');
+      const weights = graph.graph?.node?.find((n) => n.opType === 'TreeEnsemble')?.attribute?.find((a) => a.name === 'leaf_weights')?.t;
+      assert.ok(sigmoid && weights?.rawData);
+      sigmoid.opType = 'Identity';
+      const values = new Float64Array(Uint8Array.from(weights.rawData).buffer);
+      values[0] = 25;
+      weights.rawData = new Uint8Array(values.buffer);
       const bad = await registerSynthetic(h.registry, 'flights', onnx.ModelProto.encode(graph).finish(), { runKey: 'raw-scores' });
       await eventually(async () => /model_loads_total\{model="flights",result="failed_check"\} 1/.test((await h.app.inject({ method: 'GET', url: '/metrics' })).body), 5000);
       await sleep(300);
