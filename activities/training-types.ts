@@ -1,5 +1,6 @@
 // Plain data that passes between trainingPipeline and its activities (it is stored in workflow history, so keep it small).
 import type { BinaryMetrics } from '../src/model/metrics';
+import type { Curves } from '../src/model-card/curves';
 import type { DatasetSpec } from '../src/spec/dataset';
 
 /** One pipeline run's working set: where its files live and what the spec says. */
@@ -45,6 +46,10 @@ export interface TrainingOutcome {
   /** The round the last attempt resumed from (0 when it started fresh). */
   resumedFromRound: number;
   attempt: number;
+  /** Trees kept (== rounds unless early stopping cut the model at its best round). */
+  trees?: number;
+  /** Set when model.earlyStoppingRounds is: the round kept, rounds run, and the validation slice's loss there. */
+  earlyStopping?: { bestRound: number; roundsRun: number; validationRows: number; bestValidationLogLoss: number };
 }
 
 export type ModelMetrics = BinaryMetrics;
@@ -58,6 +63,8 @@ export interface EvaluationOutcome {
     champion?: ModelMetrics & { version: number };
   };
   gates: { passed: boolean; reasons: string[] };
+  /** ROC and PR curves (about 100 points each) for the model card. Absent in histories recorded before cards. */
+  curves?: { candidate: Curves; logistic: Curves; champion?: Curves };
 }
 
 export interface ParityOutcome {
@@ -89,4 +96,6 @@ export interface TrainingResult {
   parity: ParityOutcome;
   training: TrainingOutcome;
   qualityReport: string;
+  /** The version's model card page, served by the API (absent for runs recorded before cards). */
+  modelCard?: string;
 }

@@ -12,6 +12,9 @@ import { evaluateBinary, majorityBaseline } from '../src/model/metrics';
 import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
+import { binaryCurves, buildModelCard, modelCardPath, storeModelCard } from '../src/model-card';
+import { parseEnv } from '../src/config/env';
+import { DatasetProfile } from '../src/profile/schema';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { profileSnapshot, writeProfile, writeSuggestedConstraints } from '../src/profile';
 import { describeExpectation, failureLines, runQualitySuite, writeQualityReport } from '../src/quality';
@@ -51,9 +54,69 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
+interface RegisterInput {
+  run: RunRef;
+  modelPath: string;
+  onnxPath: string;
+  profilePath: string;
+  evaluation: EvaluationOutcome;
+  parity: ParityOutcome;
+  training: TrainingOutcome;
+  reason: string;
+  /** The data-quality gate's outcome, for the model card (absent in histories recorded before cards). */
+  quality?: QualityOutcome;
+}
+
+/** The API's base URL for links (REPORTS_BASE_URL, else http://API_HOST:API_PORT), as the drift reports use. */
+function apiBaseUrl(): string {
+  try {
+    const env = parseEnv(process.env);
+    return env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
+  } catch {
+    return 'http://127.0.0.1:8080';
+  }
+}
+
 export function trainingActivities(ctx: ActivityContext) {
   const registry = new Registry(path.join(ctx.varDir, 'registry'));
   const runsDir = path.join(ctx.varDir, 'runs');
+
+  /** Builds a version's model card from the run's files and the pipeline's outcomes, and stores it beside the model. */
+  async function writeCard(input: RegisterInput, version: number, createdAt: string): Promise<string> {
+    const { run } = input;
+    const model = await readRequired(input.modelPath, GbdtModel);
+    const profile = await readJson(input.profilePath, DatasetProfile).catch(() => undefined);
+    const evaluation = input.evaluation;
+    const curves = evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } };
+    const card = buildModelCard({
+      name: run.modelName,
+      version,
+      createdAt,
+      runKey: run.runKey,
+      dataHash: run.contentHash,
+      spec: run.spec,
+      trainRows: input.training.trainRows,
+      holdoutRows: evaluation.holdoutRows,
+      metrics: evaluation.metrics,
+      curves,
+      promotion: evaluation.gates,
+      ...(input.quality
+        ? { quality: { success: input.quality.success, total: input.quality.total, passes: input.quality.passes, failed: input.quality.failed.map((f) => ({ name: f.name, summary: f.summary })) } }
+        : {}),
+      parity: input.parity,
+      training: {
+        rounds: input.training.rounds,
+        trees: input.training.trees ?? model.trees.length,
+        msPerRound: input.training.msPerRound,
+        resumedFromRound: input.training.resumedFromRound,
+        ...(input.training.earlyStopping ? { earlyStopping: input.training.earlyStopping } : {}),
+      },
+      model,
+      profile: profile ?? null,
+    });
+    await storeModelCard(registry, card);
+    return `${apiBaseUrl()}${modelCardPath(run.modelName, version)}`;
+  }
 
   return {
     async ingest(input: { spec: string; workflowId: string; runId: string }): Promise<RunRef> {
@@ -154,10 +217,13 @@ export function trainingActivities(ctx: ActivityContext) {
         });
         await writeJsonAtomic(modelPath, trained.model);
         await writeJsonAtomic(baselinePath, trained.baseline);
-        const roundsRun = trained.totalRounds - trained.resumedFromRound;
+        const es = trained.model.earlyStopping;
+        const roundsRun = (es ? es.roundsRun : trained.totalRounds) - trained.resumedFromRound;
         return {
           modelPath,
-          rounds: trained.totalRounds,
+          rounds: es ? es.roundsRun : trained.totalRounds,
+          trees: trained.model.trees.length,
+          ...(es ? { earlyStopping: es } : {}),
           trainRows: train.rows,
           holdoutRows: holdout.rows,
           msPerRound: roundsRun ? (trained.seconds * 1000) / roundsRun : 0,
@@ -173,11 +239,14 @@ export function trainingActivities(ctx: ActivityContext) {
         const { train, holdout } = await loadSplitFrames(run.snapshotPath, run.spec);
         const model = await readRequired(modelPath, GbdtModel);
         const baseline = await readRequired(path.join(path.dirname(modelPath), 'baseline.json'), LogisticModel);
-        const candidate = evaluateBinary(holdout.label, predictProba(model, holdout));
-        const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
+        const candidateProba = predictProba(model, holdout);
+        const logisticProba = predictLogistic(baseline, holdout);
+        const candidate = evaluateBinary(holdout.label, candidateProba);
+        const logistic = evaluateBinary(holdout.label, logisticProba);
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
         let champion: EvaluationOutcome['metrics']['champion'];
+        let championCurves: ReturnType<typeof binaryCurves> | undefined;
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
           if (sameFeatures(meta.features, run.spec)) {
@@ -185,12 +254,14 @@ export function trainingActivities(ctx: ActivityContext) {
             try {
               const proba = await onnx.predict(frameToModelInput(holdout), holdout.rows);
               champion = { ...evaluateBinary(holdout.label, proba), version: championVersion };
+              championCurves = binaryCurves(holdout.label, proba);
             } finally {
               await onnx.release();
             }
           }
         }
-        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion }, gates: decideGates(run.spec, candidate, logistic, majority, champion) };
+        const curves = { candidate: binaryCurves(holdout.label, candidateProba), logistic: binaryCurves(holdout.label, logisticProba), ...(championCurves ? { champion: championCurves } : {}) };
+        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion }, gates: decideGates(run.spec, candidate, logistic, majority, champion), curves };
       });
     },
 
@@ -213,16 +284,7 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async registerModel(input: {
-      run: RunRef;
-      modelPath: string;
-      onnxPath: string;
-      profilePath: string;
-      evaluation: EvaluationOutcome;
-      parity: ParityOutcome;
-      training: TrainingOutcome;
-      reason: string;
-    }): Promise<{ version: number; created: boolean }> {
+    async registerModel(input: RegisterInput): Promise<{ version: number; created: boolean; modelCard?: string }> {
       const { run } = input;
       const before = await registry.findByRunKey(run.modelName, run.runKey);
       const files: Record<string, Buffer> = {
@@ -244,7 +306,12 @@ export function trainingActivities(ctx: ActivityContext) {
           extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows },
         },
       });
-      return { version: meta.version, created: before === undefined };
+      // A card that cannot be built must not cost the run its model: the version stands, the card is logged missing.
+      const modelCard = await writeCard(input, meta.version, meta.createdAt).catch((err: unknown) => {
+        Context.current().log.warn('model card not written', { version: meta.version, error: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      });
+      return { version: meta.version, created: before === undefined, ...(modelCard ? { modelCard } : {}) };
     },
 
     async promoteModel(input: { name: string; version: number; reason: string }): Promise<{ promoted: boolean; reason: string }> {

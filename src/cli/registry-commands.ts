@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
+import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 
 interface MetricLike {
@@ -52,6 +53,13 @@ export function registerModelCommands(program: Command, env: () => Env): void {
       const meta = await reg.metadata(name, v);
       const { spec: _spec, ...rest } = meta;
       console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, folder: reg.versionDir(name, v) }, null, 2));
+      const hasCard = await reg.readFile(name, v, CARD_FILES.html).then(
+        () => true,
+        () => false,
+      );
+      const e = env();
+      const base = e.REPORTS_BASE_URL ?? `http://${e.API_HOST}:${e.API_PORT}`;
+      console.log(hasCard ? `model card: ${base}${modelCardPath(name, v)}` : 'model card: none (registered before model cards)');
     });
 
   models
