@@ -435,6 +435,27 @@ export class GbdtTrainer {
     goLeft.fill(0);
     if (split.left) goLeft.set(split.left);
     else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
+    if (side === SIDE_NONE) {
+      // Both children are leaves: add their values to the rows' scores directly, no need to move the rows.
+      this.release(hist);
+      const lv = leafValue(split.leftG, split.leftH, this.params);
+      const rv = leafValue(g - split.leftG, h - split.leftH, this.params);
+      tree.value[leftId] = lv;
+      tree.value[rightId] = rv;
+      const { idx, scores, bins } = this;
+      const f = this.f;
+      const col = split.feature;
+      let lefts = 0;
+      for (let i = begin; i < end; i++) {
+        const row = idx[i];
+        if (goLeft[bins[row * f + col]] === 1) {
+          scores[row] += lv;
+          lefts++;
+        } else scores[row] += rv;
+      }
+      if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the split');
+      return;
+    }
     const lefts = this.kernels.partition(begin, end, split.feature, goLeft, side, built);
     if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
     let leftHist: Float64Array | null = null;
@@ -444,8 +465,7 @@ export class GbdtTrainer {
       leftHist = leftIsSmall ? built : hist;
       rightHist = leftIsSmall ? hist : built;
     } else if (needLeft) leftHist = hist;
-    else if (needRight) rightHist = hist;
-    else this.release(hist);
+    else rightHist = hist;
     this.grow(tree, leftId, begin, mid, leftHist, split.leftG, split.leftH, depth + 1);
     this.grow(tree, rightId, mid, end, rightHist, g - split.leftG, h - split.leftH, depth + 1);
   }
