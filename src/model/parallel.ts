@@ -60,7 +60,8 @@ export const OP_PARTITION = 4;
  */
 export function createKernels(data: KernelData, threads: number): RowKernels {
   const shared = [data.bins, data.gh, data.idx, data.tmp, data.scores].every((a) => a.buffer instanceof SharedArrayBuffer);
-  const helper = threads > 1 && shared ? startHelper(data) : null;
+  // A frame smaller than one parallel range never uses a helper: do not start one.
+  const helper = threads > 1 && shared && data.scores.length >= PARALLEL_MIN_ROWS ? startHelper(data) : null;
   const k = layoutKernels(data.f, data.slot3);
   const scratch = helper ? helper.scratch : new Float64Array(data.histSize);
   const sums = helper ? helper.sums : new Float64Array(2);
