@@ -52,14 +52,15 @@ export function registerModelCommands(program: Command, env: () => Env): void {
       if (v === undefined) throw new Error(`model ${name} has no champion; pass a version`);
       const meta = await reg.metadata(name, v);
       const { spec: _spec, ...rest } = meta;
-      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, folder: reg.versionDir(name, v) }, null, 2));
       const hasCard = await reg.readFile(name, v, CARD_FILES.html).then(
         () => true,
         () => false,
       );
       const e = env();
       const base = e.REPORTS_BASE_URL ?? `http://${e.API_HOST}:${e.API_PORT}`;
-      console.log(hasCard ? `model card: ${base}${modelCardPath(name, v)}` : 'model card: none (registered before model cards)');
+      // null for versions registered before model cards
+      const modelCard = hasCard ? `${base}${modelCardPath(name, v)}` : null;
+      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, folder: reg.versionDir(name, v), modelCard }, null, 2));
     });
 
   models
