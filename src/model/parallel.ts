@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { layoutKernels, logLossGradients } from './kernels';
 
-/** Ranges shorter than this are one chunk: below it, waking a helper costs more than it saves. */
-export const PARALLEL_MIN_ROWS = 20_000;
+/** Ranges shorter than this are one chunk: each cut is a sync point, and on a busy machine a sync waits for the other thread to be scheduled. */
+export const PARALLEL_MIN_ROWS = 65_536;
 
 /** The arrays the row loops read and write; the big ones live in SharedArrayBuffers so a helper sees them. */
 export interface KernelData {
