@@ -12,6 +12,8 @@ import { evaluateBinary, majorityBaseline } from '../src/model/metrics';
 import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
+import { binaryCurves, buildModelCard, modelCardPath, storeModelCard } from '../src/model-card';
+import { parseEnv } from '../src/config/env';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, suggestConstraints, withScores } from '../src/profile';
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
@@ -55,11 +57,71 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
+interface RegisterInput {
+  run: RunRef;
+  modelKey: string;
+  onnxKey: string;
+  profileKey: string;
+  evaluation: EvaluationOutcome;
+  parity: ParityOutcome;
+  training: TrainingOutcome;
+  reason: string;
+  /** The data-quality gate's outcome, for the model card (absent in histories recorded before cards). */
+  quality?: QualityOutcome;
+}
+
+/** The API's base URL for links (REPORTS_BASE_URL, else http://API_HOST:API_PORT), as the drift reports use. */
+function apiBaseUrl(): string {
+  try {
+    const env = parseEnv(process.env);
+    return env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
+  } catch {
+    return 'http://127.0.0.1:8080';
+  }
+}
+
 export function trainingActivities(ctx: ActivityContext) {
   const { store } = ctx;
   const registry = new Registry(store);
   // a local file for DuckDB: the store's own file (local folder) or a cached download (object storage)
   const snapshotFile = (run: RunRef) => store.fetchFile(run.snapshotKey);
+
+  /** Builds a version's model card from the run's files and the pipeline's outcomes, and stores it beside the model. */
+  async function writeCard(input: RegisterInput, version: number, createdAt: string): Promise<string> {
+    const { run } = input;
+    const model = await store.getJsonRequired(input.modelKey, GbdtModel);
+    const profile = await store.getJson(input.profileKey, DatasetProfile).catch(() => undefined);
+    const evaluation = input.evaluation;
+    const curves = evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } };
+    const card = buildModelCard({
+      name: run.modelName,
+      version,
+      createdAt,
+      runKey: run.runKey,
+      dataHash: run.contentHash,
+      spec: run.spec,
+      trainRows: input.training.trainRows,
+      holdoutRows: evaluation.holdoutRows,
+      metrics: evaluation.metrics,
+      curves,
+      promotion: evaluation.gates,
+      ...(input.quality
+        ? { quality: { success: input.quality.success, total: input.quality.total, passes: input.quality.passes, failed: input.quality.failed.map((f) => ({ name: f.name, summary: f.summary })) } }
+        : {}),
+      parity: input.parity,
+      training: {
+        rounds: input.training.rounds,
+        trees: input.training.trees ?? model.trees.length,
+        msPerRound: input.training.msPerRound,
+        resumedFromRound: input.training.resumedFromRound,
+        ...(input.training.earlyStopping ? { earlyStopping: input.training.earlyStopping } : {}),
+      },
+      model,
+      profile: profile ?? null,
+    });
+    await storeModelCard(registry, card);
+    return `${apiBaseUrl()}${modelCardPath(run.modelName, version)}`;
+  }
 
   return {
     /**
@@ -191,10 +253,13 @@ export function trainingActivities(ctx: ActivityContext) {
         });
         await store.putJson(modelKey, trained.model);
         await store.putJson(baselineKey, trained.baseline);
-        const roundsRun = trained.totalRounds - trained.resumedFromRound;
+        const es = trained.model.earlyStopping;
+        const roundsRun = (es ? es.roundsRun : trained.totalRounds) - trained.resumedFromRound;
         return {
           modelKey,
-          rounds: trained.totalRounds,
+          rounds: es ? es.roundsRun : trained.totalRounds,
+          trees: trained.model.trees.length,
+          ...(es ? { earlyStopping: es } : {}),
           trainRows: train.rows,
           holdoutRows: holdout.rows,
           msPerRound: roundsRun ? (trained.seconds * 1000) / roundsRun : 0,
@@ -210,14 +275,16 @@ export function trainingActivities(ctx: ActivityContext) {
         const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
         const model = await store.getJsonRequired(modelKey, GbdtModel);
         const baseline = await store.getJsonRequired(`${path.posix.dirname(modelKey)}/baseline.json`, LogisticModel);
-        const scores = predictProba(model, holdout);
-        const candidate = evaluateBinary(holdout.label, scores);
+        const candidateProba = predictProba(model, holdout);
+        const logisticProba = predictLogistic(baseline, holdout);
+        const candidate = evaluateBinary(holdout.label, candidateProba);
         // The training side of the prediction distribution, stored with the profile at registration.
-        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(scores));
-        const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
+        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(candidateProba));
+        const logistic = evaluateBinary(holdout.label, logisticProba);
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
         let champion: EvaluationOutcome['metrics']['champion'];
+        let championCurves: ReturnType<typeof binaryCurves> | undefined;
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
           if (sameFeatures(meta.features, run.spec)) {
@@ -225,16 +292,19 @@ export function trainingActivities(ctx: ActivityContext) {
             try {
               const proba = await onnx.predict(frameToModelInput(holdout), holdout.rows);
               champion = { ...evaluateBinary(holdout.label, proba), version: championVersion };
+              championCurves = binaryCurves(holdout.label, proba);
             } finally {
               await onnx.release();
             }
           }
         }
+        const curves = { candidate: binaryCurves(holdout.label, candidateProba), logistic: binaryCurves(holdout.label, logisticProba), ...(championCurves ? { champion: championCurves } : {}) };
         return {
           holdoutRows: holdout.rows,
           metrics: { candidate, logistic, majority, champion },
           gates: decideGates(run.spec, candidate, logistic, majority, champion),
           championVersion: championVersion ?? null,
+          curves,
         };
       });
     },
@@ -258,16 +328,7 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async registerModel(input: {
-      run: RunRef;
-      modelKey: string;
-      onnxKey: string;
-      profileKey: string;
-      evaluation: EvaluationOutcome;
-      parity: ParityOutcome;
-      training: TrainingOutcome;
-      reason: string;
-    }): Promise<{ version: number; created: boolean }> {
+    async registerModel(input: RegisterInput): Promise<{ version: number; created: boolean; modelCard?: string }> {
       return guarded(async () => {
       const { run } = input;
       const before = await registry.findByRunKey(run.modelName, run.runKey);
@@ -290,7 +351,12 @@ export function trainingActivities(ctx: ActivityContext) {
           extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows },
         },
       });
-      return { version: meta.version, created: before === undefined };
+      // A card that cannot be built must not cost the run its model: the version stands, the card is logged missing.
+      const modelCard = await writeCard(input, meta.version, meta.createdAt).catch((err: unknown) => {
+        Context.current().log.warn('model card not written', { version: meta.version, error: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      });
+      return { version: meta.version, created: before === undefined, ...(modelCard ? { modelCard } : {}) };
       });
     },
 

@@ -16,6 +16,7 @@ import { ModelRepository } from './repository';
 import { guard } from './routes/guard';
 import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
+import { modelCardRoutes } from './routes/model-card';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
@@ -161,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { store });
+  await app.register(modelCardRoutes, { registry: deps.registry });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

@@ -36,6 +36,10 @@ describe('project CLI', () => {
     assert.equal(await reg.alias('flights'), 1);
     ({ stdout } = await cli(varDir, 'models', 'show', 'flights'));
     assert.equal((JSON.parse(stdout) as { version: number; champion: boolean }).version, 1);
+    assert.equal((JSON.parse(stdout) as { modelCard: string | null }).modelCard, null, 'no card: registered without one');
+    await reg.attach('flights', 2, 'card.html', '<!doctype html>');
+    ({ stdout } = await cli(varDir, 'models', 'show', 'flights', '2'));
+    assert.match(String((JSON.parse(stdout) as { modelCard: string | null }).modelCard), /^http.*\/v1\/models\/flights\/versions\/2\/card\.html$/);
     await assert.rejects(cli(varDir, 'models', 'promote', 'flights', 'two'), /version must be a positive whole number/);
   });
 
