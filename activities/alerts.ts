@@ -1,7 +1,7 @@
 // Alert activities: routeAlert (signal-with-start the router), deliverAlert (Slack or file), alertDrillActivity (always fails).
 import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
-import { appendAlertOnce } from '../src/alerts/file-sink';
+import { alertKey, appendAlertOnce, recordAlertOnce } from '../src/alerts/file-sink';
 import { Alert, RouteRequest, runLink, type RouteRequestInput } from '../src/alerts/model';
 import { redact, type LogSink, type Secret } from '../src/alerts/redact';
 import {
@@ -20,7 +20,8 @@ import { clientFor, closeTemporalClients } from './temporal-client';
 export interface RouteResult {
   routerWorkflowId: string;
 }
-export type DeliveryResult = { via: 'slack'; channel: string; ts: string } | { via: 'file'; file: string; written: boolean };
+/** Goes into the router's history: a store key, never a path on the worker. */
+export type DeliveryResult = { via: 'slack'; channel: string; ts: string } | { via: 'store'; key: string; written: boolean };
 
 /** Closes the cached Temporal clients (tests, orderly shutdown). */
 export const closeAlertClients = closeTemporalClients;
@@ -86,15 +87,18 @@ export function alertActivities(ctx: ActivityContext) {
       const slack = settings.slack;
       if (!slack) {
         const file = alertsFileOf(settings, ctx.varDir);
-        const written = await appendAlertOnce(file, alert);
+        // the store object is the record (exactly one per id, whichever worker delivers); the file is a local mirror to tail
+        const written = await recordAlertOnce(ctx.store, alert);
+        if (written) await appendAlertOnce(file, alert);
         log.warn(`ALERT ${alert.kind === 'resolved' ? 'resolved' : alert.severity}: ${alert.title}`, {
           key: alert.key,
           workflowId: alert.source.workflowId,
           message: alert.source.message,
           run: alert.links.run,
           file,
+          stored: alertKey(alert.id),
         });
-        return { via: 'file', file, written };
+        return { via: 'store', key: alertKey(alert.id), written };
       }
       let client = slackClients.get(slack);
       if (!client) {

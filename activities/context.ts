@@ -19,6 +19,6 @@ export interface ActivityContext {
   driftScheduleMinutes?: number;
   /** QUALITY_SCHEDULE_MINUTES: promotion also creates quality-<model> when it has none; 0 turns that off. Default 60. */
   qualityScheduleMinutes?: number;
-  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store). */
+  /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store, mirrored to <varDir>/alerts.jsonl). */
   alerts?: AlertSettings;
 }

@@ -10,6 +10,8 @@ export interface WorkerReport {
   taskQueue: string;
   varDir: string;
   varDirWritable: boolean;
+  /** Where artifacts live (a folder or s3://bucket/prefix): every worker of a deployment must show the same. */
+  store: string;
   onnxruntime: string;
   duckdb: string;
 }
@@ -39,6 +41,7 @@ export function systemActivities(ctx: ActivityContext) {
         taskQueue: ctx.taskQueue,
         varDir: ctx.varDir,
         varDirWritable: writable,
+        store: ctx.store.url,
         onnxruntime: packageVersion('onnxruntime-node'),
         duckdb: packageVersion('@duckdb/node-api'),
       };

@@ -1,5 +1,6 @@
 // Plain data that passes between trainingPipeline and its activities (it is stored in workflow history, so keep it small).
 import type { BinaryMetrics } from '../src/model/metrics';
+import type { Curves } from '../src/model-card/curves';
 import type { DatasetSpec } from '../src/spec/dataset';
 
 /** One pipeline run's working set: the store keys of its objects and what the spec says (no machine paths). */
@@ -50,6 +51,10 @@ export interface TrainingOutcome {
   /** The round the last attempt resumed from (0 when it started fresh). */
   resumedFromRound: number;
   attempt: number;
+  /** Trees kept (== rounds unless early stopping cut the model at its best round). */
+  trees?: number;
+  /** Set when model.earlyStoppingRounds is: the round kept, rounds run, and the validation slice's loss there. */
+  earlyStopping?: { bestRound: number; roundsRun: number; validationRows: number; bestValidationLogLoss: number };
 }
 
 export type ModelMetrics = BinaryMetrics;
@@ -67,6 +72,8 @@ export interface EvaluationOutcome {
   gates: { passed: boolean; reasons: string[] };
   /** The champion when evaluation ran (null: none); promotion happens only if it is still the champion. */
   championVersion?: number | null;
+  /** ROC and PR curves (about 100 points each) for the model card. Absent in histories recorded before cards. */
+  curves?: { candidate: Curves; logistic: Curves; champion?: Curves };
 }
 
 export interface ParityOutcome {
@@ -99,4 +106,6 @@ export interface TrainingResult {
   training: TrainingOutcome;
   /** Store key of the quality report. */
   qualityReport: string;
+  /** The version's model card page, served by the API (absent for runs recorded before cards). */
+  modelCard?: string;
 }

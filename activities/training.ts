@@ -12,12 +12,14 @@ import { evaluateBinary, majorityBaseline } from '../src/model/metrics';
 import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
+import { binaryCurves, buildModelCard, modelCardPath, storeModelCard } from '../src/model-card';
+import { parseEnv } from '../src/config/env';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, suggestConstraints, withScores } from '../src/profile';
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
 import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
-import { ObjectMissing, type ArtifactStore } from '../src/store';
+import { CorruptObject, ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import { ensureDriftSchedule } from '../src/drift/schedule';
 import { ensureQualitySchedule } from '../src/model-quality/schedule';
@@ -56,11 +58,71 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
+interface RegisterInput {
+  run: RunRef;
+  modelKey: string;
+  onnxKey: string;
+  profileKey: string;
+  evaluation: EvaluationOutcome;
+  parity: ParityOutcome;
+  training: TrainingOutcome;
+  reason: string;
+  /** The data-quality gate's outcome, for the model card (absent in histories recorded before cards). */
+  quality?: QualityOutcome;
+}
+
+/** The API's base URL for links (REPORTS_BASE_URL, else http://API_HOST:API_PORT), as the drift reports use. */
+function apiBaseUrl(): string {
+  try {
+    const env = parseEnv(process.env);
+    return env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
+  } catch {
+    return 'http://127.0.0.1:8080';
+  }
+}
+
 export function trainingActivities(ctx: ActivityContext) {
   const { store } = ctx;
   const registry = new Registry(store);
   // a local file for DuckDB: the store's own file (local folder) or a cached download (object storage)
   const snapshotFile = (run: RunRef) => store.fetchFile(run.snapshotKey);
+
+  /** Builds a version's model card from the run's files and the pipeline's outcomes, and stores it beside the model. */
+  async function writeCard(input: RegisterInput, version: number, createdAt: string): Promise<string> {
+    const { run } = input;
+    const model = await store.getJsonRequired(input.modelKey, GbdtModel);
+    const profile = await store.getJson(input.profileKey, DatasetProfile).catch(() => undefined);
+    const evaluation = input.evaluation;
+    const curves = evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } };
+    const card = buildModelCard({
+      name: run.modelName,
+      version,
+      createdAt,
+      runKey: run.runKey,
+      dataHash: run.contentHash,
+      spec: run.spec,
+      trainRows: input.training.trainRows,
+      holdoutRows: evaluation.holdoutRows,
+      metrics: evaluation.metrics,
+      curves,
+      promotion: evaluation.gates,
+      ...(input.quality
+        ? { quality: { success: input.quality.success, total: input.quality.total, passes: input.quality.passes, failed: input.quality.failed.map((f) => ({ name: f.name, summary: f.summary })) } }
+        : {}),
+      parity: input.parity,
+      training: {
+        rounds: input.training.rounds,
+        trees: input.training.trees ?? model.trees.length,
+        msPerRound: input.training.msPerRound,
+        resumedFromRound: input.training.resumedFromRound,
+        ...(input.training.earlyStopping ? { earlyStopping: input.training.earlyStopping } : {}),
+      },
+      model,
+      profile: profile ?? null,
+    });
+    await storeModelCard(registry, card);
+    return `${apiBaseUrl()}${modelCardPath(run.modelName, version)}`;
+  }
 
   return {
     /**
@@ -76,12 +138,16 @@ export function trainingActivities(ctx: ActivityContext) {
         const snapshotKey = `${runPrefix}/snapshot.parquet`;
         const manifestKey = `${runPrefix}/manifest.json`;
         const specHash = snapshotSpecHash(spec);
-        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch(() => undefined);
+        let manifest = await store.getJson(manifestKey, SnapshotManifest).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined; // redo an unreadable snapshot
+          throw err;
+        });
         if (!manifest || manifest.specHash !== specHash || !(await store.exists(snapshotKey))) {
           const scratch = path.join(ctx.varDir, 'scratch', 'ingest');
+          const links = path.join(ctx.varDir, 'scratch', 'sources', dirName);
           try {
             const local = await ingestSnapshot({
-              spec: await localizeSource(spec, store),
+              spec: await localizeSource(spec, store, links),
               specFile: resolved.specFile,
               outDir: scratch,
               runKey: dirName,
@@ -94,6 +160,7 @@ export function trainingActivities(ctx: ActivityContext) {
             await store.putJson(manifestKey, manifest);
           } finally {
             await rm(path.join(scratch, dirName), { recursive: true, force: true });
+            await rm(links, { recursive: true, force: true });
           }
         }
         return {
@@ -155,8 +222,12 @@ export function trainingActivities(ctx: ActivityContext) {
         const modelKey = `${run.runPrefix}/model.json`;
         const baselineKey = `${run.runPrefix}/baseline.json`;
         const params = run.spec.model;
-        // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run.
-        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch(() => undefined);
+        // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run;
+        // an unreachable store fails the attempt instead, so a retry still resumes rather than silently redoing every round
+        const saved = await store.getJson(checkpointKey, GbdtCheckpoint).catch((err: unknown) => {
+          if (err instanceof CorruptObject) return undefined;
+          throw err;
+        });
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
@@ -183,10 +254,13 @@ export function trainingActivities(ctx: ActivityContext) {
         });
         await store.putJson(modelKey, trained.model);
         await store.putJson(baselineKey, trained.baseline);
-        const roundsRun = trained.totalRounds - trained.resumedFromRound;
+        const es = trained.model.earlyStopping;
+        const roundsRun = (es ? es.roundsRun : trained.totalRounds) - trained.resumedFromRound;
         return {
           modelKey,
-          rounds: trained.totalRounds,
+          rounds: es ? es.roundsRun : trained.totalRounds,
+          trees: trained.model.trees.length,
+          ...(es ? { earlyStopping: es } : {}),
           trainRows: train.rows,
           holdoutRows: holdout.rows,
           msPerRound: roundsRun ? (trained.seconds * 1000) / roundsRun : 0,
@@ -202,11 +276,12 @@ export function trainingActivities(ctx: ActivityContext) {
         const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
         const model = await store.getJsonRequired(modelKey, GbdtModel);
         const baseline = await store.getJsonRequired(`${path.posix.dirname(modelKey)}/baseline.json`, LogisticModel);
-        const scores = predictProba(model, holdout);
-        const candidate = evaluateBinary(holdout.label, scores);
+        const candidateProba = predictProba(model, holdout);
+        const logisticProba = predictLogistic(baseline, holdout);
+        const candidate = evaluateBinary(holdout.label, candidateProba);
         // The training side of the prediction distribution, stored with the profile at registration.
-        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(scores));
-        const logistic = evaluateBinary(holdout.label, predictLogistic(baseline, holdout));
+        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(candidateProba));
+        const logistic = evaluateBinary(holdout.label, logisticProba);
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
         let champion: EvaluationOutcome['metrics']['champion'];
@@ -214,6 +289,7 @@ export function trainingActivities(ctx: ActivityContext) {
         // The newest labeled live rows (a store object), when a quality-triggered retrain passed them: judged like the holdout.
         const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
         if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
+        let championCurves: ReturnType<typeof binaryCurves> | undefined;
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
           if (sameFeatures(meta.features, run.spec)) {
@@ -222,6 +298,7 @@ export function trainingActivities(ctx: ActivityContext) {
               const proba = await onnx.predict(frameToModelInput(holdout), holdout.rows);
               champion = { ...evaluateBinary(holdout.label, proba), version: championVersion };
               if (live && recent) recent.champion = { ...evaluateBinary(live.label, await onnx.predict(frameToModelInput(live), live.rows)), version: championVersion };
+              championCurves = binaryCurves(holdout.label, proba);
             } finally {
               await onnx.release();
             }
@@ -237,7 +314,14 @@ export function trainingActivities(ctx: ActivityContext) {
             gates.passed = false;
           } else if (gates.passed) gates.reasons.push(`no regression on live data: ${line}`);
         }
-        return { holdoutRows: holdout.rows, metrics: { candidate, logistic, majority, champion, ...(recent ? { recent } : {}) }, gates, championVersion: championVersion ?? null };
+        const curves = { candidate: binaryCurves(holdout.label, candidateProba), logistic: binaryCurves(holdout.label, logisticProba), ...(championCurves ? { champion: championCurves } : {}) };
+        return {
+          holdoutRows: holdout.rows,
+          metrics: { candidate, logistic, majority, champion, ...(recent ? { recent } : {}) },
+          gates,
+          championVersion: championVersion ?? null,
+          curves,
+        };
       });
     },
 
@@ -260,16 +344,7 @@ export function trainingActivities(ctx: ActivityContext) {
       });
     },
 
-    async registerModel(input: {
-      run: RunRef;
-      modelKey: string;
-      onnxKey: string;
-      profileKey: string;
-      evaluation: EvaluationOutcome;
-      parity: ParityOutcome;
-      training: TrainingOutcome;
-      reason: string;
-    }): Promise<{ version: number; created: boolean }> {
+    async registerModel(input: RegisterInput): Promise<{ version: number; created: boolean; modelCard?: string }> {
       return guarded(async () => {
       const { run } = input;
       const before = await registry.findByRunKey(run.modelName, run.runKey);
@@ -292,7 +367,12 @@ export function trainingActivities(ctx: ActivityContext) {
           extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows },
         },
       });
-      return { version: meta.version, created: before === undefined };
+      // A card that cannot be built must not cost the run its model: the version stands, the card is logged missing.
+      const modelCard = await writeCard(input, meta.version, meta.createdAt).catch((err: unknown) => {
+        Context.current().log.warn('model card not written', { version: meta.version, error: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      });
+      return { version: meta.version, created: before === undefined, ...(modelCard ? { modelCard } : {}) };
       });
     },
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- data training serving drift quality]`: every figure printed beside the baseline it is compared with in the same run.
+// `npm run bench [-- data training serving drift quality store]`: every figure printed beside the baseline it is compared with in the same run.
 import { benchData } from './data';
 import { formatFigure, type Figure } from './figure';
 import { benchTraining } from './training';
@@ -13,6 +13,8 @@ async function loadBenches(): Promise<Record<string, Bench>> {
   benches.drift = (log) => drift.benchDrift(log);
   const quality = await import('./model-quality');
   benches.quality = (log) => quality.benchModelQuality(log);
+  const store = await import('./store');
+  benches.store = (log) => store.benchStore(log);
   return benches;
 }
 

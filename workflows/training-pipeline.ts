@@ -127,6 +127,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     parity: exported.parity,
     training: model,
     reason: input.reason ?? 'trainingPipeline',
+    quality,
   });
   status.version = registered.version;
   upsertSearchAttributes([{ key: ModelVersion, value: registered.version }]);
@@ -148,7 +149,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     promoted = result.promoted;
     promotionReason = result.reason;
   }
-  stage(promoted ? 'promoted' : 'registered', promotionReason, 1);
+  stage(promoted ? 'promoted' : 'registered', registered.modelCard ? `${promotionReason} · [model card](${registered.modelCard})` : promotionReason, 1);
 
   return {
     model: run.modelName,
@@ -162,5 +163,6 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     parity: exported.parity,
     training: model,
     qualityReport: quality.reportKey,
+    ...(registered.modelCard ? { modelCard: registered.modelCard } : {}),
   };
 }

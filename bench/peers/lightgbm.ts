@@ -20,6 +20,8 @@ export interface PeerRun {
   /** Dataset construction (binning) and boosting, timed apart like our own create() and rounds. */
   constructSeconds: number;
   trainSeconds: number;
+  /** CPU seconds of the process while boosting (all threads; OpenMP's spin-waits count too). */
+  trainCpuSeconds: number;
   /** P(label = 1) per holdout, in the holdout frame's row order. */
   predictions: Record<string, Float64Array>;
 }
@@ -28,7 +30,7 @@ export type PeerOutcome = { ok: true; version: string; runs: PeerRun[] } | { ok:
 
 const PeerResult = z.object({
   version: z.string(),
-  runs: z.array(z.object({ threads: z.number().int(), constructSeconds: z.number(), trainSeconds: z.number() })),
+  runs: z.array(z.object({ threads: z.number().int(), constructSeconds: z.number(), trainSeconds: z.number(), trainCpuSeconds: z.number() })),
 });
 
 /** LightGBM's names for our hyper-parameters; a depth-d tree has at most 2^d leaves, so num_leaves never binds first. */

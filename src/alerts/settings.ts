@@ -14,7 +14,7 @@ export interface AlertSettings {
   /** Workflow id of the namespace's one alert router. */
   routerWorkflowId: string;
   router: RouterConfig;
-  /** Defaults to `<varDir>/alerts.jsonl`. */
+  /** Local mirror of the alerts stored under alerts/ in the artifact store; defaults to `<varDir>/alerts.jsonl`. */
   alertsFile?: string;
 }
 

@@ -1,6 +1,7 @@
 // `models ...`: list, show, promote and roll back registry versions from the shell.
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
+import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
 
@@ -51,7 +52,15 @@ export function registerModelCommands(program: Command, env: () => Env): void {
       if (v === undefined) throw new Error(`model ${name} has no champion; pass a version`);
       const meta = await reg.metadata(name, v);
       const { spec: _spec, ...rest } = meta;
-      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, store: `${reg.store.url}/${reg.versionKey(name, v)}` }, null, 2));
+      const hasCard = await reg.readFile(name, v, CARD_FILES.html).then(
+        () => true,
+        () => false,
+      );
+      const e = env();
+      const base = e.REPORTS_BASE_URL ?? `http://${e.API_HOST}:${e.API_PORT}`;
+      // null for versions registered before model cards
+      const modelCard = hasCard ? `${base}${modelCardPath(name, v)}` : null;
+      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, store: `${reg.store.url}/${reg.versionKey(name, v)}`, modelCard }, null, 2));
     });
 
   models

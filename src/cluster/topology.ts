@@ -196,8 +196,7 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
       connection,
       component: (name) => supervisor.get(name),
       stop: async () => {
-        await connection.close().catch(() => undefined);
-        await stop();
+        await Promise.all([stop(), connection.close().catch(() => undefined)]);
       },
     };
   } catch (err) {

@@ -75,6 +75,8 @@ export const EnvSchema = z
     /** Where files fetched from a remote store are cached (default <VAR_DIR>/cache/store). */
     STORE_CACHE_DIR: z.string().min(1).optional(),
     STORE_CACHE_MB: positiveInt(4096),
+    /** A worker keeps retrying a store request that failed transiently (no connection, 5xx) this long before the attempt fails. */
+    STORE_RETRY_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(3600, 'must be at most 3600').default(60),
     /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
     INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   })
@@ -95,6 +97,7 @@ export const EnvSchema = z
         ...(e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } } : {}),
         cacheDir: path.resolve(e.PROJECT_ROOT, e.STORE_CACHE_DIR ?? path.join(varDir, 'cache', 'store')),
         cacheMaxBytes: e.STORE_CACHE_MB * 1024 * 1024,
+        retryForMs: e.STORE_RETRY_SECONDS * 1000,
       },
       TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
       TEMPORAL_UI_URL: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),

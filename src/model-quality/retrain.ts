@@ -127,7 +127,7 @@ export async function prepareQualityRetrain(o: {
     const repeat = rd.combine === 'weighted' ? rd.liveWeight : 1;
     const liveSql = `SELECT ${feats}, CASE WHEN label = 1 THEN ${pos} ELSE ${neg} END AS ${quoteIdent(spec.target.column)}${split} FROM ranked, range(${repeat}) WHERE rk >= ${compare}`;
     // a `store:` source is read from a local copy in the store's cache
-    const source = buildSourceRelation(await localizeSource(spec, o.store), specFile);
+    const source = buildSourceRelation(await localizeSource(spec, o.store, path.join(dir, 'source')), specFile);
     await db.run(`COPY (SELECT * EXCLUDE (${ROW_COLUMN}) FROM (${source.relationSql}) UNION ALL BY NAME ${liveSql}) TO ${quoteString(combined)} (FORMAT parquet)`);
     // the spec last: a spec key that exists always names data that exists
     const recentKey = `${prefix}recent.parquet`;

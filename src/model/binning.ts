@@ -1,82 +1,18 @@
-// Feature discretisation for the GBDT: float32 quantile bin edges and target-ordered category ranks.
-import type { CategoricalColumn } from '../data/frame';
+// Feature discretisation for the GBDT: float32 quantile bin edges, and format 1's category ranks.
 import { mulberry32 } from './prng';
 
 /** Largest finite float32; the threshold of a "every present value goes left, missing goes right" split. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** LightGBM's cat_smooth: pulls rare categories' target means toward the prior so their rank is not noise. */
-export const CATEGORY_SMOOTHING = 10;
-
-/** Categories kept per feature (most frequent first); the rest encode as missing, which keeps the ONNX graph small. */
-export const MAX_CATEGORIES = 10_000;
-
 /** Rows looked at to find bin edges; like LightGBM's bin_construct_sample_cnt, enough for stable quantiles. */
 export const BIN_SAMPLE_ROWS = 200_000;
 
-/**
- * The training categories of one feature, ordered by smoothed target mean (LightGBM-style), ties by string so
- * the order is deterministic. A category's encoded value is its index here. '' is never a category: the
- * serving contract uses '' for "missing", so it must encode exactly like NULL.
- */
-export function orderCategories(col: CategoricalColumn, label: Uint8Array): string[] {
-  const k = col.dictionary.length;
-  const count = new Float64Array(k);
-  const positives = new Float64Array(k);
-  let total = 0;
-  let totalPositives = 0;
-  for (let i = 0; i < col.codes.length; i++) {
-    const c = col.codes[i];
-    if (c < 0) continue;
-    count[c]++;
-    positives[c] += label[i];
-    total++;
-    totalPositives += label[i];
-  }
-  const prior = total > 0 ? totalPositives / total : 0.5;
-  // The same string can appear under two codes if a dictionary was built carelessly; merge them by value.
-  const byValue = new Map<string, { count: number; positives: number }>();
-  for (let c = 0; c < k; c++) {
-    const value = col.dictionary[c];
-    if (count[c] === 0 || value === '') continue;
-    const entry = byValue.get(value);
-    if (entry) {
-      entry.count += count[c];
-      entry.positives += positives[c];
-    } else byValue.set(value, { count: count[c], positives: positives[c] });
-  }
-  let entries = [...byValue.entries()].map(([value, s]) => ({ value, count: s.count, positives: s.positives }));
-  if (entries.length > MAX_CATEGORIES) {
-    entries.sort((a, b) => b.count - a.count || compareStrings(a.value, b.value));
-    entries = entries.slice(0, MAX_CATEGORIES);
-  }
-  const smoothed = (e: { count: number; positives: number }) =>
-    (e.positives + CATEGORY_SMOOTHING * prior) / (e.count + CATEGORY_SMOOTHING);
-  entries.sort((a, b) => smoothed(a) - smoothed(b) || compareStrings(a.value, b.value));
-  return entries.map((e) => e.value);
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Encoded value per dictionary code: the category's rank, NaN (missing) for anything not in `categories`. */
+/** Format-1 models: encoded value per dictionary code, the category's rank, NaN (missing) for anything not in `categories`. */
 export function codeLookup(dictionary: readonly string[], categories: readonly string[]): Float32Array {
   const rank = new Map<string, number>();
   categories.forEach((c, i) => rank.set(c, i));
   const out = new Float32Array(dictionary.length);
   for (let c = 0; c < dictionary.length; c++) out[c] = rank.get(dictionary[c]) ?? NaN;
-  return out;
-}
-
-/** The float values the trees compare for a categorical column (rank, NaN for null/unseen). */
-export function encodeCategorical(col: CategoricalColumn, categories: readonly string[]): Float32Array {
-  const lookup = codeLookup(col.dictionary, categories);
-  const out = new Float32Array(col.codes.length);
-  for (let i = 0; i < out.length; i++) {
-    const c = col.codes[i];
-    out[i] = c < 0 || c >= lookup.length ? NaN : lookup[c];
-  }
   return out;
 }
 

@@ -49,7 +49,7 @@ export const GbdtCheckpoint = z
     binEdges: z.array(z.array(z.number())),
     trees: z.array(GbdtTree),
     /** Per tree and node, the split bin (-1 on leaves, -2 on categorical splits); training scores are rebuilt from these on resume. */
-    splitBins: z.array(z.array(z.number().int().min(-1))),
+    splitBins: z.array(z.array(z.number().int().min(-2))),
   })
   .strict();
 export type GbdtCheckpoint = z.infer<typeof GbdtCheckpoint>;
@@ -372,10 +372,10 @@ export class GbdtTrainer {
     const { idx, inSample, active } = this;
     const a = active.length;
     if (this.params.subsample >= 1) {
-      if (round === 0 || a < this.n) {
-        idx.set(active);
-        if (a < this.n) for (let i = 0; i < a; i++) inSample[active[i]] = 1;
-      }
+      // Every round starts from ascending rows (the last round's partitions reordered them), so a resumed run
+      // adds the same numbers in the same order.
+      idx.set(active);
+      if (a < this.n) for (let i = 0; i < a; i++) inSample[active[i]] = 1;
       return a;
     }
     const rand = mulberry32(mix32(this.params.seed, round + 1));
@@ -435,6 +435,27 @@ export class GbdtTrainer {
     goLeft.fill(0);
     if (split.left) goLeft.set(split.left);
     else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
+    if (side === SIDE_NONE) {
+      // Both children are leaves: add their values to the rows' scores directly, no need to move the rows.
+      this.release(hist);
+      const lv = leafValue(split.leftG, split.leftH, this.params);
+      const rv = leafValue(g - split.leftG, h - split.leftH, this.params);
+      tree.value[leftId] = lv;
+      tree.value[rightId] = rv;
+      const { idx, scores, bins } = this;
+      const f = this.f;
+      const col = split.feature;
+      let lefts = 0;
+      for (let i = begin; i < end; i++) {
+        const row = idx[i];
+        if (goLeft[bins[row * f + col]] === 1) {
+          scores[row] += lv;
+          lefts++;
+        } else scores[row] += rv;
+      }
+      if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the split');
+      return;
+    }
     const lefts = this.kernels.partition(begin, end, split.feature, goLeft, side, built);
     if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
     let leftHist: Float64Array | null = null;
@@ -444,8 +465,7 @@ export class GbdtTrainer {
       leftHist = leftIsSmall ? built : hist;
       rightHist = leftIsSmall ? hist : built;
     } else if (needLeft) leftHist = hist;
-    else if (needRight) rightHist = hist;
-    else this.release(hist);
+    else rightHist = hist;
     this.grow(tree, leftId, begin, mid, leftHist, split.leftG, split.leftH, depth + 1);
     this.grow(tree, rightId, mid, end, rightHist, g - split.leftG, h - split.leftH, depth + 1);
   }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { layoutKernels, logLossGradients } from './kernels';
 
-/** Ranges shorter than this are one chunk: below it, waking a helper costs more than it saves. */
-export const PARALLEL_MIN_ROWS = 20_000;
+/** Ranges shorter than this are one chunk: each cut is a sync point, and on a busy machine a sync waits for the other thread to be scheduled. */
+export const PARALLEL_MIN_ROWS = 65_536;
 
 /** The arrays the row loops read and write; the big ones live in SharedArrayBuffers so a helper sees them. */
 export interface KernelData {
@@ -60,7 +60,8 @@ export const OP_PARTITION = 4;
  */
 export function createKernels(data: KernelData, threads: number): RowKernels {
   const shared = [data.bins, data.gh, data.idx, data.tmp, data.scores].every((a) => a.buffer instanceof SharedArrayBuffer);
-  const helper = threads > 1 && shared ? startHelper(data) : null;
+  // A frame smaller than one parallel range never uses a helper: do not start one.
+  const helper = threads > 1 && shared && data.scores.length >= PARALLEL_MIN_ROWS ? startHelper(data) : null;
   const k = layoutKernels(data.f, data.slot3);
   const scratch = helper ? helper.scratch : new Float64Array(data.histSize);
   const sums = helper ? helper.sums : new Float64Array(2);

@@ -28,4 +28,6 @@ while (!trainer.done) {
     post({ kind: 'checkpoint', roundsDone: trainer.roundsDone, checkpoint: trainer.checkpoint() });
   }
 }
-post({ kind: 'done', model: trainer.model(), baseline: trainLogistic(job.frame) });
+const model = trainer.model();
+trainer.close();
+post({ kind: 'done', model, baseline: trainLogistic(job.frame) });

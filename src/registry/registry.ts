@@ -152,19 +152,15 @@ export class Registry {
   }
 
   /**
-   * Registers a new version, idempotently on `runKey`: the version number is claimed with a create-if-absent write
-   * (two writers never share a number, on any host), the files are written, then metadata.json makes it visible.
-   * A retry of the same run returns (or finishes) the version it already claimed.
+   * Registers a new version, idempotently on `runKey`, from any number of clients at once: a version number is
+   * claimed with a create-if-absent write (two runs never share a number, on any host), the run index (created the
+   * same way) decides which claim a run keeps, then the files are written and metadata.json makes the version visible.
+   * A retry of the same run, or a second client of it, returns (or finishes) the same version.
    */
   async register(input: RegisterInput): Promise<VersionMetadata> {
     const existing = await this.findByRunKey(input.name, input.runKey);
     if (existing !== undefined) return this.metadata(input.name, existing);
-    let version = await this.ownClaim(input.name, input.runKey);
-    for (let attempt = 0; version === undefined && attempt < 100; attempt++) {
-      const candidate = await this.nextFreeVersion(input.name);
-      if (await this.store.createJson(this.claimKey(input.name, candidate), { runKey: input.runKey, at: new Date().toISOString() })) version = candidate;
-    }
-    if (version === undefined) throw new Error(`could not claim a version number for ${input.name}`);
+    const version = await this.versionFor(input.name, input.runKey);
     for (const [file, data] of Object.entries(input.files)) await this.store.put(this.fileKey(input.name, version, file), data);
     const meta: VersionMetadata = VersionMetadata.parse({
       ...input.metadata,
@@ -174,8 +170,25 @@ export class Registry {
       createdAt: input.metadata.createdAt ?? new Date().toISOString(),
     });
     await this.store.putJson(this.fileKey(input.name, version, 'metadata.json'), meta);
-    await this.store.putJson(this.runIndexKey(input.name, input.runKey), { version });
     return meta;
+  }
+
+  /** The version number of a run: the one its run index names, or a newly claimed one that becomes its index. */
+  private async versionFor(name: string, runKey: string): Promise<number> {
+    const indexKey = this.runIndexKey(name, runKey);
+    const indexed = await this.store.getJson(indexKey, RunIndex);
+    if (indexed) return indexed.version;
+    let claimed = await this.ownClaim(name, runKey);
+    for (let attempt = 0; claimed === undefined && attempt < 100; attempt++) {
+      const candidate = await this.nextFreeVersion(name);
+      if (await this.store.createJson(this.claimKey(name, candidate), { runKey, at: new Date().toISOString() })) claimed = candidate;
+    }
+    if (claimed === undefined) throw new Error(`could not claim a version number for ${name}`);
+    if (await this.store.createJson(indexKey, { version: claimed })) return claimed;
+    // another client of the same run got there first: use its version and free the number taken here
+    const winner = await this.store.getJsonRequired(indexKey, RunIndex);
+    if (winner.version !== claimed) await this.store.delete(this.claimKey(name, claimed));
+    return winner.version;
   }
 
   private async aliasFile(name: string): Promise<AliasFile> {

@@ -18,6 +18,7 @@ import { oipRoutes } from './routes/oip';
 import { opsRoutes, usageRoutes } from './routes/ops';
 import { feedbackRoutes } from './routes/feedback';
 import { labelsRootFor } from '../feedback/label-writer';
+import { modelCardRoutes } from './routes/model-card';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
@@ -173,6 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Drift reports hold binned statistics, not raw rows, and their links in alerts must open in a browser: open like /docs.
   await app.register(reportsPlugin, { store });
   await app.register(qualityReportsPlugin, { store });
+  await app.register(modelCardRoutes, { registry: deps.registry });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

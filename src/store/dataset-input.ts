@@ -1,7 +1,8 @@
 // A training run's spec and data from anywhere a worker can reach: a project path, a store key, inline JSON; `store:` data paths.
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSpec, parseSpec, SpecError, type DatasetSpec } from '../spec/dataset';
-import { checkKey, StoreKeyError } from './keys';
+import { checkKey, keySegment, StoreKeyError } from './keys';
 import type { ArtifactStore } from './store';
 
 /** Prefix of a spec or a `source.path` that names an object in the artifact store, e.g. `store:datasets/flights/data.parquet`. */
@@ -57,13 +58,34 @@ export async function resolveSpecInput(input: unknown, o: { projectRoot: string;
   throw new SpecError('spec must be a path, "store:<key>" or a dataset spec object', ['spec: expected a string or an object']);
 }
 
-/** The spec with a `store:` source path replaced by a local copy of that object (cached by content); others unchanged. */
-export async function localizeSource(spec: DatasetSpec, store: ArtifactStore): Promise<DatasetSpec> {
+/**
+ * The spec with a `store:` source path replaced by local copies (cached by content); others unchanged. A key with `*`
+ * (e.g. `store:datasets/flights/part-*.parquet`) names every matching object: they are linked into `linkDir` and the
+ * spec reads them as one glob.
+ */
+export async function localizeSource(spec: DatasetSpec, store: ArtifactStore, linkDir: string): Promise<DatasetSpec> {
   const p = spec.source.path;
   if (!p.startsWith(STORE_SCHEME)) return spec;
-  const key = storeKeyOf(p, 'source.path');
-  if (!(await store.exists(key))) {
-    throw new SpecError(`source.path ${p} does not exist in the artifact store ${store.url}`, [`source.path: ${p} not found in the store`]);
+  const pattern = p.slice(STORE_SCHEME.length);
+  if (!pattern.includes('*')) {
+    const key = storeKeyOf(p, 'source.path');
+    if (!(await store.exists(key))) {
+      throw new SpecError(`source.path ${p} does not exist in the artifact store ${store.url}`, [`source.path: ${p} not found in the store`]);
+    }
+    return { ...spec, source: { ...spec.source, path: await store.fetchFile(key) } };
   }
-  return { ...spec, source: { ...spec.source, path: await store.fetchFile(key) } };
+  // `*` matches within one key segment, `**` across segments, like the glob a local path would use
+  const prefix = pattern.slice(0, pattern.indexOf('*'));
+  storeKeyOf(`${STORE_SCHEME}${prefix}x`, 'source.path'); // the part before the first * must be a safe key prefix
+  const re = new RegExp(`^${pattern.split(/(\*\*|\*)/).map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  const keys = (await store.list(prefix.slice(0, prefix.lastIndexOf('/') + 1))).map((o) => o.key).filter((k) => re.test(k));
+  if (keys.length === 0) throw new SpecError(`source.path ${p} matches no object in the artifact store ${store.url}`, [`source.path: ${p} matches nothing in the store`]);
+  await rm(linkDir, { recursive: true, force: true });
+  await mkdir(linkDir, { recursive: true });
+  const ext = path.posix.extname(keys[0]);
+  for (const [i, key] of keys.entries()) {
+    // one folder, names in key order, the objects' own extension (DuckDB picks the reader by it)
+    await symlink(await store.fetchFile(key), path.join(linkDir, `${String(i).padStart(6, '0')}-${keySegment(path.posix.basename(key, path.posix.extname(key)), 60)}${path.posix.extname(key) || ext}`));
+  }
+  return { ...spec, source: { ...spec.source, path: path.join(linkDir, `*${ext}`) } };
 }

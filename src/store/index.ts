@@ -21,6 +21,8 @@ export interface StoreSettings {
   /** Downloads from a remote store land here (content-addressed, least recently used evicted). */
   cacheDir: string;
   cacheMaxBytes: number;
+  /** Transient failures are retried this long inside one call (S3 only; see S3Settings.retryForMs). */
+  retryForMs?: number;
 }
 
 /** A store on a local folder (the laptop default, and tests). */
@@ -34,6 +36,7 @@ export function openStore(s: StoreSettings): ArtifactStore {
     bucket: s.location.bucket,
     prefix: s.location.prefix,
     region: s.region,
+    ...(s.retryForMs ? { retryForMs: s.retryForMs } : {}),
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
     ...(s.credentials ? { credentials: s.credentials } : {}),
   };

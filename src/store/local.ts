@@ -1,7 +1,9 @@
 // The local-folder backend: one file per key under a root folder; atomic renames, hard-link creates, lock-file CAS.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkKey, checkPrefix } from './keys';
@@ -57,6 +59,10 @@ export class LocalFolderBackend implements ObjectBackend {
     return { key, size: info.size, modifiedMs: info.mtimeMs, etag: hash.digest('hex') };
   }
 
+  async exists(key: string): Promise<boolean> {
+    return (await this.localFile(key)) !== undefined;
+  }
+
   async put(key: string, data: Uint8Array, opts: PutOptions = {}): Promise<{ etag: string }> {
     const tmp = await this.tempFile();
     // owner-only: the store holds key hashes and models, nothing anyone else on the machine needs
@@ -67,9 +73,21 @@ export class LocalFolderBackend implements ObjectBackend {
 
   async putFile(key: string, file: string, opts: PutOptions = {}): Promise<{ etag: string }> {
     const tmp = await this.tempFile();
-    await copyFile(file, tmp);
+    // one pass: copy and hash together, then make the copy durable before it is renamed into place
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(tmp)) hash.update(chunk as Buffer);
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(createReadStream(file), hashing, createWriteStream(tmp, { mode: 0o600 }));
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     const etag = hash.digest('hex');
     await this.commit(key, tmp, opts);
     return { etag };
@@ -141,7 +159,12 @@ export class LocalFolderBackend implements ObjectBackend {
           await link(tmp, target);
         } catch (err) {
           if (isCode(err, 'EEXIST')) throw new PreconditionFailed(key, 'exists');
-          throw err;
+          if (!isCode(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw err;
+          // a file system without hard links: the same check under the key's lock
+          await this.withLock(key, async () => {
+            if (await this.localFile(key)) throw new PreconditionFailed(key, 'exists');
+            await rename(tmp, target);
+          });
         }
         return;
       }

@@ -29,10 +29,21 @@ export interface S3Settings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** How long one request may take before it counts as a failure. */
   requestTimeoutMs?: number;
+  /**
+   * Keep retrying a request that failed for a transient reason (no connection, 5xx, throttling) this long, with
+   * backoff, before giving up; workers set about a minute so a short store outage costs time, not an attempt.
+   */
+  retryForMs?: number;
 }
 
 const status = (err: unknown): number | undefined =>
   err instanceof S3ServiceException ? err.$metadata?.httpStatusCode : (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+
+/** No HTTP answer at all (refused, reset, timeout), a server error, or throttling: worth asking again. */
+const isTransient = (err: unknown) => {
+  const code = status(err);
+  return code === undefined || code >= 500 || code === 429;
+};
 
 const isMissing = (err: unknown) => status(err) === 404 || (err as Error)?.name === 'NoSuchKey' || (err as Error)?.name === 'NotFound';
 
@@ -58,6 +69,19 @@ export class S3Backend implements ObjectBackend {
     });
   }
 
+  /** Sends one command, retrying transient failures with backoff for up to `retryForMs`. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.settings.retryForMs ?? 0);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        return await request();
+      } catch (err) {
+        if (!isTransient(err) || Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   private objectKey(key: string): string {
     checkKey(key);
     return this.settings.prefix ? `${this.settings.prefix}/${key}` : key;
@@ -66,10 +90,10 @@ export class S3Backend implements ObjectBackend {
   /** Creates the bucket when it does not exist (for test harnesses and `make cluster`). */
   async ensureBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      await this.call(() => this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket })));
     } catch (err) {
       if (!isMissing(err)) throw this.unavailable(err, 'HeadBucket', this.settings.bucket);
-      await this.client.send(new CreateBucketCommand({ Bucket: this.settings.bucket })).catch((e: unknown) => {
+      await this.call(() => this.client.send(new CreateBucketCommand({ Bucket: this.settings.bucket }))).catch((e: unknown) => {
         if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((e as Error).name)) throw e;
       });
     }
@@ -78,7 +102,7 @@ export class S3Backend implements ObjectBackend {
   async get(key: string): Promise<StoredObject | undefined> {
     const objectKey = this.objectKey(key);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: objectKey }));
+      const res = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: objectKey })));
       const data = Buffer.from(await res.Body!.transformToByteArray());
       return { data, etag: res.ETag ?? '' };
     } catch (err) {
@@ -90,7 +114,7 @@ export class S3Backend implements ObjectBackend {
   async head(key: string): Promise<(ObjectInfo & { etag: string }) | undefined> {
     const objectKey = this.objectKey(key);
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: objectKey }));
+      const res = await this.call(() => this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: objectKey })));
       return { key, size: res.ContentLength ?? 0, modifiedMs: res.LastModified?.getTime() ?? 0, etag: res.ETag ?? '' };
     } catch (err) {
       if (isMissing(err)) return undefined;
@@ -99,30 +123,33 @@ export class S3Backend implements ObjectBackend {
   }
 
   async put(key: string, data: Uint8Array, opts: PutOptions = {}): Promise<{ etag: string }> {
-    return this.send(key, data, data.byteLength, opts);
+    return this.send(key, () => data, data.byteLength, opts);
   }
 
   async putFile(key: string, file: string, opts: PutOptions = {}): Promise<{ etag: string }> {
     const { size } = await stat(file);
-    // Small files go in one buffer (retries can resend it); large ones stream.
+    // Small files go in one buffer; large ones stream, from a fresh stream on each attempt.
     if (size <= 8 * 1024 * 1024) {
-      return this.send(key, await readFile(file), size, opts);
+      const data = await readFile(file);
+      return this.send(key, () => data, size, opts);
     }
-    return this.send(key, createReadStream(file), size, opts);
+    return this.send(key, () => createReadStream(file), size, opts);
   }
 
-  private async send(key: string, body: Uint8Array | Readable, size: number, opts: PutOptions): Promise<{ etag: string }> {
+  private async send(key: string, body: () => Uint8Array | Readable, size: number, opts: PutOptions): Promise<{ etag: string }> {
     const objectKey = this.objectKey(key);
     try {
-      const res = await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.settings.bucket,
-          Key: objectKey,
-          Body: body,
-          ContentLength: size,
-          ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}),
-          ...(opts.ifMatch !== undefined ? { IfMatch: opts.ifMatch } : {}),
-        }),
+      const res = await this.call(() =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.settings.bucket,
+            Key: objectKey,
+            Body: body(),
+            ContentLength: size,
+            ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}),
+            ...(opts.ifMatch !== undefined ? { IfMatch: opts.ifMatch } : {}),
+          }),
+        ),
       );
       return { etag: res.ETag ?? '' };
     } catch (err) {
@@ -144,8 +171,8 @@ export class S3Backend implements ObjectBackend {
       try {
         return await this.cache.admit(info.etag, key, async (tmp) => {
           // If-Match: the bytes written are exactly the version the cache name promises
-          const res = await this.client.send(
-            new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key), IfMatch: info.etag }),
+          const res = await this.call(() =>
+            this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key), IfMatch: info.etag })),
           );
           const body = res.Body;
           if (body instanceof Readable) await pipeline(body, createWriteStream(tmp));
@@ -167,7 +194,7 @@ export class S3Backend implements ObjectBackend {
     let token: string | undefined;
     try {
       do {
-        const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: full, ContinuationToken: token }));
+        const res = await this.call(() => this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: full, ContinuationToken: token })));
         for (const o of res.Contents ?? []) {
           if (!o.Key) continue;
           out.push({ key: o.Key.slice(strip), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
@@ -183,7 +210,7 @@ export class S3Backend implements ObjectBackend {
   async delete(key: string): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: objectKey }));
+      await this.call(() => this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: objectKey })));
     } catch (err) {
       if (isMissing(err)) return;
       throw this.unavailable(err, 'DeleteObject', key);

@@ -49,7 +49,8 @@ export class ArtifactStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.backend.head(checkKey(key))) !== undefined;
+    checkKey(key);
+    return this.backend.exists ? this.backend.exists(key) : (await this.backend.head(key)) !== undefined;
   }
 
   async put(key: string, data: string | Uint8Array, opts?: PutOptions): Promise<{ etag: string }> {

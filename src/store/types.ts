@@ -39,6 +39,8 @@ export interface ObjectBackend {
   readonly url: string;
   get(key: string): Promise<StoredObject | undefined>;
   head(key: string): Promise<(ObjectInfo & { etag: string }) | undefined>;
+  /** Whether the key exists, when a backend can tell more cheaply than `head` (the folder backend hashes for an etag). */
+  exists?(key: string): Promise<boolean>;
   put(key: string, data: Uint8Array, opts?: PutOptions): Promise<{ etag: string }>;
   /** Uploads a local file without holding it in memory. */
   putFile(key: string, file: string, opts?: PutOptions): Promise<{ etag: string }>;

@@ -135,10 +135,15 @@ export class ManagedChild {
     if (!this.running && !this.stopping && this.pending === undefined) this.current = this.launch();
   }
 
-  async stop(): Promise<void> {
+  /** From now on an exit is expected: no restart (a Ctrl-C reaches every child of the terminal at once). */
+  markStopping(): void {
     this.stopping = true;
     if (this.pending) clearTimeout(this.pending);
     this.pending = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.markStopping();
     await stopProcess(this.current, this.spec.stopGraceMs ?? 20_000, this.write);
   }
 
@@ -212,6 +217,7 @@ export class Supervisor {
 
   /** Stops layer by layer: each group in parallel, groups in the given order; anything not named goes first. */
   async stopAll(layers: string[][] = []): Promise<void> {
+    for (const c of this.children) c.markStopping();
     const named = new Set(layers.flat());
     const groups = [this.children.filter((c) => !named.has(c.name)), ...layers.map((names) => this.children.filter((c) => names.includes(c.name)))];
     for (const group of groups) await Promise.all(group.map((c) => c.stop()));

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityContext } from '../../activities';
+import { releaseOnShutdown } from './release-on-shutdown';
 
 /** dist/workflows/index.js, next to this compiled file's tree. */
 export const workflowsPath = path.resolve(__dirname, '..', '..', 'workflows', 'index.js');
@@ -51,7 +52,7 @@ export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle,
-    activities: createActivities(opts.context),
+    activities: releaseOnShutdown(createActivities(opts.context)),
     ...(opts.identity ? { identity: opts.identity } : {}),
     // Workflow interceptors are compiled into the bundle (see bundle()).
     // The trainer is CPU-bound; two at once on a small machine only slows both.

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Registry } from '../../src/registry/registry';
 import { projectRoot, tempVarDir } from '../support/temporal';
 import { localStore } from '../../src/store';
+import { sharedMinio } from '../support/minio';
 
 const run = promisify(execFile);
 const cliMain = path.join(projectRoot, 'dist/src/cli/main.js');
@@ -35,6 +36,10 @@ describe('project CLI', () => {
     assert.equal(await reg.alias('flights'), 1);
     ({ stdout } = await cli(varDir, 'models', 'show', 'flights'));
     assert.equal((JSON.parse(stdout) as { version: number; champion: boolean }).version, 1);
+    assert.equal((JSON.parse(stdout) as { modelCard: string | null }).modelCard, null, 'no card: registered without one');
+    await reg.attach('flights', 2, 'card.html', '<!doctype html>');
+    ({ stdout } = await cli(varDir, 'models', 'show', 'flights', '2'));
+    assert.match(String((JSON.parse(stdout) as { modelCard: string | null }).modelCard), /^http.*\/v1\/models\/flights\/versions\/2\/card\.html$/);
     await assert.rejects(cli(varDir, 'models', 'promote', 'flights', 'two'), /version must be a positive whole number/);
   });
 
@@ -52,4 +57,32 @@ describe('project CLI', () => {
     ({ stdout } = await cli(varDir, 'keys', 'list'));
     assert.match(stdout, /revoked .* ci-bot/);
   });
+});
+
+describe('project CLI on the artifact store', function () {
+  this.timeout(120_000);
+
+  for (const backend of ['local folder', 'S3 on MinIO'] as const) {
+    it(`${backend}: concurrent "keys create" lose no key; store put/ls/get move a spec in and out`, async () => {
+      const varDir = tempVarDir();
+      let storeEnv: Record<string, string> = {};
+      if (backend === 'S3 on MinIO') {
+        const server = await sharedMinio();
+        storeEnv = server.envFor(`cli-${process.pid}-${Date.now() % 100000}`, 'team');
+      }
+      const run1 = (...args: string[]) => run(process.execPath, [cliMain, ...args], { env: { ...process.env, VAR_DIR: varDir, ...storeEnv } });
+      assert.match((await run1('store', 'init')).stdout, backend === 'S3 on MinIO' ? /ready: s3:\/\/cli-\d+-\d+\/team/ : /ready: file:\/\//);
+      const names = ['svc-a', 'svc-b', 'svc-c', 'svc-d'];
+      const made = await Promise.all(names.map((n) => run1('keys', 'create', n)));
+      for (const m of made) assert.match(m.stdout.trim(), /^mlk_[a-f0-9]{12}_/);
+      const listed = (await run1('keys', 'list')).stdout;
+      for (const n of names) assert.match(listed, new RegExp(`active  ${n}$`, 'm'));
+
+      await run1('store', 'put', path.join(projectRoot, 'datasets/flights-small.json'), 'datasets/small/spec.json');
+      assert.match((await run1('store', 'ls', 'datasets/')).stdout, /^\s+\d+  \S+  datasets\/small\/spec\.json$/m);
+      const back = (await run1('store', 'get', 'datasets/small/spec.json', '-')).stdout;
+      assert.equal(back, await readFile(path.join(projectRoot, 'datasets/flights-small.json'), 'utf8'));
+      await assert.rejects(run1('store', 'put', path.join(projectRoot, 'datasets/flights-small.json'), '../outside.json'), /must not contain "\.\." segments/);
+    });
+  }
 });

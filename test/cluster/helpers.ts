@@ -162,3 +162,33 @@ export async function metric(url: string, name: string): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
+
+const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
+
+export interface ActivitySpan {
+  type: string;
+  attempt: number;
+  scheduledMs: number;
+  /** When it completed, failed or timed out for good (0 while pending). */
+  closedMs: number;
+}
+
+/** Each activity's scheduled and closing times, from the history's event times. */
+export function activitySpans(events: HistoryEvent[]): ActivitySpan[] {
+  const spans = new Map<string, ActivitySpan>();
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) spans.set(String(e.eventId), { type: scheduled.activityType?.name ?? '?', attempt: 1, scheduledMs: ms(e.eventTime), closedMs: 0 });
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) {
+      const span = spans.get(String(started.scheduledEventId));
+      if (span) span.attempt = started.attempt ?? 1;
+    }
+    const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    if (closed) {
+      const span = spans.get(String(closed.scheduledEventId));
+      if (span) span.closedMs = ms(e.eventTime);
+    }
+  }
+  return [...spans.values()];
+}

@@ -8,6 +8,8 @@ export interface StoreView {
   versions(model: string): Promise<number[]>;
   champion(model: string): Promise<number | undefined>;
   trainedModel(result: TrainingResult): Promise<Buffer>;
+  /** Captured rows (one JSON line each) per capture object of the model, keyed by object name. */
+  captureRows(model: string): Promise<Map<string, number>>;
 }
 
 /** Opens the store the cluster's processes use, with the test's own cache folder. */
@@ -18,5 +20,13 @@ export function openStoreView(appEnv: NodeJS.ProcessEnv, scratch: string): Store
     versions: (model) => registry.versions(model),
     champion: (model) => registry.alias(model),
     trainedModel: (result) => store.getRequired(result.training.modelKey),
+    captureRows: async (model) => {
+      const rows = new Map<string, number>();
+      for (const o of await store.list(`capture/${model}/`)) {
+        const text = (await store.getRequired(o.key)).toString('utf8');
+        rows.set(o.key.split('/').pop() ?? o.key, text.split('\n').filter((l) => l.trim().length > 0).length);
+      }
+      return rows;
+    },
   };
 }

@@ -52,6 +52,24 @@ describe('settings', () => {
     );
   });
 
+  it('put the artifact store in VAR_DIR by default, or on S3 with the endpoint and credentials given', () => {
+    assert.deepEqual(parseEnv({}).store.location, { kind: 'local', root: path.join(projectRoot, 'var') });
+    const s3 = parseEnv({ ARTIFACT_STORE: 's3://ml-artifacts/prod', S3_ENDPOINT: 'http://127.0.0.1:9000', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret-value' }).store;
+    assert.deepEqual(s3.location, { kind: 's3', bucket: 'ml-artifacts', prefix: 'prod' });
+    assert.equal(s3.endpoint, 'http://127.0.0.1:9000');
+    assert.equal(s3.region, 'us-east-1');
+    assert.deepEqual(s3.credentials, { accessKeyId: 'id', secretAccessKey: 'secret-value' });
+    assert.throws(
+      () => parseEnv({ ARTIFACT_STORE: 's3://Bad_Bucket', S3_ENDPOINT: 'not a url', AWS_ACCESS_KEY_ID: 'only-the-id' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(err.problems.map((p) => p.split(':')[0]).sort(), ['ARTIFACT_STORE', 'AWS_SECRET_ACCESS_KEY', 'S3_ENDPOINT']);
+        assert.ok(!err.message.includes('only-the-id'), 'credentials are not echoed');
+        return true;
+      },
+    );
+  });
+
   it('never echo a secret value back', () => {
     assert.throws(
       () => parseEnv({ SLACK_BOT_TOKEN: 'xoxb-secret-value', TEMPORAL_PORT: 'x' }),

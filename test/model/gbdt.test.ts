@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Frame } from '../../src/data/frame';
-import { assignBins, binEdges, orderCategories } from '../../src/model/binning';
+import { assignBins, binEdges } from '../../src/model/binning';
+import { categoryCodeLookup, chooseCategories } from '../../src/model/categorical';
+import { mulberry32 } from '../../src/model/prng';
 import {
   createTrainer,
   featureImportance,
@@ -134,29 +136,21 @@ describe('model/gbdt', function () {
     }
   });
 
-  it('orders categories by smoothed target mean and treats NULL, empty string and unseen values alike', () => {
+  it('keeps every category in its own bin: NULL and empty string are one MISSING code, unseen values the OTHER code', () => {
     const frame = syntheticFrame({ rows: 3000, seed: 21, emptyStringCategory: true });
     const c1 = frame.features[4];
     assert.equal(c1.kind, 'categorical');
     if (c1.kind !== 'categorical') return;
-    const order = orderCategories(c1, frame.label);
-    assert.ok(!order.includes(''), "'' must not be a category");
-    const rate = (value: string) => {
-      let pos = 0;
-      let count = 0;
-      for (let i = 0; i < frame.rows; i++) {
-        if (c1.codes[i] >= 0 && c1.dictionary[c1.codes[i]] === value) {
-          count++;
-          pos += frame.label[i];
-        }
-      }
-      return pos / count;
-    };
-    // With ~230 rows per category the smoothing hardly moves the means: the first is low, the last high.
-    assert.ok(rate(order[0]) < rate(order[order.length - 1]));
+    const kept = chooseCategories(c1);
+    assert.ok(!kept.includes(''), "'' must not be a category");
+    assert.equal(kept.length, 12, 'each of the 12 real categories keeps a bin');
+    const lookup = categoryCodeLookup([...c1.dictionary, 'never-seen'], kept);
+    assert.equal(lookup[c1.dictionary.indexOf('')], kept.length + 1, "'' is MISSING");
+    assert.equal(lookup[c1.dictionary.length], kept.length, 'an unseen value is OTHER');
 
     const model = trainGbdt(frame, { ...params, rounds: 10 });
-    // Three copies of row 0 that differ only in c1: NULL, '' and a value never seen in training.
+    assert.equal(model.formatVersion, 2);
+    // Copies of row 0 that differ only in c1: NULL, '' (both MISSING), and a value never seen in training (OTHER).
     const variants = ['null', '', 'never-seen'];
     const probe: Frame = {
       rows: 3,
@@ -169,8 +163,95 @@ describe('model/gbdt', function () {
       }),
     };
     const p = predictProba(model, probe);
-    assert.equal(p[1], p[0]);
-    assert.equal(p[2], p[0]);
+    assert.equal(p[1], p[0], "NULL and '' predict alike");
+    // OTHER held no training rows, so it is in no split's left set: it goes right at every c1 node.
+    let c1Splits = 0;
+    for (const t of model.trees) {
+      t.categories?.forEach((set, node) => {
+        if (t.feature[node] !== 4) return;
+        c1Splits++;
+        assert.ok(!set.includes(kept.length), 'OTHER never goes left');
+      });
+    }
+    assert.ok(c1Splits > 0, 'c1 is used');
+  });
+
+  it('finds many-vs-many category splits that one threshold on any fixed order cannot', () => {
+    // 60 categories, the positive ones scattered: two leaves per tree separate them only by set membership.
+    const n = 12_000;
+    const rand = mulberry32(5);
+    const dictionary = Array.from({ length: 60 }, (_, i) => `cat${String(i).padStart(2, '0')}`);
+    const positive = dictionary.map((_, i) => (i * 37) % 7 < 3);
+    const codes = new Int32Array(n);
+    const label = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      codes[i] = Math.floor(rand() * dictionary.length);
+      label[i] = rand() < (positive[codes[i]] ? 0.85 : 0.15) ? 1 : 0;
+    }
+    const frame: Frame = { rows: n, label, features: [{ name: 'c', kind: 'categorical', codes, dictionary }] };
+    const model = trainGbdt(frame, { rounds: 3, maxDepth: 1, minDataInLeaf: 20, learningRate: 0.5 });
+    const auc = rocAuc(label, predictProba(model, frame)) ?? 0;
+    assert.ok(auc > 0.83, `depth-1 trees on one categorical feature reach AUC ${auc}`);
+    assert.ok((model.trees[0].categories?.[0].length ?? 0) > 1, 'the root sends a set of categories left');
+  });
+
+  it('makes the same model to the last bit on one thread or two (ranges big enough to be split)', () => {
+    const big = syntheticFrame({ rows: 60_000, seed: 3 });
+    const p = { ...params, rounds: 6, subsample: 0.8 };
+    const one = trainGbdt(big, p, undefined, { threads: 1 });
+    const two = trainGbdt(big, p, undefined, { threads: 2 });
+    assert.equal(JSON.stringify(two), JSON.stringify(one));
+  });
+
+  describe('early stopping', () => {
+    // Labels are pure noise: the validation loss stops improving after a few rounds.
+    const n = 4000;
+    const rand = mulberry32(9);
+    const noise: Frame = {
+      rows: n,
+      label: Uint8Array.from({ length: n }, () => (rand() < 0.4 ? 1 : 0)),
+      features: [
+        { name: 'x', kind: 'numeric', values: Float32Array.from({ length: n }, () => rand()) },
+        { name: 'c', kind: 'categorical', codes: Int32Array.from({ length: n }, () => Math.floor(rand() * 30)), dictionary: Array.from({ length: 30 }, (_, i) => `v${i}`) },
+      ],
+    };
+    const p = { rounds: 200, maxDepth: 6, minDataInLeaf: 5, learningRate: 0.3, earlyStoppingRounds: 5 };
+
+    it('is off by default: every round runs and no trees are dropped', () => {
+      const model = trainGbdt(noise, { ...p, earlyStoppingRounds: undefined, rounds: 30 });
+      assert.equal(model.trees.length, 30);
+      assert.equal(model.earlyStopping, undefined);
+    });
+
+    it('stops once the validation loss has not improved for the patience, keeping the trees up to the best round', () => {
+      const t = createTrainer(noise, p);
+      const losses: number[] = [];
+      while (!t.done) losses.push(t.round().validationLogLoss ?? NaN);
+      const model = t.model();
+      t.close();
+      const es = model.earlyStopping;
+      assert.ok(es, 'the model reports early stopping');
+      assert.ok(es.roundsRun < 200, `stopped after ${es.roundsRun} rounds`);
+      assert.equal(es.roundsRun - es.bestRound, 5);
+      assert.equal(model.trees.length, es.bestRound);
+      assert.ok(es.validationRows > 300 && es.validationRows < 500, `${es.validationRows} validation rows`);
+      // The kept round is the one with the lowest validation loss (or none, when no tree ever helped).
+      if (es.bestRound > 0) {
+        assert.equal(losses[es.bestRound - 1], Math.min(...losses));
+        assert.equal(es.bestValidationLogLoss, losses[es.bestRound - 1]);
+      } else assert.ok(losses.every((l) => l >= es.bestValidationLogLoss));
+    });
+
+    it('resumes to the same stopping point and model', () => {
+      const straight = trainGbdt(noise, p);
+      const first = createTrainer(noise, p);
+      for (let i = 0; i < 3 && !first.done; i++) first.round();
+      const resumed = GbdtTrainer.resume(noise, p, GbdtCheckpoint.parse(JSON.parse(JSON.stringify(first.checkpoint()))));
+      first.close();
+      while (!resumed.done) resumed.round();
+      assert.equal(JSON.stringify(resumed.model()), JSON.stringify(straight));
+      resumed.close();
+    });
   });
 
   it('bin edges are float32, strictly increasing, at most maxBins - 1, and agree with v <= edge (property)', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { onnx } from 'onnx-proto';
 import type { Frame } from '../../src/data/frame';
 import { GbdtModel, predictProba, trainGbdt } from '../../src/model/gbdt';
-import { exportOnnx, ONNX_ML_OPSET, readOnnxMetadata } from '../../src/model/onnx-export';
+import { exportOnnx, ONNX_ML_OPSET, ONNX_ML_OPSET_MEMBERSHIP, readOnnxMetadata } from '../../src/model/onnx-export';
 import { frameToModelInput, maxAbsDiff, ModelInputError, OnnxModel, OnnxModelError } from '../../src/model/onnx-model';
 import { checkParity } from '../../src/model/parity';
 import { GbdtParams } from '../../src/spec/dataset';
@@ -78,6 +78,16 @@ describe('model/onnx', function () {
     }
   });
 
+  it('format-1 models (registered before categorical splits) still export TreeEnsembleClassifier on ai.onnx.ml 3 and load', async () => {
+    const m = tinyModel([-0.25, 0.5, 0.125, -0.75, 0.1], 0.3);
+    const b = exportOnnx(m);
+    const decoded = onnx.ModelProto.decode(b);
+    assert.deepEqual((decoded.graph?.node ?? []).map((n) => n.opType), ['LabelEncoder', 'Concat', 'TreeEnsembleClassifier']);
+    assert.ok(decoded.opsetImport.some((o) => o.domain === 'ai.onnx.ml' && Number(o.version) === ONNX_ML_OPSET));
+    const session = await OnnxModel.load(b, m.features);
+    await session.release();
+  });
+
   it('applies the sigmoid even when every leaf weight is positive', async () => {
     // Older onnxruntime builds skipped LOGISTIC in that case and returned the raw score; pin the behaviour.
     const m = tinyModel([0.05, 0.02, 0.03, 0.02, 0.01], 0.01);
@@ -91,7 +101,7 @@ describe('model/onnx', function () {
     }
   });
 
-  it('builds the documented graph: [N,1] inputs named as features, LabelEncoder, Concat, TreeEnsembleClassifier, metadata', () => {
+  it('builds the documented graph: [N,1] inputs named as features, LabelEncoder, Concat, TreeEnsemble-5 with BRANCH_MEMBER, metadata', () => {
     const decoded = onnx.ModelProto.decode(bytes);
     const graph = decoded.graph;
     assert.ok(graph);
@@ -107,13 +117,17 @@ describe('model/onnx', function () {
     ]);
     assert.deepEqual(
       (graph.node ?? []).map((n) => n.opType),
-      ['LabelEncoder', 'LabelEncoder', 'Concat', 'TreeEnsembleClassifier'],
+      ['LabelEncoder', 'LabelEncoder', 'Concat', 'Cast', 'TreeEnsemble', 'Sigmoid', 'Cast', 'Sub', 'Concat', 'Greater', 'Cast', 'Reshape'],
     );
+    const ensemble = (graph.node ?? []).find((n) => n.opType === 'TreeEnsemble');
+    const modes = ensemble?.attribute?.find((a) => a.name === 'nodes_modes')?.t?.rawData;
+    assert.ok(modes && Array.from(modes).includes(6), 'categorical splits are BRANCH_MEMBER nodes');
+    assert.ok(ensemble?.attribute?.some((a) => a.name === 'membership_values'));
     assert.deepEqual(
       (graph.output ?? []).map((o) => o.name),
       ['label', 'probabilities'],
     );
-    assert.ok(decoded.opsetImport.some((o) => o.domain === 'ai.onnx.ml' && Number(o.version) === ONNX_ML_OPSET));
+    assert.ok(decoded.opsetImport.some((o) => o.domain === 'ai.onnx.ml' && Number(o.version) === ONNX_ML_OPSET_MEMBERSHIP));
     const meta = readOnnxMetadata(bytes);
     assert.deepEqual(JSON.parse(meta.features), model.features);
     assert.equal(meta.model_name, 'synthetic');
@@ -125,8 +139,8 @@ describe('model/onnx', function () {
     const m = trainGbdt(frame, { ...params, rounds: 5 });
     const b = exportOnnx(m);
     assert.deepEqual(
-      (onnx.ModelProto.decode(b).graph?.node ?? []).map((n) => n.opType),
-      ['TreeEnsembleClassifier'],
+      (onnx.ModelProto.decode(b).graph?.node ?? []).map((n) => n.opType).slice(0, 2),
+      ['Cast', 'TreeEnsemble'],
     );
     const result = await checkParity(m, b, frame, 500);
     assert.ok(result.ok, `max abs diff ${result.maxAbsDiff}`);

@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TrainingResult } from '../../activities/training-types';
 import { Registry } from '../../src/registry/registry';
+import { buildApp } from '../../src/serving/app';
 import { ModelName, ModelVersion, PipelineStage } from '../../src/temporal/search-attributes';
 import { recordHistory } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
@@ -63,6 +64,19 @@ describe('trainingPipeline', function () {
         assert.equal(meta.dataHash, result.dataHash);
         assert.ok(existsSync(path.join(varDir, registry.fileKey('flights-small', 1, 'model.onnx'))));
         assert.ok(existsSync(path.join(varDir, registry.fileKey('flights-small', 1, 'profile.json'))));
+
+        // The version's model card: linked from the result, stored beside the model, served self-contained by the API.
+        assert.ok(result.modelCard?.endsWith('/v1/models/flights-small/versions/1/card.html'), `card link ${result.modelCard}`);
+        const app = await buildApp({ registry, varDir, modelName: 'flights-small', config: { MODEL_POLL_MS: 100 }, defaultMetrics: false });
+        try {
+          const page = await app.inject({ method: 'GET', url: '/v1/models/flights-small/versions/1/card.html' });
+          assert.equal(page.statusCode, 200);
+          assert.doesNotMatch(page.body, /(https?:)?\/\/[a-z0-9]|<script/i, 'self-contained');
+          for (const f of ['hour', 'day_of_week', 'distance', 'origin', 'destination']) assert.ok(page.body.includes(`<td>${f}</td>`), `names ${f}`);
+          assert.ok(page.body.includes('data-quality gate'));
+        } finally {
+          await app.close();
+        }
 
         const status = await handle.query<{ stage: string; version: number }>('status');
         assert.equal(status.stage, 'promoted');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Registry, RegistryError } from '../../src/registry/registry';
 import { tempVarDir } from '../support/temporal';
 import { localStore } from '../../src/store';
+import { s3TestStore } from '../support/minio';
 
 const features = [{ name: 'x', type: 'numeric' as const }];
 const input = (runKey: string, body = 'onnx-bytes') => ({ name: 'demo', runKey, files: { 'model.onnx': body }, metadata: { features, metrics: { auc: 0.7 }, extra: {} } });
@@ -54,3 +55,40 @@ describe('registry', () => {
     await assert.rejects(reg.rollback('demo'), (e: unknown) => e instanceof RegistryError && e.type === 'AliasNotSet');
   });
 });
+
+for (const backend of ['local folder', 'S3 on MinIO'] as const) {
+  describe(`registry on ${backend}`, function () {
+    this.timeout(120_000);
+    const open = async () => (backend === 'S3 on MinIO' ? (await s3TestStore()).store : localStore(tempVarDir()));
+
+    it('gives concurrent registrations from separate clients distinct versions, one per run key', async () => {
+      const store = await open();
+      const regs = [new Registry(store), new Registry(store), new Registry(store)];
+      const made = await Promise.all(Array.from({ length: 9 }, (_, i) => regs[i % 3].register(input(`wf-${i % 6}/r`))));
+      const byRun = new Map(made.map((m) => [m.runKey, m.version]));
+      assert.equal(byRun.size, 6);
+      // six runs, six versions (a number claimed by a losing client of the same run is freed, so gaps can appear)
+      const versions = [...new Set(made.map((m) => m.version))].sort((a, b) => a - b);
+      assert.equal(versions.length, 6);
+      for (const m of made) assert.equal(m.version, byRun.get(m.runKey), 'a run key always maps to its one version');
+      assert.deepEqual(await regs[0].versions('demo'), versions);
+    });
+
+    it('lets exactly one of two promotions decided against the same champion win, and keeps every move in the history', async () => {
+      const reg = new Registry(await open());
+      for (const run of ['a/1', 'b/1', 'c/1']) await reg.register(input(run));
+      await reg.setAlias('demo', 1, 'first', 'champion', null);
+      const outcomes = await Promise.allSettled([reg.setAlias('demo', 2, 'run b', 'champion', 1), reg.setAlias('demo', 3, 'run c', 'champion', 1)]);
+      const won = outcomes.filter((o) => o.status === 'fulfilled').length;
+      assert.equal(won, 1);
+      const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(lost.reason instanceof RegistryError && lost.reason.type === 'AliasMoved', String(lost.reason));
+      const champion = await reg.alias('demo');
+      assert.ok(champion === 2 || champion === 3);
+      assert.deepEqual((await reg.aliasHistory('demo')).map((e) => e.version), [1, champion]);
+      // unconditional moves (the CLI's promote) from many clients at once all land in the history
+      await Promise.all([1, 2, 3, 1].map((v, i) => new Registry(reg.store).setAlias('demo', v, `manual ${i}`)));
+      assert.ok((await reg.aliasHistory('demo')).length >= 3);
+    });
+  });
+}

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ArtifactStore, FileCache, LocalFolderBackend, parseStoreLocation } from '../../src/store';
-import { s3TestStore } from '../support/minio';
+import { ArtifactStore, FileCache, LocalFolderBackend, parseStoreLocation, StoreUnavailable } from '../../src/store';
+import { s3TestStore, startMinio } from '../support/minio';
 import { tempVarDir } from '../support/temporal';
 import { S3Backend } from '../../src/store/s3';
 
@@ -67,6 +67,28 @@ describe('artifact store backends', function () {
     assert.equal(names.length, 2, `cache holds ${names.join(', ')}`);
     assert.ok(!existsSync(first), 'the least recently used file was evicted');
     await store.close();
+  });
+
+  it('S3: a worker store rides out a short outage (transient failures retried for retryForMs); without it the call fails typed', async () => {
+    const dataDir = tempVarDir('mlp-minio-outage-');
+    let server = await startMinio({ dataDir });
+    const settings = { bucket: 'outage', prefix: 'p', endpoint: server.endpoint, region: server.region, credentials: server.credentials };
+    const patient = new ArtifactStore(new S3Backend({ ...settings, retryForMs: 30_000 }, new FileCache(tempVarDir(), 1 << 20)));
+    const impatient = new ArtifactStore(new S3Backend(settings, new FileCache(tempVarDir(), 1 << 20)));
+    try {
+      await (patient.backend as S3Backend).ensureBucket();
+      await patient.put('state.json', 'before');
+      await server.stop();
+      await assert.rejects(impatient.get('state.json'), (e: unknown) => e instanceof StoreUnavailable && /GetObject state\.json on s3:\/\/outage\/p/.test(e.message));
+      const writing = patient.put('state.json', 'during the outage');
+      await new Promise((r) => setTimeout(r, 2000));
+      server = await startMinio({ port: server.port, dataDir });
+      await writing;
+      assert.equal((await impatient.get('state.json'))?.toString(), 'during the outage');
+    } finally {
+      await Promise.all([patient.close(), impatient.close()]);
+      await server.stop();
+    }
   });
 
   it('parses store locations', () => {

@@ -1,0 +1,75 @@
+// Assembles a version's model card from what the pipeline already has, and stores it (JSON + page) beside the model.
+import type { GbdtModel } from '../model/gbdt-model';
+import { featureImportance } from '../model/gbdt-model';
+import type { BinaryMetrics } from '../model/metrics';
+import type { DatasetProfile } from '../profile/schema';
+import type { Registry } from '../registry/registry';
+import type { DatasetSpec } from '../spec/dataset';
+import { CARD_FILES, ModelCard } from './card';
+import type { Curves } from './curves';
+import { renderModelCardHtml } from './html';
+
+export interface CardInput {
+  name: string;
+  version: number;
+  createdAt: string;
+  runKey: string;
+  dataHash?: string;
+  spec: DatasetSpec;
+  trainRows: number;
+  holdoutRows: number;
+  metrics: { candidate: BinaryMetrics; logistic: BinaryMetrics; majority: BinaryMetrics; champion?: BinaryMetrics & { version: number } };
+  curves: ModelCard['curves'] | { candidate: Curves; logistic: Curves; champion?: Curves };
+  promotion: { passed: boolean; reasons: string[] };
+  quality?: ModelCard['gates']['quality'];
+  parity: ModelCard['gates']['parity'];
+  training: Omit<ModelCard['training'], 'params'>;
+  model: GbdtModel;
+  profile: DatasetProfile | null;
+}
+
+function describeTarget(spec: DatasetSpec): string {
+  const p = spec.target.positive;
+  return `${spec.target.column} ${p.op} ${JSON.stringify(p.value)}`;
+}
+
+function describeSplit(spec: DatasetSpec): string {
+  return spec.split.kind === 'time' ? `time split: holdout from ${spec.split.holdoutFrom} on ${spec.split.column}` : `random split: ${spec.split.holdout * 100}% holdout, seed ${spec.split.seed}`;
+}
+
+export function buildModelCard(input: CardInput): ModelCard {
+  const profiles = new Map((input.profile?.features ?? []).map((p) => [p.name, p]));
+  return ModelCard.parse({
+    kind: 'model-card',
+    formatVersion: 1,
+    model: {
+      name: input.name,
+      version: input.version,
+      createdAt: input.createdAt,
+      ...(input.spec.description ? { description: input.spec.description } : {}),
+      runKey: input.runKey,
+      ...(input.dataHash ? { dataHash: input.dataHash } : {}),
+      target: describeTarget(input.spec),
+      trainRows: input.trainRows,
+      holdoutRows: input.holdoutRows,
+      split: describeSplit(input.spec),
+    },
+    metrics: input.metrics,
+    curves: input.curves,
+    importance: featureImportance(input.model),
+    features: input.spec.features.map((f) => ({
+      name: f.name,
+      type: f.type,
+      ...(f.description ? { description: f.description } : {}),
+      profile: profiles.get(f.name) ?? null,
+    })),
+    gates: { promotion: input.promotion, ...(input.quality ? { quality: input.quality } : {}), parity: input.parity },
+    training: { params: input.model.params, ...input.training },
+  });
+}
+
+/** Writes card.json and card.html into the version's folder (each atomically; rewriting gives the same bytes). */
+export async function storeModelCard(registry: Registry, card: ModelCard): Promise<void> {
+  await registry.attach(card.model.name, card.model.version, CARD_FILES.json, `${JSON.stringify(card)}\n`);
+  await registry.attach(card.model.name, card.model.version, CARD_FILES.html, renderModelCardHtml(card));
+}
