@@ -47,6 +47,8 @@ export class CaptureUploader {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // a pass already running may have seen the file still open (or short of the writer's last lines): one more after it
+    await this.running;
     await this.tick();
   }
 
