@@ -26,6 +26,7 @@ export class CaptureUploader {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
+  private pendingCount = 0;
 
   constructor(private readonly o: CaptureUploadOptions) {}
 
@@ -47,11 +48,10 @@ export class CaptureUploader {
     await this.tick();
   }
 
-  /** Uploaded bytes not yet known to be in the store, for tests and readiness. */
+  /** Spool files the last pass could not upload (the store was unreachable). */
   get backlogFiles(): number {
     return this.pendingCount;
   }
-  private pendingCount = 0;
 
   private async pass(): Promise<void> {
     let names: string[];

@@ -159,7 +159,12 @@ export class LocalFolderBackend implements ObjectBackend {
           await link(tmp, target);
         } catch (err) {
           if (isCode(err, 'EEXIST')) throw new PreconditionFailed(key, 'exists');
-          throw err;
+          if (!isCode(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS')) throw err;
+          // a file system without hard links: the same check under the key's lock
+          await this.withLock(key, async () => {
+            if (await this.localFile(key)) throw new PreconditionFailed(key, 'exists');
+            await rename(tmp, target);
+          });
         }
         return;
       }
