@@ -1,4 +1,5 @@
 // `make cluster`: the production topology in the foreground (PostgreSQL, Temporal + UI, MinIO, workers, API replicas); Ctrl-C stops all.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { ConfigError, parseEnv } from '../config/env';
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
   say(`Artifact store    ${cluster.artifactStore} on MinIO ${cluster.s3Endpoint} (console http://127.0.0.1:${settings.minioConsolePort})`);
   say(`Workers           ${cluster.workers.map((w) => `${w.name} (scratch ${shown(settings.projectRoot, w.scratch)})`).join(', ')}`);
   say(`Prediction API    ${cluster.apis.map((a) => a.url).join(', ')}`);
+  // the first replica to start creates the development key (SERVING_DEV_KEY) in its own folder; keys live in the store
+  const devKey = cluster.apis.map((a) => path.join(a.scratch, 'dev-api-key')).find((f) => existsSync(f));
+  if (devKey) say(`Dev API key       ${shown(settings.projectRoot, devKey)}`);
   say(`Server logs       ${shown(settings.projectRoot, path.join(settings.dir, 'logs'))}/ (postgres, temporal, ui, minio)`);
   say(`Credentials       ${shown(settings.projectRoot, path.join(settings.dir, 'secrets', 'secrets.json'))}`);
   say(`Ctrl-C stops everything; state stays in ${shown(settings.projectRoot, settings.dir)}/.`);

@@ -172,7 +172,9 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
         name,
         command: node,
         args: [path.join(s.projectRoot, 'dist/src/serving/main.js')],
-        env: { ...appEnv, VAR_DIR: scratch, API_HOST: '127.0.0.1', API_PORT: String(port), INSTANCE_ID: name },
+        // one process per replica: the two replicas stand for two hosts on a machine whose cores they already share
+        // (SERVING_PROCESSES in the environment still wins)
+        env: { SERVING_PROCESSES: '1', ...appEnv, VAR_DIR: scratch, API_HOST: '127.0.0.1', API_PORT: String(port), INSTANCE_ID: name },
         cwd: s.projectRoot,
       });
     }

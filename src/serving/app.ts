@@ -90,7 +90,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await usage.start();
   // A local store is the capture folder itself (as on a laptop); a remote one gets files from a local spool via uploaders.
   const localRoot = store.backend instanceof LocalFolderBackend ? store.backend.root : undefined;
-  const captureDir = config.CAPTURE_DIR ?? (localRoot ? path.join(localRoot, 'capture') : path.join(deps.varDir, 'capture-spool'));
+  const uploads = !localRoot || config.CAPTURE_DIR !== undefined;
+  const spoolRoot = config.CAPTURE_DIR ?? path.join(deps.varDir, 'capture-spool');
+  // An uploader deletes the closed files of its spool: each process of a multi-process service needs a spool of its own
+  // (by index, so a restarted process ships what its predecessor left).
+  const captureDir = !uploads ? path.join(localRoot, 'capture') : deps.processIndex === undefined ? spoolRoot : path.join(spoolRoot, `p${deps.processIndex}`);
   const repository = new ModelRepository({
     registry: deps.registry,
     defaultModel: deps.modelName,
@@ -98,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     log,
     captureDir,
-    ...(localRoot && !config.CAPTURE_DIR ? {} : { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } }),
+    ...(uploads ? { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } } : {}),
     ...(deps.captureInstance ? { captureInstance: deps.captureInstance } : {}),
   });
   await repository.start();
@@ -162,12 +166,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes);
   await app.register(predictRoutes, { guard: guard(app) });
   await app.register(oipRoutes, { guard: guard(app), adminGuard: guard(app, { admin: true }) });
-  // Labels travel like captures: written into the store's own folder when it is local, else spooled and uploaded.
-  const labelsDir = config.CAPTURE_DIR ? labelsRootFor(config.CAPTURE_DIR) : localRoot ? path.join(localRoot, 'labels') : path.join(deps.varDir, 'labels-spool');
+  // Labels travel like captures: written into the store's own folder when it is local, else spooled (one spool per
+  // process, as for captures) and uploaded.
+  const labelsSpool = config.CAPTURE_DIR ? labelsRootFor(config.CAPTURE_DIR) : path.join(deps.varDir, 'labels-spool');
+  const labelsDir = !uploads ? path.join(localRoot, 'labels') : deps.processIndex === undefined ? labelsSpool : path.join(labelsSpool, `p${deps.processIndex}`);
   await app.register(feedbackRoutes, {
     guard: guard(app),
     labelsDir,
-    ...(localRoot && !config.CAPTURE_DIR ? {} : { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } }),
+    ...(uploads ? { upload: { store, intervalMs: config.CAPTURE_UPLOAD_MS } } : {}),
     ...(deps.captureInstance ? { instance: deps.captureInstance } : {}),
   });
   await app.register(usageRoutes, { guard: guard(app, { admin: true }) });
