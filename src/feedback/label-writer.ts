@@ -52,7 +52,7 @@ export interface LabelOutcome {
   relabeled: number;
 }
 
-/** The label folder beside the capture folder: <capture root>/../labels (var/labels by default). */
+/** The label spool beside a CAPTURE_DIR spool: <capture root>/../labels. */
 export function labelsRootFor(captureRoot: string): string {
   return path.join(path.dirname(path.resolve(captureRoot)), 'labels');
 }
