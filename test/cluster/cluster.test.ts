@@ -144,7 +144,9 @@ describe('make cluster: the production topology on one machine', function () {
     assert.deepEqual([...byWorker.keys()].sort(), [a.identity, b.identity], `activities ran on both workers: ${JSON.stringify(Object.fromEntries(byWorker))}`);
     // worker a ran ingest, and may have finished the step it held while draining on SIGTERM; everything after is b's
     assert.equal(byWorker.get(a.identity)?.[0], 'ingest');
-    assert.ok((byWorker.get(a.identity)?.length ?? 0) <= 2, `worker a stopped after at most one more step: ${byWorker.get(a.identity)?.join(', ')}`);
+    // (how many steps a finished before its SIGTERM landed depends on the machine's load; that they all came before b's does not)
+    const order = runs.map((r) => r.identity);
+    assert.ok(order.lastIndexOf(a.identity) < order.indexOf(b.identity), `worker a's steps all came before worker b's: ${runs.map((r) => `${r.type}@${r.identity}`).join(', ')}`);
     assert.ok(byWorker.get(b.identity)?.includes('trainModel'));
     assert.equal(baseline.promoted, true, baseline.promotionReason);
     assert.deepEqual(await store.versions(MODEL), [1], 'exactly one registry version');
