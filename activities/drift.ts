@@ -1,6 +1,7 @@
 // driftMonitor's activities: thin wrappers over src/drift/monitor; bad input becomes a typed non-retryable failure.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runLink } from '../src/alerts/model';
+import { parseEnv } from '../src/config/env';
 import {
   DriftError,
   executeDriftCheck,
@@ -14,13 +15,33 @@ import {
   type RunRecord,
 } from '../src/drift/monitor';
 import type { ActivityContext } from './context';
-import { failTyped, monitorEnv } from './monitor-env';
+
+/** The worker's MODEL_NAME and the API's address for report links (REPORTS_BASE_URL, else http://API_HOST:API_PORT). */
+function driftEnv(): { model: string; reportBaseUrl: string } {
+  try {
+    const env = parseEnv(process.env);
+    const base = env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
+    return { model: env.MODEL_NAME, reportBaseUrl: base };
+  } catch {
+    // The worker validated its settings at start; a broken variable here must not stop monitoring.
+    return { model: 'flights', reportBaseUrl: 'http://127.0.0.1:8080' };
+  }
+}
+
+async function typed<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof DriftError) throw ApplicationFailure.nonRetryable(err.message, err.type);
+    throw err;
+  }
+}
 
 export function driftActivities(ctx: ActivityContext) {
   return {
     /** Validates the input, finds the champion and its settings, and fixes the window (read-only). */
     async planDriftCheck(input: { input?: DriftMonitorInput; now: number; runId: string }): Promise<PlanResult> {
-      return failTyped(DriftError, () => plan({ store: ctx.store, defaultModel: monitorEnv().model, input: input.input, now: input.now, runId: input.runId }));
+      return typed(() => plan({ store: ctx.store, defaultModel: driftEnv().model, input: input.input, now: input.now, runId: input.runId }));
     },
 
     /** Reads the window's capture files with DuckDB, compares with the profile, writes the report (same id on a retry: same files). */
@@ -29,12 +50,12 @@ export function driftActivities(ctx: ActivityContext) {
       // DuckDB works off the event loop, so a timer can heartbeat while one long query runs.
       const beat = setInterval(() => context.heartbeat('reading capture files'), 5_000);
       try {
-        return await failTyped(DriftError, () =>
+        return await typed(() =>
           executeDriftCheck({
             store: ctx.store,
             plan: input.plan,
             run: { workflowId: input.workflowId, runId: input.runId, url: runLink(ctx.temporalUiUrl, ctx.namespace, input.workflowId, input.runId) },
-            reportBaseUrl: monitorEnv().reportBaseUrl,
+            reportBaseUrl: driftEnv().reportBaseUrl,
             createdAt: input.createdAt,
           }),
         );

@@ -1,6 +1,7 @@
 // modelQualityMonitor's activities: thin wrappers over src/model-quality; bad input becomes a typed non-retryable failure.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { runLink } from '../src/alerts/model';
+import { parseEnv } from '../src/config/env';
 import {
   executeQualityCheck,
   planQualityCheck,
@@ -15,13 +16,32 @@ import {
 } from '../src/model-quality';
 import type { MonitoringSpec } from '../src/spec/dataset';
 import type { ActivityContext } from './context';
-import { failTyped, monitorEnv } from './monitor-env';
+
+/** The worker's MODEL_NAME and the API's address for report links (REPORTS_BASE_URL, else http://API_HOST:API_PORT). */
+function qualityEnv(): { model: string; reportBaseUrl: string } {
+  try {
+    const env = parseEnv(process.env);
+    return { model: env.MODEL_NAME, reportBaseUrl: env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}` };
+  } catch {
+    // The worker validated its settings at start; a broken variable here must not stop monitoring.
+    return { model: 'flights', reportBaseUrl: 'http://127.0.0.1:8080' };
+  }
+}
+
+async function typed<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof QualityError) throw ApplicationFailure.nonRetryable(err.message, err.type);
+    throw err;
+  }
+}
 
 export function modelQualityActivities(ctx: ActivityContext) {
   return {
     /** Validates the input, finds the champion, its settings, threshold and holdout figures, and fixes the window (read-only). */
     async planQualityCheck(input: { input?: unknown; now: number; runId: string }): Promise<QualityPlanResult> {
-      return failTyped(QualityError, () => planQualityCheck({ store: ctx.store, defaultModel: monitorEnv().model, input: input.input, now: input.now, runId: input.runId }));
+      return typed(() => planQualityCheck({ store: ctx.store, defaultModel: qualityEnv().model, input: input.input, now: input.now, runId: input.runId }));
     },
 
     /** Joins captures with labels in DuckDB, computes the metrics and verdict, writes the report (same id on a retry: same files). */
@@ -30,12 +50,12 @@ export function modelQualityActivities(ctx: ActivityContext) {
       // DuckDB works off the event loop, so a timer can heartbeat while one long query runs.
       const beat = setInterval(() => context.heartbeat('joining captures with labels'), 5_000);
       try {
-        return await failTyped(QualityError, () =>
+        return await typed(() =>
           executeQualityCheck({
             store: ctx.store,
             plan: input.plan,
             run: { workflowId: input.workflowId, runId: input.runId, url: runLink(ctx.temporalUiUrl, ctx.namespace, input.workflowId, input.runId) },
-            reportBaseUrl: monitorEnv().reportBaseUrl,
+            reportBaseUrl: qualityEnv().reportBaseUrl,
             createdAt: input.createdAt,
           }),
         );
