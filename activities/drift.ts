@@ -1,5 +1,5 @@
 // driftMonitor's activities: thin wrappers over src/drift/monitor; bad input becomes a typed non-retryable failure.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { runLink } from '../src/alerts/model';
 import { parseEnv } from '../src/config/env';
 import {
@@ -15,6 +15,7 @@ import {
   type RunRecord,
 } from '../src/drift/monitor';
 import type { ActivityContext } from './context';
+import { heartbeating } from './heartbeat';
 
 /** The worker's MODEL_NAME and the API's address for report links (REPORTS_BASE_URL, else http://API_HOST:API_PORT). */
 function driftEnv(): { model: string; reportBaseUrl: string } {
@@ -46,11 +47,8 @@ export function driftActivities(ctx: ActivityContext) {
 
     /** Reads the window's capture files with DuckDB, compares with the profile, writes the report (same id on a retry: same files). */
     async checkDrift(input: { plan: DriftPlan; workflowId: string; runId: string; createdAt: string }): Promise<DriftCheckOutcome> {
-      const context = Context.current();
-      // DuckDB works off the event loop, so a timer can heartbeat while one long query runs.
-      const beat = setInterval(() => context.heartbeat('reading capture files'), 5_000);
-      try {
-        return await typed(() =>
+      return heartbeating('reading capture files', () =>
+        typed(() =>
           executeDriftCheck({
             store: ctx.store,
             plan: input.plan,
@@ -58,10 +56,8 @@ export function driftActivities(ctx: ActivityContext) {
             reportBaseUrl: driftEnv().reportBaseUrl,
             createdAt: input.createdAt,
           }),
-        );
-      } finally {
-        clearInterval(beat);
-      }
+        ),
+      );
     },
 
     /** The spec file a drift-triggered retrain runs (see resolveRetrainSpec); writes at most one file, the same on a retry. */

@@ -1,5 +1,5 @@
 // modelQualityMonitor's activities: thin wrappers over src/model-quality; bad input becomes a typed non-retryable failure.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { runLink } from '../src/alerts/model';
 import { parseEnv } from '../src/config/env';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../src/model-quality';
 import type { MonitoringSpec } from '../src/spec/dataset';
 import type { ActivityContext } from './context';
+import { heartbeating } from './heartbeat';
 
 /** The worker's MODEL_NAME and the API's address for report links (REPORTS_BASE_URL, else http://API_HOST:API_PORT). */
 function qualityEnv(): { model: string; reportBaseUrl: string } {
@@ -46,11 +47,8 @@ export function modelQualityActivities(ctx: ActivityContext) {
 
     /** Joins captures with labels in DuckDB, computes the metrics and verdict, writes the report (same id on a retry: same files). */
     async checkModelQuality(input: { plan: QualityPlan; workflowId: string; runId: string; createdAt: string }): Promise<QualityCheckOutcome> {
-      const context = Context.current();
-      // DuckDB works off the event loop, so a timer can heartbeat while one long query runs.
-      const beat = setInterval(() => context.heartbeat('joining captures with labels'), 5_000);
-      try {
-        return await typed(() =>
+      return heartbeating('joining captures with labels', () =>
+        typed(() =>
           executeQualityCheck({
             store: ctx.store,
             plan: input.plan,
@@ -58,21 +56,15 @@ export function modelQualityActivities(ctx: ActivityContext) {
             reportBaseUrl: qualityEnv().reportBaseUrl,
             createdAt: input.createdAt,
           }),
-        );
-      } finally {
-        clearInterval(beat);
-      }
+        ),
+      );
     },
 
     /** Labeled live rows + the spec's source as a derived spec for a retrain, as store objects (same report id: same keys). */
     async prepareQualityRetrain(input: { model: string; version: number; reportId: string; retrainData: MonitoringSpec['retrainData']; end: string }): Promise<PreparedRetrain> {
-      const context = Context.current();
-      const beat = setInterval(() => context.heartbeat('writing retraining data'), 5_000);
-      try {
-        return await prepareQualityRetrain({ store: ctx.store, scratchDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input });
-      } finally {
-        clearInterval(beat);
-      }
+      return heartbeating('writing retraining data', () =>
+        prepareQualityRetrain({ store: ctx.store, scratchDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input }),
+      );
     },
 
     /** Remembers the verdict and whether a quality alert is open. */

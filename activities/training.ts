@@ -32,6 +32,7 @@ import type {
   RunRef,
   TrainingOutcome,
 } from './training-types';
+import { heartbeating } from './heartbeat';
 import { temporalClient } from './temporal-client';
 
 /** Folder-safe name of a run: the workflow id plus the run id, so a reset or a rerun never reuses a snapshot. */
@@ -48,9 +49,13 @@ function typed(err: unknown): unknown {
   return err;
 }
 
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs a step with its failures typed. The data steps have a heartbeat timeout, so they beat with `stage` meanwhile;
+ * training passes null because it beats each round with its progress.
+ */
+async function guarded<T>(fn: () => Promise<T>, stage: string | null): Promise<T> {
   try {
-    return await fn();
+    return await (stage === null ? fn() : heartbeating(stage, fn));
   } catch (err) {
     throw typed(err);
   }
@@ -175,7 +180,7 @@ export function trainingActivities(ctx: ActivityContext) {
           expectationCount: spec.expectations.length,
           rounds: spec.model.rounds,
         };
-      });
+      }, 'ingest');
     },
 
     async validateData({ run }: { run: RunRef }): Promise<QualityOutcome> {
@@ -195,7 +200,7 @@ export function trainingActivities(ctx: ActivityContext) {
             failingRows: r.failingRows.slice(0, 5),
           }));
         return { success: report.success, total: report.results.length, passes: report.passes, failed, reportKey };
-      });
+      }, 'validating data');
     },
 
     async profileData({ run }: { run: RunRef }): Promise<{ profileKey: string; suggestedKey: string }> {
@@ -206,7 +211,7 @@ export function trainingActivities(ctx: ActivityContext) {
         await store.putJson(profileKey, DatasetProfile.parse(profile));
         await store.putJson(suggestedKey, suggestConstraints(profile));
         return { profileKey, suggestedKey };
-      });
+      }, 'profiling');
     },
 
     /**
@@ -268,7 +273,7 @@ export function trainingActivities(ctx: ActivityContext) {
           resumedFromRound: trained.resumedFromRound,
           attempt: context.info.attempt,
         };
-      });
+      }, null);
     },
 
     async evaluateModel({ run, modelKey, recentRowsKey }: { run: RunRef; modelKey: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
@@ -322,7 +327,7 @@ export function trainingActivities(ctx: ActivityContext) {
           championVersion: championVersion ?? null,
           curves,
         };
-      });
+      }, 'evaluating');
     },
 
     async exportModel({ run, modelKey }: { run: RunRef; modelKey: string }): Promise<{ onnxKey: string; parity: ParityOutcome }> {
@@ -341,7 +346,7 @@ export function trainingActivities(ctx: ActivityContext) {
           );
         }
         return { onnxKey, parity: { rows: parity.rows, maxAbsDiff: parity.maxAbsDiff, ok: parity.ok } };
-      });
+      }, 'exporting');
     },
 
     async registerModel(input: RegisterInput): Promise<{ version: number; created: boolean; modelCard?: string }> {
@@ -373,7 +378,7 @@ export function trainingActivities(ctx: ActivityContext) {
         return undefined;
       });
       return { version: meta.version, created: before === undefined, ...(modelCard ? { modelCard } : {}) };
-      });
+      }, 'registering');
     },
 
     /**

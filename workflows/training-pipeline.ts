@@ -35,11 +35,13 @@ export const statusQuery = defineQuery<TrainingStatus>('status');
 /** Sent by the train activity at each checkpoint, so the Web UI shows "round i of N". */
 export const trainingProgressSignal = defineSignal<[{ round: number; of: number; attempt: number }]>('trainingProgress');
 
-// Data steps read and scan files: short, few attempts, bad input is non-retryable by type.
+// Data steps read and scan files: short, few attempts, bad input is non-retryable by type. They heartbeat while they
+// work, so an attempt whose worker is gone is retried within two minutes, not after the whole start-to-close timeout.
 const data = (summary: string, minutes: number) =>
   proxyActivities<Activities>({
     summary,
     startToCloseTimeout: `${minutes} minutes`,
+    heartbeatTimeout: '2 minutes',
     retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2 },
   });
 
