@@ -8,6 +8,7 @@ import { Registry } from '../registry/registry';
 import { thresholdOf } from '../serving/model-manager';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
+import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels } from './join';
 import { scoreHistogram, writeQualityReport, type QualityReport } from './report';
 import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
@@ -64,14 +65,9 @@ const issuesOf = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '
 // Only the monitoring part of a registered spec; the rest was validated when the version was trained.
 const SpecMonitoringPart = z.looseObject({ monitoring: MonitoringSpec.optional() });
 
-/**
- * `<window end yyyymmddThhmmssZ>-<model>-q<12 chars of the run id>`: sorts by time, the same on a retry.
- * The run id's tail, not its head: Temporal run ids are UUIDv7, whose first characters are a timestamp,
- * so two runs over the same window within a minute would share a head and overwrite each other's report.
- */
+/** `<window end>-<model>-q<run id tail>` (see monitorReportId). */
 export function qualityReportId(model: string, window: { end: string }, runId: string): string {
-  const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(-12) || 'manual';
-  return `${window.end.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${model}-q${run}`;
+  return monitorReportId(model, window.end, runId, 'q');
 }
 
 export async function planQualityCheck(o: { store: ArtifactStore; defaultModel: string; input: unknown; now: number; runId: string }): Promise<QualityPlanResult> {

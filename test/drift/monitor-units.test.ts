@@ -50,8 +50,11 @@ describe('drift monitor: windows, files, ids, state', () => {
   });
 
   it('report ids sort by window end, are stable per run and are plain names', () => {
-    const id = reportIdFor('flights', { start: iso(0), end: '2025-03-10T11:59:30.000Z' }, '0193f1c2-aaaa-bbbb');
-    assert.equal(id, '20250310T115930Z-flights-0193f1c2');
+    const id = reportIdFor('flights', { start: iso(0), end: '2025-03-10T11:59:30.000Z' }, '0193f1c2-7a1b-7c3d-8e4f-a1b2c3d4e5f6');
+    assert.equal(id, '20250310T115930Z-flights-a1b2c3d4e5f6');
+    // UUIDv7 run ids started within the same minute share their first characters: the id must still differ
+    const sibling = reportIdFor('flights', { start: iso(0), end: '2025-03-10T11:59:30.000Z' }, '0193f1c2-7a1b-7c3d-8e4f-0f9e8d7c6b5a');
+    assert.notEqual(sibling, id);
     assert.equal(ReportId.safeParse(id).success, true);
     for (const bad of ['../x', 'a/b', '.hidden', 'a.html', '']) assert.equal(ReportId.safeParse(bad).success, false, bad);
   });

@@ -6,6 +6,7 @@ import { DatasetProfile } from '../../profile/schema';
 import { Registry, RegistryError } from '../../registry/registry';
 import { loadSpec, parseSpec, SpecError } from '../../spec/dataset';
 import type { ArtifactStore } from '../../store';
+import { monitorReportId } from '../../util/report-id';
 import { writeDriftReport } from '../report/store';
 import { listCaptureKeys } from './capture-files';
 import { buildReport, checkCapture } from './check';
@@ -75,14 +76,9 @@ export interface PlanOptions {
   runId: string;
 }
 
-function stamp(iso: string): string {
-  return iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/** `<window end yyyymmddThhmmssZ>-<model>-<run id prefix>`: sorts by time, unique per run, the same on a retry. */
+/** `<window end>-<model>-<run id tail>` (see monitorReportId). */
 export function reportIdFor(model: string, window: DriftWindow, runId: string): string {
-  const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'manual';
-  return `${stamp(window.end)}-${model}-${run}`;
+  return monitorReportId(model, window.end, runId);
 }
 
 /** Validates the input and fixes what this run checks: the champion, its settings, and the window. */
