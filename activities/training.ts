@@ -13,7 +13,6 @@ import { exportOnnx } from '../src/model/onnx-export';
 import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
 import { checkParity } from '../src/model/parity';
 import { binaryCurves, buildModelCard, modelCardPath, storeModelCard } from '../src/model-card';
-import { parseEnv } from '../src/config/env';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { DatasetProfile, profileSnapshot, ScoreProfile, scoreProfile, suggestConstraints, withScores } from '../src/profile';
 import { describeExpectation, failureLines, QualityReport, runQualitySuite } from '../src/quality';
@@ -24,6 +23,7 @@ import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/d
 import { ensureDriftSchedule } from '../src/drift/schedule';
 import { ensureQualitySchedule } from '../src/model-quality/schedule';
 import type { ActivityContext } from './context';
+import { monitorEnv } from './monitor-env';
 import type {
   EvaluationOutcome,
   FailedExpectation,
@@ -76,16 +76,6 @@ interface RegisterInput {
   quality?: QualityOutcome;
 }
 
-/** The API's base URL for links (REPORTS_BASE_URL, else http://API_HOST:API_PORT), as the drift reports use. */
-function apiBaseUrl(): string {
-  try {
-    const env = parseEnv(process.env);
-    return env.REPORTS_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`;
-  } catch {
-    return 'http://127.0.0.1:8080';
-  }
-}
-
 export function trainingActivities(ctx: ActivityContext) {
   const { store } = ctx;
   const registry = new Registry(store);
@@ -126,7 +116,7 @@ export function trainingActivities(ctx: ActivityContext) {
       profile: profile ?? null,
     });
     await storeModelCard(registry, card);
-    return `${apiBaseUrl()}${modelCardPath(run.modelName, version)}`;
+    return `${monitorEnv().reportBaseUrl}${modelCardPath(run.modelName, version)}`;
   }
 
   return {

@@ -6,8 +6,6 @@ import {
   defineQuery,
   log,
   proxyActivities,
-  setCurrentDetails,
-  setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -18,6 +16,7 @@ import type { Activities } from '../activities';
 import type { DriftedColumn, DriftMonitorInput, DriftWindow, Verdict } from '../src/drift/monitor';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert, resolveAlert } from './alerting';
+import { trackStatus } from './monitor-status';
 import type { trainingPipeline } from './training-pipeline';
 
 export type { DriftMonitorInput };
@@ -78,12 +77,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
   }
   const { workflowId, runId } = workflowInfo();
   const status: DriftMonitorStatus = { stage: 'plan', detail: 'finding the champion and the window' };
-  setHandler(driftStatusQuery, () => status);
-  const stage = (name: DriftMonitorStatus['stage'], detail: string) => {
-    status.stage = name;
-    status.detail = detail;
-    setCurrentDetails(`**${name}**: ${detail}`);
-  };
+  const stage = trackStatus(driftStatusQuery, status);
   stage('plan', 'finding the champion and the window');
 
   const planned = await quick.planDriftCheck.executeWithOptions({ summary: 'planDriftCheck: champion, settings, window' }, [{ input, now: Date.now(), runId }]);

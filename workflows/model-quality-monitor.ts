@@ -1,9 +1,10 @@
 // modelQualityMonitor: join live predictions with ground truth, judge them against the holdout, report, alert, maybe retrain.
-import { ApplicationFailure, defineQuery, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ModelQualityInput, QualityCheckOutcome, QualityVerdict, Violation } from '../src/model-quality';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert, resolveAlert } from './alerting';
+import { trackStatus } from './monitor-status';
 import { startQualityRetrain, type RetrainStart } from './quality-retrain';
 
 export type { ModelQualityInput };
@@ -62,12 +63,7 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
   }
   const { workflowId, runId } = workflowInfo();
   const status: ModelQualityStatus = { stage: 'plan', detail: 'finding the champion and the window' };
-  setHandler(qualityStatusQuery, () => status);
-  const stage = (name: ModelQualityStatus['stage'], detail: string) => {
-    status.stage = name;
-    status.detail = detail;
-    setCurrentDetails(`**${name}**: ${detail}`);
-  };
+  const stage = trackStatus(qualityStatusQuery, status);
   stage('plan', 'finding the champion and the window');
 
   const planned = await quick.planQualityCheck.executeWithOptions({ summary: 'planQualityCheck: champion, settings, holdout, window' }, [{ input, now: Date.now(), runId }]);

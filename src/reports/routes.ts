@@ -1,0 +1,93 @@
+// The API shape every report kind shares: a newest-first list, each report as JSON, and its self-contained HTML page.
+import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fastify';
+import { z } from 'zod';
+import { REPORT_ID } from '../drift/monitor/report-model';
+import { sendError, zodIssues } from '../serving/errors';
+import type { ArtifactStore } from '../store';
+
+/** Route options to spread into each route, e.g. the service's guard(app) (auth, rate limit, usage). */
+export type ReportsRouteGuard = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'onResponse' | 'config'>;
+
+export interface ReportsPluginOptions {
+  store: ArtifactStore;
+  /**
+   * Applied to every route. Without one, reports are open: a browser can follow the link in a Slack alert (which
+   * cannot send an API key); reports hold binned statistics and aggregates, never raw rows.
+   */
+  guard?: ReportsRouteGuard;
+}
+
+/** Where one kind of report lives in the API and how it is read from the store. */
+export interface ReportKind<Summary extends { id: string }> {
+  /** In messages and summaries, e.g. "drift", "model-quality". */
+  name: string;
+  /** The list route, e.g. /v1/reports; each report is <base>/<id>[.json|.html]. */
+  base: string;
+  list(store: ArtifactStore, opts: { limit: number; model?: string }): Promise<Summary[]>;
+  read(store: ArtifactStore, id: string): Promise<unknown>;
+  readHtml(store: ArtifactStore, id: string): Promise<string | null>;
+}
+
+const ListQuery = z
+  .object({
+    limit: z.coerce.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
+    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name').optional(),
+  })
+  .strict();
+
+/** `<id>`, `<id>.json` or `<id>.html`; the id itself has no dot or slash, so it cannot leave the reports folder. */
+const idParam = (base: string) =>
+  z.object({
+    id: z
+      .string()
+      .max(200)
+      .transform((raw) => {
+        const m = /^(.*)\.(json|html)$/.exec(raw);
+        return m ? { id: m[1], format: m[2] as 'json' | 'html' } : { id: raw, format: 'json' as const };
+      })
+      .refine((v) => REPORT_ID.test(v.id), { message: `a report id is letters, digits, - and _ (see GET ${base})` }),
+  });
+
+// The page is self-contained: no script, no external fetch; the policy makes sure of it.
+export const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-cache',
+};
+
+function badRequest(reply: FastifyReply, what: string, error: z.ZodError): FastifyReply {
+  return sendError(reply, 400, `invalid ${what}`, zodIssues(error, [what]));
+}
+
+/** A Fastify plugin serving one report kind: GET <base> (?limit=1-500, ?model=<name>) and GET <base>/<id>[.html]. */
+export function reportsPluginFor<Summary extends { id: string }>(kind: ReportKind<Summary>): FastifyPluginAsync<ReportsPluginOptions> {
+  const IdParam = idParam(kind.base);
+  const title = kind.name[0].toUpperCase() + kind.name.slice(1);
+  return async (app, opts) => {
+    const { store } = opts;
+    const guard = opts.guard ?? {};
+    const tags = ['reports'];
+
+    app.get(kind.base, { ...guard, schema: { tags, summary: `${title} reports, newest first (?limit=1-500, ?model=<name>)` } }, async (request, reply) => {
+      const q = ListQuery.safeParse(request.query ?? {});
+      if (!q.success) return badRequest(reply, 'querystring', q.error);
+      const reports = await kind.list(store, { limit: q.data.limit, ...(q.data.model ? { model: q.data.model } : {}) });
+      return { reports: reports.map((r) => ({ ...r, links: { json: `${kind.base}/${r.id}`, html: `${kind.base}/${r.id}.html` } })) };
+    });
+
+    // One route for both forms: the router would take "<id>.html" as the id anyway.
+    app.get(`${kind.base}/:id`, { ...guard, schema: { tags, summary: `One ${kind.name} report: JSON (${kind.base}/<id>) or its HTML page (${kind.base}/<id>.html)` } }, async (request, reply) => {
+      const p = IdParam.safeParse(request.params);
+      if (!p.success) return badRequest(reply, 'params', p.error);
+      const { id, format } = p.data.id;
+      if (format === 'html') {
+        const html = await kind.readHtml(store, id);
+        if (html === null) return sendError(reply, 404, `no ${kind.name} report ${id}`);
+        return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
+      }
+      const report = await kind.read(store, id);
+      if (!report) return sendError(reply, 404, `no ${kind.name} report ${id}`);
+      return report;
+    });
+  };
+}
