@@ -12,9 +12,31 @@ export interface WorkerReport {
   varDirWritable: boolean;
   /** Where artifacts live (a folder or s3://bucket/prefix): every worker of a deployment must show the same. */
   store: string;
+  /** Whether this worker could list the store just now: with a remote store, a wrong endpoint, bucket or key shows here. */
+  storeReachable: boolean;
+  /** Why not, when it could not (the store's own message; it holds no credentials). */
+  storeError?: string;
   onnxruntime: string;
   duckdb: string;
 }
+
+/** Lists a small prefix, bounded in time: the check must answer even when the store's retries would take minutes. */
+async function probeStore(ctx: ActivityContext): Promise<{ storeReachable: boolean; storeError?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from ${ctx.store.url} within ${PROBE_MS / 1000} s`)), PROBE_MS);
+  });
+  try {
+    await Promise.race([ctx.store.list('system-check/'), timeout]);
+    return { storeReachable: true };
+  } catch (err) {
+    return { storeReachable: false, storeError: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const PROBE_MS = 10_000;
 
 function packageVersion(name: string): string {
   try {
@@ -42,6 +64,7 @@ export function systemActivities(ctx: ActivityContext) {
         varDir: ctx.varDir,
         varDirWritable: writable,
         store: ctx.store.url,
+        ...(await probeStore(ctx)),
         onnxruntime: packageVersion('onnxruntime-node'),
         duckdb: packageVersion('@duckdb/node-api'),
       };

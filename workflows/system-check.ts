@@ -15,5 +15,5 @@ export interface SystemCheckInput {
 
 export async function systemCheck(input: SystemCheckInput = {}) {
   const worker = await describeWorker();
-  return { ok: worker.varDirWritable, note: input.note ?? null, worker };
+  return { ok: worker.varDirWritable && worker.storeReachable !== false, note: input.note ?? null, worker };
 }
