@@ -1,6 +1,7 @@
 // Settings of `make cluster`: where its state lives and which loopback ports each component takes.
 import path from 'node:path';
 import { z } from 'zod';
+import { modelNameSchema } from '../registry/model-name';
 
 const port = (fallback: number) =>
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(fallback);
@@ -41,7 +42,7 @@ export const ClusterEnvSchema = z.object({
   CLUSTER_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name').default('ml-pipeline'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('ml-pipeline'),
-  MODEL_NAME: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name').default('flights'),
+  MODEL_NAME: modelNameSchema().default('flights'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ServingConfig } from '../serving/config';
 import { parseStoreLocation } from '../store/location';
+import { modelNameSchema } from '../registry/model-name';
 
 const port = (fallback: number) =>
   z.coerce
@@ -39,7 +40,7 @@ export const EnvSchema = z
     TEMPORAL_CONNECT_TIMEOUT_MS: positiveInt(15000),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port(8080),
-    MODEL_NAME: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name').default('flights'),
+    MODEL_NAME: modelNameSchema().default('flights'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SLACK_BOT_TOKEN: z.string().min(1).optional(),
     SLACK_BOT_TOKEN_FILE: z.string().min(1).optional(),

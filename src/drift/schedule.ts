@@ -3,10 +3,11 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import { z } from 'zod';
 import { ModelName } from '../temporal/search-attributes';
 import { DriftMonitorInput } from './monitor/run';
+import { modelNameSchema } from '../registry/model-name';
 
 export const DriftScheduleOptions = z
   .object({
-    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name'),
+    model: modelNameSchema(),
     taskQueue: z.string().min(1),
     /** Run every this many minutes (DRIFT_SCHEDULE_MINUTES, default 15). */
     everyMinutes: z.number().int().positive().max(7 * 24 * 60),

@@ -12,8 +12,8 @@ import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels } from './join';
 import { scoreHistogram, writeQualityReport, type QualityReport } from './report';
 import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
+import { modelNameSchema } from '../registry/model-name';
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
 export const DEFAULT_QUALITY_LAG_SECONDS = 30;
 
@@ -21,7 +21,7 @@ export const DEFAULT_QUALITY_LAG_SECONDS = 30;
 export const ModelQualityInput = z
   .object({
     /** Registry model name; default the worker's MODEL_NAME. */
-    model: z.string().regex(MODEL_NAME, 'must be a registry model name').optional(),
+    model: modelNameSchema().optional(),
     /** Which predictions (by prediction time); default the last monitoring.quality.windowHours. */
     window: DriftWindowInput.optional(),
     lagSeconds: z.number().min(0).max(3600).optional(),

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CorruptObject, type ArtifactStore } from '../store';
+import { MODEL_NAME } from './model-name';
 
 export const VersionMetadata = z.object({
   name: z.string(),
@@ -46,7 +47,6 @@ export interface RegisterInput {
   metadata: Omit<VersionMetadata, 'name' | 'version' | 'runKey' | 'createdAt'> & { createdAt?: string };
 }
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 

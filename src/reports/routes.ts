@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { REPORT_ID } from '../drift/monitor/report-model';
 import { sendError, zodIssues } from '../serving/errors';
 import type { ArtifactStore } from '../store';
+import { modelNameSchema } from '../registry/model-name';
 
 /** Route options to spread into each route, e.g. the service's guard(app) (auth, rate limit, usage). */
 export type ReportsRouteGuard = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'onResponse' | 'config'>;
@@ -31,7 +32,7 @@ export interface ReportKind<Summary extends { id: string }> {
 const ListQuery = z
   .object({
     limit: z.coerce.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
-    model: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name').optional(),
+    model: modelNameSchema().optional(),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { caseClashes, ModelColumnName, showColumn } from './columns';
 import { ExpectationSuite } from './expectations';
 import { SOURCE_FORMATS } from '../data/format';
+import { MODEL_NAME, MODEL_NAME_RULE } from '../registry/model-name';
 
 /** Feature, target and split columns: named exactly as in the source (see columns.ts for what cannot be used). */
 const identifier = ModelColumnName;
@@ -179,7 +180,7 @@ export type MonitoringSpec = z.infer<typeof MonitoringSpec>;
 export const DatasetSpec = z
   .object({
     /** The model's name in the registry. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, - and _, at most 63'),
+    name: z.string().regex(MODEL_NAME, MODEL_NAME_RULE),
     description: z.string().optional(),
     source: SourceSpec,
     target: TargetSpec,

@@ -189,6 +189,11 @@ describe('data: JSON arrays and column names as they are', () => {
     assert.match(issues([{ name: 'Mass', type: 'numeric' }, { name: 'mass', type: 'numeric' }]), /features "?Mass"? and "?mass"? differ only in case/);
     assert.match(issues([{ name: 'species', type: 'categorical' }]), /target\.column: Species and feature species differ only in case/);
     assert.match(issues([{ name: 'x', type: 'numeric' }], '__label'), /target\.column: must not start with "__"/);
+    // the model's own name: "current" would be shadowed by GET /v1/models/current, upper case is not a store folder name
+    for (const name of ['current', 'Flights', 'a/b']) {
+      assert.throws(() => parseSpec({ ...base, name, features: [{ name: 'x', type: 'numeric' }] }), (err: unknown) => err instanceof SpecError && /name: .*not "current"/.test(err.issues.join('\n')), name);
+    }
+    assert.equal(parseSpec({ ...base, name: 'current-model', features: [{ name: 'x', type: 'numeric' }] }).name, 'current-model');
   });
 
   it('DuckDB matches identifiers without regard to case, which is why names differing only in case are refused', async () => {

@@ -15,17 +15,17 @@ import type { DatasetDriftSummary, DriftedColumn, Verdict } from './report-model
 import { monitorSettingsFromSpec, SettingsError, type MonitorSettings } from './settings';
 import { readMonitorState } from './state';
 import { DriftWindowInput, resolveWindow, WindowError, type DriftWindow } from './window';
+import { modelNameSchema } from '../../registry/model-name';
 
 /** Rows stamped in the last 30 s wait for the next run (see WindowDefaults.lagSeconds). */
 export const DEFAULT_LAG_SECONDS = 30;
 
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** driftMonitor's input: every field optional. */
 export const DriftMonitorInput = z
   .object({
     /** Registry model name; default the worker's MODEL_NAME. */
-    model: z.string().regex(MODEL_NAME, 'must be a registry model name').optional(),
+    model: modelNameSchema().optional(),
     window: DriftWindowInput.optional(),
     lagSeconds: z.number().min(0).max(3600).optional(),
     /** Flag a feature whose missing share moves by at least this (default 0.1). */
