@@ -20,8 +20,7 @@ import { Registry, RegistryError } from '../src/registry/registry';
 import { SpecError, type DatasetSpec } from '../src/spec/dataset';
 import { CorruptObject, ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
-import { ensureDriftSchedule } from '../src/drift/schedule';
-import { ensureQualitySchedule } from '../src/model-quality/schedule';
+import { ensureMonitorSchedules } from '../src/temporal/monitor-schedules';
 import type { ActivityContext } from './context';
 import { monitorEnv } from './monitor-env';
 import type {
@@ -387,18 +386,12 @@ export function trainingActivities(ctx: ActivityContext) {
         }
         throw err;
       }
-      // Every model with a champion is monitored: its first promotion creates drift-<model>, which reads
-      // capture/<model> in the store. An existing schedule is left as it is; a retry after a failure here is
-      // safe (the alias move is idempotent and so is this).
-      const minutes = ctx.driftScheduleMinutes ?? 15;
-      if (minutes > 0) {
-        const client = await temporalClient(ctx);
-        await ensureDriftSchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: minutes, keepExisting: true });
-      }
+      // Every model with a champion is monitored: its first promotion creates drift-<model> and quality-<model>, which
+      // read capture/<model> in the store. A retry after a failure here is safe (both steps are idempotent).
+      const driftMinutes = ctx.driftScheduleMinutes ?? 15;
       const qualityMinutes = ctx.qualityScheduleMinutes ?? 60;
-      if (qualityMinutes > 0) {
-        const client = await temporalClient(ctx);
-        await ensureQualitySchedule(client, { model: input.name, taskQueue: ctx.taskQueue, everyMinutes: qualityMinutes, keepExisting: true });
+      if (driftMinutes > 0 || qualityMinutes > 0) {
+        await ensureMonitorSchedules(await temporalClient(ctx), { model: input.name, taskQueue: ctx.taskQueue, driftMinutes, qualityMinutes });
       }
       return { promoted: true, reason: `champion is now version ${input.version} (${input.reason})` };
     },

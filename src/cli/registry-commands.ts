@@ -1,9 +1,12 @@
-// `models ...`: list, show, promote and roll back registry versions from the shell.
+// `models ...`: list, show, promote (with the model's monitoring schedules) and roll back registry versions from the shell.
+import { Client, type Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
+import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { ensureMonitorSchedules } from '../temporal/monitor-schedules';
 
 interface MetricLike {
   auc?: number | null;
@@ -69,10 +72,12 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .argument('<name>')
     .argument('<version>')
     .option('--reason <text>', 'why, kept in the alias history', 'promoted by hand')
-    .action(async (name: string, version: string, opts: { reason: string }) => {
+    .option('--no-monitoring', 'do not create the drift and quality schedules of a model that has none')
+    .action(async (name: string, version: string, opts: { reason: string; monitoring: boolean }) => {
       const v = parseVersion(version);
       await registry().setAlias(name, v, opts.reason);
       console.log(`${name}: champion is now version ${v}`);
+      if (opts.monitoring) await monitorPromoted(env(), name);
     });
 
   models
@@ -91,6 +96,28 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .action(async (name: string) => {
       for (const e of await registry().aliasHistory(name)) console.log(`${e.at}  ${e.alias} -> ${e.version}  (${e.reason})`);
     });
+}
+
+/**
+ * A model promoted by hand is monitored like one a pipeline run promoted. The promotion itself already stands, so a
+ * Temporal server that cannot be reached only costs the schedules, and the command says how to get them.
+ */
+async function monitorPromoted(e: Env, model: string): Promise<void> {
+  let connection: Connection;
+  try {
+    connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+  } catch (err) {
+    if (!(err instanceof TemporalUnreachable)) throw err;
+    console.error(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.`);
+    return;
+  }
+  try {
+    const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
+    const ensured = await ensureMonitorSchedules(client, { model, taskQueue: e.TASK_QUEUE, driftMinutes: e.DRIFT_SCHEDULE_MINUTES, qualityMinutes: e.QUALITY_SCHEDULE_MINUTES });
+    for (const s of ensured) console.log(`${model}: schedule ${s.scheduleId} ${s.created ? 'created' : 'already there, left as it is'}`);
+  } finally {
+    await connection.close();
+  }
 }
 
 function parseVersion(text: string): number {

@@ -5,13 +5,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from '../../src/registry/registry';
-import { projectRoot, tempVarDir } from '../support/temporal';
+import { projectRoot, tempVarDir, testEnv, uniqueTaskQueue } from '../support/temporal';
 import { localStore } from '../../src/store';
 import { sharedMinio } from '../support/minio';
 
 const run = promisify(execFile);
 const cliMain = path.join(projectRoot, 'dist/src/cli/main.js');
-const cli = (varDir: string, ...args: string[]) => run(process.execPath, [cliMain, ...args], { env: { ...process.env, VAR_DIR: varDir } });
+// No Temporal server answers on port 9: a test never touches the schedules of a stack running on this machine.
+const NO_TEMPORAL = { TEMPORAL_ADDRESS: '127.0.0.1:9', TEMPORAL_CONNECT_TIMEOUT_MS: '1000' };
+const cliWith = (extra: Record<string, string>, varDir: string, ...args: string[]) =>
+  run(process.execPath, [cliMain, ...args], { env: { ...process.env, ...NO_TEMPORAL, ...extra, VAR_DIR: varDir } });
+const cli = (varDir: string, ...args: string[]) => cliWith({}, varDir, ...args);
 
 describe('project CLI', () => {
   it('lists versions with metrics, promotes and rolls back the champion', async () => {
@@ -25,7 +29,10 @@ describe('project CLI', () => {
         metadata: { features: [{ name: 'x', type: 'numeric' }], metrics: { candidate: { auc, prAuc: 0.4, logLoss: 0.5 }, logistic: { auc: 0.6 } }, extra: {} },
       });
     }
-    await cli(varDir, 'models', 'promote', 'flights', '1');
+    const promoted = await cli(varDir, 'models', 'promote', 'flights', '1');
+    assert.match(promoted.stdout, /flights: champion is now version 1/);
+    // the promotion stands without a Temporal server; the schedules it could not create are named, with the way to get them
+    assert.match(promoted.stderr, /drift and quality schedules not checked: cannot reach the Temporal server at 127\.0\.0\.1:9 .* Promote again/);
     let { stdout } = await cli(varDir, 'models', 'list');
     assert.match(stdout, /^\s+1\* .* 0\.6100/m);
     assert.match(stdout, /^\s+2  .* 0\.6600/m);
@@ -41,6 +48,31 @@ describe('project CLI', () => {
     ({ stdout } = await cli(varDir, 'models', 'show', 'flights', '2'));
     assert.match(String((JSON.parse(stdout) as { modelCard: string | null }).modelCard), /^http.*\/v1\/models\/flights\/versions\/2\/card\.html$/);
     await assert.rejects(cli(varDir, 'models', 'promote', 'flights', 'two'), /version must be a positive whole number/);
+  });
+
+  it('a model promoted by hand gets its drift and quality schedules on the real server, once', async () => {
+    const env = await testEnv();
+    const varDir = tempVarDir();
+    const reg = new Registry(localStore(varDir));
+    const model = `hand-${process.pid}`;
+    await reg.register({ name: model, runKey: 'run-0', files: { 'model.onnx': 'x' }, metadata: { features: [{ name: 'x', type: 'numeric' }], metrics: {}, extra: {} } });
+    const server = { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', TASK_QUEUE: uniqueTaskQueue('hand'), DRIFT_SCHEDULE_MINUTES: '30' };
+    try {
+      const first = await cliWith(server, varDir, 'models', 'promote', model, '1');
+      assert.match(first.stdout, new RegExp(`schedule drift-${model} created`));
+      assert.match(first.stdout, new RegExp(`schedule quality-${model} created`));
+      const drift = await env.client.schedule.getHandle(`drift-${model}`).describe();
+      assert.equal(drift.action.type, 'startWorkflow');
+      assert.equal(drift.action.type === 'startWorkflow' ? drift.action.workflowType : '', 'driftMonitor');
+      assert.deepEqual(drift.spec.intervals?.map((i) => i.every), [30 * 60_000]);
+      await env.client.schedule.getHandle(`quality-${model}`).describe();
+      const again = await cliWith(server, varDir, 'models', 'promote', model, '1', '--reason', 'again');
+      assert.match(again.stdout, new RegExp(`schedule drift-${model} already there, left as it is`));
+      const none = await cliWith(server, varDir, 'models', 'promote', model, '1', '--no-monitoring');
+      assert.doesNotMatch(none.stdout, /schedule/);
+    } finally {
+      for (const id of [`drift-${model}`, `quality-${model}`]) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
+    }
   });
 
   it('creates a key shown once, stores only its hash, lists and revokes it', async () => {
