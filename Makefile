@@ -38,11 +38,14 @@ cluster-deps:
 bench: node-version build
 	node dist/bench/run.js
 
-# The bench's same-run peers (LightGBM, ...) in an ignored venv; `npm run bench` skips a peer, saying so, without it.
+# Every same-run peer of the bench, each in its ignored venv: LightGBM (training), Flask + gunicorn + onnxruntime
+# (serving, made by the serving bench itself when missing), Evidently (drift). `npm run bench` skips a missing peer, saying so.
 bench-peers:
 	@command -v python3 >/dev/null || { echo "no python3: the bench will skip its Python peers"; exit 0; }; \
 	test -x .tools-venv/bin/python || python3 -m venv .tools-venv; \
-	.tools-venv/bin/pip install --quiet -r bench/peers/requirements.txt
+	.tools-venv/bin/pip install --quiet -r bench/peers/requirements.txt; \
+	./scripts/serving-peer-venv.sh >/dev/null; \
+	$(MAKE) --no-print-directory drift-peer
 
 # Installs npm dependencies when node_modules is missing or older than the lock file.
 deps: node_modules/.deps-abi-$(NODE_ABI)
