@@ -20,7 +20,6 @@ import { modelNameSchema } from '../../registry/model-name';
 /** Rows stamped in the last 30 s wait for the next run (see WindowDefaults.lagSeconds). */
 export const DEFAULT_LAG_SECONDS = 30;
 
-
 /** driftMonitor's input: every field optional. */
 export const DriftMonitorInput = z
   .object({
