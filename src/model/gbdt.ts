@@ -5,7 +5,7 @@ import { GbdtParams } from '../spec/dataset';
 import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
-import { meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
+import { addScore, meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
 
@@ -175,6 +175,8 @@ export class GbdtTrainer {
   private readonly histSize: number;
   private readonly label: Uint8Array;
   private readonly scores: Float64Array;
+  /** exp(-score) per row, updated with the scores (see addScore). */
+  private readonly expNeg: Float64Array;
   /** Gradient and hessian of each row, interleaved, so the histogram loop reads one cache line a row. */
   private readonly gh: Float32Array;
   /**
@@ -224,6 +226,7 @@ export class GbdtTrainer {
     this.slot3 = Int32Array.from(this.offsets.subarray(0, this.f), (o) => o * 3);
     this.histSize = this.offsets[this.f] * 3;
     this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
+    this.expNeg = new Float64Array(new SharedArrayBuffer(this.n * 8));
     this.gh = new Float32Array(new SharedArrayBuffer(this.n * 8));
     this.rows = [new Uint32Array(new SharedArrayBuffer(this.n * 4)), new Uint32Array(new SharedArrayBuffer(this.n * 4))];
     this.inSample = new Uint8Array(this.n);
@@ -232,9 +235,10 @@ export class GbdtTrainer {
     this.validation = split.validation;
     this.isValidation = split.isValidation;
     this.scores.fill(prep.baseScore);
+    this.expNeg.fill(Math.exp(-prep.baseScore));
     if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
     this.kernels = createKernels(
-      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, rows: this.rows, scores: this.scores, label: this.label, lossMask: this.isValidation },
+      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, rows: this.rows, scores: this.scores, expNeg: this.expNeg, label: this.label, lossMask: this.isValidation },
       options.threads ?? defaultThreads(this.n),
     );
   }
@@ -583,10 +587,11 @@ export class GbdtTrainer {
 
   /** Adds a tree's leaf values to the scores of every row not marked in `skip`, walking the tree by bins. */
   private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null): void {
-    const { bins, scores, missingBin } = this;
+    const { bins, scores, expNeg, missingBin } = this;
     const f = this.f;
     const { feature, missingLeft, left, right, value } = tree;
     const member = new Uint8Array(feature.length * 256);
+    const expValue = value.map((v) => Math.exp(-v));
     tree.categories?.forEach((set, node) => set.forEach((b) => (member[node * 256 + b] = 1)));
     for (let row = 0; row < this.n; row++) {
       if (skip && skip[row]) continue;
@@ -597,7 +602,7 @@ export class GbdtTrainer {
         const goLeft = splitBin[node] === -2 ? member[node * 256 + b] === 1 : b === missingBin[col] ? missingLeft[node] : b <= splitBin[node];
         node = goLeft ? left[node] : right[node];
       }
-      scores[row] += value[node];
+      addScore(scores, expNeg, row, value[node], expValue[node]);
     }
   }
 

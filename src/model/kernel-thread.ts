@@ -18,7 +18,7 @@ for (;;) {
   if (op === OP_STOP) break;
   const count = s.control[COUNT];
   if (op === OP_TASKS) runner.run(1, count, s.control[SRC]);
-  else if (op === OP_GRADIENTS) logLossGradients(s.scores, s.label, s.gh, count >>> 1, count, s.lossMask, s.sums);
+  else if (op === OP_GRADIENTS) logLossGradients(s.scores, s.expNeg, s.label, s.gh, count >>> 1, count, s.lossMask, s.sums);
   Atomics.store(s.control, DONE, seq);
   Atomics.notify(s.control, DONE);
 }

@@ -21,6 +21,8 @@ export interface KernelData {
   /** The two row buffers a level reads from and writes to (see TaskData). */
   rows: [Uint32Array, Uint32Array];
   scores: Float64Array;
+  /** exp(-score) per row (see addScore in kernels.ts). */
+  expNeg: Float64Array;
   label: Uint8Array;
   /** 1 for rows left out of the training loss (the early-stopping slice). */
   lossMask: Uint8Array | null;
@@ -64,12 +66,13 @@ export interface HelperData {
   gh: Float32Array;
   rows: [Uint32Array, Uint32Array];
   scores: Float64Array;
+  expNeg: Float64Array;
   label: Uint8Array;
   lossMask: Uint8Array | null;
 }
 
 export function createKernels(data: KernelData, threads: number): RowKernels {
-  const shared = [data.bins, data.gh, data.rows[0], data.rows[1], data.scores].every((a) => a.buffer instanceof SharedArrayBuffer);
+  const shared = [data.bins, data.gh, data.rows[0], data.rows[1], data.scores, data.expNeg].every((a) => a.buffer instanceof SharedArrayBuffer);
   const two = threads > 1 && shared;
   const memory = (bytes: number) => (two ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const capacity = Math.max(1, Math.min(MAX_TASKS, Math.floor(PART_BUDGET / data.histSize)));
@@ -98,11 +101,11 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
       const mid = n >>> 1;
       if (helper) {
         const ticket = helper.start(OP_GRADIENTS, n, 0);
-        logLossGradients(data.scores, data.label, data.gh, 0, mid, data.lossMask, front);
+        logLossGradients(data.scores, data.expNeg, data.label, data.gh, 0, mid, data.lossMask, front);
         helper.wait(ticket);
       } else {
-        logLossGradients(data.scores, data.label, data.gh, 0, mid, data.lossMask, front);
-        logLossGradients(data.scores, data.label, data.gh, mid, n, data.lossMask, sums);
+        logLossGradients(data.scores, data.expNeg, data.label, data.gh, 0, mid, data.lossMask, front);
+        logLossGradients(data.scores, data.expNeg, data.label, data.gh, mid, n, data.lossMask, sums);
       }
       const counted = front[1] + sums[1];
       return counted > 0 ? (front[0] + sums[0]) / counted : 0;
