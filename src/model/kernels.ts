@@ -10,10 +10,13 @@ export interface LayoutKernels {
   /** Adds rows rows[begin..end) into `out` ([g, h, count] per histogram slot). */
   histogram(out: Float64Array, bins: Uint8Array, gh: Float32Array, rows: Uint32Array, begin: number, end: number): void;
   /**
-   * Splits rows src[begin..end) by goLeft[bin of column col] (0 or 1): lefts to L, rights to R, both in order.
-   * Rows whose goLeft equals `sideLeft` are added to `out` on the way. Returns the number of lefts.
+   * Splits rows src[begin..end) by goLeft[bin of column col] (0 or 1), scanning up: lefts to dst from `lpos` up,
+   * rights from `rpos` up, both in order. Rows whose goLeft equals `sideLeft` are added to `out` on the way.
+   * Returns the number of lefts.
    */
-  split(...args: SplitArgs): number;
+  splitUp(...args: SplitArgs): number;
+  /** The same scanning down: lefts to dst below `lpos`, rights below `rpos`, so both keep the row order. */
+  splitDown(...args: SplitArgs): number;
   /** addScore(rows[i], v, ev) for i in [begin, end). */
   leaf(rows: Uint32Array, begin: number, end: number, v: number, ev: number, scores: Float64Array, expNeg: Float64Array): void;
 }
@@ -44,8 +47,9 @@ type SplitArgs = [
   src: Uint32Array,
   begin: number,
   end: number,
-  L: Uint32Array,
-  R: Uint32Array,
+  dst: Uint32Array,
+  lpos: number,
+  rpos: number,
   sideLeft: number,
   out: Float64Array,
   gh: Float32Array,
@@ -67,24 +71,27 @@ export function layoutKernels(f: number, slot3: Int32Array): LayoutKernels {
     return `${code}}`;
   };
   const histogram = new Function('out', 'bins', 'gh', 'rows', 'begin', 'end', `for (let i = begin; i < end; i++) { const row = rows[i]; ${addRow('row')} }${named('histogram')}`);
-  // Both rows buffers are written for every row and only the side the row belongs to advances: no branch on the
-  // split itself, which is a coin toss for the CPU's predictor (2x faster than moving rows with an if).
-  const split = new Function(
-    'bins', 'col', 'goLeft', 'src', 'begin', 'end', 'L', 'R', 'sideLeft', 'out', 'gh',
-    `let l = 0; let r = 0;
-     for (let i = begin; i < end; i++) {
-       const row = src[i];
-       const left = goLeft[bins[row * ${f} + col]];
-       L[l] = row;
-       R[r] = row;
-       l += left;
-       r += 1 - left;
-       if (left === sideLeft) ${addRow('row')}
-     }
-     return l;${named('split')}`,
-  );
+  // One store per row at a position picked by arithmetic, not by an if: the split is a coin toss for the CPU's
+  // branch predictor (moving rows with an if took twice as long).
+  const split = (dir: 'up' | 'down') =>
+    new Function(
+      'bins', 'col', 'goLeft', 'src', 'begin', 'end', 'dst', 'lpos', 'rpos', 'sideLeft', 'out', 'gh',
+      `let l = lpos; let r = rpos;
+       ${dir === 'up' ? 'for (let i = begin; i < end; i++) {' : 'for (let i = end - 1; i >= begin; i--) {'}
+         const row = src[i];
+         const left = goLeft[bins[row * ${f} + col]];
+         ${dir === 'up' ? 'dst[r + left * (l - r)] = row; l += left; r += 1 - left;' : 'l -= left; r -= 1 - left; dst[r + left * (l - r)] = row;'}
+         if (left === sideLeft) ${addRow('row')}
+       }
+       return ${dir === 'up' ? 'l - lpos' : 'lpos - l'};${named(`split-${dir}`)}`,
+    );
   const leaf = new Function('rows', 'begin', 'end', 'v', 'ev', 'scores', 'expNeg', `for (let i = begin; i < end; i++) { const row = rows[i]; ${ADD_SCORE('row', 'v', 'ev')} }${named('leaf')}`);
-  return { histogram: histogram as LayoutKernels['histogram'], split: split as LayoutKernels['split'], leaf: leaf as LayoutKernels['leaf'] };
+  return {
+    histogram: histogram as LayoutKernels['histogram'],
+    splitUp: split('up') as LayoutKernels['splitUp'],
+    splitDown: split('down') as LayoutKernels['splitDown'],
+    leaf: leaf as LayoutKernels['leaf'],
+  };
 }
 
 // A level's work is a table of tasks, each over one node's row range; every task is cut at its midpoint into part 0
@@ -142,9 +149,6 @@ export class TaskRunner {
   private readonly k: LayoutKernels;
   private readonly hists: Float64Array[][];
   private readonly goLefts: Uint8Array[];
-  /** This thread's lefts and rights of the part being split, before they go to their place in the row buffer. */
-  private readonly L: Uint32Array;
-  private readonly R: Uint32Array;
 
   constructor(
     f: number,
@@ -154,10 +158,6 @@ export class TaskRunner {
     private readonly data: TaskData,
   ) {
     this.k = layoutKernels(f, slot3);
-    // A part has at most half the rows, rounded up; the split loop writes one slot past the rows it keeps.
-    const most = (data.rows[0].length >>> 1) + 2;
-    this.L = new Uint32Array(most);
-    this.R = new Uint32Array(most);
     const views = (part: number) => Array.from({ length: table.capacity }, (_, t) => table.parts.subarray((part * table.capacity + t) * histSize, (part * table.capacity + t + 1) * histSize));
     this.hists = [views(0), views(1)];
     this.goLefts = Array.from({ length: table.capacity }, (_, t) => table.goLeft.subarray(t * 256, (t + 1) * 256));
@@ -189,22 +189,29 @@ export class TaskRunner {
         const out = this.hists[part][t];
         if (side !== SIDE_NONE) out.fill(0);
         const leaves = tasks[w + LEAVES];
-        const { L, R } = this;
-        const lefts = k.split(bins, tasks[w + COL], this.goLefts[t], from, begin, end, L, R, side === SIDE_LEFT ? 1 : side === SIDE_RIGHT ? 0 : -1, out, gh);
+        // The children's rows: [lefts of part 0 | lefts of part 1 | rights of part 0 | rights of part 1]. Part 0
+        // fills its sides from their starts, part 1 from their ends, so neither needs the other's counts (the node's
+        // left count is known from its histogram; a wrong one is caught after the job).
+        const col = tasks[w + COL];
+        const sideLeft = side === SIDE_LEFT ? 1 : side === SIDE_RIGHT ? 0 : -1;
+        const split = b0 + tasks[w + LEFT_COUNT];
+        const lefts =
+          part === 0
+            ? k.splitUp(bins, col, this.goLefts[t], from, begin, end, to, b0, split, sideLeft, out, gh)
+            : k.splitDown(bins, col, this.goLefts[t], from, begin, end, to, split, e0, sideLeft, out, gh);
         tasks[w + LEFTS + part] = lefts;
-        // The children's rows: [lefts of part 0 | lefts of part 1 | rights of part 0 | rights of part 1]. Both
-        // parts know where theirs go from the node's left count; a wrong count is caught after the job.
-        const leftCount = tasks[w + LEFT_COUNT];
-        const rights = end - begin - lefts;
-        const lpos = part === 0 ? b0 : b0 + leftCount - lefts;
-        const rpos = part === 0 ? b0 + leftCount : e0 - rights;
-        const fits = lpos >= b0 && lpos + lefts <= b0 + leftCount && rpos >= b0 + leftCount && rpos + rights <= e0;
         // A leaf child's rows take its value in a pass of their own: inside the split loop it would cost a branch
         // per row that the CPU cannot predict.
-        if ((leaves & 1) !== 0) k.leaf(L, 0, lefts, values[4 * t + 1], values[4 * t + 3], scores, expNeg);
-        else if (fits) to.set(L.subarray(0, lefts), lpos);
-        if ((leaves & 2) !== 0) k.leaf(R, 0, rights, values[4 * t], values[4 * t + 2], scores, expNeg);
-        else if (fits) to.set(R.subarray(0, rights), rpos);
+        const rights = end - begin - lefts;
+        const clamp = (x: number) => Math.min(Math.max(x, b0), e0);
+        if ((leaves & 1) !== 0) {
+          const at = part === 0 ? b0 : split - lefts;
+          k.leaf(to, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3], scores, expNeg);
+        }
+        if ((leaves & 2) !== 0) {
+          const at = part === 0 ? split : e0 - rights;
+          k.leaf(to, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2], scores, expNeg);
+        }
       }
     }
   }
