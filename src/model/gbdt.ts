@@ -5,7 +5,7 @@ import { GbdtParams } from '../spec/dataset';
 import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
-import { addScore, meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
+import { addScore, allocateTrainingMemory, meanLogLoss, type TrainingMemory, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
 
@@ -167,18 +167,17 @@ export class GbdtTrainer {
   private readonly f: number;
   /** Row-major bins: bins[row * f + feature]. One byte per cell (<= 255 bins; missing is the last). */
   private readonly bins: Uint8Array;
+  /** Bins, gradients and row buffers, shared with the helper thread and the WebAssembly loops. */
+  private readonly mem: TrainingMemory;
   private readonly isCat: Uint8Array;
   /** First histogram slot of each feature; the feature's missing bin is its last slot. */
   private readonly offsets: Int32Array;
-  private readonly slot3: Int32Array;
   private readonly missingBin: Int32Array;
   private readonly histSize: number;
   private readonly label: Uint8Array;
   private readonly scores: Float64Array;
   /** exp(-score) per row, updated with the scores (see addScore). */
   private readonly expNeg: Float64Array;
-  /** Gradient and hessian of each row, interleaved, so the histogram loop reads one cache line a row. */
-  private readonly gh: Float32Array;
   /**
    * Rows of the current round in two buffers: each tree level reads its nodes' rows from one and writes the
    * children's rows to the other, so every node owns a contiguous range (ascending row numbers within it).
@@ -207,28 +206,29 @@ export class GbdtTrainer {
     this.n = frame.rows;
     this.f = prep.features.length;
     this.label = frame.label;
-    this.bins = new Uint8Array(new SharedArrayBuffer(this.n * this.f));
     this.offsets = new Int32Array(this.f + 1);
     this.missingBin = new Int32Array(this.f);
     this.isCat = new Uint8Array(this.f);
-    const cols = encodeFrame(frame, prep.features, prep.encoders);
     for (let j = 0; j < this.f; j++) {
       const cat = prep.features[j].type === 'categorical';
       this.isCat[j] = cat ? 1 : 0;
       const binCount = cat ? (prep.encoders.find((e) => e.feature === prep.features[j].name)?.categories.length ?? 0) + 2 : prep.edges[j].length + 2;
       this.missingBin[j] = binCount - 1;
       this.offsets[j + 1] = this.offsets[j] + binCount;
-      if (cat) {
+    }
+    this.histSize = this.offsets[this.f] * 3;
+    this.mem = allocateTrainingMemory(this.n, this.f, this.histSize);
+    this.bins = this.mem.bins;
+    this.rows = this.mem.rows;
+    const cols = encodeFrame(frame, prep.features, prep.encoders);
+    for (let j = 0; j < this.f; j++) {
+      if (this.isCat[j]) {
         const codes = cols[j];
         for (let i = 0; i < this.n; i++) this.bins[i * this.f + j] = codes[i];
       } else assignBins(cols[j], prep.edges[j], this.bins, this.f, j);
     }
-    this.slot3 = Int32Array.from(this.offsets.subarray(0, this.f), (o) => o * 3);
-    this.histSize = this.offsets[this.f] * 3;
     this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
     this.expNeg = new Float64Array(new SharedArrayBuffer(this.n * 8));
-    this.gh = new Float32Array(new SharedArrayBuffer(this.n * 8));
-    this.rows = [new Uint32Array(new SharedArrayBuffer(this.n * 4)), new Uint32Array(new SharedArrayBuffer(this.n * 4))];
     this.inSample = new Uint8Array(this.n);
     const split = validationSplit(this.n, params);
     this.active = split.active;
@@ -238,7 +238,7 @@ export class GbdtTrainer {
     this.expNeg.fill(Math.exp(-prep.baseScore));
     if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
     this.kernels = createKernels(
-      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, rows: this.rows, scores: this.scores, expNeg: this.expNeg, label: this.label, lossMask: this.isValidation },
+      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, scores: this.scores, expNeg: this.expNeg, label: this.label, lossMask: this.isValidation },
       options.threads ?? defaultThreads(this.n),
     );
   }

@@ -4,7 +4,7 @@ import { logLossGradients, TaskRunner } from './kernels';
 import { COUNT, DONE, OP, OP_GRADIENTS, OP_STOP, OP_TASKS, SEQ, SRC, type HelperData } from './parallel';
 
 const s = workerData as HelperData;
-const runner = new TaskRunner(s.f, s.slot3, s.histSize, s.table, s);
+const runner = new TaskRunner(s);
 /** Spins before sleeping: the next job usually follows within microseconds (the split search between levels). */
 const SPINS = 20_000;
 let seen = 0;
@@ -18,7 +18,7 @@ for (;;) {
   if (op === OP_STOP) break;
   const count = s.control[COUNT];
   if (op === OP_TASKS) runner.run(1, count, s.control[SRC]);
-  else if (op === OP_GRADIENTS) logLossGradients(s.scores, s.expNeg, s.label, s.gh, count >>> 1, count, s.lossMask, s.sums);
+  else if (op === OP_GRADIENTS) logLossGradients(s.scores, s.expNeg, s.label, s.mem.gh, count >>> 1, count, s.lossMask, s.sums);
   Atomics.store(s.control, DONE, seq);
   Atomics.notify(s.control, DONE);
 }

@@ -1,33 +1,19 @@
-// The trainer's hot loops as plain functions over typed arrays, so the training thread and its helper run the same code.
+// The trainer's per-level work as a task table that the training thread and its helper run the same way, and the
+// row loops that are not in WebAssembly (scores and gradients).
+import { wasmKernels, type WasmKernels } from './wasm-kernels';
 
 /** Which child's histogram a partition also accumulates. */
 export const SIDE_NONE = 0;
 export const SIDE_LEFT = 1;
 export const SIDE_RIGHT = 2;
 
-/** The per-layout loops: generated once per trainer so the feature loop is unrolled with constant slot offsets. */
-export interface LayoutKernels {
-  /** Adds rows rows[begin..end) into `out` ([g, h, count] per histogram slot). */
-  histogram(out: Float64Array, bins: Uint8Array, gh: Float32Array, rows: Uint32Array, begin: number, end: number): void;
-  /**
-   * Splits rows src[begin..end) by goLeft[bin of column col] (0 or 1), scanning up: lefts to dst from `lpos` up,
-   * rights from `rpos` up, both in order. Rows whose goLeft equals `sideLeft` are added to `out` on the way.
-   * Returns the number of lefts.
-   */
-  splitUp(...args: SplitArgs): number;
-  /** The same scanning down: lefts to dst below `lpos`, rights below `rpos`, so both keep the row order. */
-  splitDown(...args: SplitArgs): number;
-  /** addScore(rows[i], v, ev) for i in [begin, end). */
-  leaf(rows: Uint32Array, begin: number, end: number, v: number, ev: number, scores: Float64Array, expNeg: Float64Array): void;
-}
-
 /** Scores past this size recompute exp(-score) instead of multiplying (the product would lose its range). */
 const EXP_RANGE = 1e300;
 
 /**
  * Adds leaf value v to a row's score and keeps expNeg[row] = exp(-score) by multiplying it with ev = exp(-v): the
- * gradients then need no exp per row (it was a third of their time). Every score update goes through this (or
- * the same code generated into the split loop), so a resumed run rebuilds bit-identical values.
+ * gradients then need no exp per row (it was a third of their time). Every score update goes through this, so a
+ * resumed run rebuilds bit-identical values.
  */
 export function addScore(scores: Float64Array, expNeg: Float64Array, row: number, v: number, ev: number): void {
   const s = scores[row] + v;
@@ -37,61 +23,9 @@ export function addScore(scores: Float64Array, expNeg: Float64Array, row: number
   expNeg[row] = e;
 }
 
-const ADD_SCORE = (row: string, v: string, ev: string) =>
-  `{ const s = scores[${row}] + ${v}; scores[${row}] = s; let e = expNeg[${row}] * ${ev}; if (!(e > ${1 / EXP_RANGE} && e < ${EXP_RANGE})) e = Math.exp(-s); expNeg[${row}] = e; }`;
-
-type SplitArgs = [
-  bins: Uint8Array,
-  col: number,
-  goLeft: Uint8Array,
-  src: Uint32Array,
-  begin: number,
-  end: number,
-  dst: Uint32Array,
-  lpos: number,
-  rpos: number,
-  sideLeft: number,
-  out: Float64Array,
-  gh: Float32Array,
-];
-
-/** Names generated code in profiles and stack traces. */
-const named = (name: string) => `\n//# sourceURL=gbdt-kernel-${name}.js`;
-
-/**
- * Generates the loops for `f` features whose histogram slots start at slot3[j] / 3. `bins` is row-major (f bytes a
- * row), `gh` interleaves each row's float32 gradient and hessian (LightGBM keeps them in float32 too; sums are in
- * double). Generated code, because V8 does not unroll the inner feature loop itself: 1.4x faster on flights.
- */
-export function layoutKernels(f: number, slot3: Int32Array): LayoutKernels {
-  if (!Number.isInteger(f) || f < 1) throw new RangeError(`bad feature count ${f}`);
-  const addRow = (row: string) => {
-    let code = `{ const g = gh[2 * ${row}]; const h = gh[2 * ${row} + 1]; const base = ${row} * ${f}; let k;\n`;
-    for (let j = 0; j < f; j++) code += `k = ${slot3[j] | 0} + bins[base + ${j}] * 3; out[k] += g; out[k + 1] += h; out[k + 2] += 1;\n`;
-    return `${code}}`;
-  };
-  const histogram = new Function('out', 'bins', 'gh', 'rows', 'begin', 'end', `for (let i = begin; i < end; i++) { const row = rows[i]; ${addRow('row')} }${named('histogram')}`);
-  // One store per row at a position picked by arithmetic, not by an if: the split is a coin toss for the CPU's
-  // branch predictor (moving rows with an if took twice as long).
-  const split = (dir: 'up' | 'down') =>
-    new Function(
-      'bins', 'col', 'goLeft', 'src', 'begin', 'end', 'dst', 'lpos', 'rpos', 'sideLeft', 'out', 'gh',
-      `let l = lpos; let r = rpos;
-       ${dir === 'up' ? 'for (let i = begin; i < end; i++) {' : 'for (let i = end - 1; i >= begin; i--) {'}
-         const row = src[i];
-         const left = goLeft[bins[row * ${f} + col]];
-         ${dir === 'up' ? 'dst[r + left * (l - r)] = row; l += left; r += 1 - left;' : 'l -= left; r -= 1 - left; dst[r + left * (l - r)] = row;'}
-         if (left === sideLeft) ${addRow('row')}
-       }
-       return ${dir === 'up' ? 'l - lpos' : 'lpos - l'};${named(`split-${dir}`)}`,
-    );
-  const leaf = new Function('rows', 'begin', 'end', 'v', 'ev', 'scores', 'expNeg', `for (let i = begin; i < end; i++) { const row = rows[i]; ${ADD_SCORE('row', 'v', 'ev')} }${named('leaf')}`);
-  return {
-    histogram: histogram as LayoutKernels['histogram'],
-    splitUp: split('up') as LayoutKernels['splitUp'],
-    splitDown: split('down') as LayoutKernels['splitDown'],
-    leaf: leaf as LayoutKernels['leaf'],
-  };
+/** addScore for rows[begin..end). */
+export function addLeaf(rows: Uint32Array, begin: number, end: number, v: number, ev: number, scores: Float64Array, expNeg: Float64Array): void {
+  for (let i = begin; i < end; i++) addScore(scores, expNeg, rows[i], v, ev);
 }
 
 // A level's work is a table of tasks, each over one node's row range; every task is cut at its midpoint into part 0
@@ -111,7 +45,12 @@ const LEAVES = 6;
 const LEFTS = 7;
 export const TASK_WORDS = 9;
 
-/** Shared memory of a task table: the trainer fills it, both threads run it. */
+/** Tasks per job at most; a level with more nodes takes several jobs. */
+const MAX_TASKS = 128;
+/** Doubles of part histograms per part at most (a wide frame gets fewer tasks per job). */
+const PART_BUDGET = 1 << 19;
+
+/** A task table's arrays, in the training memory: the trainer fills it, both threads run it. */
 export interface TaskBuffers {
   capacity: number;
   tasks: Int32Array;
@@ -123,52 +62,94 @@ export interface TaskBuffers {
   parts: Float64Array;
 }
 
-export function allocateTasks(capacity: number, histSize: number, memory: (bytes: number) => ArrayBufferLike): TaskBuffers {
+/**
+ * The big arrays of a trainer in one shared WebAssembly memory, so the generated loops (wasm-kernels.ts) and both
+ * threads see them: bins, gradients, the two row buffers and the task table.
+ */
+export interface TrainingMemory {
+  memory: WebAssembly.Memory;
+  pages: number;
+  /** Row-major bins: bins[row * f + feature]. One byte per cell (<= 255 bins; missing is the last). */
+  bins: Uint8Array;
+  /** Gradient and hessian of each row, interleaved, so the histogram loop reads them together. */
+  gh: Float32Array;
+  /** The two row buffers: a level reads its nodes' rows from one and writes the children's rows to the other. */
+  rows: [Uint32Array, Uint32Array];
+  table: TaskBuffers;
+}
+
+const WASM_PAGE = 65536;
+const WASM_MAX_PAGES = 65536;
+
+export function allocateTrainingMemory(n: number, f: number, histSize: number): TrainingMemory {
+  const capacity = Math.max(1, Math.min(MAX_TASKS, Math.floor(PART_BUDGET / histSize)));
+  let bytes = 0;
+  const take = (size: number) => {
+    const at = bytes;
+    bytes += Math.ceil(size / 16) * 16;
+    return at;
+  };
+  const at = {
+    bins: take(n * f),
+    gh: take(n * 8),
+    rows0: take(n * 4),
+    rows1: take(n * 4),
+    tasks: take(capacity * TASK_WORDS * 4),
+    values: take(capacity * 4 * 8),
+    goLeft: take(capacity * 256),
+    parts: take(2 * capacity * histSize * 8),
+  };
+  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
+  if (pages > WASM_MAX_PAGES) throw new RangeError(`${n} rows x ${f} features need ${Math.ceil(bytes / 2 ** 20)} MiB of training memory, more than the 4 GiB a WebAssembly memory holds`);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  const buf = memory.buffer;
   return {
-    capacity,
-    tasks: new Int32Array(memory(capacity * TASK_WORDS * 4)),
-    values: new Float64Array(memory(capacity * 4 * 8)),
-    goLeft: new Uint8Array(memory(capacity * 256)),
-    parts: new Float64Array(memory(2 * capacity * histSize * 8)),
+    memory,
+    pages,
+    bins: new Uint8Array(buf, at.bins, n * f),
+    gh: new Float32Array(buf, at.gh, n * 2),
+    rows: [new Uint32Array(buf, at.rows0, n), new Uint32Array(buf, at.rows1, n)],
+    table: {
+      capacity,
+      tasks: new Int32Array(buf, at.tasks, capacity * TASK_WORDS),
+      values: new Float64Array(buf, at.values, capacity * 4),
+      goLeft: new Uint8Array(buf, at.goLeft, capacity * 256),
+      parts: new Float64Array(buf, at.parts, 2 * capacity * histSize),
+    },
   };
 }
 
-/** The rows and arrays the tasks read and write. */
+/** What a thread needs to run tasks: the training memory, the layout of a row's features, scores. */
 export interface TaskData {
-  bins: Uint8Array;
-  gh: Float32Array;
+  mem: TrainingMemory;
+  f: number;
+  /** First histogram slot ([g, h, count]) of each feature. */
+  slots: Int32Array;
+  histSize: number;
   scores: Float64Array;
   /** exp(-score) of each row, kept beside the scores (see addScore). */
   expNeg: Float64Array;
-  /** The two row buffers: a level reads its nodes' rows from one and writes the children's rows to the other. */
-  rows: [Uint32Array, Uint32Array];
 }
 
 /** Runs one part of every task in a table; the same code in both threads. */
 export class TaskRunner {
-  private readonly k: LayoutKernels;
+  private readonly k: WasmKernels;
   private readonly hists: Float64Array[][];
-  private readonly goLefts: Uint8Array[];
 
-  constructor(
-    f: number,
-    slot3: Int32Array,
-    histSize: number,
-    private readonly table: TaskBuffers,
-    private readonly data: TaskData,
-  ) {
-    this.k = layoutKernels(f, slot3);
+  constructor(private readonly data: TaskData) {
+    const { mem, f, slots, histSize } = data;
+    this.k = wasmKernels({ bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, f, slots }, mem.memory, mem.pages);
+    const table = mem.table;
     const views = (part: number) => Array.from({ length: table.capacity }, (_, t) => table.parts.subarray((part * table.capacity + t) * histSize, (part * table.capacity + t + 1) * histSize));
     this.hists = [views(0), views(1)];
-    this.goLefts = Array.from({ length: table.capacity }, (_, t) => table.goLeft.subarray(t * 256, (t + 1) * 256));
   }
 
   /** Part `part` of tasks [0, count): rows from buffer `src`, children's rows to the other, histograms to part slots. */
   run(part: number, count: number, src: number): void {
-    const { tasks, values } = this.table;
-    const { bins, gh, scores, expNeg } = this.data;
-    const from = this.data.rows[src];
-    const to = this.data.rows[1 - src];
+    const { tasks, values, goLeft } = this.data.mem.table;
+    const { scores, expNeg } = this.data;
+    const from = this.data.mem.rows[src];
+    const to = this.data.mem.rows[1 - src];
     const k = this.k;
     for (let t = 0; t < count; t++) {
       const w = t * TASK_WORDS;
@@ -179,11 +160,11 @@ export class TaskRunner {
       const end = part === 0 ? mid : e0;
       const kind = tasks[w + KIND];
       if (kind === TASK_LEAF) {
-        k.leaf(from, begin, end, values[4 * t], values[4 * t + 2], scores, expNeg);
+        addLeaf(from, begin, end, values[4 * t], values[4 * t + 2], scores, expNeg);
       } else if (kind === TASK_HISTOGRAM) {
         const out = this.hists[part][t];
         out.fill(0);
-        k.histogram(out, bins, gh, from, begin, end);
+        k.histogram(out.byteOffset, from.byteOffset, begin, end);
       } else {
         const side = tasks[w + SIDE];
         const out = this.hists[part][t];
@@ -195,10 +176,11 @@ export class TaskRunner {
         const col = tasks[w + COL];
         const sideLeft = side === SIDE_LEFT ? 1 : side === SIDE_RIGHT ? 0 : -1;
         const split = b0 + tasks[w + LEFT_COUNT];
+        const go = goLeft.byteOffset + t * 256;
         const lefts =
           part === 0
-            ? k.splitUp(bins, col, this.goLefts[t], from, begin, end, to, b0, split, sideLeft, out, gh)
-            : k.splitDown(bins, col, this.goLefts[t], from, begin, end, to, split, e0, sideLeft, out, gh);
+            ? k.splitUp(col, go, from.byteOffset, begin, end, to.byteOffset, b0, split, sideLeft, out.byteOffset)
+            : k.splitDown(col, go, from.byteOffset, begin, end, to.byteOffset, split, e0, sideLeft, out.byteOffset);
         tasks[w + LEFTS + part] = lefts;
         // A leaf child's rows take its value in a pass of their own: inside the split loop it would cost a branch
         // per row that the CPU cannot predict.
@@ -206,11 +188,11 @@ export class TaskRunner {
         const clamp = (x: number) => Math.min(Math.max(x, b0), e0);
         if ((leaves & 1) !== 0) {
           const at = part === 0 ? b0 : split - lefts;
-          k.leaf(to, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3], scores, expNeg);
+          addLeaf(to, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3], scores, expNeg);
         }
         if ((leaves & 2) !== 0) {
           const at = part === 0 ? split : e0 - rights;
-          k.leaf(to, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2], scores, expNeg);
+          addLeaf(to, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2], scores, expNeg);
         }
       }
     }

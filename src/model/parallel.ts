@@ -2,27 +2,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { allocateTasks, logLossGradients, TaskRunner, TaskWriter, type TaskBuffers } from './kernels';
+import { logLossGradients, TaskRunner, TaskWriter, type TaskData } from './kernels';
 
 /** Frames smaller than this train on one thread by default: starting a helper costs more than it saves. */
 export const PARALLEL_MIN_ROWS = 20_000;
-/** Tasks per job at most; a level with more nodes takes several jobs. */
-const MAX_TASKS = 128;
-/** Doubles of part histograms per part at most (a wide frame gets fewer tasks per job). */
-const PART_BUDGET = 1 << 19;
 
-/** The arrays the row loops read and write; the big ones live in SharedArrayBuffers so a helper sees them. */
-export interface KernelData {
-  bins: Uint8Array;
-  f: number;
-  slot3: Int32Array;
-  histSize: number;
-  gh: Float32Array;
-  /** The two row buffers a level reads from and writes to (see TaskData). */
-  rows: [Uint32Array, Uint32Array];
-  scores: Float64Array;
-  /** exp(-score) per row (see addScore in kernels.ts). */
-  expNeg: Float64Array;
+/** The arrays the row loops read and write; all in shared memory so a helper sees them. */
+export interface KernelData extends TaskData {
   label: Uint8Array;
   /** 1 for rows left out of the training loss (the early-stopping slice). */
   lossMask: Uint8Array | null;
@@ -54,36 +40,25 @@ export const OP_TASKS = 1;
 export const OP_GRADIENTS = 2;
 export const OP_STOP = 3;
 
-/** Everything the helper thread needs, as structured-clonable shared arrays. */
-export interface HelperData {
+/** Everything the helper thread needs, as structured-clonable shared memory. */
+export interface HelperData extends KernelData {
   control: Int32Array;
   sums: Float64Array;
-  table: TaskBuffers;
-  f: number;
-  slot3: Int32Array;
-  histSize: number;
-  bins: Uint8Array;
-  gh: Float32Array;
-  rows: [Uint32Array, Uint32Array];
-  scores: Float64Array;
-  expNeg: Float64Array;
-  label: Uint8Array;
-  lossMask: Uint8Array | null;
 }
 
 export function createKernels(data: KernelData, threads: number): RowKernels {
-  const shared = [data.bins, data.gh, data.rows[0], data.rows[1], data.scores, data.expNeg].every((a) => a.buffer instanceof SharedArrayBuffer);
-  const two = threads > 1 && shared;
-  const memory = (bytes: number) => (two ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const capacity = Math.max(1, Math.min(MAX_TASKS, Math.floor(PART_BUDGET / data.histSize)));
-  const table = allocateTasks(capacity, data.histSize, memory);
-  const runner = new TaskRunner(data.f, data.slot3, data.histSize, table, data);
-  const sums = new Float64Array(memory(16));
-  const helper = two ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, table, label: sharedCopy(data.label), lossMask: data.lossMask && sharedCopy(data.lossMask) }) : null;
+  const runner = new TaskRunner(data);
+  const sums = new Float64Array(new SharedArrayBuffer(16));
+  const helper =
+    threads > 1
+      ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, label: sharedCopy(data.label), lossMask: data.lossMask && sharedCopy(data.lossMask) })
+      : null;
   const front = new Float64Array(2);
+  const { scores, expNeg, label, lossMask } = data;
+  const gh = data.mem.gh;
 
   return {
-    tasks: new TaskWriter(table, data.histSize),
+    tasks: new TaskWriter(data.mem.table, data.histSize),
 
     run(count, src) {
       if (count === 0) return;
@@ -101,11 +76,11 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
       const mid = n >>> 1;
       if (helper) {
         const ticket = helper.start(OP_GRADIENTS, n, 0);
-        logLossGradients(data.scores, data.expNeg, data.label, data.gh, 0, mid, data.lossMask, front);
+        logLossGradients(scores, expNeg, label, gh, 0, mid, lossMask, front);
         helper.wait(ticket);
       } else {
-        logLossGradients(data.scores, data.expNeg, data.label, data.gh, 0, mid, data.lossMask, front);
-        logLossGradients(data.scores, data.expNeg, data.label, data.gh, mid, n, data.lossMask, sums);
+        logLossGradients(scores, expNeg, label, gh, 0, mid, lossMask, front);
+        logLossGradients(scores, expNeg, label, gh, mid, n, lossMask, sums);
       }
       const counted = front[1] + sums[1];
       return counted > 0 ? (front[0] + sums[0]) / counted : 0;
