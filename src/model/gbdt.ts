@@ -205,7 +205,6 @@ export class GbdtTrainer {
   ) {
     this.n = frame.rows;
     this.f = prep.features.length;
-    this.label = frame.label;
     this.offsets = new Int32Array(this.f + 1);
     this.missingBin = new Int32Array(this.f);
     this.isCat = new Uint8Array(this.f);
@@ -227,8 +226,10 @@ export class GbdtTrainer {
         for (let i = 0; i < this.n; i++) this.bins[i * this.f + j] = codes[i];
       } else assignBins(cols[j], prep.edges[j], this.bins, this.f, j);
     }
-    this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
-    this.expNeg = new Float64Array(new SharedArrayBuffer(this.n * 8));
+    this.label = this.mem.label;
+    this.label.set(frame.label);
+    this.scores = this.mem.scores;
+    this.expNeg = this.mem.expNeg;
     this.inSample = new Uint8Array(this.n);
     const split = validationSplit(this.n, params);
     this.active = split.active;
@@ -238,7 +239,7 @@ export class GbdtTrainer {
     this.expNeg.fill(Math.exp(-prep.baseScore));
     if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
     this.kernels = createKernels(
-      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, scores: this.scores, expNeg: this.expNeg, label: this.label, lossMask: this.isValidation },
+      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, lossMask: this.isValidation },
       options.threads ?? defaultThreads(this.n),
     );
   }

@@ -1,6 +1,6 @@
 // The trainer's helper thread: waits on shared control words and runs part 1 of each job (see parallel.ts).
 import { workerData } from 'node:worker_threads';
-import { logLossGradients, TaskRunner } from './kernels';
+import { TaskRunner } from './kernels';
 import { COUNT, DONE, OP, OP_GRADIENTS, OP_STOP, OP_TASKS, SEQ, SRC, type HelperData } from './parallel';
 
 const s = workerData as HelperData;
@@ -18,7 +18,7 @@ for (;;) {
   if (op === OP_STOP) break;
   const count = s.control[COUNT];
   if (op === OP_TASKS) runner.run(1, count, s.control[SRC]);
-  else if (op === OP_GRADIENTS) logLossGradients(s.scores, s.expNeg, s.label, s.mem.gh, count >>> 1, count, s.lossMask, s.sums);
+  else if (op === OP_GRADIENTS) runner.gradients(count >>> 1, count, s.lossMask, s.sums);
   Atomics.store(s.control, DONE, seq);
   Atomics.notify(s.control, DONE);
 }

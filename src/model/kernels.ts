@@ -1,6 +1,6 @@
 // The trainer's per-level work as a task table that the training thread and its helper run the same way, and the
 // row loops that are not in WebAssembly (scores and gradients).
-import { wasmKernels, type WasmKernels } from './wasm-kernels';
+import { WASM_EXP_RANGE, wasmKernels, type WasmKernels } from './wasm-kernels';
 
 /** Which child's histogram a partition also accumulates. */
 export const SIDE_NONE = 0;
@@ -8,7 +8,7 @@ export const SIDE_LEFT = 1;
 export const SIDE_RIGHT = 2;
 
 /** Scores past this size recompute exp(-score) instead of multiplying (the product would lose its range). */
-const EXP_RANGE = 1e300;
+const EXP_RANGE = WASM_EXP_RANGE;
 
 /**
  * Adds leaf value v to a row's score and keeps expNeg[row] = exp(-score) by multiplying it with ev = exp(-v): the
@@ -21,11 +21,6 @@ export function addScore(scores: Float64Array, expNeg: Float64Array, row: number
   let e = expNeg[row] * ev;
   if (!(e > 1 / EXP_RANGE && e < EXP_RANGE)) e = Math.exp(-s);
   expNeg[row] = e;
-}
-
-/** addScore for rows[begin..end). */
-export function addLeaf(rows: Uint32Array, begin: number, end: number, v: number, ev: number, scores: Float64Array, expNeg: Float64Array): void {
-  for (let i = begin; i < end; i++) addScore(scores, expNeg, rows[i], v, ev);
 }
 
 // A level's work is a table of tasks, each over one node's row range; every task is cut at its midpoint into part 0
@@ -75,6 +70,10 @@ export interface TrainingMemory {
   gh: Float32Array;
   /** The two row buffers: a level reads its nodes' rows from one and writes the children's rows to the other. */
   rows: [Uint32Array, Uint32Array];
+  scores: Float64Array;
+  /** exp(-score) of each row, kept beside the scores (see addScore). */
+  expNeg: Float64Array;
+  label: Uint8Array;
   table: TaskBuffers;
 }
 
@@ -90,8 +89,11 @@ export function allocateTrainingMemory(n: number, f: number, histSize: number): 
     return at;
   };
   const at = {
-    bins: take(n * f),
+    scores: take(n * 8),
+    expNeg: take(n * 8),
     gh: take(n * 8),
+    label: take(n),
+    bins: take(n * f),
     rows0: take(n * 4),
     rows1: take(n * 4),
     tasks: take(capacity * TASK_WORDS * 4),
@@ -109,6 +111,9 @@ export function allocateTrainingMemory(n: number, f: number, histSize: number): 
     bins: new Uint8Array(buf, at.bins, n * f),
     gh: new Float32Array(buf, at.gh, n * 2),
     rows: [new Uint32Array(buf, at.rows0, n), new Uint32Array(buf, at.rows1, n)],
+    scores: new Float64Array(buf, at.scores, n),
+    expNeg: new Float64Array(buf, at.expNeg, n),
+    label: new Uint8Array(buf, at.label, n),
     table: {
       capacity,
       tasks: new Int32Array(buf, at.tasks, capacity * TASK_WORDS),
@@ -126,9 +131,6 @@ export interface TaskData {
   /** First histogram slot ([g, h, count]) of each feature. */
   slots: Int32Array;
   histSize: number;
-  scores: Float64Array;
-  /** exp(-score) of each row, kept beside the scores (see addScore). */
-  expNeg: Float64Array;
 }
 
 /** Runs one part of every task in a table; the same code in both threads. */
@@ -138,16 +140,24 @@ export class TaskRunner {
 
   constructor(private readonly data: TaskData) {
     const { mem, f, slots, histSize } = data;
-    this.k = wasmKernels({ bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, f, slots }, mem.memory, mem.pages);
+    this.k = wasmKernels(
+      { bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, scores: mem.scores.byteOffset, expNeg: mem.expNeg.byteOffset, label: mem.label.byteOffset, f, slots },
+      mem.memory,
+      mem.pages,
+    );
     const table = mem.table;
     const views = (part: number) => Array.from({ length: table.capacity }, (_, t) => table.parts.subarray((part * table.capacity + t) * histSize, (part * table.capacity + t + 1) * histSize));
     this.hists = [views(0), views(1)];
   }
 
+  /** Gradients of rows [begin, end) and their loss sums (see logLossGradients). */
+  gradients(begin: number, end: number, lossMask: Uint8Array | null, sums: Float64Array): void {
+    logLossGradients(this.k, this.data.mem, begin, end, lossMask, sums);
+  }
+
   /** Part `part` of tasks [0, count): rows from buffer `src`, children's rows to the other, histograms to part slots. */
   run(part: number, count: number, src: number): void {
     const { tasks, values, goLeft } = this.data.mem.table;
-    const { scores, expNeg } = this.data;
     const from = this.data.mem.rows[src];
     const to = this.data.mem.rows[1 - src];
     const k = this.k;
@@ -160,7 +170,7 @@ export class TaskRunner {
       const end = part === 0 ? mid : e0;
       const kind = tasks[w + KIND];
       if (kind === TASK_LEAF) {
-        addLeaf(from, begin, end, values[4 * t], values[4 * t + 2], scores, expNeg);
+        k.leaf(from.byteOffset, begin, end, values[4 * t], values[4 * t + 2]);
       } else if (kind === TASK_HISTOGRAM) {
         const out = this.hists[part][t];
         out.fill(0);
@@ -178,21 +188,24 @@ export class TaskRunner {
         const split = b0 + tasks[w + LEFT_COUNT];
         const go = goLeft.byteOffset + t * 256;
         const lefts =
-          part === 0
+          leaves === 3
+            ? k.scoreSplit(col, go, from.byteOffset, begin, end, values[4 * t + 1], values[4 * t], values[4 * t + 3], values[4 * t + 2])
+            : part === 0
             ? k.splitUp(col, go, from.byteOffset, begin, end, to.byteOffset, b0, split, sideLeft, out.byteOffset)
             : k.splitDown(col, go, from.byteOffset, begin, end, to.byteOffset, split, e0, sideLeft, out.byteOffset);
         tasks[w + LEFTS + part] = lefts;
-        // A leaf child's rows take its value in a pass of their own: inside the split loop it would cost a branch
-        // per row that the CPU cannot predict.
+        // When one child is a leaf, its rows take its value in a pass of their own (moved like the other side's):
+        // inside the split loop it would cost a branch per row that the CPU cannot predict.
+        if (leaves === 3) continue;
         const rights = end - begin - lefts;
         const clamp = (x: number) => Math.min(Math.max(x, b0), e0);
-        if ((leaves & 1) !== 0) {
+        if (leaves === 1) {
           const at = part === 0 ? b0 : split - lefts;
-          addLeaf(to, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3], scores, expNeg);
+          k.leaf(to.byteOffset, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3]);
         }
-        if ((leaves & 2) !== 0) {
+        if (leaves === 2) {
           const at = part === 0 ? split : e0 - rights;
-          addLeaf(to, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2], scores, expNeg);
+          k.leaf(to.byteOffset, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2]);
         }
       }
     }
@@ -266,26 +279,21 @@ export class TaskWriter {
 export const LOSS_STRIDE = 16;
 
 /**
- * Log-loss gradient and hessian of rows [begin, end) (float32, like LightGBM's) from expNeg = exp(-score); returns
- * [summed loss, rows summed] over the rows i % LOSS_STRIDE === 0 that `lossMask` does not exclude.
+ * Log-loss gradient and hessian (float32, like LightGBM's) of rows [begin, end), from exp(-score) in WebAssembly;
+ * returns in `sums` [summed loss, rows summed] over the rows i % LOSS_STRIDE === 0 that `lossMask` does not exclude.
  */
-export function logLossGradients(scores: Float64Array, expNeg: Float64Array, label: Uint8Array, gh: Float32Array, begin: number, end: number, lossMask: Uint8Array | null, sums: Float64Array): void {
+export function logLossGradients(k: WasmKernels, mem: TrainingMemory, begin: number, end: number, lossMask: Uint8Array | null, sums: Float64Array): void {
+  k.gradients(begin, end);
+  const { scores, expNeg, label } = mem;
   let loss = 0;
   let counted = 0;
-  for (let i = begin; i < end; i++) {
+  for (let i = Math.ceil(begin / LOSS_STRIDE) * LOSS_STRIDE; i < end; i += LOSS_STRIDE) {
+    if (lossMask !== null && lossMask[i] !== 0) continue;
+    // softplus(s) - y*s, written to stay finite for large |s|.
+    const s = scores[i];
     const e = expNeg[i];
-    const p = 1 / (1 + e);
-    const y = label[i];
-    gh[2 * i] = p - y;
-    // e * p * p = p * (1 - p) without the cancellation near p = 1; NaN (e infinite) fails the test too.
-    const h = e * p * p;
-    gh[2 * i + 1] = h > 1e-16 ? h : 1e-16;
-    if (i % LOSS_STRIDE === 0 && (lossMask === null || lossMask[i] === 0)) {
-      // softplus(s) - y*s, written to stay finite for large |s|.
-      const s = scores[i];
-      loss += Math.max(s, 0) + Math.log1p(s >= 0 ? e : 1 / e) - y * s;
-      counted++;
-    }
+    loss += Math.max(s, 0) + Math.log1p(s >= 0 ? e : 1 / e) - label[i] * s;
+    counted++;
   }
   sums[0] = loss;
   sums[1] = counted;

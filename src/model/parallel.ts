@@ -2,14 +2,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { logLossGradients, TaskRunner, TaskWriter, type TaskData } from './kernels';
+import { TaskRunner, TaskWriter, type TaskData } from './kernels';
 
 /** Frames smaller than this train on one thread by default: starting a helper costs more than it saves. */
 export const PARALLEL_MIN_ROWS = 20_000;
 
 /** The arrays the row loops read and write; all in shared memory so a helper sees them. */
 export interface KernelData extends TaskData {
-  label: Uint8Array;
   /** 1 for rows left out of the training loss (the early-stopping slice). */
   lossMask: Uint8Array | null;
 }
@@ -51,11 +50,10 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
   const sums = new Float64Array(new SharedArrayBuffer(16));
   const helper =
     threads > 1
-      ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, label: sharedCopy(data.label), lossMask: data.lossMask && sharedCopy(data.lossMask) })
+      ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, lossMask: data.lossMask && sharedCopy(data.lossMask) })
       : null;
   const front = new Float64Array(2);
-  const { scores, expNeg, label, lossMask } = data;
-  const gh = data.mem.gh;
+  const { lossMask } = data;
 
   return {
     tasks: new TaskWriter(data.mem.table, data.histSize),
@@ -76,11 +74,11 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
       const mid = n >>> 1;
       if (helper) {
         const ticket = helper.start(OP_GRADIENTS, n, 0);
-        logLossGradients(scores, expNeg, label, gh, 0, mid, lossMask, front);
+        runner.gradients(0, mid, lossMask, front);
         helper.wait(ticket);
       } else {
-        logLossGradients(scores, expNeg, label, gh, 0, mid, lossMask, front);
-        logLossGradients(scores, expNeg, label, gh, mid, n, lossMask, sums);
+        runner.gradients(0, mid, lossMask, front);
+        runner.gradients(mid, n, lossMask, sums);
       }
       const counted = front[1] + sums[1];
       return counted > 0 ? (front[0] + sums[0]) / counted : 0;

@@ -7,6 +7,10 @@ export interface WasmLayout {
   bins: number;
   /** Interleaved float32 gradient and hessian per row. */
   gh: number;
+  /** float64 score and exp(-score) per row, and the uint8 label. */
+  scores: number;
+  expNeg: number;
+  label: number;
   f: number;
   /** First histogram slot of each feature; a slot is [g, h, count] in float64. */
   slots: ArrayLike<number>;
@@ -19,7 +23,16 @@ export interface WasmKernels {
   /** See LayoutKernels.splitUp in kernels.ts; goLeft is 256 bytes at `goLeftPtr`. Returns the number of lefts. */
   splitUp(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, dstPtr: number, lpos: number, rpos: number, sideLeft: number, outPtr: number): number;
   splitDown(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, dstPtr: number, lpos: number, rpos: number, sideLeft: number, outPtr: number): number;
+  /** addScore (kernels.ts) of v, ev for rows rows[begin..end). */
+  leaf(rowsPtr: number, begin: number, end: number, v: number, ev: number): void;
+  /** A split whose children are both leaves: addScore of the left or right values per row, no rows moved. Returns the lefts. */
+  scoreSplit(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, lv: number, rv: number, elv: number, erv: number): number;
+  /** Log-loss gradient and hessian of rows [begin, end) from exp(-score), as logLossGradients in kernels.ts. */
+  gradients(begin: number, end: number): void;
 }
+
+/** Past this, exp(-score) is recomputed rather than multiplied (kernels.ts EXP_RANGE, the same number). */
+export const WASM_EXP_RANGE = 1e300;
 
 // TypeScript declares the WebAssembly global in its DOM lib only; this is the part used here.
 declare global {
@@ -40,6 +53,7 @@ declare global {
 }
 
 const I32 = 0x7f;
+const F64 = 0x7c;
 const V128 = 0x7b;
 
 function uleb(n: number): number[] {
@@ -111,8 +125,21 @@ const OP = {
   f64_load: 0x2b,
   i32_load8_u: 0x2d,
   i32_store: 0x36,
+  f32_store: 0x38,
   f64_store: 0x39,
+  call: 0x10,
+  select: 0x1b,
+  i32_eqz: 0x45,
   i32_eq: 0x46,
+  f64_lt: 0x63,
+  f64_gt: 0x64,
+  i32_and: 0x71,
+  f64_neg: 0x9a,
+  f64_sub: 0xa1,
+  f64_mul: 0xa2,
+  f64_div: 0xa3,
+  f32_demote_f64: 0xb6,
+  f64_convert_i32_u: 0xb8,
   i32_lt_s: 0x48,
   i32_ge_s: 0x4e,
   i32_add: 0x6a,
@@ -199,23 +226,103 @@ function splitBody(layout: WasmLayout, up: boolean): Body {
   return b;
 }
 
+/** Function 0 of the module: the imported Math.exp, for the rare score whose exp(-score) left the range. */
+const EXP_FUNC = 0;
+
+/** Emits addScore(row, v, ev) (kernels.ts) with locals row, v, ev, s, e. */
+function addScore(b: Body, layout: WasmLayout, L: { row: number; v: number; ev: number; s: number; e: number; addr: number }): void {
+  b.get(L.row).i32(3).op(OP.i32_shl).set(L.addr);
+  b.get(L.addr).get(L.addr).mem(OP.f64_load, 3, layout.scores).get(L.v).op(OP.f64_add).tee(L.s).mem(OP.f64_store, 3, layout.scores);
+  b.get(L.addr).mem(OP.f64_load, 3, layout.expNeg).get(L.ev).op(OP.f64_mul).set(L.e);
+  b.get(L.e).f64(1 / WASM_EXP_RANGE).op(OP.f64_gt).get(L.e).f64(WASM_EXP_RANGE).op(OP.f64_lt).op(OP.i32_and).op(OP.i32_eqz);
+  b.op(OP.if, OP.void).get(L.s).op(OP.f64_neg).op(OP.call, EXP_FUNC).set(L.e).op(OP.end);
+  b.get(L.addr).get(L.e).mem(OP.f64_store, 3, layout.expNeg);
+}
+
+function leafBody(layout: WasmLayout): Body {
+  // params: rows 0, begin 1, end 2 (i32), v 3, ev 4 (f64); locals: i 5, row 6, addr 7 (i32), s 8, e 9 (f64)
+  const b = new Body();
+  b.op(OP.block, OP.void).get(1).get(2).op(OP.i32_ge_s).op(OP.br_if, 0);
+  b.get(1).set(5);
+  b.op(OP.loop, OP.void);
+  b.get(0).get(5).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(6);
+  addScore(b, layout, { row: 6, v: 3, ev: 4, s: 8, e: 9, addr: 7 });
+  b.get(5).i32(1).op(OP.i32_add).tee(5).get(2).op(OP.i32_lt_s).op(OP.br_if, 0);
+  b.op(OP.end, OP.end, OP.end);
+  return b;
+}
+
+function scoreSplitBody(layout: WasmLayout): Body {
+  // params: col 0, goLeft 1, src 2, begin 3, end 4 (i32), lv 5, rv 6, elv 7, erv 8 (f64)
+  // locals: i 9, row 10, left 11, lefts 12, addr 13 (i32), v 14, ev 15, s 16, e 17 (f64)
+  const b = new Body();
+  b.op(OP.block, OP.void).get(3).get(4).op(OP.i32_ge_s).op(OP.br_if, 0);
+  b.get(3).set(9);
+  b.op(OP.loop, OP.void);
+  b.get(2).get(9).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(10);
+  b.get(1).get(10).i32(layout.f).op(OP.i32_mul).get(0).op(OP.i32_add).mem(OP.i32_load8_u, 0, layout.bins).op(OP.i32_add).mem(OP.i32_load8_u, 0, 0).tee(11);
+  b.get(12).op(OP.i32_add).set(12);
+  // select, not if: which side a row takes is a coin toss for the branch predictor
+  b.get(5).get(6).get(11).op(OP.select).set(14);
+  b.get(7).get(8).get(11).op(OP.select).set(15);
+  addScore(b, layout, { row: 10, v: 14, ev: 15, s: 16, e: 17, addr: 13 });
+  b.get(9).i32(1).op(OP.i32_add).tee(9).get(4).op(OP.i32_lt_s).op(OP.br_if, 0);
+  b.op(OP.end, OP.end);
+  b.get(12).op(OP.end);
+  return b;
+}
+
+function gradientsBody(layout: WasmLayout): Body {
+  // params: begin 0, end 1; locals: i 2, addr 3 (i32), e 4, p 5, h 6 (f64)
+  const b = new Body();
+  b.op(OP.block, OP.void).get(0).get(1).op(OP.i32_ge_s).op(OP.br_if, 0);
+  b.get(0).set(2);
+  b.op(OP.loop, OP.void);
+  b.get(2).i32(3).op(OP.i32_shl).set(3);
+  // p = 1 / (1 + e); g = p - y; h = e * p * p, at least 1e-16 (a NaN from an infinite e too)
+  b.get(3).mem(OP.f64_load, 3, layout.expNeg).set(4);
+  b.f64(1).f64(1).get(4).op(OP.f64_add).op(OP.f64_div).set(5);
+  b.get(3).get(5).get(2).mem(OP.i32_load8_u, 0, layout.label).op(OP.f64_convert_i32_u).op(OP.f64_sub).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh);
+  b.get(4).get(5).op(OP.f64_mul).get(5).op(OP.f64_mul).set(6);
+  b.get(3).get(6).f64(1e-16).get(6).f64(1e-16).op(OP.f64_gt).op(OP.select).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh + 4);
+  b.get(2).i32(1).op(OP.i32_add).tee(2).get(1).op(OP.i32_lt_s).op(OP.br_if, 0);
+  b.op(OP.end, OP.end, OP.end);
+  return b;
+}
+
 /** The module's bytes for `layout`, importing a shared memory of `pages` 64 KiB pages as env.memory. */
 export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
-  const histType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
-  const splitType = [0x60, ...vec(Array.from({ length: 10 }, () => [I32])), ...vec([[I32]])];
-  const locals = (i32s: number, v128s: number) => vec([[...uleb(i32s), I32], [...uleb(v128s), V128]]);
+  const type = (params: number[], results: number[]) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
+  const types = [
+    type([F64], [F64]), // 0: exp
+    type([I32, I32, I32, I32], []), // 1: histogram
+    type(Array.from({ length: 10 }, () => I32), [I32]), // 2: splitUp, splitDown
+    type([I32, I32, I32, F64, F64], []), // 3: leaf
+    type([I32, I32, I32, I32, I32, F64, F64, F64, F64], [I32]), // 4: scoreSplit
+    type([I32, I32], []), // 5: gradients
+  ];
+  const locals = (groups: [number, number][]) => vec(groups.map(([count, t]) => [...uleb(count), t]));
   const fn = (loc: number[], body: Body) => {
     const all = [...loc, ...body.code];
     return [...uleb(all.length), ...all];
   };
+  // Function indices: the import (exp) is 0, then the bodies in this order.
+  const bodies: [string, number, number[], Body][] = [
+    ['histogram', 1, locals([[4, I32], [1, V128]]), histogramBody(layout)],
+    ['splitUp', 2, locals([[7, I32], [1, V128]]), splitBody(layout, true)],
+    ['splitDown', 2, locals([[7, I32], [1, V128]]), splitBody(layout, false)],
+    ['leaf', 3, locals([[3, I32], [2, F64]]), leafBody(layout)],
+    ['scoreSplit', 4, locals([[5, I32], [4, F64]]), scoreSplitBody(layout)],
+    ['gradients', 5, locals([[2, I32], [3, F64]]), gradientsBody(layout)],
+  ];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([histType, splitType])),
-    // shared memory, min = max = pages
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)]])),
-    ...section(3, vec([[0], [1], [1]])),
-    ...section(7, vec([[...name('histogram'), 0x00, 0], [...name('splitUp'), 0x00, 1], [...name('splitDown'), 0x00, 2]])),
-    ...section(10, [...uleb(3), ...fn(locals(4, 1), histogramBody(layout)), ...fn(locals(7, 1), splitBody(layout, true)), ...fn(locals(7, 1), splitBody(layout, false))]),
+    ...section(1, vec(types)),
+    // env.exp, and the shared memory (min = max = pages)
+    ...section(2, vec([[...name('env'), ...name('exp'), 0x00, 0], [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)]])),
+    ...section(3, vec(bodies.map(([, t]) => [t]))),
+    ...section(7, vec(bodies.map(([n], i) => [...name(n), 0x00, ...uleb(i + 1)]))),
+    ...section(10, [...uleb(bodies.length), ...bodies.flatMap(([, , loc, body]) => fn(loc, body))]),
   ];
   return Uint8Array.from(bytes);
 }
@@ -223,6 +330,6 @@ export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
 /** Compiles the loops for `layout` against `memory` (synchronously: the module is a few KB). */
 export function wasmKernels(layout: WasmLayout, memory: WebAssembly.Memory, pages: number): WasmKernels {
   const module = new WebAssembly.Module(wasmModuleBytes(layout, pages));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const instance = new WebAssembly.Instance(module, { env: { memory, exp: Math.exp } });
   return instance.exports as unknown as WasmKernels;
 }
