@@ -216,7 +216,7 @@ export class GbdtTrainer {
       this.offsets[j + 1] = this.offsets[j] + binCount;
     }
     this.histSize = this.offsets[this.f] * 3;
-    this.mem = allocateTrainingMemory(this.n, this.f, this.histSize);
+    this.mem = allocateTrainingMemory(this.n, this.f, this.histSize, 2 ** (params.maxDepth + 1));
     this.bins = this.mem.bins;
     this.rows = this.mem.rows;
     const cols = encodeFrame(frame, prep.features, prep.encoders);
@@ -326,7 +326,8 @@ export class GbdtTrainer {
     const json = tree.toJson();
     this.trees.push(json);
     this.splitBins.push(tree.bin);
-    // Sampled rows got their leaf value while the tree grew; the rest walk the new tree by bins.
+    // Sampled rows were marked with their leaf while the tree grew (the next gradient pass adds its value); the rest
+    // walk the new tree by bins now.
     if (m < this.n) this.addTreeToScores(json, tree.bin, this.inSample);
     const validationLogLoss = this.trackValidation();
 
@@ -458,7 +459,7 @@ export class GbdtTrainer {
       this.release(hist);
       const value = leafValue(g, h, this.params);
       tree.value[node] = value;
-      tasks.leaf(t, begin, end, value);
+      tasks.leaf(t, begin, end, node, value);
       return null;
     }
     const rightCount = count - split.leftCount;
@@ -495,7 +496,7 @@ export class GbdtTrainer {
     goLeft.fill(0);
     if (split.left) goLeft.set(split.left);
     else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
-    tasks.split(t, begin, end, split.feature, goLeft, split.leftCount, side, lv, rv);
+    tasks.split(t, begin, end, split.feature, goLeft, split.leftCount, side, leftId, lv, rightId, rv);
     return { split, leftId, rightId, needLeft, needRight, side, leftIsSmall };
   }
 

@@ -38,7 +38,10 @@ const SIDE = 5;
 const LEAVES = 6;
 /** Lefts found by part 0 and part 1. */
 const LEFTS = 7;
-export const TASK_WORDS = 9;
+/** Node ids of the leaf (leaf task) or of the children that are leaves (split task). */
+const LEFT_ID = 9;
+const RIGHT_ID = 10;
+export const TASK_WORDS = 11;
 
 /** Tasks per job at most; a level with more nodes takes several jobs. */
 const MAX_TASKS = 128;
@@ -49,8 +52,6 @@ const PART_BUDGET = 1 << 19;
 export interface TaskBuffers {
   capacity: number;
   tasks: Int32Array;
-  /** Per split task [right leaf value, left leaf value, exp(-right), exp(-left)]; a leaf task's [v, -, exp(-v)]. */
-  values: Float64Array;
   /** 256 bytes per task: 1 for the bins whose rows go left. */
   goLeft: Uint8Array;
   /** Per part, per task, one histogram of histSize doubles. */
@@ -70,6 +71,13 @@ export interface TrainingMemory {
   gh: Float32Array;
   /** The two row buffers: a level reads its nodes' rows from one and writes the children's rows to the other. */
   rows: [Uint32Array, Uint32Array];
+  /**
+   * The leaf of the latest tree each row landed in, -1 when its score is up to date. Growing a tree only marks
+   * rows (a scattered 4-byte write); the next gradient pass adds the leaf values in row order (see addScore).
+   */
+  leafOf: Int32Array;
+  /** [value, exp(-value)] per node id of the latest tree. */
+  leafValues: Float64Array;
   scores: Float64Array;
   /** exp(-score) of each row, kept beside the scores (see addScore). */
   expNeg: Float64Array;
@@ -80,7 +88,7 @@ export interface TrainingMemory {
 const WASM_PAGE = 65536;
 const WASM_MAX_PAGES = 65536;
 
-export function allocateTrainingMemory(n: number, f: number, histSize: number): TrainingMemory {
+export function allocateTrainingMemory(n: number, f: number, histSize: number, maxNodes: number): TrainingMemory {
   const capacity = Math.max(1, Math.min(MAX_TASKS, Math.floor(PART_BUDGET / histSize)));
   let bytes = 0;
   const take = (size: number) => {
@@ -96,8 +104,9 @@ export function allocateTrainingMemory(n: number, f: number, histSize: number): 
     bins: take(n * f),
     rows0: take(n * 4),
     rows1: take(n * 4),
+    leafOf: take(n * 4),
+    leafValues: take(maxNodes * 16),
     tasks: take(capacity * TASK_WORDS * 4),
-    values: take(capacity * 4 * 8),
     goLeft: take(capacity * 256),
     parts: take(2 * capacity * histSize * 8),
   };
@@ -111,13 +120,14 @@ export function allocateTrainingMemory(n: number, f: number, histSize: number): 
     bins: new Uint8Array(buf, at.bins, n * f),
     gh: new Float32Array(buf, at.gh, n * 2),
     rows: [new Uint32Array(buf, at.rows0, n), new Uint32Array(buf, at.rows1, n)],
+    leafOf: new Int32Array(buf, at.leafOf, n).fill(-1),
+    leafValues: new Float64Array(buf, at.leafValues, maxNodes * 2),
     scores: new Float64Array(buf, at.scores, n),
     expNeg: new Float64Array(buf, at.expNeg, n),
     label: new Uint8Array(buf, at.label, n),
     table: {
       capacity,
       tasks: new Int32Array(buf, at.tasks, capacity * TASK_WORDS),
-      values: new Float64Array(buf, at.values, capacity * 4),
       goLeft: new Uint8Array(buf, at.goLeft, capacity * 256),
       parts: new Float64Array(buf, at.parts, 2 * capacity * histSize),
     },
@@ -141,7 +151,7 @@ export class TaskRunner {
   constructor(private readonly data: TaskData) {
     const { mem, f, slots, histSize } = data;
     this.k = wasmKernels(
-      { bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, scores: mem.scores.byteOffset, expNeg: mem.expNeg.byteOffset, label: mem.label.byteOffset, f, slots },
+      { bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, leafOf: mem.leafOf.byteOffset, leafValues: mem.leafValues.byteOffset, scores: mem.scores.byteOffset, expNeg: mem.expNeg.byteOffset, label: mem.label.byteOffset, f, slots },
       mem.memory,
       mem.pages,
     );
@@ -157,7 +167,7 @@ export class TaskRunner {
 
   /** Part `part` of tasks [0, count): rows from buffer `src`, children's rows to the other, histograms to part slots. */
   run(part: number, count: number, src: number): void {
-    const { tasks, values, goLeft } = this.data.mem.table;
+    const { tasks, goLeft } = this.data.mem.table;
     const from = this.data.mem.rows[src];
     const to = this.data.mem.rows[1 - src];
     const k = this.k;
@@ -170,7 +180,7 @@ export class TaskRunner {
       const end = part === 0 ? mid : e0;
       const kind = tasks[w + KIND];
       if (kind === TASK_LEAF) {
-        k.leaf(from.byteOffset, begin, end, values[4 * t], values[4 * t + 2]);
+        k.mark(from.byteOffset, begin, end, tasks[w + LEFT_ID]);
       } else if (kind === TASK_HISTOGRAM) {
         const out = this.hists[part][t];
         out.fill(0);
@@ -189,23 +199,23 @@ export class TaskRunner {
         const go = goLeft.byteOffset + t * 256;
         const lefts =
           leaves === 3
-            ? k.scoreSplit(col, go, from.byteOffset, begin, end, values[4 * t + 1], values[4 * t], values[4 * t + 3], values[4 * t + 2])
+            ? k.markSplit(col, go, from.byteOffset, begin, end, tasks[w + LEFT_ID], tasks[w + RIGHT_ID])
             : part === 0
             ? k.splitUp(col, go, from.byteOffset, begin, end, to.byteOffset, b0, split, sideLeft, out.byteOffset)
             : k.splitDown(col, go, from.byteOffset, begin, end, to.byteOffset, split, e0, sideLeft, out.byteOffset);
         tasks[w + LEFTS + part] = lefts;
-        // When one child is a leaf, its rows take its value in a pass of their own (moved like the other side's):
-        // inside the split loop it would cost a branch per row that the CPU cannot predict.
+        // When one child is a leaf, its rows are marked in a pass of their own (moved like the other side's): inside
+        // the split loop it would cost a branch per row that the CPU cannot predict.
         if (leaves === 3) continue;
         const rights = end - begin - lefts;
         const clamp = (x: number) => Math.min(Math.max(x, b0), e0);
         if (leaves === 1) {
           const at = part === 0 ? b0 : split - lefts;
-          k.leaf(to.byteOffset, clamp(at), clamp(at + lefts), values[4 * t + 1], values[4 * t + 3]);
+          k.mark(to.byteOffset, clamp(at), clamp(at + lefts), tasks[w + LEFT_ID]);
         }
         if (leaves === 2) {
           const at = part === 0 ? split : e0 - rights;
-          k.leaf(to.byteOffset, clamp(at), clamp(at + rights), values[4 * t], values[4 * t + 2]);
+          k.mark(to.byteOffset, clamp(at), clamp(at + rights), tasks[w + RIGHT_ID]);
         }
       }
     }
@@ -214,10 +224,14 @@ export class TaskRunner {
 
 /** Writes tasks into a table (the training thread's side). */
 export class TaskWriter {
+  private readonly table: TaskBuffers;
+
   constructor(
-    private readonly table: TaskBuffers,
+    private readonly mem: TrainingMemory,
     private readonly histSize: number,
-  ) {}
+  ) {
+    this.table = mem.table;
+  }
 
   get capacity(): number {
     return this.table.capacity;
@@ -227,25 +241,28 @@ export class TaskWriter {
     this.set(t, TASK_HISTOGRAM, begin, end);
   }
 
-  leaf(t: number, begin: number, end: number, value: number): void {
-    this.set(t, TASK_LEAF, begin, end);
-    this.table.values[4 * t] = value;
-    this.table.values[4 * t + 2] = Math.exp(-value);
+  /** Rows [begin, end) are leaf `node`, whose value is `value`. */
+  leaf(t: number, begin: number, end: number, node: number, value: number): void {
+    const w = this.set(t, TASK_LEAF, begin, end);
+    this.table.tasks[w + LEFT_ID] = node;
+    this.leafValue(node, value);
   }
 
-  /** A split of rows [begin, end); a child with a value (not null) is a leaf: its rows get the value, not moved. */
-  split(t: number, begin: number, end: number, col: number, goLeft: Uint8Array, leftCount: number, side: number, leftLeaf: number | null, rightLeaf: number | null): void {
+  /**
+   * A split of rows [begin, end) into children leftId and rightId; a child with a value (not null) is a leaf: its
+   * rows are marked with it, not moved.
+   */
+  split(t: number, begin: number, end: number, col: number, goLeft: Uint8Array, leftCount: number, side: number, leftId: number, leftLeaf: number | null, rightId: number, rightLeaf: number | null): void {
     const w = this.set(t, TASK_SPLIT, begin, end);
-    const { tasks, values } = this.table;
+    const { tasks } = this.table;
     tasks[w + COL] = col;
     tasks[w + LEFT_COUNT] = leftCount;
     tasks[w + SIDE] = side;
     tasks[w + LEAVES] = (leftLeaf === null ? 0 : 1) | (rightLeaf === null ? 0 : 2);
-    // Indexed by "goes left" (0 or 1); a child that is not a leaf adds 0.
-    values[4 * t] = rightLeaf ?? 0;
-    values[4 * t + 1] = leftLeaf ?? 0;
-    values[4 * t + 2] = Math.exp(-(rightLeaf ?? 0));
-    values[4 * t + 3] = Math.exp(-(leftLeaf ?? 0));
+    tasks[w + LEFT_ID] = leftId;
+    tasks[w + RIGHT_ID] = rightId;
+    if (leftLeaf !== null) this.leafValue(leftId, leftLeaf);
+    if (rightLeaf !== null) this.leafValue(rightId, rightLeaf);
     this.table.goLeft.set(goLeft, t * 256);
   }
 
@@ -262,6 +279,11 @@ export class TaskWriter {
     for (let i = 0; i < this.histSize; i++) out[i] = parts[a + i] + parts[b + i];
   }
 
+  private leafValue(node: number, value: number): void {
+    this.mem.leafValues[2 * node] = value;
+    this.mem.leafValues[2 * node + 1] = Math.exp(-value);
+  }
+
   private set(t: number, kind: number, begin: number, end: number): number {
     if (t >= this.table.capacity) throw new RangeError(`task ${t} beyond the table's ${this.table.capacity}`);
     const w = t * TASK_WORDS;
@@ -276,10 +298,11 @@ export class TaskWriter {
 }
 
 /** Rows whose loss the progress figure adds up: every LOSS_STRIDE-th (the loss is a progress figure, log1p is not free). */
-export const LOSS_STRIDE = 16;
+export const LOSS_STRIDE = 64;
 
 /**
- * Log-loss gradient and hessian (float32, like LightGBM's) of rows [begin, end), from exp(-score) in WebAssembly;
+ * Adds the latest tree's leaf values to the marked rows of [begin, end), then their log-loss gradient and hessian
+ * (float32, like LightGBM's) from exp(-score), in WebAssembly;
  * returns in `sums` [summed loss, rows summed] over the rows i % LOSS_STRIDE === 0 that `lossMask` does not exclude.
  */
 export function logLossGradients(k: WasmKernels, mem: TrainingMemory, begin: number, end: number, lossMask: Uint8Array | null, sums: Float64Array): void {

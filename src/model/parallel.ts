@@ -56,7 +56,7 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
   const { lossMask } = data;
 
   return {
-    tasks: new TaskWriter(data.mem.table, data.histSize),
+    tasks: new TaskWriter(data.mem, data.histSize),
 
     run(count, src) {
       if (count === 0) return;

@@ -7,6 +7,9 @@ export interface WasmLayout {
   bins: number;
   /** Interleaved float32 gradient and hessian per row. */
   gh: number;
+  /** int32 leaf mark per row, and [value, exp(-value)] per leaf (see TrainingMemory in kernels.ts). */
+  leafOf: number;
+  leafValues: number;
   /** float64 score and exp(-score) per row, and the uint8 label. */
   scores: number;
   expNeg: number;
@@ -23,11 +26,11 @@ export interface WasmKernels {
   /** See LayoutKernels.splitUp in kernels.ts; goLeft is 256 bytes at `goLeftPtr`. Returns the number of lefts. */
   splitUp(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, dstPtr: number, lpos: number, rpos: number, sideLeft: number, outPtr: number): number;
   splitDown(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, dstPtr: number, lpos: number, rpos: number, sideLeft: number, outPtr: number): number;
-  /** addScore (kernels.ts) of v, ev for rows rows[begin..end). */
-  leaf(rowsPtr: number, begin: number, end: number, v: number, ev: number): void;
-  /** A split whose children are both leaves: addScore of the left or right values per row, no rows moved. Returns the lefts. */
-  scoreSplit(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, lv: number, rv: number, elv: number, erv: number): number;
-  /** Log-loss gradient and hessian of rows [begin, end) from exp(-score), as logLossGradients in kernels.ts. */
+  /** leafOf[rows[i]] = node for i in [begin, end). */
+  mark(rowsPtr: number, begin: number, end: number, node: number): void;
+  /** A split whose children are both leaves: marks each row with the left or right id, no rows moved. Returns the lefts. */
+  markSplit(col: number, goLeftPtr: number, srcPtr: number, begin: number, end: number, leftId: number, rightId: number): number;
+  /** Rows [begin, end): the marked leaf's value added (addScore in kernels.ts), then gradient and hessian. */
   gradients(begin: number, end: number): void;
 }
 
@@ -229,62 +232,61 @@ function splitBody(layout: WasmLayout, up: boolean): Body {
 /** Function 0 of the module: the imported Math.exp, for the rare score whose exp(-score) left the range. */
 const EXP_FUNC = 0;
 
-/** Emits addScore(row, v, ev) (kernels.ts) with locals row, v, ev, s, e. */
-function addScore(b: Body, layout: WasmLayout, L: { row: number; v: number; ev: number; s: number; e: number; addr: number }): void {
-  b.get(L.row).i32(3).op(OP.i32_shl).set(L.addr);
-  b.get(L.addr).get(L.addr).mem(OP.f64_load, 3, layout.scores).get(L.v).op(OP.f64_add).tee(L.s).mem(OP.f64_store, 3, layout.scores);
-  b.get(L.addr).mem(OP.f64_load, 3, layout.expNeg).get(L.ev).op(OP.f64_mul).set(L.e);
-  b.get(L.e).f64(1 / WASM_EXP_RANGE).op(OP.f64_gt).get(L.e).f64(WASM_EXP_RANGE).op(OP.f64_lt).op(OP.i32_and).op(OP.i32_eqz);
-  b.op(OP.if, OP.void).get(L.s).op(OP.f64_neg).op(OP.call, EXP_FUNC).set(L.e).op(OP.end);
-  b.get(L.addr).get(L.e).mem(OP.f64_store, 3, layout.expNeg);
-}
-
-function leafBody(layout: WasmLayout): Body {
-  // params: rows 0, begin 1, end 2 (i32), v 3, ev 4 (f64); locals: i 5, row 6, addr 7 (i32), s 8, e 9 (f64)
+function markBody(layout: WasmLayout): Body {
+  // params: rows 0, begin 1, end 2, node 3; locals: i 4
   const b = new Body();
   b.op(OP.block, OP.void).get(1).get(2).op(OP.i32_ge_s).op(OP.br_if, 0);
-  b.get(1).set(5);
+  b.get(1).set(4);
   b.op(OP.loop, OP.void);
-  b.get(0).get(5).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(6);
-  addScore(b, layout, { row: 6, v: 3, ev: 4, s: 8, e: 9, addr: 7 });
-  b.get(5).i32(1).op(OP.i32_add).tee(5).get(2).op(OP.i32_lt_s).op(OP.br_if, 0);
+  b.get(0).get(4).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).i32(2).op(OP.i32_shl).get(3).mem(OP.i32_store, 2, layout.leafOf);
+  b.get(4).i32(1).op(OP.i32_add).tee(4).get(2).op(OP.i32_lt_s).op(OP.br_if, 0);
   b.op(OP.end, OP.end, OP.end);
   return b;
 }
 
-function scoreSplitBody(layout: WasmLayout): Body {
-  // params: col 0, goLeft 1, src 2, begin 3, end 4 (i32), lv 5, rv 6, elv 7, erv 8 (f64)
-  // locals: i 9, row 10, left 11, lefts 12, addr 13 (i32), v 14, ev 15, s 16, e 17 (f64)
+function markSplitBody(layout: WasmLayout): Body {
+  // params: col 0, goLeft 1, src 2, begin 3, end 4, leftId 5, rightId 6; locals: i 7, row 8, left 9, lefts 10
   const b = new Body();
   b.op(OP.block, OP.void).get(3).get(4).op(OP.i32_ge_s).op(OP.br_if, 0);
-  b.get(3).set(9);
+  b.get(3).set(7);
   b.op(OP.loop, OP.void);
-  b.get(2).get(9).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(10);
-  b.get(1).get(10).i32(layout.f).op(OP.i32_mul).get(0).op(OP.i32_add).mem(OP.i32_load8_u, 0, layout.bins).op(OP.i32_add).mem(OP.i32_load8_u, 0, 0).tee(11);
-  b.get(12).op(OP.i32_add).set(12);
+  b.get(2).get(7).i32(2).op(OP.i32_shl).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(8);
+  b.get(1).get(8).i32(layout.f).op(OP.i32_mul).get(0).op(OP.i32_add).mem(OP.i32_load8_u, 0, layout.bins).op(OP.i32_add).mem(OP.i32_load8_u, 0, 0).tee(9);
+  b.get(10).op(OP.i32_add).set(10);
   // select, not if: which side a row takes is a coin toss for the branch predictor
-  b.get(5).get(6).get(11).op(OP.select).set(14);
-  b.get(7).get(8).get(11).op(OP.select).set(15);
-  addScore(b, layout, { row: 10, v: 14, ev: 15, s: 16, e: 17, addr: 13 });
-  b.get(9).i32(1).op(OP.i32_add).tee(9).get(4).op(OP.i32_lt_s).op(OP.br_if, 0);
+  b.get(8).i32(2).op(OP.i32_shl).get(5).get(6).get(9).op(OP.select).mem(OP.i32_store, 2, layout.leafOf);
+  b.get(7).i32(1).op(OP.i32_add).tee(7).get(4).op(OP.i32_lt_s).op(OP.br_if, 0);
   b.op(OP.end, OP.end);
-  b.get(12).op(OP.end);
+  b.get(10).op(OP.end);
   return b;
 }
 
 function gradientsBody(layout: WasmLayout): Body {
-  // params: begin 0, end 1; locals: i 2, addr 3 (i32), e 4, p 5, h 6 (f64)
+  // params: begin 0, end 1; locals: i 2, addr 3, node 4, a4 5 (i32), e 6, p 7, h 8, s 9 (f64)
   const b = new Body();
   b.op(OP.block, OP.void).get(0).get(1).op(OP.i32_ge_s).op(OP.br_if, 0);
   b.get(0).set(2);
   b.op(OP.loop, OP.void);
   b.get(2).i32(3).op(OP.i32_shl).set(3);
+  b.get(2).i32(2).op(OP.i32_shl).tee(5).mem(OP.i32_load, 2, layout.leafOf).tee(4).i32(0).op(OP.i32_ge_s);
+  b.op(OP.if, OP.void);
+  {
+    // addScore(row, leafValues[node]), then clear the mark
+    b.get(4).i32(4).op(OP.i32_shl).set(4);
+    b.get(3).get(3).mem(OP.f64_load, 3, layout.scores).get(4).mem(OP.f64_load, 3, layout.leafValues).op(OP.f64_add).tee(9).mem(OP.f64_store, 3, layout.scores);
+    b.get(3).mem(OP.f64_load, 3, layout.expNeg).get(4).mem(OP.f64_load, 3, layout.leafValues + 8).op(OP.f64_mul).set(6);
+    b.get(6).f64(1 / WASM_EXP_RANGE).op(OP.f64_gt).get(6).f64(WASM_EXP_RANGE).op(OP.f64_lt).op(OP.i32_and).op(OP.i32_eqz);
+    b.op(OP.if, OP.void).get(9).op(OP.f64_neg).op(OP.call, EXP_FUNC).set(6).op(OP.end);
+    b.get(3).get(6).mem(OP.f64_store, 3, layout.expNeg);
+    b.get(5).i32(-1).mem(OP.i32_store, 2, layout.leafOf);
+  }
+  b.op(OP.end);
   // p = 1 / (1 + e); g = p - y; h = e * p * p, at least 1e-16 (a NaN from an infinite e too)
-  b.get(3).mem(OP.f64_load, 3, layout.expNeg).set(4);
-  b.f64(1).f64(1).get(4).op(OP.f64_add).op(OP.f64_div).set(5);
-  b.get(3).get(5).get(2).mem(OP.i32_load8_u, 0, layout.label).op(OP.f64_convert_i32_u).op(OP.f64_sub).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh);
-  b.get(4).get(5).op(OP.f64_mul).get(5).op(OP.f64_mul).set(6);
-  b.get(3).get(6).f64(1e-16).get(6).f64(1e-16).op(OP.f64_gt).op(OP.select).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh + 4);
+  b.get(3).mem(OP.f64_load, 3, layout.expNeg).set(6);
+  b.f64(1).f64(1).get(6).op(OP.f64_add).op(OP.f64_div).set(7);
+  b.get(3).get(7).get(2).mem(OP.i32_load8_u, 0, layout.label).op(OP.f64_convert_i32_u).op(OP.f64_sub).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh);
+  b.get(6).get(7).op(OP.f64_mul).get(7).op(OP.f64_mul).set(8);
+  b.get(3).get(8).f64(1e-16).get(8).f64(1e-16).op(OP.f64_gt).op(OP.select).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh + 4);
   b.get(2).i32(1).op(OP.i32_add).tee(2).get(1).op(OP.i32_lt_s).op(OP.br_if, 0);
   b.op(OP.end, OP.end, OP.end);
   return b;
@@ -297,8 +299,8 @@ export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
     type([F64], [F64]), // 0: exp
     type([I32, I32, I32, I32], []), // 1: histogram
     type(Array.from({ length: 10 }, () => I32), [I32]), // 2: splitUp, splitDown
-    type([I32, I32, I32, F64, F64], []), // 3: leaf
-    type([I32, I32, I32, I32, I32, F64, F64, F64, F64], [I32]), // 4: scoreSplit
+    type([I32, I32, I32, I32], []), // 3: mark (same shape as histogram, kept apart for clarity)
+    type([I32, I32, I32, I32, I32, I32, I32], [I32]), // 4: markSplit
     type([I32, I32], []), // 5: gradients
   ];
   const locals = (groups: [number, number][]) => vec(groups.map(([count, t]) => [...uleb(count), t]));
@@ -311,9 +313,9 @@ export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
     ['histogram', 1, locals([[4, I32], [1, V128]]), histogramBody(layout)],
     ['splitUp', 2, locals([[7, I32], [1, V128]]), splitBody(layout, true)],
     ['splitDown', 2, locals([[7, I32], [1, V128]]), splitBody(layout, false)],
-    ['leaf', 3, locals([[3, I32], [2, F64]]), leafBody(layout)],
-    ['scoreSplit', 4, locals([[5, I32], [4, F64]]), scoreSplitBody(layout)],
-    ['gradients', 5, locals([[2, I32], [3, F64]]), gradientsBody(layout)],
+    ['mark', 3, locals([[1, I32]]), markBody(layout)],
+    ['markSplit', 4, locals([[4, I32]]), markSplitBody(layout)],
+    ['gradients', 5, locals([[4, I32], [4, F64]]), gradientsBody(layout)],
   ];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
