@@ -12,8 +12,8 @@ const EXP_RANGE = WASM_EXP_RANGE;
 
 /**
  * Adds leaf value v to a row's score and keeps expNeg[row] = exp(-score) by multiplying it with ev = exp(-v): the
- * gradients then need no exp per row (it was a third of their time). Every score update goes through this, so a
- * resumed run rebuilds bit-identical values.
+ * gradients then need no exp per row (it was a third of their time). Every score update goes through this or its
+ * WebAssembly twin in the gradient pass (the same operations), so a resumed run rebuilds bit-identical values.
  */
 export function addScore(scores: Float64Array, expNeg: Float64Array, row: number, v: number, ev: number): void {
   const s = scores[row] + v;
@@ -134,7 +134,7 @@ export function allocateTrainingMemory(n: number, f: number, histSize: number, m
   };
 }
 
-/** What a thread needs to run tasks: the training memory, the layout of a row's features, scores. */
+/** What a thread needs to run tasks: the training memory and the layout of a row's features. */
 export interface TaskData {
   mem: TrainingMemory;
   f: number;
@@ -301,9 +301,9 @@ export class TaskWriter {
 export const LOSS_STRIDE = 64;
 
 /**
- * Adds the latest tree's leaf values to the marked rows of [begin, end), then their log-loss gradient and hessian
- * (float32, like LightGBM's) from exp(-score), in WebAssembly;
- * returns in `sums` [summed loss, rows summed] over the rows i % LOSS_STRIDE === 0 that `lossMask` does not exclude.
+ * Adds the latest tree's leaf values to the marked rows of [begin, end), then computes their log-loss gradient and
+ * hessian (float32, like LightGBM's) from exp(-score), in WebAssembly. Returns in `sums` [summed loss, rows summed]
+ * over the rows i % LOSS_STRIDE === 0 that `lossMask` does not exclude.
  */
 export function logLossGradients(k: WasmKernels, mem: TrainingMemory, begin: number, end: number, lossMask: Uint8Array | null, sums: Float64Array): void {
   k.gradients(begin, end);

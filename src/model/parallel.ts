@@ -45,6 +45,10 @@ export interface HelperData extends KernelData {
   sums: Float64Array;
 }
 
+/**
+ * The trainer's row work on `threads` threads (1 or 2): each job's part 0 runs on the calling thread and part 1 on
+ * the helper, or after part 0 without one. Parts are cut the same way for any thread count, so the model is too.
+ */
 export function createKernels(data: KernelData, threads: number): RowKernels {
   const runner = new TaskRunner(data);
   const sums = new Float64Array(new SharedArrayBuffer(16));
