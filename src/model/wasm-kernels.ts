@@ -45,7 +45,6 @@ export const WASM_EXP_RANGE = 1e300;
 
 // TypeScript declares the WebAssembly global in its DOM lib only; this is the part used here.
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace WebAssembly {
     class Memory {
       constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
