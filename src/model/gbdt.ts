@@ -5,7 +5,7 @@ import { GbdtParams } from '../spec/dataset';
 import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
-import { meanLogLoss, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
+import { addScore, allocateTrainingMemory, meanLogLoss, type TrainingMemory, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
 
@@ -85,6 +85,27 @@ interface Split {
   left: Uint8Array | null;
 }
 
+/** A node waiting for its split search, with its rows' range and histogram. */
+interface Pending {
+  node: number;
+  begin: number;
+  end: number;
+  hist: Float64Array;
+  g: number;
+  h: number;
+}
+
+/** A split decided for a node, kept until its job has run. */
+interface Plan {
+  split: Split;
+  leftId: number;
+  rightId: number;
+  needLeft: boolean;
+  needRight: boolean;
+  side: number;
+  leftIsSmall: boolean;
+}
+
 /** A tree under construction; node ids are handed out in creation order so the root is 0. */
 class TreeBuilder {
   readonly feature: number[] = [];
@@ -137,7 +158,7 @@ interface Prepared {
 
 /** Options that change how fast training runs, never what it produces. */
 export interface TrainerOptions {
-  /** Threads building histograms and gradients (default: min(2, cores)); any count gives the same model. */
+  /** Threads building histograms and gradients (default: min(2, cores), 1 for small frames); any count gives the same model. */
   threads?: number;
 }
 
@@ -146,19 +167,22 @@ export class GbdtTrainer {
   private readonly f: number;
   /** Row-major bins: bins[row * f + feature]. One byte per cell (<= 255 bins; missing is the last). */
   private readonly bins: Uint8Array;
+  /** Bins, gradients and row buffers, shared with the helper thread and the WebAssembly loops. */
+  private readonly mem: TrainingMemory;
   private readonly isCat: Uint8Array;
   /** First histogram slot of each feature; the feature's missing bin is its last slot. */
   private readonly offsets: Int32Array;
-  private readonly slot3: Int32Array;
   private readonly missingBin: Int32Array;
   private readonly histSize: number;
   private readonly label: Uint8Array;
   private readonly scores: Float64Array;
-  /** Gradient and hessian of each row, interleaved, so the histogram loop reads one cache line a row. */
-  private readonly gh: Float32Array;
-  /** Rows of the current round, partitioned in place so every tree node owns a contiguous range. */
-  private readonly idx: Uint32Array;
-  private readonly tmp: Uint32Array;
+  /** exp(-score) per row, updated with the scores (see addScore). */
+  private readonly expNeg: Float64Array;
+  /**
+   * Rows of the current round in two buffers: each tree level reads its nodes' rows from one and writes the
+   * children's rows to the other, so every node owns a contiguous range (ascending row numbers within it).
+   */
+  private readonly rows: [Uint32Array, Uint32Array];
   /** 1 for rows whose score the growing tree updates (the round's sample). */
   private readonly inSample: Uint8Array;
   /** Rows boosting may use: all, or all but the early-stopping validation slice. */
@@ -181,39 +205,42 @@ export class GbdtTrainer {
   ) {
     this.n = frame.rows;
     this.f = prep.features.length;
-    this.label = frame.label;
-    this.bins = new Uint8Array(new SharedArrayBuffer(this.n * this.f));
     this.offsets = new Int32Array(this.f + 1);
     this.missingBin = new Int32Array(this.f);
     this.isCat = new Uint8Array(this.f);
-    const cols = encodeFrame(frame, prep.features, prep.encoders);
     for (let j = 0; j < this.f; j++) {
       const cat = prep.features[j].type === 'categorical';
       this.isCat[j] = cat ? 1 : 0;
       const binCount = cat ? (prep.encoders.find((e) => e.feature === prep.features[j].name)?.categories.length ?? 0) + 2 : prep.edges[j].length + 2;
       this.missingBin[j] = binCount - 1;
       this.offsets[j + 1] = this.offsets[j] + binCount;
-      if (cat) {
+    }
+    this.histSize = this.offsets[this.f] * 3;
+    this.mem = allocateTrainingMemory(this.n, this.f, this.histSize, 2 ** (params.maxDepth + 1));
+    this.bins = this.mem.bins;
+    this.rows = this.mem.rows;
+    const cols = encodeFrame(frame, prep.features, prep.encoders);
+    for (let j = 0; j < this.f; j++) {
+      if (this.isCat[j]) {
         const codes = cols[j];
         for (let i = 0; i < this.n; i++) this.bins[i * this.f + j] = codes[i];
       } else assignBins(cols[j], prep.edges[j], this.bins, this.f, j);
     }
-    this.slot3 = Int32Array.from(this.offsets.subarray(0, this.f), (o) => o * 3);
-    this.histSize = this.offsets[this.f] * 3;
-    this.scores = new Float64Array(new SharedArrayBuffer(this.n * 8));
-    this.gh = new Float32Array(new SharedArrayBuffer(this.n * 8));
-    this.idx = new Uint32Array(new SharedArrayBuffer(this.n * 4));
-    this.tmp = new Uint32Array(new SharedArrayBuffer(this.n * 4));
+    this.label = this.mem.label;
+    this.label.set(frame.label);
+    this.scores = this.mem.scores;
+    this.expNeg = this.mem.expNeg;
     this.inSample = new Uint8Array(this.n);
     const split = validationSplit(this.n, params);
     this.active = split.active;
     this.validation = split.validation;
     this.isValidation = split.isValidation;
     this.scores.fill(prep.baseScore);
+    this.expNeg.fill(Math.exp(-prep.baseScore));
     if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
     this.kernels = createKernels(
-      { bins: this.bins, f: this.f, slot3: this.slot3, histSize: this.histSize, gh: this.gh, idx: this.idx, tmp: this.tmp, scores: this.scores, label: this.label, lossMask: this.isValidation },
-      options.threads ?? defaultThreads(),
+      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, lossMask: this.isValidation },
+      options.threads ?? defaultThreads(this.n),
     );
   }
 
@@ -294,22 +321,13 @@ export class GbdtTrainer {
     const m = this.sampleRows(round);
 
     const tree = new TreeBuilder();
-    const root = tree.add(m);
-    const rootHist = this.acquire();
-    this.kernels.histogram(rootHist, 0, m);
-    // The root's sums are any one feature's bins added up: every row sits in exactly one bin of feature 0.
-    let g = 0;
-    let h = 0;
-    for (let k = 0; k < this.offsets[1] * 3; k += 3) {
-      g += rootHist[k];
-      h += rootHist[k + 1];
-    }
-    this.grow(tree, root, 0, m, rootHist, g, h, 0);
+    this.growTree(tree, m);
 
     const json = tree.toJson();
     this.trees.push(json);
     this.splitBins.push(tree.bin);
-    // Sampled rows got their leaf value while the tree grew; the rest walk the new tree by bins.
+    // Sampled rows were marked with their leaf while the tree grew (the next gradient pass adds its value); the rest
+    // walk the new tree by bins now.
     if (m < this.n) this.addTreeToScores(json, tree.bin, this.inSample);
     const validationLogLoss = this.trackValidation();
 
@@ -367,9 +385,10 @@ export class GbdtTrainer {
     return loss;
   }
 
-  /** Fills idx[0..m) with the round's rows in ascending order; the sample depends only on (seed, round). */
+  /** Fills rows[0][0..m) with the round's rows in ascending order; the sample depends only on (seed, round). */
   private sampleRows(round: number): number {
-    const { idx, inSample, active } = this;
+    const idx = this.rows[0];
+    const { inSample, active } = this;
     const a = active.length;
     if (this.params.subsample >= 1) {
       // Every round starts from ascending rows (the last round's partitions reordered them), so a resumed run
@@ -396,15 +415,53 @@ export class GbdtTrainer {
     return m;
   }
 
-  private grow(tree: TreeBuilder, node: number, begin: number, end: number, hist: Float64Array | null, g: number, h: number, depth: number): void {
-    const count = end - begin;
-    const split = hist && this.canSplit(count, depth) ? this.bestSplit(hist, g, h, count) : null;
-    if (!split || !hist) {
-      if (hist) this.release(hist);
-      this.makeLeaf(tree, node, begin, end, g, h);
-      return;
+  /**
+   * Grows the round's tree level by level on rows[0][0..m): per level, the split search runs here, then one job
+   * per (up to `capacity`) nodes moves every node's rows to its children on both threads, builds the histograms
+   * the children need and adds leaf values to the scores of rows whose node became a leaf.
+   */
+  private growTree(tree: TreeBuilder, m: number): void {
+    const tasks = this.kernels.tasks;
+    const root = tree.add(m);
+    const rootHist = this.acquire();
+    tasks.histogram(0, 0, m);
+    this.kernels.run(1, 0);
+    tasks.sumParts(0, rootHist);
+    // The root's sums are any one feature's bins added up: every row sits in exactly one bin of feature 0.
+    let g = 0;
+    let h = 0;
+    for (let k = 0; k < this.offsets[1] * 3; k += 3) {
+      g += rootHist[k];
+      h += rootHist[k + 1];
     }
-    const mid = begin + split.leftCount;
+    let level: Pending[] = [{ node: root, begin: 0, end: m, hist: rootHist, g, h }];
+    let src = 0;
+    for (let depth = 0; level.length > 0; depth++) {
+      const next: Pending[] = [];
+      for (let start = 0; start < level.length; start += tasks.capacity) {
+        const batch = level.slice(start, start + tasks.capacity);
+        const plans = batch.map((p, t) => this.plan(tree, p, depth, t));
+        this.kernels.run(batch.length, src);
+        batch.forEach((p, t) => this.finish(p, plans[t], t, next));
+      }
+      level = next;
+      src = 1 - src;
+    }
+  }
+
+  /** Decides a node (split or leaf) and writes its task `t`; null when it becomes a leaf. */
+  private plan(tree: TreeBuilder, p: Pending, depth: number, t: number): Plan | null {
+    const tasks = this.kernels.tasks;
+    const { node, begin, end, hist, g, h } = p;
+    const count = end - begin;
+    const split = this.canSplit(count, depth) ? this.bestSplit(hist, g, h, count) : null;
+    if (!split) {
+      this.release(hist);
+      const value = leafValue(g, h, this.params);
+      tree.value[node] = value;
+      tasks.leaf(t, begin, end, node, value);
+      return null;
+    }
     const rightCount = count - split.leftCount;
     const leftId = tree.add(split.leftCount);
     const rightId = tree.add(rightCount);
@@ -424,61 +481,55 @@ export class GbdtTrainer {
     tree.right[node] = rightId;
     tree.gain[node] = split.gain;
 
-    // Children that will not split need no histogram. When both will, the partition accumulates the smaller
-    // child's histogram as it moves the rows, and the larger one is the parent's minus it (LightGBM's subtraction).
+    // Children that will not split need no histogram: they are leaves, and the task adds their values to their
+    // rows' scores. When both will split, the task builds the smaller child's histogram as it moves the rows, and
+    // the larger one is the parent's minus it (LightGBM's subtraction).
     const needLeft = this.canSplit(split.leftCount, depth + 1);
     const needRight = this.canSplit(rightCount, depth + 1);
     const leftIsSmall = split.leftCount <= rightCount;
     const side = needLeft && needRight ? (leftIsSmall ? SIDE_LEFT : SIDE_RIGHT) : needLeft ? SIDE_LEFT : needRight ? SIDE_RIGHT : SIDE_NONE;
-    const built = needLeft && needRight ? this.acquire() : side === SIDE_NONE ? null : hist;
+    const lv = needLeft ? null : leafValue(split.leftG, split.leftH, this.params);
+    const rv = needRight ? null : leafValue(g - split.leftG, h - split.leftH, this.params);
+    if (lv !== null) tree.value[leftId] = lv;
+    if (rv !== null) tree.value[rightId] = rv;
     const goLeft = this.goLeft;
     goLeft.fill(0);
     if (split.left) goLeft.set(split.left);
     else for (let b = 0; b <= this.missingBin[split.feature]; b++) goLeft[b] = b === this.missingBin[split.feature] ? (split.missingLeft ? 1 : 0) : b <= split.bin ? 1 : 0;
+    tasks.split(t, begin, end, split.feature, goLeft, split.leftCount, side, leftId, lv, rightId, rv);
+    return { split, leftId, rightId, needLeft, needRight, side, leftIsSmall };
+  }
+
+  /** After the job: the children's histograms, and the children that split next level. */
+  private finish(p: Pending, plan: Plan | null, t: number, next: Pending[]): void {
+    if (!plan) return;
+    const tasks = this.kernels.tasks;
+    const { split, leftId, rightId, needLeft, needRight, side, leftIsSmall } = plan;
+    if (tasks.lefts(t) !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
+    const { hist, begin, end, g, h } = p;
+    const mid = begin + split.leftCount;
+    const rg = g - split.leftG;
+    const rh = h - split.leftH;
     if (side === SIDE_NONE) {
-      // Both children are leaves: add their values to the rows' scores directly, no need to move the rows.
       this.release(hist);
-      const lv = leafValue(split.leftG, split.leftH, this.params);
-      const rv = leafValue(g - split.leftG, h - split.leftH, this.params);
-      tree.value[leftId] = lv;
-      tree.value[rightId] = rv;
-      const { idx, scores, bins } = this;
-      const f = this.f;
-      const col = split.feature;
-      let lefts = 0;
-      for (let i = begin; i < end; i++) {
-        const row = idx[i];
-        if (goLeft[bins[row * f + col]] === 1) {
-          scores[row] += lv;
-          lefts++;
-        } else scores[row] += rv;
-      }
-      if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the split');
       return;
     }
-    const lefts = this.kernels.partition(begin, end, split.feature, goLeft, side, built);
-    if (lefts !== split.leftCount) throw new Error('internal: histogram counts disagree with the partition');
-    let leftHist: Float64Array | null = null;
-    let rightHist: Float64Array | null = null;
-    if (needLeft && needRight && built) {
+    if (needLeft && needRight) {
+      const built = this.acquire();
+      tasks.sumParts(t, built);
       for (let k = 0; k < this.histSize; k++) hist[k] -= built[k];
-      leftHist = leftIsSmall ? built : hist;
-      rightHist = leftIsSmall ? hist : built;
-    } else if (needLeft) leftHist = hist;
-    else rightHist = hist;
-    this.grow(tree, leftId, begin, mid, leftHist, split.leftG, split.leftH, depth + 1);
-    this.grow(tree, rightId, mid, end, rightHist, g - split.leftG, h - split.leftH, depth + 1);
+      next.push({ node: leftId, begin, end: mid, hist: leftIsSmall ? built : hist, g: split.leftG, h: split.leftH });
+      next.push({ node: rightId, begin: mid, end, hist: leftIsSmall ? hist : built, g: rg, h: rh });
+      return;
+    }
+    // One child splits on: the parent's buffer takes its histogram.
+    tasks.sumParts(t, hist);
+    if (needLeft) next.push({ node: leftId, begin, end: mid, hist, g: split.leftG, h: split.leftH });
+    else next.push({ node: rightId, begin: mid, end, hist, g: rg, h: rh });
   }
 
   private canSplit(count: number, depth: number): boolean {
     return depth < this.params.maxDepth && count >= 2 * this.params.minDataInLeaf;
-  }
-
-  private makeLeaf(tree: TreeBuilder, node: number, begin: number, end: number, g: number, h: number): void {
-    const value = leafValue(g, h, this.params);
-    tree.value[node] = value;
-    const { idx, scores } = this;
-    for (let i = begin; i < end; i++) scores[idx[i]] += value;
   }
 
   /** Best (feature, bin or category set, missing side) by second-order gain; ties keep the first found, so results are deterministic. */
@@ -538,10 +589,11 @@ export class GbdtTrainer {
 
   /** Adds a tree's leaf values to the scores of every row not marked in `skip`, walking the tree by bins. */
   private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null): void {
-    const { bins, scores, missingBin } = this;
+    const { bins, scores, expNeg, missingBin } = this;
     const f = this.f;
     const { feature, missingLeft, left, right, value } = tree;
     const member = new Uint8Array(feature.length * 256);
+    const expValue = value.map((v) => Math.exp(-v));
     tree.categories?.forEach((set, node) => set.forEach((b) => (member[node * 256 + b] = 1)));
     for (let row = 0; row < this.n; row++) {
       if (skip && skip[row]) continue;
@@ -552,7 +604,7 @@ export class GbdtTrainer {
         const goLeft = splitBin[node] === -2 ? member[node * 256 + b] === 1 : b === missingBin[col] ? missingLeft[node] : b <= splitBin[node];
         node = goLeft ? left[node] : right[node];
       }
-      scores[row] += value[node];
+      addScore(scores, expNeg, row, value[node], expValue[node]);
     }
   }
 
