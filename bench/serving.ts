@@ -60,7 +60,7 @@ interface Shot {
 }
 
 /** The request a target receives. */
-interface Request {
+interface TargetRequest {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
@@ -71,7 +71,7 @@ interface Request {
 interface Generator {
   name: string;
   /** `rate` (requests/s over all connections) = fixed-rate load; unset = each connection sends when answered. */
-  shoot(req: Request, connections: number, seconds: number, rate?: number): Promise<Shot>;
+  shoot(req: TargetRequest, connections: number, seconds: number, rate?: number): Promise<Shot>;
 }
 
 /** bench/loadgen (Go): about half autocannon's CPU per request, and an evenly paced fixed-rate mode. */
@@ -114,7 +114,7 @@ async function pickGenerator(log: (l: string) => void): Promise<Generator> {
   }
 }
 
-type Load = Request & { /** Server process tree to charge CPU time to (Linux /proc). */ pid?: number; /** Fixed rate, requests/s over all connections. */ rate?: number };
+type Load = TargetRequest & { /** Server process tree to charge CPU time to (Linux /proc). */ pid?: number; /** Fixed rate, requests/s over all connections. */ rate?: number };
 interface Target {
   rps: number;
   p50: number;
