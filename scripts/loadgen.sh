@@ -19,7 +19,7 @@ fi
 mkdir -p "$dir"
 tmp="$(mktemp -d "$dir/.build-XXXXXX")"
 # build into a temporary folder, then rename: an interrupted build never leaves a half-written binary
-if ! (cd "$SRC" && go build -trimpath -o "$tmp/loadgen" . >&2); then
+if ! (cd "$SRC" && go build -trimpath -buildvcs=false -o "$tmp/loadgen" . >&2); then
   rm -rf "$tmp"
   echo "go build of bench/loadgen failed; see the output above" >&2
   exit 1
