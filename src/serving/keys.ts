@@ -140,9 +140,9 @@ const sha256: (raw: string) => Buffer =
 
 /** An authenticated caller, as requests see it; never holds the key. */
 export interface Principal {
-  id: string;
-  name: string;
-  role: KeyRole;
+  readonly id: string;
+  readonly name: string;
+  readonly role: KeyRole;
 }
 
 interface Entry extends Principal {
@@ -158,10 +158,20 @@ function envEntries(values: readonly string[], role: KeyRole): Entry[] {
   });
 }
 
+/** Verified keys remembered at most; past it the memory starts over (a flood of distinct valid keys is not a case to optimize). */
+const VERIFIED_MAX = 10_000;
+
 /** The in-memory view of the valid keys: file keys by id plus environment keys, swapped whole on reload. */
 export class KeyRing {
   private byId = new Map<string, Entry>();
   private env: Entry[];
+  /**
+   * Keys that verified since the keys last changed, with their principal: a key presented again costs a
+   * map lookup instead of a SHA-256 (the largest part of authentication per request). Only keys that
+   * verified enter it, so guesses cannot fill it, and it is emptied whenever the file keys are replaced,
+   * so a revocation takes effect on the next request as before.
+   */
+  private verified = new Map<string, Principal>();
 
   constructor(envUserKeys: readonly string[] = [], envAdminKeys: readonly string[] = []) {
     this.env = [...envEntries(envUserKeys, 'user'), ...envEntries(envAdminKeys, 'admin')];
@@ -175,6 +185,7 @@ export class KeyRing {
       next.set(r.id, { id: r.id, name: r.name, role: r.role, hash: Buffer.from(r.hash.slice('sha256:'.length), 'hex') });
     }
     this.byId = next;
+    this.verified = new Map();
   }
 
   get size(): number {
@@ -183,6 +194,17 @@ export class KeyRing {
 
   /** The principal for a presented raw key, or undefined; digests are compared in constant time. */
   verify(raw: string): Principal | undefined {
+    const known = this.verified.get(raw);
+    if (known) return known;
+    const principal = this.verifyDigest(raw);
+    if (principal) {
+      if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+      this.verified.set(raw, principal);
+    }
+    return principal;
+  }
+
+  private verifyDigest(raw: string): Principal | undefined {
     const digest = sha256(raw);
     const id = keyIdOf(raw);
     if (id !== undefined) {

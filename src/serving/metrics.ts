@@ -1,13 +1,37 @@
 // Prometheus metrics of the prediction service, on a registry of its own so several apps can share a process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Increments of one label set not yet handed to prom-client. */
+interface Pending {
+  labels: Record<string, string>;
+  n: number;
+}
+
+/**
+ * A Counter's collect hook that adds the pending increments: prom-client validates and hashes the labels
+ * on every inc(), so the hottest counters count in plain numbers and pay that once per scrape instead.
+ */
+function addPending(pending: Map<string, Pending>) {
+  return function collect(this: Counter) {
+    for (const p of pending.values()) {
+      if (p.n === 0) continue;
+      this.inc(p.labels, p.n);
+      p.n = 0;
+    }
+  };
+}
+
 export class ServingMetrics {
   readonly registry = new Registry();
+  private readonly pendingRequests = new Map<string, Pending>();
+  private readonly pendingPredictions = new Map<string, Pending>();
+  private readonly pendingRows = new Map<string, Pending>();
   readonly requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by route template, method and status',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
+    collect: addPending(this.pendingRequests),
   });
   readonly latency = new Histogram({
     name: 'http_request_duration_seconds',
@@ -21,12 +45,14 @@ export class ServingMetrics {
     help: 'Prediction requests answered with predictions, by API (v1, v2), model and version',
     labelNames: ['api', 'model', 'version'] as const,
     registers: [this.registry],
+    collect: addPending(this.pendingPredictions),
   });
   readonly predictionRows = new Counter({
     name: 'prediction_rows_total',
     help: 'Rows scored, by API, model and version',
     labelNames: ['api', 'model', 'version'] as const,
     registers: [this.registry],
+    collect: addPending(this.pendingRows),
   });
   readonly batchRows = new Histogram({
     name: 'inference_batch_rows',
@@ -90,23 +116,23 @@ export class ServingMetrics {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
-  // label lookups hash the label object on every call; a child per (route, method, status) is cached instead
-  private children = new Map<string, { count: () => void; observe: (v: number) => void }>();
+  // a child per (route, method, status) and per (api, model, version), found by one string key per request
+  private children = new Map<string, { count: Pending; observe: (v: number) => void }>();
 
-  private predChildren = new Map<string, { req: () => void; rows: (n: number) => void }>();
+  private predChildren = new Map<string, { requests: Pending; rows: Pending }>();
 
   countPredictions(api: string, model: string, version: number, rows: number): void {
     const key = `${api}\u0000${model}\u0000${version}`;
     let c = this.predChildren.get(key);
     if (!c) {
       const labels = { api, model, version: String(version) };
-      const r = this.predictionRequests.labels(labels);
-      const n = this.predictionRows.labels(labels);
-      c = { req: () => r.inc(), rows: (k: number) => n.inc(k) };
+      c = { requests: { labels, n: 0 }, rows: { labels, n: 0 } };
+      this.pendingPredictions.set(key, c.requests);
+      this.pendingRows.set(key, c.rows);
       this.predChildren.set(key, c);
     }
-    c.req();
-    c.rows(rows);
+    c.requests.n++;
+    c.rows.n += rows;
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
@@ -114,12 +140,12 @@ export class ServingMetrics {
     let child = this.children.get(key);
     if (!child) {
       const labels = { route, method, status: String(status) };
-      const c = this.requests.labels(labels);
       const h = this.latency.labels(labels);
-      child = { count: () => c.inc(), observe: (v: number) => h.observe(v) };
+      child = { count: { labels, n: 0 }, observe: (v: number) => h.observe(v) };
+      this.pendingRequests.set(key, child.count);
       this.children.set(key, child);
     }
-    child.count();
+    child.count.n++;
     child.observe(seconds);
   }
 }

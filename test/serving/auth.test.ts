@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
-import { createKey, devKeyPath, ensureDevKey, hashKey, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
+import { createKey, devKeyPath, ensureDevKey, hashKey, KeyRing, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
 import { auth, eventually, harness, ROW, tempVarDir, type Harness } from './helpers';
 
@@ -121,6 +121,24 @@ describe('serving: authentication', () => {
     const all = (await Promise.all(files.map((f) => readFile(path.join(capDir, f), 'utf8')))).join('') + (await readFile(path.join(h.varDir, 'usage.json'), 'utf8'));
     for (const k of [h.userKey, h.adminKey, envUser, envAdminRaw]) assert.ok(!all.includes(k));
     assert.ok(all.includes(h.userKeyId));
+  });
+});
+
+describe('serving: KeyRing remembers verified keys', () => {
+  const raw = `mlk_${'a'.repeat(12)}_${'B'.repeat(43)}`;
+  const record = (revokedAt?: string) => ({ id: 'a'.repeat(12), name: 'k', role: 'user' as const, hash: hashKey(raw), createdAt: '2026-01-01T00:00:00Z', ...(revokedAt ? { revokedAt } : {}) });
+
+  it('answers a key presented again without hashing it again, and forgets it as soon as the keys change', () => {
+    const ring = new KeyRing();
+    ring.setFileKeys([record()]);
+    const first = ring.verify(raw);
+    assert.equal(first?.id, 'a'.repeat(12));
+    assert.equal(ring.verify(raw), first, 'the second answer is the remembered principal');
+    assert.equal(ring.verify(`${raw.slice(0, -1)}C`), undefined);
+    ring.setFileKeys([record('2026-01-02T00:00:00Z')]);
+    assert.equal(ring.verify(raw), undefined, 'a revocation takes effect on the next request');
+    ring.setFileKeys([record()]);
+    assert.equal(ring.verify(raw)?.id, 'a'.repeat(12));
   });
 });
 
