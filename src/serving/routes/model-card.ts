@@ -2,7 +2,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CARD_FILES } from '../../model-card/card';
+import { modelNameSchema } from '../../registry/model-name';
 import type { Registry } from '../../registry/registry';
+import { PAGE_HEADERS } from '../../reports/routes';
 import { sendError, zodIssues } from '../errors';
 
 export interface ModelCardRoutesOptions {
@@ -11,18 +13,11 @@ export interface ModelCardRoutesOptions {
 
 const Params = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be a registry model name'),
+    name: modelNameSchema(),
     version: z.coerce.number().int('must be a whole number').positive('must be a version number (1, 2, ...)'),
     file: z.enum(['card.html', 'card.json'], { error: 'must be card.html or card.json' }),
   })
   .strict();
-
-// Self-contained page: no script, no external fetch; the policy makes sure of it (as for the drift reports).
-const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-cache',
-};
 
 /** Cards hold aggregate metrics and profile summaries, never rows: open, so a link in the Web UI opens in a browser. */
 export const modelCardRoutes: FastifyPluginAsync<ModelCardRoutesOptions> = async (app, opts) => {
