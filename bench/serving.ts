@@ -18,6 +18,8 @@ export interface BenchServingOptions {
   connections?: number;
   /** Server processes of the multi-process run (default: cores; 1 skips it). */
   processes?: number;
+  /** Only the fixed-rate p99 part (one process, no peer): a quicker A/B of latency changes. */
+  fixedOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -308,6 +310,8 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
   const duration = opts.durationSec ?? 10;
   const connections = opts.connections ?? 64;
   const processes = opts.processes ?? os.availableParallelism();
+  // BENCH_SERVING_PART=fixed: only the 2,000 req/s p99 comparison (about 30 s instead of 2-3 min)
+  const fixedOnly = opts.fixedOnly ?? process.env.BENCH_SERVING_PART === 'fixed';
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'bench-serving-'));
   const servers: Served[] = [];
   try {
@@ -317,14 +321,14 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     await registerSynthetic(new Registry(localStore(varDir)), 'flights', bytes, { runKey: 'bench' });
     const onnxFile = path.join(varDir, 'model.onnx');
     await writeFile(onnxFile, bytes);
-    const python = await peerPython(log);
+    const python = fixedOnly ? undefined : await peerPython(log);
     const gen = await pickGenerator(log);
     log(`load generator: ${gen.name}`);
 
     const one = await startApi(varDir, 1);
     servers.push(one);
     const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
-    const many = processes > 1 ? await startApi(varDir, processes) : undefined;
+    const many = processes > 1 && !fixedOnly ? await startApi(varDir, processes) : undefined;
     if (many) servers.push(many);
     const flask = python ? await startFlask(python, onnxFile, key) : undefined;
     if (flask) servers.push(flask);
@@ -337,11 +341,12 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       ...(many ? { healthzN: { url: `${many.url}/healthz`, pid: many.pid }, predictN: predict(many) } : {}),
       ...(flask ? { flask: predict(flask) } : {}),
     };
+    const figures: Figure[] = [];
+    if (!fixedOnly) {
     log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
     const r = await interleaved(gen, targets, connections, duration);
     for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
 
-    const figures: Figure[] = [];
     const p = '/v1/predict (auth, validation, capture), 1 process';
     figures.push({ name: `serving: ${p} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthz.rps }, note: 'goal ratio >= 0.5' });
     figures.push({ name: `serving: ${p} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthz.p99 } });
@@ -361,6 +366,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       if (many && r.predictN) figures.push({ name: `serving: /v1/predict ${processes} processes vs Flask rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
       figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
       figures.push({ name: 'serving: Flask server CPU per request (gunicorn tree)', value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq }, note: 'ratio = how many times more CPU Flask needs per request; goal >= 10' });
+    }
     }
 
     // latency at a fixed, moderate rate: 2,000 req/s spread evenly over 8 connections (the issue's setting)

@@ -29,9 +29,24 @@ export interface OnnxModelOptions {
 }
 
 const ORT_TYPE: Record<FeatureSpec['type'], 'float32' | 'string'> = { numeric: 'float32', categorical: 'string' };
+const FETCHES: readonly string[] = [PROBABILITY_OUTPUT];
+
+/**
+ * Batches of up to this many rows reuse their input tensors (one set per size and run in flight).
+ * The serving batcher's batches are this size or smaller; a larger one allocates as before.
+ */
+const POOLED_MAX_ROWS = 256;
+
+/** Input tensors for one batch size: columns refilled in place for each run, reused only after that run resolved. */
+interface FeedSet {
+  feeds: Record<string, ort.Tensor>;
+  cols: Array<Float32Array | string[]>;
+}
 
 export class OnnxModel {
   private released = false;
+  /** Free feed sets by row count (see POOLED_MAX_ROWS): input arrays and tensors were most of a run's garbage. */
+  private readonly pool = new Map<number, FeedSet[]>();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -83,7 +98,11 @@ export class OnnxModel {
       }
     }
     if (rows === 0) return new Float32Array(0);
-    const result = await this.session.run(feeds, [PROBABILITY_OUTPUT]);
+    return this.run(feeds, rows);
+  }
+
+  private async run(feeds: Record<string, ort.Tensor>, rows: number): Promise<Float32Array> {
+    const result = await this.session.run(feeds, FETCHES);
     const probs = result[PROBABILITY_OUTPUT].data as Float32Array;
     const out = new Float32Array(rows);
     for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
@@ -95,12 +114,49 @@ export class OnnxModel {
    * Categorical: strings (numbers are stringified), null/absent for missing.
    */
   async predictRecords(records: ReadonlyArray<Record<string, string | number | null>>): Promise<Float32Array> {
-    return this.predict(recordsToModelInput(this.features, records), records.length);
+    const rows = records.length;
+    if (rows === 0 || rows > POOLED_MAX_ROWS) return this.predict(recordsToModelInput(this.features, records), rows);
+    if (this.released) throw new OnnxModelError('model was released', 'released');
+    // same conversions as recordsToModelInput, written into this size's reused columns
+    const set = this.pool.get(rows)?.pop() ?? this.feedSet(rows);
+    try {
+      for (let j = 0; j < this.features.length; j++) {
+        const name = this.features[j].name;
+        const col = set.cols[j];
+        if (col instanceof Float32Array) {
+          for (let i = 0; i < rows; i++) col[i] = toNumber(records[i][name], name, i);
+        } else {
+          for (let i = 0; i < rows; i++) {
+            const v = records[i][name];
+            col[i] = v === null || v === undefined ? '' : typeof v === 'number' ? String(v) : v;
+          }
+        }
+      }
+      return await this.run(set.feeds, rows);
+    } finally {
+      // after the run resolved (or failed) onnxruntime no longer reads the arrays
+      for (const col of set.cols) if (!(col instanceof Float32Array)) col.fill('');
+      const free = this.pool.get(rows);
+      if (free) free.push(set);
+      else this.pool.set(rows, [set]);
+    }
+  }
+
+  private feedSet(rows: number): FeedSet {
+    const feeds: Record<string, ort.Tensor> = {};
+    const cols: FeedSet['cols'] = [];
+    for (const f of this.features) {
+      const col = f.type === 'numeric' ? new Float32Array(rows) : new Array<string>(rows).fill('');
+      cols.push(col);
+      feeds[onnxInputName(f.name)] = col instanceof Float32Array ? new ort.Tensor('float32', col, [rows, 1]) : new ort.Tensor('string', col, [rows, 1]);
+    }
+    return { feeds, cols };
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    this.pool.clear();
     await this.session.release();
   }
 }

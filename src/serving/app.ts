@@ -1,7 +1,6 @@
 // buildApp(deps): the prediction service as a fastify instance, without a port, so tests can inject requests.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
@@ -22,7 +21,6 @@ import { modelCardRoutes } from './routes/model-card';
 import { predictRoutes } from './routes/predict';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
-import { windowCounterStore } from './rate-store';
 import { WorkerLink } from './cluster';
 import { WindowCounter } from './window-counter';
 import { reportsPlugin } from '../drift/reports-plugin';
@@ -154,13 +152,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(rateLimit, {
-    global: false,
-    store: windowCounterStore(state.counters.requests),
-    keyGenerator: (request: FastifyRequest) => request.principal?.id ?? request.ip,
-    errorResponseBuilder: (_request, ctx) =>
-      new HttpError(429, `rate limit exceeded: at most ${ctx.max} requests per ${config.SERVING_RATE_LIMIT_WINDOW_MS} ms per key; retry in ${ctx.after}`),
-  });
   await registerDocs(app);
 
   await app.register(opsRoutes);

@@ -6,7 +6,7 @@ import { Batcher, DirectScorer, type Scorer } from './batcher';
 import type { CaptureWriter, FeatureRecord } from './capture';
 import type { ServingConfig } from './config';
 import type { ServingMetrics } from './metrics';
-import { predictRequestSchema, type FeatureSpecLike } from './schemas';
+import { fastPredictCheck, predictRequestSchema, type FeatureSpecLike, type PredictRequest } from './schemas';
 import { sampleRows } from './sample-rows';
 
 /** A loaded, checked model version with everything a request needs, replaced as one reference. */
@@ -18,6 +18,8 @@ export interface LoadedModel {
   /** Probability at or above which the label is 1. */
   readonly threshold: number;
   readonly predictRequest: ReturnType<typeof predictRequestSchema>;
+  /** The allocation-free check of the common valid body; undefined sends the body through `predictRequest`. */
+  readonly fastPredict: (body: unknown) => PredictRequest | undefined;
   readonly scorer: Scorer;
   readonly loadedAt: string;
   readonly onnx: OnnxModel;
@@ -180,6 +182,7 @@ export class ModelManager {
       features,
       threshold: thresholdOf(metadata),
       predictRequest: predictRequestSchema(features, config.SERVING_MAX_ROWS),
+      fastPredict: fastPredictCheck(features, config.SERVING_MAX_ROWS),
       scorer,
       loadedAt: new Date().toISOString(),
       onnx,

@@ -232,3 +232,45 @@ export function errorResponses(...codes: number[]): Record<number, Record<string
   const err = jsonSchema(ErrorBody);
   return Object.fromEntries(codes.map((c) => [c, err]));
 }
+
+/**
+ * A check compiled from the features that accepts exactly the common valid body — `{"instances": [...]}`
+ * without ids, every row holding every feature in the model's order with a value the zod schema takes —
+ * and returns it as the zod schema would, without allocating. Anything else returns undefined and goes
+ * through `predictRequestSchema`, which accepts it or writes the 4xx message naming the field, so the
+ * messages are zod's alone. Why: zod's parse copies every row and was ~2.5 KB of garbage per request,
+ * whose young-generation collections showed as p99 stalls.
+ */
+export function fastPredictCheck(features: readonly FeatureSpecLike[], maxRows: number): (body: unknown) => PredictRequest | undefined {
+  const names = features.map((f) => f.name);
+  const numeric = features.map((f) => f.type === 'numeric');
+  const n = names.length;
+  const rowOk = (row: unknown): boolean => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row) || Object.getPrototypeOf(row) !== Object.prototype) return false;
+    let j = 0;
+    // for-in walks own string keys in insertion order (integer-like keys first): a row in the model's order, no extras
+    for (const k in row) {
+      if (j >= n || k !== names[j]) return false;
+      const v = (row as Record<string, unknown>)[k];
+      if (v !== null) {
+        if (numeric[j]) {
+          if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+        } else if (typeof v !== 'string' || v.length > MAX_CATEGORY_LENGTH) return false;
+      }
+      j++;
+    }
+    return j === n;
+  };
+  return (body) => {
+    if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) return undefined;
+    let keys = 0;
+    for (const k in body) {
+      if (k !== 'instances') return undefined;
+      keys++;
+    }
+    const rows = (body as { instances?: unknown }).instances;
+    if (keys !== 1 || !Array.isArray(rows) || rows.length < 1 || rows.length > maxRows) return undefined;
+    for (let i = 0; i < rows.length; i++) if (!rowOk(rows[i])) return undefined;
+    return body as PredictRequest;
+  };
+}

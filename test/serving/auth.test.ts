@@ -164,9 +164,17 @@ describe('serving: rate limit per key', () => {
     const h = await harness({ config: { SERVING_RATE_LIMIT_MAX: 3, SERVING_RATE_LIMIT_WINDOW_MS: 60_000 } });
     try {
       const predict = (key: string) => h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(key), payload: { instances: [ROW] } });
-      for (let i = 0; i < 3; i++) assert.equal((await predict(h.userKey)).statusCode, 200);
+      for (let i = 0; i < 3; i++) {
+        const ok = await predict(h.userKey);
+        assert.equal(ok.statusCode, 200);
+        // the limit and what is left of it travel on every answer
+        assert.equal(ok.headers['x-ratelimit-limit'], '3');
+        assert.equal(ok.headers['x-ratelimit-remaining'], String(2 - i));
+        assert.ok(Number(ok.headers['x-ratelimit-reset']) > 0);
+      }
       const res = await predict(h.userKey);
       assert.equal(res.statusCode, 429);
+      assert.equal(res.headers['x-ratelimit-remaining'], '0');
       const retry = Number(res.headers['retry-after']);
       assert.ok(retry > 0 && retry <= 60, `retry-after ${res.headers['retry-after']}`);
       const body = res.json();

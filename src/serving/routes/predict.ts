@@ -36,7 +36,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
   /** Scores a request with `model`; the one code path of both predict routes. */
   const predict = async (request: FastifyRequest, model: LoadedModel) => {
     request.servedModel = model.name;
-    const body = parseOr400(model.predictRequest, request.body, 'request body');
+    const body = model.fastPredict(request.body) ?? parseOr400(model.predictRequest, request.body, 'request body');
     const rows = body.instances;
     const probs = await model.scorer.score(rows);
     request.scoredRows = rows.length;
