@@ -174,7 +174,7 @@ export function trainingActivities(ctx: ActivityContext) {
 
     async validateData({ run }: { run: RunRef }): Promise<QualityOutcome> {
       return guarded(async () => {
-        const report = await runQualitySuite({ snapshotPath: await snapshotFile(run) }, run.spec.expectations);
+        const report = await runQualitySuite({ parquetFile: await snapshotFile(run) }, run.spec.expectations);
         const reportKey = `reports/quality/${path.posix.basename(run.runPrefix)}.json`;
         await store.putJson(reportKey, QualityReport.parse(report));
         const lines = failureLines(report);

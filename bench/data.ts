@@ -66,9 +66,9 @@ export async function benchData(log: (line: string) => void = () => undefined): 
     log(`ingest ${m.rows} rows ${ingest.ms.toFixed(0)} ms (cpu ${ingest.cpuMs.toFixed(0)} ms)`);
     const snapScan = await median(3, () => plainScan(`SELECT * FROM read_parquet(${quoteString(m.path)})`));
     log(`snapshot scan ${snapScan.ms.toFixed(0)} ms (cpu ${snapScan.cpuMs.toFixed(0)} ms), median of 3`);
-    const suite = await median(3, () => runQualitySuite({ snapshotPath: m.path }, spec.expectations));
+    const suite = await median(3, () => runQualitySuite({ parquetFile: m.path }, spec.expectations));
     log(`suite ${suite.ms.toFixed(0)} ms (cpu ${suite.cpuMs.toFixed(0)} ms), ${suite.result.passes} pass(es), success ${suite.result.success}, median of 3`);
-    const failing = await median(3, () => runQualitySuite({ snapshotPath: m.path }, [...spec.expectations, ...FAILING]));
+    const failing = await median(3, () => runQualitySuite({ parquetFile: m.path }, [...spec.expectations, ...FAILING]));
     const failed = failing.result.results.filter((r) => !r.success).length;
     log(`failing suite ${failing.ms.toFixed(0)} ms (cpu ${failing.cpuMs.toFixed(0)} ms), ${failing.result.passes} pass(es), ${failed} failed, median of 3`);
     const profile = await median(3, () => profileSnapshot(m.path, spec.features));

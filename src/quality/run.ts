@@ -10,7 +10,7 @@ import { describeExpectation, ExpectationResult, FailingRow, QualityReport } fro
 import { showColumn } from '../spec/columns';
 
 /** What to check: a Parquet snapshot (from ingest) or any DuckDB relation SQL (e.g. a source relation). */
-export type QualityInput = { snapshotPath: string } | { relationSql: string };
+export type QualityInput = { parquetFile: string } | { relationSql: string };
 
 export interface QualityOptions {
   /** Reuse an open database (the caller closes it); by default one is opened and closed. */
@@ -42,7 +42,7 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
   const db = options.db ?? (await DuckDb.open());
   const limit = options.exampleLimit ?? 5;
   try {
-    let relation = 'snapshotPath' in input ? `SELECT * FROM read_parquet(${quoteString(input.snapshotPath)})` : input.relationSql;
+    let relation = 'parquetFile' in input ? `SELECT * FROM read_parquet(${quoteString(input.parquetFile)})` : input.relationSql;
     const columns = await describeInput(db, input, relation);
     const types = new Map(columns.map((c) => [c.name, c.type]));
     // A relation without row numbers gets them in file order, so failing rows can still be located.
@@ -91,11 +91,11 @@ async function describeInput(db: DuckDb, input: QualityInput, relation: string):
     return await db.describe(relation);
   } catch (err) {
     const msg = duckDbMessage(err);
-    if ('snapshotPath' in input) {
-      if (!existsSync(input.snapshotPath) && !/[*?[]/.test(input.snapshotPath)) {
-        throw new DataError('DataFileNotFound', `snapshot ${input.snapshotPath} does not exist; run ingest first`, { path: input.snapshotPath });
+    if ('parquetFile' in input) {
+      if (!existsSync(input.parquetFile) && !/[*?[]/.test(input.parquetFile)) {
+        throw new DataError('DataFileNotFound', `snapshot ${input.parquetFile} does not exist; run ingest first`, { path: input.parquetFile });
       }
-      throw new DataError('SnapshotInvalid', `cannot read snapshot ${input.snapshotPath}: ${msg}`, { path: input.snapshotPath });
+      throw new DataError('SnapshotInvalid', `cannot read snapshot ${input.parquetFile}: ${msg}`, { path: input.parquetFile });
     }
     throw new DataError('DataSourceSqlInvalid', `the relation to check is not valid SQL: ${msg}`, { cause: msg });
   }

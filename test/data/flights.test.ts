@@ -29,7 +29,7 @@ describe('datasets/flights*.json', function () {
     const m = await ingestSnapshot({ spec, specFile: file, outDir: dir, runKey: 'small' });
     assert.equal(m.rows, spec.source.sampleRows);
     const full = await loadSpec('datasets/flights.json', PROJECT_ROOT);
-    const report = await runQualitySuite({ snapshotPath: m.path }, full.spec.expectations);
+    const report = await runQualitySuite({ parquetFile: m.path }, full.spec.expectations);
     const failed = report.results.filter((r) => !r.success).map((r) => describeExpectation(r.expectation));
     assert.deepEqual(failed, []);
     assert.equal(report.passes, 1);
@@ -44,7 +44,7 @@ describe('datasets/flights*.json', function () {
     const flights = await loadSpec('datasets/flights.json', PROJECT_ROOT);
     const withSmallCount = flights.spec.expectations.map((e) => (e.type === 'row_count_between' ? { ...e, min: 100 } : e));
     for (const suite of [spec.expectations, withSmallCount]) {
-      const report = await runQualitySuite({ snapshotPath: m.path }, suite);
+      const report = await runQualitySuite({ parquetFile: m.path }, suite);
       assert.equal(report.success, false);
       const failed = report.results.filter((r) => !r.success);
       assert.deepEqual(
@@ -54,7 +54,7 @@ describe('datasets/flights*.json', function () {
       const hour = failed[1];
       assert.ok(hour.failingRows.length > 0 && hour.failingRows.every((r) => r.value === 27));
     }
-    const original = await runQualitySuite({ snapshotPath: m.path }, flights.spec.expectations);
+    const original = await runQualitySuite({ parquetFile: m.path }, flights.spec.expectations);
     assert.ok(original.results.some((r) => r.expectation.type === 'row_count_between' && !r.success), '300 rows are below the real minimum');
   });
 });

@@ -126,7 +126,7 @@ describe('data: JSON arrays and column names as they are', () => {
       ],
     });
     const m = await ingestSnapshot({ spec, specFile, outDir: path.join(dir, 'out'), runKey: 'suite' });
-    const report = await runQualitySuite({ snapshotPath: m.path }, spec.expectations);
+    const report = await runQualitySuite({ parquetFile: m.path }, spec.expectations);
     const byType = new Map(report.results.map((r) => [r.expectation.type, r]));
     assert.equal(byType.get('not_null')?.success, false);
     assert.deepEqual(byType.get('not_null')?.failingRows.map((r) => r.row), [2]);

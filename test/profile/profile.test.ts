@@ -234,7 +234,7 @@ describe('profile', () => {
     assert.deepEqual(suite[4], { type: 'in_set', column: 'cat', values: ['a', 'b', 'c', 'd'], mostly: 1 });
     const code = suite[6];
     assert.equal(code.type, 'unseen_categories_at_most');
-    const report = await runQualitySuite({ snapshotPath: m.path }, suite);
+    const report = await runQualitySuite({ parquetFile: m.path }, suite);
     assert.equal(report.success, true, JSON.stringify(report.results.filter((r) => !r.success)));
 
     const out = path.join(dir, 'suggested.json');

@@ -123,7 +123,7 @@ describe('quality/runQualitySuite', () => {
     ['csv', { relationSql: `SELECT * FROM ${readerSql(files.csv, 'csv')}` }],
     ['jsonl', { relationSql: `SELECT * FROM ${readerSql(files.jsonl, 'jsonl')}` }],
     ['parquet', { relationSql: `SELECT * FROM ${readerSql(files.parquet, 'parquet')}` }],
-    ['snapshot', { snapshotPath: snapshot }],
+    ['snapshot', { parquetFile: snapshot }],
   ];
 
   it('evaluates every expectation type, passing and failing, with exact counts, observed values and rows (csv, jsonl, parquet, snapshot)', async () => {
@@ -146,9 +146,9 @@ describe('quality/runQualitySuite', () => {
 
   it('reads the data once when every rule passes, in a second query only when one fails; the aggregate SQL reads the file once', async () => {
     const suite = CASES.filter((c) => c.e.type !== 'unique' || c.success).map((c) => c.e);
-    const report = await runQualitySuite({ snapshotPath: snapshot }, suite);
+    const report = await runQualitySuite({ parquetFile: snapshot }, suite);
     assert.equal(report.passes, 2, 'the aggregate scan, then one query for the failing rows');
-    const passing = await runQualitySuite({ snapshotPath: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
+    const passing = await runQualitySuite({ parquetFile: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
     assert.equal(passing.passes, 1);
     const db = await DuckDb.open();
     try {
@@ -176,10 +176,10 @@ describe('quality/runQualitySuite', () => {
   });
 
   it('an all-passing suite succeeds; an empty suite succeeds with the row count', async () => {
-    const ok = await runQualitySuite({ snapshotPath: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
+    const ok = await runQualitySuite({ parquetFile: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
     assert.equal(ok.success, true);
     assert.equal(ok.passes, 1);
-    const empty = await runQualitySuite({ snapshotPath: snapshot }, []);
+    const empty = await runQualitySuite({ parquetFile: snapshot }, []);
     assert.equal(empty.success, true);
     assert.equal(empty.statistics.rows, 10);
   });
@@ -207,7 +207,7 @@ describe('quality/runQualitySuite', () => {
   });
 
   it('writes the report atomically as valid JSON', async () => {
-    const report = await runQualitySuite({ snapshotPath: snapshot }, [{ type: 'not_null', column: 'x', mostly: 0.95 }]);
+    const report = await runQualitySuite({ parquetFile: snapshot }, [{ type: 'not_null', column: 'x', mostly: 0.95 }]);
     const file = path.join(dir, 'reports', 'q.json');
     await writeQualityReport(report, file);
     const back = QualityReport.parse(JSON.parse(await readFile(file, 'utf8')));
@@ -216,7 +216,7 @@ describe('quality/runQualitySuite', () => {
 
   describe('typed errors', () => {
     const fails = async (suite: unknown, type: string, re: RegExp): Promise<void> => {
-      await assert.rejects(runQualitySuite({ snapshotPath: snapshot }, suite), (e: unknown) => {
+      await assert.rejects(runQualitySuite({ parquetFile: snapshot }, suite), (e: unknown) => {
         assert.ok(e instanceof DataError, String(e));
         assert.equal(e.type, type, e.message);
         assert.match(e.message, re);
@@ -241,7 +241,7 @@ describe('quality/runQualitySuite', () => {
     it('a suite that does not match the schema is ExpectationInvalid', () => fails([{ type: 'between', column: 'x' }], 'ExpectationInvalid', /needs min, max or both/));
 
     it('a missing snapshot is DataFileNotFound', async () => {
-      await assert.rejects(runQualitySuite({ snapshotPath: path.join(dir, 'nope.parquet') }, []), (e: unknown) => e instanceof DataError && e.type === 'DataFileNotFound');
+      await assert.rejects(runQualitySuite({ parquetFile: path.join(dir, 'nope.parquet') }, []), (e: unknown) => e instanceof DataError && e.type === 'DataFileNotFound');
     });
   });
 });
