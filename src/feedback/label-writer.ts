@@ -13,14 +13,6 @@ export interface LabelRecord {
   label: 0 | 1;
 }
 
-interface PendingLabels {
-  ts: number;
-  keyId: string;
-  /** Sequence of the first record; record k gets first + k (orders labels stamped in the same millisecond). */
-  first: number;
-  records: readonly LabelRecord[];
-}
-
 export interface LabelWriterOptions {
   /** Root labels folder; files go to <dir>/<model>/. */
   dir: string;
@@ -66,7 +58,7 @@ export function labelsRootFor(captureRoot: string): string {
  */
 export class LabelWriter {
   readonly folder: string;
-  private readonly out: AppendLog<PendingLabels>;
+  private readonly out: AppendLog;
   /** id -> latest label's time in ms, negative for label 0 (one number per id keeps the index small). */
   private readonly latest = new Map<string, number>();
   private loaded: Promise<void> | undefined;
@@ -74,12 +66,11 @@ export class LabelWriter {
 
   constructor(private readonly opts: LabelWriterOptions) {
     this.folder = path.join(opts.dir, opts.model);
-    this.out = new AppendLog<PendingLabels>({
+    this.out = new AppendLog({
       folder: this.folder,
       flushMs: opts.flushMs,
       bufferRecords: opts.bufferRecords,
       maxFileBytes: opts.maxFileBytes,
-      serialize: (batch, from, to) => this.serialize(batch, from, to),
       log: opts.log,
       what: 'label',
       ...(opts.instance ? { instance: opts.instance } : {}),
@@ -128,7 +119,7 @@ export class LabelWriter {
       fresh.push(l);
     }
     if (fresh.length > 0) {
-      if (!this.out.enqueue({ ts: now, keyId, first: this.seq, records: fresh }, fresh.length)) return undefined;
+      if (!this.out.enqueue(this.lines(now, keyId, this.seq, fresh), fresh.length)) return undefined;
       this.seq += fresh.length;
       for (const l of fresh) this.remember(l.id, l.label, now);
     }
@@ -196,16 +187,13 @@ export class LabelWriter {
     }
   }
 
-  private serialize(batch: readonly PendingLabels[], from: number, to: number): string {
-    const model = JSON.stringify(this.opts.model);
+  /** JSONL of `records`; record k gets sequence number first + k (orders labels stamped in the same millisecond). */
+  private lines(ts: number, keyId: string, first: number, records: readonly LabelRecord[]): string {
+    const head = `{"ts":"${new Date(ts).toISOString()}","model":${JSON.stringify(this.opts.model)},"key_id":${JSON.stringify(keyId)},`;
     let text = '';
-    for (let k = from; k < to; k++) {
-      const p = batch[k];
-      const head = `{"ts":"${new Date(p.ts).toISOString()}","model":${model},"key_id":${JSON.stringify(p.keyId)},`;
-      for (let i = 0; i < p.records.length; i++) {
-        const r = p.records[i];
-        text += `${head}"n":${p.first + i},"id":${JSON.stringify(r.id)},"label":${r.label}}\n`;
-      }
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      text += `${head}"n":${first + i},"id":${JSON.stringify(r.id)},"label":${r.label}}\n`;
     }
     return text;
   }

@@ -1,11 +1,11 @@
-// An append-only JSONL log: a bounded in-memory buffer written off the request path in whole lines, hourly files.
+// An append-only JSONL log: lines encoded into reused off-heap chunks as they arrive, written off the request path, hourly files.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 
-export interface AppendLogOptions<P> {
+export interface AppendLogOptions {
   /** The folder files go to (created on start). */
   folder: string;
   /** Buffered items are appended this often; a SIGKILL loses at most this window plus one write. */
@@ -14,8 +14,6 @@ export interface AppendLogOptions<P> {
   bufferRecords: number;
   /** A file is closed and the next sequence number opened past this size. */
   maxFileBytes: number;
-  /** JSONL text (whole lines) of items[from, to). */
-  serialize: (items: readonly P[], from: number, to: number) => string;
   /** Rows appended by one successful write. */
   onWritten?: (rows: number) => void;
   /** Rows lost to a failed write. */
@@ -27,8 +25,10 @@ export interface AppendLogOptions<P> {
   instance?: string;
 }
 
-/** Items serialized per event-loop turn while flushing. */
-const SERIALIZE_SLICE = 256;
+/** Size of the reused byte chunks lines are encoded into (a longer text gets a chunk of its own). */
+const CHUNK_BYTES = 64 * 1024;
+/** Free chunks kept for reuse at most (4 MiB); more are left to the collector. */
+const POOL_CHUNKS = 64;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** UTC date and hour, e.g. 20250131T09: file names sort by time and a glob over the folder reads them all. */
@@ -38,15 +38,22 @@ export function hourStamp(ms: number): string {
 }
 
 /**
- * Appends to `<folder>/<yyyymmddThh>-<instance>-<seq>.jsonl`. Each flush is one write of whole lines,
+ * Appends to `<folder>/<yyyymmddThh>-<instance>-<seq>.jsonl`. Lines are UTF-8 encoded into reused
+ * off-heap chunks when they are queued, so nothing per request stays on the JS heap until the flush
+ * (objects kept for a flush survived young collections and were promoted, making the collector's pauses
+ * the largest part of the service's tail latency), and a flush is only a write. Each flush is one write of whole lines,
  * so a crash never leaves half a line (a kill inside a large write can, and the next start trims it).
  * A new file starts on a new UTC hour or past `maxFileBytes`; the instance tag keeps restarts and
  * replicas apart.
  */
-export class AppendLog<P> {
+export class AppendLog {
   readonly folder: string;
   readonly instance: string;
-  private buffer: P[] = [];
+  /** Chunks filled so far (each with the bytes used), oldest first; `current` is the one being filled. */
+  private filled: Buffer[] = [];
+  private current: Buffer | undefined;
+  private used = 0;
+  private readonly pool: Buffer[] = [];
   private bufferedRows = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -58,7 +65,7 @@ export class AppendLog<P> {
   private ok = false;
   private closed = false;
 
-  constructor(private readonly opts: AppendLogOptions<P>) {
+  constructor(private readonly opts: AppendLogOptions) {
     this.folder = opts.folder;
     this.instance = opts.instance ?? randomBytes(3).toString('hex');
   }
@@ -81,18 +88,37 @@ export class AppendLog<P> {
     return this.ok && !this.closed;
   }
 
-  /** Queues an item of `rows` rows; O(1). False when closed or the buffer cannot take it. */
-  enqueue(item: P, rows: number): boolean {
+  /** Queues `lines` (whole JSONL lines) holding `rows` rows; copies them, never waits. False when closed or the buffer cannot take them. */
+  enqueue(lines: string, rows: number): boolean {
     if (this.closed || this.bufferedRows + rows > this.opts.bufferRecords) return false;
-    this.buffer.push(item);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only when the quick bound does not fit
+    const room = this.current ? this.current.length - this.used : 0;
+    if (lines.length * 3 > room && Buffer.byteLength(lines) > room) {
+      this.seal();
+      const need = Buffer.byteLength(lines);
+      this.current = need > CHUNK_BYTES ? Buffer.allocUnsafeSlow(need) : (this.pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES));
+    }
+    this.used += this.current!.write(lines, this.used);
     this.bufferedRows += rows;
     return true;
   }
 
+  /** Moves the chunk being filled to the filled list. */
+  private seal(): void {
+    if (this.current && this.used > 0) this.filled.push(this.current.subarray(0, this.used));
+    else if (this.current) this.recycle(this.current);
+    this.current = undefined;
+    this.used = 0;
+  }
+
+  private recycle(chunk: Buffer): void {
+    if (chunk.buffer.byteLength === CHUNK_BYTES && this.pool.length < POOL_CHUNKS) this.pool.push(Buffer.from(chunk.buffer, chunk.byteOffset, CHUNK_BYTES));
+  }
+
   /** Writes everything buffered so far; concurrent calls share one write. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.buffer.length > 0 ? this.flush() : undefined));
-    if (this.buffer.length === 0) return Promise.resolve();
+    if (this.flushing) return this.flushing.then(() => (this.bufferedRows > 0 ? this.flush() : undefined));
+    if (this.bufferedRows === 0) return Promise.resolve();
     this.flushing = this.writeOut().finally(() => {
       this.flushing = undefined;
     });
@@ -148,22 +174,21 @@ export class AppendLog<P> {
   }
 
   private async writeOut(): Promise<void> {
-    const batch = this.buffer;
+    this.seal();
+    const chunks = this.filled;
     const rows = this.bufferedRows;
-    this.buffer = [];
+    this.filled = [];
     this.bufferedRows = 0;
-    // serialized in slices with a yield between them, so a big flush never stalls requests for long
-    const parts: string[] = [];
-    for (let i = 0; i < batch.length; i += SERIALIZE_SLICE) {
-      if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      parts.push(this.opts.serialize(batch, i, Math.min(batch.length, i + SERIALIZE_SLICE)));
-    }
-    const bytes = Buffer.from(parts.join(''), 'utf8');
+    const total = chunks.reduce((n, c) => n + c.length, 0);
     try {
-      const handle = await this.fileFor(bytes.length);
-      let off = 0;
-      while (off < bytes.length) off += (await handle.write(bytes, off, bytes.length - off)).bytesWritten;
-      this.fileBytes += bytes.length;
+      const handle = await this.fileFor(total);
+      let done = (await handle.writev(chunks)).bytesWritten;
+      // a short write (disk nearly full, signal) continues where it stopped, so lines stay whole and in order
+      for (let i = 0, start = 0; done < total; start += chunks[i].length, i++) {
+        const end = start + chunks[i].length;
+        while (done < end) done += (await handle.write(chunks[i], done - start, end - done)).bytesWritten;
+      }
+      this.fileBytes += total;
       this.ok = true;
       this.opts.onWritten?.(rows);
     } catch (err) {
@@ -172,6 +197,8 @@ export class AppendLog<P> {
       this.opts.log.error({ err, folder: this.folder }, `${this.opts.what} write failed; ${rows} records dropped`);
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;
+    } finally {
+      for (const c of chunks) this.recycle(c);
     }
   }
 

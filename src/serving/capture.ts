@@ -1,4 +1,4 @@
-// Data capture: a bounded in-memory buffer of scored requests, appended as JSONL off the request path.
+// Data capture: scored requests as JSONL lines in a bounded buffer, appended to files off the request path.
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppendLog } from './append-log';
@@ -7,19 +7,6 @@ import type { ServingMetrics } from './metrics';
 /** A feature value as validated requests carry it (null = missing). */
 export type FeatureValue = string | number | null;
 export type FeatureRecord = Readonly<Record<string, FeatureValue>>;
-
-/** One scored request, stored by reference: rows are serialized only when flushed. */
-interface Pending {
-  ts: number;
-  api: string;
-  version: number;
-  keyId: string;
-  requestId: string;
-  records: readonly FeatureRecord[];
-  probabilities: Float32Array;
-  threshold: number;
-  ids: InferenceIds;
-}
 
 /**
  * The inference ids of a request's rows: the client's own, one per row, or a prefix that row i extends
@@ -56,17 +43,18 @@ export interface CaptureOptions {
  */
 export class CaptureWriter {
   readonly folder: string;
-  private readonly out: AppendLog<Pending>;
+  private readonly out: AppendLog;
+  private readonly modelJson: string;
 
   constructor(private readonly opts: CaptureOptions) {
     this.folder = path.join(opts.dir, opts.model);
     const written = opts.metrics.captureWritten.labels({ model: opts.model });
-    this.out = new AppendLog<Pending>({
+    this.modelJson = JSON.stringify(opts.model);
+    this.out = new AppendLog({
       folder: this.folder,
       flushMs: opts.flushMs,
       bufferRecords: opts.bufferRecords,
       maxFileBytes: opts.maxFileBytes,
-      serialize: (batch, from, to) => this.serialize(batch, from, to),
       onWritten: (rows) => written.inc(rows),
       onWriteFailed: (rows) => opts.metrics.captureDropped.inc({ model: opts.model, reason: 'write_error' }, rows),
       log: opts.log,
@@ -99,7 +87,7 @@ export class CaptureWriter {
     return share >= 100 || (share > 0 && Math.random() * 100 < share);
   }
 
-  /** Queues a scored request; O(1), never waits. Returns false when it was dropped because the buffer is full. */
+  /** Queues a scored request as lines (one per row); never waits. Returns false when it was dropped because the buffer is full. */
   offer(
     api: string,
     version: number,
@@ -110,7 +98,7 @@ export class CaptureWriter {
     threshold: number,
     ids: InferenceIds = { prefix: requestId },
   ): boolean {
-    const queued = this.out.enqueue({ ts: Date.now(), api, version, keyId, requestId, records, probabilities, threshold, ids }, records.length);
+    const queued = this.out.enqueue(this.lines(Date.now(), api, version, keyId, requestId, records, probabilities, threshold, ids), records.length);
     if (!queued) this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'buffer_full' }, records.length);
     return queued;
   }
@@ -125,26 +113,33 @@ export class CaptureWriter {
     return this.out.close();
   }
 
-  private serialize(batch: readonly Pending[], from: number, to: number): string {
-    const model = JSON.stringify(this.opts.model);
+  /** The request's JSONL lines, made now: keeping its objects until the flush cost more (see AppendLog). */
+  private lines(
+    ts: number,
+    api: string,
+    version: number,
+    keyId: string,
+    requestId: string,
+    records: readonly FeatureRecord[],
+    probabilities: Float32Array,
+    threshold: number,
+    ids: InferenceIds,
+  ): string {
+    const head = `{"ts":"${this.isoTime(ts)}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${JSON.stringify(requestId)},"key_id":${JSON.stringify(keyId)},"row":`;
+    const own = 'prefix' in ids ? undefined : ids;
+    const prefix = own ? '' : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
     let text = '';
-    for (let k = from; k < to; k++) {
-      const p = batch[k];
-      const head = `{"ts":"${this.isoTime(p.ts)}","model":${model},"version":${p.version},"api":"${p.api}","request_id":${JSON.stringify(p.requestId)},"key_id":${JSON.stringify(p.keyId)},"row":`;
-      const own = 'prefix' in p.ids ? undefined : p.ids;
-      const prefix = own ? '' : JSON.stringify((p.ids as { prefix: string }).prefix).slice(0, -1);
-      for (let i = 0; i < p.records.length; i++) {
-        const prob = p.probabilities[i];
-        const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
-        text += `${head}${i},"id":${id},"probability":${prob},"label":${prob >= p.threshold ? 1 : 0},"features":${JSON.stringify(p.records[i])}}\n`;
-      }
+    for (let i = 0; i < records.length; i++) {
+      const prob = probabilities[i];
+      const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
+      text += `${head}${i},"id":${id},"probability":${prob},"label":${prob >= threshold ? 1 : 0},"features":${JSON.stringify(records[i])}}\n`;
     }
     return text;
   }
 
   private lastMs = NaN;
   private lastIso = '';
-  /** Requests of one flush share milliseconds by the dozen under load: format each millisecond once. */
+  /** Requests share milliseconds by the dozen under load: format each millisecond once. */
   private isoTime(ms: number): string {
     if (ms !== this.lastMs) {
       this.lastMs = ms;
