@@ -1,5 +1,6 @@
 // The one onnxruntime-node wrapper used by both the pipeline's parity check and the prediction service.
 import * as ort from 'onnxruntime-node';
+import { binding, initOrt, type Binding } from 'onnxruntime-node/dist/binding';
 import type { Frame } from '../data/frame';
 import type { FeatureSpec } from '../spec/dataset';
 import { ModelInputError } from './gbdt-model';
@@ -28,8 +29,10 @@ export interface OnnxModelOptions {
   intraOpNumThreads?: number;
 }
 
-const ORT_TYPE: Record<FeatureSpec['type'], 'float32' | 'string'> = { numeric: 'float32', categorical: 'string' };
-const FETCHES: readonly string[] = [PROBABILITY_OUTPUT];
+/** The binding's element type codes (ONNX TensorProto.DataType) of the two input kinds. */
+const ORT_TYPE: Record<FeatureSpec['type'], { code: number; name: string }> = { numeric: { code: 1, name: 'float32' }, categorical: { code: 8, name: 'string' } };
+const TYPE_NAMES: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 11: 'float64' };
+const RUN_OPTIONS: ort.InferenceSession.RunOptions = {};
 
 /**
  * Batches of up to this many rows reuse their input tensors (one set per size and run in flight).
@@ -43,21 +46,33 @@ interface FeedSet {
   cols: Array<Float32Array | string[]>;
 }
 
+/**
+ * A session of onnxruntime-node's native binding, which runs synchronously. The package's
+ * InferenceSession defers every run by a setImmediate and then runs on this same thread anyway; on a
+ * service answering one row at a time that extra event-loop turn, plus its argument checks and
+ * result copies, cost more than the model itself (measured: 26 us per one-row run through the
+ * public API, 19 us through the binding).
+ */
 export class OnnxModel {
   private released = false;
   /** Free feed sets by row count (see POOLED_MAX_ROWS): input arrays and tensors were most of a run's garbage. */
   private readonly pool = new Map<number, FeedSet[]>();
+  private readonly fetches: Record<string, null> = { [PROBABILITY_OUTPUT]: null };
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Binding.InferenceSession,
     readonly features: readonly FeatureSpec[],
   ) {}
 
   /** Opens a session on `bytes` and checks its inputs are exactly `features` ([N,1] float / string tensors). */
   static async load(bytes: Uint8Array, features: FeatureSpec[], options: OnnxModelOptions = {}): Promise<OnnxModel> {
-    let session: ort.InferenceSession;
+    // a turn of the event loop first, as the package's own create does: loading blocks this thread
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let session: Binding.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, {
+      initOrt();
+      session = new binding.InferenceSession();
+      session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {
         intraOpNumThreads: options.intraOpNumThreads ?? 1,
         interOpNumThreads: 1,
         executionMode: 'sequential',
@@ -70,7 +85,7 @@ export class OnnxModel {
     }
     const problems = describeMismatch(session, features);
     if (problems.length > 0) {
-      await session.release();
+      session.dispose();
       throw new OnnxModelError(`model inputs do not match the features: ${problems.join('; ')}`, 'feature_mismatch');
     }
     const frozen = Object.freeze(features.map((f) => Object.freeze({ ...f })));
@@ -101,9 +116,9 @@ export class OnnxModel {
     return this.run(feeds, rows);
   }
 
-  private async run(feeds: Record<string, ort.Tensor>, rows: number): Promise<Float32Array> {
-    const result = await this.session.run(feeds, FETCHES);
-    const probs = result[PROBABILITY_OUTPUT].data as Float32Array;
+  private run(feeds: Record<string, ort.Tensor>, rows: number): Float32Array {
+    const result = this.session.run(feeds, this.fetches, RUN_OPTIONS);
+    const probs = (result[PROBABILITY_OUTPUT] as ort.Tensor).data as Float32Array;
     const out = new Float32Array(rows);
     for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
     return out;
@@ -132,7 +147,7 @@ export class OnnxModel {
           }
         }
       }
-      return await this.run(set.feeds, rows);
+      return this.run(set.feeds, rows);
     } finally {
       // after the run resolved (or failed) onnxruntime no longer reads the arrays
       for (const col of set.cols) if (!(col instanceof Float32Array)) col.fill('');
@@ -157,26 +172,27 @@ export class OnnxModel {
     if (this.released) return;
     this.released = true;
     this.pool.clear();
-    await this.session.release();
+    this.session.dispose();
   }
 }
 
-function describeMismatch(session: ort.InferenceSession, features: readonly FeatureSpec[]): string[] {
+function describeMismatch(session: Binding.InferenceSession, features: readonly FeatureSpec[]): string[] {
   const problems: string[] = [];
   const declared = new Map(features.map((f) => [onnxInputName(f.name), f]));
   if (declared.size !== features.length) problems.push('feature names are not unique');
   const meta = new Map(session.inputMetadata.map((m) => [m.name, m]));
   for (const f of features) {
     const m = meta.get(onnxInputName(f.name));
+    const want = ORT_TYPE[f.type];
     if (!m) problems.push(`the graph has no input ${onnxInputName(f.name)}`);
-    else if (!m.isTensor || m.type !== ORT_TYPE[f.type]) {
-      problems.push(`input ${f.name} is ${m.isTensor ? m.type : 'not a tensor'}, feature is ${f.type} (${ORT_TYPE[f.type]})`);
+    else if (!m.isTensor || m.type !== want.code) {
+      problems.push(`input ${f.name} is ${m.isTensor ? (TYPE_NAMES[m.type] ?? `type ${m.type}`) : 'not a tensor'}, feature is ${f.type} (${want.name})`);
     }
   }
-  for (const name of session.inputNames) {
-    if (!declared.has(name)) problems.push(`the graph input ${name} is not a declared feature`);
+  for (const m of session.inputMetadata) {
+    if (!declared.has(m.name)) problems.push(`the graph input ${m.name} is not a declared feature`);
   }
-  if (!session.outputNames.includes(PROBABILITY_OUTPUT)) problems.push(`the graph has no ${PROBABILITY_OUTPUT} output`);
+  if (!session.outputMetadata.some((m) => m.name === PROBABILITY_OUTPUT)) problems.push(`the graph has no ${PROBABILITY_OUTPUT} output`);
   return problems;
 }
 
