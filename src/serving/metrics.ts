@@ -1,5 +1,5 @@
 // Prometheus metrics of the prediction service, on a registry of its own so several apps can share a process.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** Increments of one label set not yet handed to prom-client. */
 interface Pending {
@@ -21,6 +21,68 @@ function addPending(pending: Map<string, Pending>) {
   };
 }
 
+/** One label set of a histogram: bucket counts (not cumulative; the last is +Inf), sum and count as plain numbers. */
+interface Series {
+  labels: Record<string, string>;
+  buckets: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A Prometheus histogram that requests add to with a few additions. prom-client's Histogram validates
+ * and hashes the labels on every observe() (about 1.4 us of the 34 us a prediction costs); here the
+ * caller keeps its Series and the exposition (the same as prom-client's) is built at scrape time.
+ */
+class FastHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly all: Series[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {}
+
+  series(labels: Record<string, string>): Series {
+    const s: Series = { labels, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+    this.all.push(s);
+    return s;
+  }
+
+  observe(s: Series, value: number): void {
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]) i++;
+    s.buckets[i]++;
+    s.sum += value;
+    s.count++;
+  }
+
+  /** What prom-client's registry reads from a metric (its typings declare `type` as an enum; it is this string). */
+  get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> } {
+    const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+    for (const s of this.all) {
+      let acc = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        acc += s.buckets[i];
+        values.push({ metricName: `${this.name}_bucket`, labels: { ...s.labels, le: i < this.bounds.length ? this.bounds[i] : '+Inf' }, value: acc });
+      }
+      values.push({ metricName: `${this.name}_sum`, labels: s.labels, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: s.labels, value: s.count });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const s of this.all) {
+      s.buckets.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
+}
+
 export class ServingMetrics {
   readonly registry = new Registry();
   private readonly pendingRequests = new Map<string, Pending>();
@@ -33,13 +95,11 @@ export class ServingMetrics {
     registers: [this.registry],
     collect: addPending(this.pendingRequests),
   });
-  readonly latency = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from request received to response sent, by route template, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  private readonly latency = new FastHistogram(
+    'http_request_duration_seconds',
+    'Time from request received to response sent, by route template, method and status',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
   readonly predictionRequests = new Counter({
     name: 'prediction_requests_total',
     help: 'Prediction requests answered with predictions, by API (v1, v2), model and version',
@@ -114,10 +174,12 @@ export class ServingMetrics {
 
   constructor(defaultMetrics = true) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    // the registry only calls get() (and reset()) of what it holds; FastHistogram has the shape it reads
+    this.registry.registerMetric(this.latency as unknown as Metric);
   }
 
   // a child per (route, method, status) and per (api, model, version), found by one string key per request
-  private children = new Map<string, { count: Pending; observe: (v: number) => void }>();
+  private children = new Map<string, { count: Pending; latency: Series }>();
 
   private predChildren = new Map<string, { requests: Pending; rows: Pending }>();
 
@@ -140,12 +202,11 @@ export class ServingMetrics {
     let child = this.children.get(key);
     if (!child) {
       const labels = { route, method, status: String(status) };
-      const h = this.latency.labels(labels);
-      child = { count: { labels, n: 0 }, observe: (v: number) => h.observe(v) };
+      child = { count: { labels, n: 0 }, latency: this.latency.series(labels) };
       this.pendingRequests.set(key, child.count);
       this.children.set(key, child);
     }
     child.count.n++;
-    child.observe(seconds);
+    this.latency.observe(child.latency, seconds);
   }
 }
