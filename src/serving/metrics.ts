@@ -1,5 +1,5 @@
 // Prometheus metrics of the prediction service, on a registry of its own so several apps can share a process.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** Increments of one label set not yet handed to prom-client. */
 interface Pending {
@@ -37,7 +37,7 @@ interface Series {
 class FastHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly all: Series[] = [];
+  private readonly all = new Map<string, Series>();
 
   constructor(
     readonly name: string,
@@ -45,9 +45,14 @@ class FastHistogram {
     private readonly bounds: readonly number[],
   ) {}
 
+  /** The series of `labels` (the same one on every call with the same label values). */
   series(labels: Record<string, string>): Series {
-    const s: Series = { labels, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
-    this.all.push(s);
+    const key = Object.values(labels).join('\u0000');
+    let s = this.all.get(key);
+    if (!s) {
+      s = { labels, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+      this.all.set(key, s);
+    }
     return s;
   }
 
@@ -62,7 +67,7 @@ class FastHistogram {
   /** What prom-client's registry reads from a metric (its typings declare `type` as an enum; it is this string). */
   get(): { name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> } {
     const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-    for (const s of this.all) {
+    for (const s of this.all.values()) {
       let acc = 0;
       for (let i = 0; i <= this.bounds.length; i++) {
         acc += s.buckets[i];
@@ -75,7 +80,7 @@ class FastHistogram {
   }
 
   reset(): void {
-    for (const s of this.all) {
+    for (const s of this.all.values()) {
       s.buckets.fill(0);
       s.sum = 0;
       s.count = 0;
@@ -114,13 +119,12 @@ export class ServingMetrics {
     registers: [this.registry],
     collect: addPending(this.pendingRows),
   });
-  readonly batchRows = new Histogram({
-    name: 'inference_batch_rows',
-    help: 'Rows per onnxruntime run (adaptive batching coalesces concurrent requests), by model',
-    labelNames: ['model'] as const,
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
-    registers: [this.registry],
-  });
+  /** Observed once per model run, which at low load is once per request. */
+  private readonly batchRows = new FastHistogram(
+    'inference_batch_rows',
+    'Rows per onnxruntime run (adaptive batching coalesces concurrent requests), by model',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+  );
   readonly modelVersion = new Gauge({
     name: 'model_version',
     help: 'Registry version of the champion being served (0 = none loaded)',
@@ -176,6 +180,13 @@ export class ServingMetrics {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry });
     // the registry only calls get() (and reset()) of what it holds; FastHistogram has the shape it reads
     this.registry.registerMetric(this.latency as unknown as Metric);
+    this.registry.registerMetric(this.batchRows as unknown as Metric);
+  }
+
+  /** Counts the rows of each of `model`'s runs. */
+  batchRowsOf(model: string): (rows: number) => void {
+    const series = this.batchRows.series({ model });
+    return (rows) => this.batchRows.observe(series, rows);
   }
 
   // a child per (route, method, status) and per (api, model, version), found by one string key per request

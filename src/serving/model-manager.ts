@@ -164,8 +164,7 @@ export class ModelManager {
     }
     metrics.modelLoads.inc({ model: name, result: 'ok' });
     const run = (records: readonly FeatureRecord[]) => onnx.predictRecords(records);
-    const batchRows = metrics.batchRows.labels({ model: name });
-    const onBatch = (rows: number) => batchRows.observe(rows);
+    const onBatch = metrics.batchRowsOf(name);
     const scorer = config.SERVING_BATCHING
       ? new Batcher(run, {
           maxRows: config.SERVING_BATCH_MAX_ROWS,

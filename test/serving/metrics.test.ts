@@ -31,6 +31,21 @@ describe('serving: request latency histogram', () => {
     assert.equal(h.get('http_request_duration_seconds_bucket{route="/v1/predict",method="POST",status="400",le="0.001"}'), 0);
   });
 
+  it('counts rows per model run in one series per model, also when the model is loaded again', async () => {
+    const m = new ServingMetrics(false);
+    m.batchRowsOf('flights')(1);
+    m.batchRowsOf('flights')(3); // a reload asks again: same series, not a second one
+    m.batchRowsOf('movies')(300);
+    m.registry.setDefaultLabels({ process: '1' });
+    const text = await m.registry.metrics();
+    const h = samples(text, 'inference_batch_rows');
+    assert.equal(h.get('inference_batch_rows_count{model="flights",process="1"}'), 2);
+    assert.equal(h.get('inference_batch_rows_bucket{model="flights",le="2",process="1"}'), 1);
+    assert.equal(h.get('inference_batch_rows_bucket{model="flights",le="4",process="1"}'), 2);
+    assert.equal(h.get('inference_batch_rows_sum{model="movies",process="1"}'), 300);
+    assert.equal(text.match(/inference_batch_rows_count\{model="flights"/g)?.length, 1);
+  });
+
   it('starts from zero after a registry reset', async () => {
     const m = new ServingMetrics(false);
     m.observeRequest('/healthz', 'GET', 200, 0.001);
