@@ -91,6 +91,7 @@ export class AppendLog {
   /** Queues `lines` (whole JSONL lines) holding `rows` rows; copies them, never waits. False when closed or the buffer cannot take them. */
   enqueue(lines: string, rows: number): boolean {
     if (this.closed || this.bufferedRows + rows > this.opts.bufferRecords) return false;
+    if (lines.length === 0) return true;
     // UTF-8 takes at most 3 bytes per UTF-16 unit: measure exactly only when the quick bound does not fit
     const room = this.current ? this.current.length - this.used : 0;
     if (lines.length * 3 > room && Buffer.byteLength(lines) > room) {
