@@ -8,18 +8,22 @@ import { projectRoot } from '../support/temporal';
 
 const script = path.join(projectRoot, 'scripts', 'node-runtime.sh');
 
-/** A folder whose `node` answers like a Node of the given major version (it forwards everything else). */
+/**
+ * A folder whose `node` reports the given major version when asked for it and forwards everything else
+ * to the Node running the tests, so npm (whose shebang finds this `node` first) still works through it.
+ */
 function fakeNode(major: number): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `fake-node-${major}-`));
   const file = path.join(dir, 'node');
-  writeFileSync(file, `#!/bin/sh\necho ${major}\n`);
+  writeFileSync(file, `#!/bin/sh\ncase "$*" in *process.versions.node*) echo ${major}; exit 0;; esac\nexec '${process.execPath}' "$@"\n`);
   chmodSync(file, 0o755);
   return dir;
 }
 
 function runtimeFor(pathDirs: string[]): string {
   const PATH = [...pathDirs, '/usr/bin', '/bin'].join(':');
-  return execFileSync(script, { env: { PATH, HOME: os.homedir() }, encoding: 'utf8' }).trim();
+  // the rest of the environment stays: npm needs the machine's registry and certificate settings
+  return execFileSync(script, { env: { ...process.env, PATH }, encoding: 'utf8' }).trim();
 }
 
 describe('Node runtime selection', () => {
