@@ -87,7 +87,10 @@ export class CaptureWriter {
     return share >= 100 || (share > 0 && Math.random() * 100 < share);
   }
 
-  /** Queues a scored request as lines (one per row); never waits. Returns false when it was dropped because the buffer is full. */
+  /**
+   * Queues a scored request as JSONL lines (one per row), made now: keeping its objects until the flush
+   * cost more (see AppendLog). Never waits. Returns false when it was dropped because the buffer is full.
+   */
   offer(
     api: string,
     version: number,
@@ -98,7 +101,16 @@ export class CaptureWriter {
     threshold: number,
     ids: InferenceIds = { prefix: requestId },
   ): boolean {
-    const queued = this.out.enqueue(this.lines(Date.now(), api, version, keyId, requestId, records, probabilities, threshold, ids), records.length);
+    const head = `{"ts":"${this.isoTime(Date.now())}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${JSON.stringify(requestId)},"key_id":${JSON.stringify(keyId)},"row":`;
+    const own = 'prefix' in ids ? undefined : ids;
+    const prefix = own ? '' : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
+    let text = '';
+    for (let i = 0; i < records.length; i++) {
+      const prob = probabilities[i];
+      const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
+      text += `${head}${i},"id":${id},"probability":${prob},"label":${prob >= threshold ? 1 : 0},"features":${JSON.stringify(records[i])}}\n`;
+    }
+    const queued = this.out.enqueue(text, records.length);
     if (!queued) this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'buffer_full' }, records.length);
     return queued;
   }
@@ -111,30 +123,6 @@ export class CaptureWriter {
   /** Stops the timer, writes all buffered records and closes the file. */
   close(): Promise<void> {
     return this.out.close();
-  }
-
-  /** The request's JSONL lines, made now: keeping its objects until the flush cost more (see AppendLog). */
-  private lines(
-    ts: number,
-    api: string,
-    version: number,
-    keyId: string,
-    requestId: string,
-    records: readonly FeatureRecord[],
-    probabilities: Float32Array,
-    threshold: number,
-    ids: InferenceIds,
-  ): string {
-    const head = `{"ts":"${this.isoTime(ts)}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${JSON.stringify(requestId)},"key_id":${JSON.stringify(keyId)},"row":`;
-    const own = 'prefix' in ids ? undefined : ids;
-    const prefix = own ? '' : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
-    let text = '';
-    for (let i = 0; i < records.length; i++) {
-      const prob = probabilities[i];
-      const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
-      text += `${head}${i},"id":${id},"probability":${prob},"label":${prob >= threshold ? 1 : 0},"features":${JSON.stringify(records[i])}}\n`;
-    }
-    return text;
   }
 
   private lastMs = NaN;
