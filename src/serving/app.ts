@@ -19,6 +19,7 @@ import { feedbackRoutes } from './routes/feedback';
 import { labelsRootFor } from '../feedback/label-writer';
 import { modelCardRoutes } from './routes/model-card';
 import { predictRoutes } from './routes/predict';
+import { lazyChildLoggerFactory } from './request-logger';
 import type { ServingState } from './state';
 import { UsageStore } from './usage';
 import { WorkerLink } from './cluster';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.SERVING_BODY_LIMIT_BYTES,
     // per-request log lines cost throughput; errors are logged by our error handler either way
     logController: new LogController({ disableRequestLogging: !config.SERVING_LOG_REQUESTS }),
+    childLoggerFactory: lazyChildLoggerFactory,
     // ids of our own (unique across restarts and replicas) keep logs and capture joinable without trusting a client header
     requestIdHeader: false,
     genReqId: requestIds(),

@@ -14,11 +14,6 @@ export type FeatureRecord = Readonly<Record<string, FeatureValue>>;
  */
 export type InferenceIds = readonly string[] | { prefix: string };
 
-/** Row i's inference id. */
-export function inferenceId(ids: InferenceIds, i: number): string {
-  return 'prefix' in ids ? `${ids.prefix}.${i}` : ids[i];
-}
-
 export interface CaptureOptions {
   /** Root capture folder; files go to <dir>/<model>/. */
   dir: string;

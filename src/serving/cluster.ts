@@ -53,6 +53,9 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
     if (w.isConnected()) w.send(wrap(msg), undefined, () => undefined);
   };
 
+  // Each server is meant to have a core of its own: V8's parallel young-generation GC would put helper
+  // threads on the cores of the other servers (2-5% more CPU per request measured with 2 processes on 2 cores).
+  if (!process.execArgv.includes('--single-threaded-gc')) cluster.setupPrimary({ execArgv: [...process.execArgv, '--single-threaded-gc'] });
   const fork = (index: number): void => {
     const w = cluster.fork({ SERVING_PROCESS_INDEX: String(index) });
     workers.set(index, w);

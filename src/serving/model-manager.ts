@@ -20,6 +20,8 @@ export interface LoadedModel {
   readonly predictRequest: ReturnType<typeof predictRequestSchema>;
   /** The allocation-free check of the common valid body; undefined sends the body through `predictRequest`. */
   readonly fastPredict: (body: unknown) => PredictRequest | undefined;
+  /** `{"name":…,"version":…}`: the model reference of each response, serialized once. */
+  readonly refJson: string;
   readonly scorer: Scorer;
   readonly loadedAt: string;
   readonly onnx: OnnxModel;
@@ -182,6 +184,7 @@ export class ModelManager {
       threshold: thresholdOf(metadata),
       predictRequest: predictRequestSchema(features, config.SERVING_MAX_ROWS),
       fastPredict: fastPredictCheck(features, config.SERVING_MAX_ROWS),
+      refJson: JSON.stringify({ name, version }),
       scorer,
       loadedAt: new Date().toISOString(),
       onnx,
