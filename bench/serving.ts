@@ -121,6 +121,55 @@ async function pickGenerator(log: (l: string) => void): Promise<Generator> {
   }
 }
 
+/** Sets up each wrk run from the environment and prints its summary as one JSON line. */
+const WRK_SCRIPT = `-- bench/serving.ts: request from BENCH_* variables, summary as JSON
+wrk.method = os.getenv("BENCH_METHOD")
+local body = os.getenv("BENCH_BODY")
+if body ~= nil and body ~= "" then wrk.body = body end
+for k, v in string.gmatch(os.getenv("BENCH_HEADERS") or "", "([^:\\n]+): ([^\\n]*)") do wrk.headers[k] = v end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\n{"requests":%d,"us":%d,"non2xx":%d,"errors":%d,"p50":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`;
+
+/**
+ * wrk (C, one epoll thread; Debian package `wrk`) for the unpaced part. It shares the two cores with the
+ * servers, and at 30k req/s every microsecond it spends per request comes out of the server's share: it
+ * used 7.7 us of CPU per /v1/predict request against bench/loadgen's 12.8 in the same minute, so the
+ * same server answered 20% more. No fixed-rate mode (that part stays on bench/loadgen); undefined when
+ * wrk is not installed.
+ */
+async function wrkGenerator(dir: string): Promise<Generator | undefined> {
+  try {
+    await promisify(execFile)('wrk', ['--version']);
+  } catch (err) {
+    // wrk --version prints its version and exits 1; only a missing binary matters
+    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
+  }
+  const script = path.join(dir, 'bench.lua');
+  await writeFile(script, WRK_SCRIPT);
+  return {
+    name: 'wrk -t1 (C, one epoll thread)',
+    async shoot(req, connections, seconds, rate) {
+      if (rate) throw new Error('wrk has no fixed-rate mode');
+      const env = {
+        ...process.env,
+        BENCH_METHOD: req.method ?? 'GET',
+        BENCH_BODY: req.body ?? '',
+        BENCH_HEADERS: Object.entries(req.headers ?? {})
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      };
+      const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', script, req.url];
+      const { stdout } = await promisify(execFile)('wrk', args, { env, timeout: (seconds + 30) * 1000 });
+      const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as { requests: number; us: number; non2xx: number; errors: number; p50: number; p99: number };
+      return { requests: r.requests, seconds: r.us / 1e6, p50: r.p50 / 1000, p99: r.p99 / 1000, non2xx: r.non2xx, errors: r.errors };
+    },
+  };
+}
+
 type Load = TargetRequest & { /** Server process tree to charge CPU time to (Linux /proc). */ pid?: number; /** Fixed rate, requests/s over all connections. */ rate?: number };
 interface Target {
   rps: number;
@@ -328,7 +377,11 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     await writeFile(onnxFile, bytes);
     const python = fixedOnly ? undefined : await peerPython(log);
     const gen = await pickGenerator(log);
-    log(`load generator: ${gen.name}`);
+    // BENCH_LOADGEN=loadgen measures the unpaced part with bench/loadgen too (for comparison with runs before wrk)
+    const wrk = process.env.BENCH_LOADGEN === 'loadgen' ? undefined : await wrkGenerator(varDir);
+    if (!wrk && process.env.BENCH_LOADGEN !== 'loadgen') log('wrk not installed (apt-get install wrk): the unpaced part uses bench/loadgen');
+    const unpaced = wrk ?? gen;
+    log(`load generators: ${unpaced.name} (unpaced), ${gen.name} (fixed rate)`);
 
     const one = await startApi(varDir, 1);
     servers.push(one);
@@ -349,7 +402,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     const figures: Figure[] = [];
     if (!fixedOnly) {
     log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
-    const r = await interleaved(gen, targets, connections, duration);
+    const r = await interleaved(unpaced, targets, connections, duration);
     for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
 
     const p = '/v1/predict (auth, validation, capture), 1 process';
