@@ -41,6 +41,7 @@ bench: node-version build
 # Every same-run peer of the bench, each in its ignored venv: LightGBM (training), Flask + gunicorn + onnxruntime
 # (serving, made by the serving bench itself when missing), Evidently (drift). `npm run bench` skips a missing peer, saying so.
 bench-peers:
+	@command -v wrk >/dev/null || echo "no wrk: the serving bench's unpaced part will use bench/loadgen (apt-get install wrk)"
 	@command -v python3 >/dev/null || { echo "no python3: the bench will skip its Python peers"; exit 0; }; \
 	test -x .tools-venv/bin/python || python3 -m venv .tools-venv; \
 	.tools-venv/bin/pip install --quiet -r bench/peers/requirements.txt; \

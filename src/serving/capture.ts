@@ -96,9 +96,11 @@ export class CaptureWriter {
     threshold: number,
     ids: InferenceIds = { prefix: requestId },
   ): boolean {
-    const head = `{"ts":"${this.isoTime(Date.now())}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${JSON.stringify(requestId)},"key_id":${JSON.stringify(keyId)},"row":`;
+    const rid = JSON.stringify(requestId);
+    const head = `{"ts":"${this.isoTime(Date.now())}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${rid},"key_id":${this.keyJson(keyId)},"row":`;
     const own = 'prefix' in ids ? undefined : ids;
-    const prefix = own ? '' : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
+    // the default prefix is the request id itself: escaped once
+    const prefix = own ? '' : (ids as { prefix: string }).prefix === requestId ? rid.slice(0, -1) : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
     let text = '';
     for (let i = 0; i < records.length; i++) {
       const prob = probabilities[i];
@@ -118,6 +120,17 @@ export class CaptureWriter {
   /** Stops the timer, writes all buffered records and closes the file. */
   close(): Promise<void> {
     return this.out.close();
+  }
+
+  private lastKey = '';
+  private lastKeyJson = '""';
+  /** One key sends most of the traffic (and batches of requests in a row): escape each key id once per run of it. */
+  private keyJson(keyId: string): string {
+    if (keyId !== this.lastKey) {
+      this.lastKey = keyId;
+      this.lastKeyJson = JSON.stringify(keyId);
+    }
+    return this.lastKeyJson;
   }
 
   private lastMs = NaN;

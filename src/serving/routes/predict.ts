@@ -69,7 +69,11 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
     },
-    async (request: FastifyRequest, reply: FastifyReply) => predict(request, reply, repository.current(modelName) ?? (await repository.require(modelName))),
+    // not async itself: a loaded model (the usual case) goes straight to predict's promise
+    (request: FastifyRequest, reply: FastifyReply) => {
+      const model = repository.current(modelName);
+      return model ? predict(request, reply, model) : repository.require(modelName).then((m) => predict(request, reply, m));
+    },
   );
 
   app.post(
