@@ -137,9 +137,9 @@ end
 /**
  * wrk (C, one epoll thread; Debian package `wrk`) for the unpaced part. It shares the two cores with the
  * servers, and at 30k req/s every microsecond it spends per request comes out of the server's share: it
- * used 7.7 us of CPU per /v1/predict request against bench/loadgen's 12.8 in the same minute, so the
- * same server answered 20% more. No fixed-rate mode (that part stays on bench/loadgen); undefined when
- * wrk is not installed.
+ * used 7-8 us of CPU per /v1/predict request against bench/loadgen's 12-13 in alternating runs, and the
+ * same server answered about 10% more. No fixed-rate mode (that part stays on bench/loadgen); undefined
+ * when wrk is not installed.
  */
 async function wrkGenerator(dir: string): Promise<Generator | undefined> {
   try {
