@@ -179,6 +179,8 @@ interface Target {
   errors: number;
   /** Server CPU time (user + system, the whole process tree) per request, in microseconds; NaN without /proc. */
   cpuUsPerReq: number;
+  /** The load generator's CPU time per request, in microseconds; NaN without /proc. */
+  genUsPerReq: number;
 }
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
@@ -216,6 +218,20 @@ async function cpuTicks(root: number): Promise<number> {
   return total;
 }
 
+/**
+ * CPU ticks of this process's ended and waited-for children (cutime + cstime). During a shot the only
+ * child that ends is the load generator, so the change across a shot is the generator's CPU time.
+ */
+async function childTicks(): Promise<number> {
+  try {
+    const text = await readFile('/proc/self/stat', 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(f[13]) + Number(f[14]);
+  } catch {
+    return NaN;
+  }
+}
+
 const ROUND_SEC = 2;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
@@ -226,16 +242,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
  */
 async function interleaved(gen: Generator, targets: Record<string, Load>, connections: number, totalSec: number): Promise<Record<string, Target>> {
   const rounds = Math.max(1, Math.round(totalSec / ROUND_SEC));
-  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number; ticks: number }> = {};
+  const acc: Record<string, { requests: number; seconds: number; p50: number[]; p99: number[]; non2xx: number; errors: number; ticks: number; genTicks: number }> = {};
   for (const [name, t] of Object.entries(targets)) {
     await gen.shoot(t, connections, 1, t.rate); // warm-up: JIT, connections, first batches
-    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0, ticks: 0 };
+    acc[name] = { requests: 0, seconds: 0, p50: [], p99: [], non2xx: 0, errors: 0, ticks: 0, genTicks: 0 };
   }
   for (let i = 0; i < rounds; i++) {
     for (const [name, t] of Object.entries(targets)) {
       const before = t.pid ? await cpuTicks(t.pid) : NaN;
+      const genBefore = await childTicks();
       const r = await gen.shoot({ url: t.url, ...(t.method ? { method: t.method } : {}), ...(t.headers ? { headers: t.headers } : {}), ...(t.body !== undefined ? { body: t.body } : {}) }, connections, ROUND_SEC, t.rate);
       const a = acc[name];
+      a.genTicks += (await childTicks()) - genBefore;
       a.ticks += t.pid ? (await cpuTicks(t.pid)) - before : NaN;
       a.requests += r.requests;
       a.seconds += r.seconds;
@@ -248,7 +266,7 @@ async function interleaved(gen: Generator, targets: Record<string, Load>, connec
   return Object.fromEntries(
     Object.entries(acc).map(([name, a]) => [
       name,
-      { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors, cpuUsPerReq: (a.ticks * TICK_US) / a.requests },
+      { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors, cpuUsPerReq: (a.ticks * TICK_US) / a.requests, genUsPerReq: (a.genTicks * TICK_US) / a.requests },
     ]),
   );
 }
@@ -424,6 +442,13 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       if (many && r.predictN) figures.push({ name: `serving: /v1/predict ${processes} processes vs Flask rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
       figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
       figures.push({ name: 'serving: Flask server CPU per request (gunicorn tree)', value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq }, note: 'ratio = how many times more CPU Flask needs per request; goal >= 10' });
+      if (many && r.predictN) {
+        figures.push({ name: `serving: Flask server CPU per request vs ours, ${processes} processes`, value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: `/v1/predict ${processes} processes`, value: r.predictN.cpuUsPerReq }, note: 'both CPU-bound: the req/s ratio if the load generator had cores of its own' });
+        // the generator's share of the cores comes out of the faster server's: the gap between this ratio and the req/s ratio
+        const cores = os.availableParallelism();
+        const share = (t: Target) => (t.rps * t.genUsPerReq) / 1e6 / cores;
+        figures.push({ name: `serving: load generator CPU per request, /v1/predict ${processes} processes`, value: r.predictN.genUsPerReq, unit: 'us', baseline: { name: 'Flask', value: r.flask.genUsPerReq }, note: `it took ${(100 * share(r.predictN)).toFixed(0)}% of the ${cores} cores while loading ours, ${(100 * share(r.flask)).toFixed(1)}% while loading Flask` });
+      }
     }
     }
 
