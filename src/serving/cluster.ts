@@ -55,7 +55,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
 
   // No GC flags for the servers: `--single-threaded-gc` looked 2-5% cheaper in short runs, but under
   // sustained load (--trace-gc, 6 s at full load) each server's heap grew by about 14 MB at every scavenge
-  // (77 -> 251 MB), scavenges paused about 30 ms, and GC cost 8.7 us per request against 1 without it.
+  // (68-77 -> 231-251 MB in 6 s), scavenges paused about 30 ms, and GC cost 8.7 us per request against 1 without it.
   const fork = (index: number): void => {
     const w = cluster.fork({ SERVING_PROCESS_INDEX: String(index) });
     workers.set(index, w);
