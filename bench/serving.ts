@@ -185,6 +185,9 @@ interface Target {
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
+/** The fields of a /proc/<pid>/stat line after the command name (which may hold spaces): f[1] is ppid, f[11] utime. */
+const statFields = (text: string): string[] => text.slice(text.lastIndexOf(')') + 2).split(' ');
+
 /**
  * CPU ticks (user + system) used so far by `root` and its descendants, from /proc. CPU time per request
  * does not depend on how much of the machine other work takes, unlike req/s on a shared machine.
@@ -199,8 +202,7 @@ async function cpuTicks(root: number): Promise<number> {
   }
   for (const n of names) {
     try {
-      const text = await readFile(`/proc/${n}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const f = statFields(await readFile(`/proc/${n}/stat`, 'utf8'));
       stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
     } catch {
       // the process ended meanwhile
@@ -224,8 +226,7 @@ async function cpuTicks(root: number): Promise<number> {
  */
 async function childTicks(): Promise<number> {
   try {
-    const text = await readFile('/proc/self/stat', 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const f = statFields(await readFile('/proc/self/stat', 'utf8'));
     return Number(f[13]) + Number(f[14]);
   } catch {
     return NaN;
