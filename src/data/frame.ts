@@ -20,11 +20,15 @@ export interface CategoricalColumn {
 
 export type FeatureColumn = NumericColumn | CategoricalColumn;
 
-/** Features in the spec's order plus a 0/1 label. */
+/**
+ * Features in the spec's order plus the target: `label` holds 0/1 (binary) or the class index into the run's classes
+ * (multiclass); a regression frame has `target` (the numeric values) and an all-zero `label`.
+ */
 export interface Frame {
   rows: number;
   features: FeatureColumn[];
   label: Uint8Array;
+  target?: Float64Array;
 }
 
 /** Rows `indices` of `frame`, as a new frame (dictionaries are shared, not copied). */
@@ -32,6 +36,12 @@ export function takeRows(frame: Frame, indices: Uint32Array): Frame {
   const n = indices.length;
   const label = new Uint8Array(n);
   for (let i = 0; i < n; i++) label[i] = frame.label[indices[i]];
+  let target: Float64Array | undefined;
+  if (frame.target) {
+    const src = frame.target;
+    target = new Float64Array(n);
+    for (let i = 0; i < n; i++) target[i] = src[indices[i]];
+  }
   const features = frame.features.map((col): FeatureColumn => {
     if (col.kind === 'numeric') {
       const values = new Float32Array(n);
@@ -42,5 +52,5 @@ export function takeRows(frame: Frame, indices: Uint32Array): Frame {
     for (let i = 0; i < n; i++) codes[i] = col.codes[indices[i]];
     return { name: col.name, kind: 'categorical', codes, dictionary: col.dictionary };
   });
-  return { rows: n, features, label };
+  return { rows: n, features, label, ...(target ? { target } : {}) };
 }

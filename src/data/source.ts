@@ -1,6 +1,6 @@
 // Turns a dataset spec's source into a checked DuckDB relation (reader, select, where, __row, sample) with typed errors.
 import type { DatasetSpec } from '../spec/dataset';
-import { resolveSourcePath } from '../spec/dataset';
+import { positiveRule, resolveSourcePath } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
 import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString, sqlLiteral } from './duckdb';
@@ -274,7 +274,7 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
     }
   }
   const targetType = types.get(spec.target.column) ?? '';
-  const v = spec.target.positive.value;
+  const v = spec.target.positive?.value;
   if (typeof v === 'number' && !isNumericType(targetType)) {
     wrong.push(`target ${showColumn(spec.target.column)} is compared with the number ${v} but is ${targetType} in the data`);
   }
@@ -295,7 +295,7 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
 /** SQL giving 1 when the target is positive, 0 when not, NULL when the target is NULL. */
 export function labelSql(spec: DatasetSpec): string {
   const col = quoteIdent(spec.target.column);
-  const { op, value } = spec.target.positive;
+  const { op, value } = positiveRule(spec.target);
   const sqlOp = op === '!=' ? '<>' : op;
   const left = typeof value === 'string' ? `CAST(${col} AS VARCHAR)` : col;
   return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${left} ${sqlOp} ${sqlLiteral(value)} THEN 1 ELSE 0 END`;
@@ -303,7 +303,8 @@ export function labelSql(spec: DatasetSpec): string {
 
 /** Human form of the positive condition, for messages. */
 export function describeTarget(spec: DatasetSpec): string {
-  return `${showColumn(spec.target.column)} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)}`;
+  const { op, value } = positiveRule(spec.target);
+  return `${showColumn(spec.target.column)} ${op} ${JSON.stringify(value)}`;
 }
 
 /** Throws the typed error for an empty or single-class dataset; `diagnose` explains where the rows went. */

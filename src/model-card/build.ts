@@ -30,7 +30,7 @@ export interface CardInput {
 
 function describeTarget(spec: DatasetSpec): string {
   const p = spec.target.positive;
-  return `${spec.target.column} ${p.op} ${JSON.stringify(p.value)}`;
+  return p ? `${spec.target.column} ${p.op} ${JSON.stringify(p.value)}` : `${spec.target.column} (${spec.target.task})`;
 }
 
 function describeSplit(spec: DatasetSpec): string {

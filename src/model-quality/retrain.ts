@@ -7,6 +7,7 @@ import { capturePrefix } from '../drift/monitor/capture-files';
 import { resolveRetrainSpec } from '../drift/monitor/run';
 import { labelsPrefix } from '../feedback/label-writer';
 import type { DatasetSpec, MonitoringSpec } from '../spec/dataset';
+import { positiveRule } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { localizeSource, resolveSpecInput, STORE_SCHEME } from '../store/dataset-input';
 import { fetchJsonlObjects } from './run';
@@ -31,7 +32,7 @@ export interface PreparedRetrain {
  * the right side of the rule gives the same training label. Returns null when the rule has no such value.
  */
 export function targetValueFor(spec: DatasetSpec, label: 0 | 1): string | null {
-  const { op, value } = spec.target.positive;
+  const { op, value } = positiveRule(spec.target);
   if (typeof value === 'boolean') {
     if (op === '=') return sqlLiteral(label ? value : !value);
     if (op === '!=') return sqlLiteral(label ? !value : value);
@@ -122,7 +123,7 @@ export async function prepareQualityRetrain(o: {
 
     const pos = targetValueFor(spec, 1);
     const neg = targetValueFor(spec, 0);
-    if (pos === null || neg === null) return { ...none, liveRows: n, note: `the target rule ${spec.target.column} ${spec.target.positive.op} ${JSON.stringify(spec.target.positive.value)} has no value for both classes; not retraining` };
+    if (pos === null || neg === null) return { ...none, liveRows: n, note: `the target rule ${spec.target.column} ${positiveRule(spec.target).op} ${JSON.stringify(positiveRule(spec.target).value)} has no value for both classes; not retraining` };
     const split = spec.split.kind === 'time' ? `, CAST(${quoteString(spec.split.holdoutFrom)} AS TIMESTAMP) - INTERVAL 1 DAY AS ${quoteIdent(spec.split.column)}` : '';
     const repeat = rd.combine === 'weighted' ? rd.liveWeight : 1;
     const liveSql = `SELECT ${feats}, CASE WHEN label = 1 THEN ${pos} ELSE ${neg} END AS ${quoteIdent(spec.target.column)}${split} FROM ranked, range(${repeat}) WHERE rk >= ${compare}`;

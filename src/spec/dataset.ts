@@ -7,6 +7,7 @@ import { caseClashes, ModelColumnName, showColumn } from './columns';
 import { ExpectationSuite } from './expectations';
 import { SOURCE_FORMATS } from '../data/format';
 import { MODEL_NAME, MODEL_NAME_RULE } from '../registry/model-name';
+import { ClassValue, className, MAX_CLASSES, REGRESSION_LOSSES, TaskKind } from '../task/task';
 
 /** Feature, target and split columns: named exactly as in the source (see columns.ts for what cannot be used). */
 const identifier = ModelColumnName;
@@ -26,18 +27,48 @@ export const SourceSpec = z
   })
   .strict();
 
+const PositiveRule = z
+  .object({
+    op: z.enum(['>', '>=', '<', '<=', '=', '!=']),
+    value: z.union([z.number().finite(), z.string(), z.boolean()]),
+  })
+  .strict();
+
+/**
+ * What to predict. `task` is binary (a row is positive when `column <op> value` holds; the default when `positive` is
+ * given), multiclass (the column's values are the classes; `classes` fixes their order and rejects others) or
+ * regression (a numeric column). After parsing, `task` is always set.
+ */
 export const TargetSpec = z
   .object({
     column: identifier,
-    /** The row is positive when `column <op> value` holds. */
-    positive: z
-      .object({
-        op: z.enum(['>', '>=', '<', '<=', '=', '!=']),
-        value: z.union([z.number().finite(), z.string(), z.boolean()]),
-      })
-      .strict(),
+    task: TaskKind.optional(),
+    /** binary only: the row is positive when `column <op> value` holds. */
+    positive: PositiveRule.optional(),
+    /** multiclass only: the classes in the order the model outputs them; rows with another value are an error. */
+    classes: z.array(ClassValue).min(2, 'a multiclass target needs at least 2 classes').max(MAX_CLASSES, `at most ${MAX_CLASSES} classes`).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    const task = t.task ?? (t.positive ? 'binary' : undefined);
+    const at = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    if (task === undefined) {
+      at('task', 'say what to predict: "binary" (with "positive": {"op", "value"}), "multiclass" or "regression"');
+      return;
+    }
+    if (task === 'binary' && !t.positive) at('positive', 'a binary target needs the rule that makes a row positive, e.g. {"op": ">", "value": 15}');
+    if (task !== 'binary' && t.positive) at('positive', `"positive" is for binary targets only; a ${task} target takes the column's values as they are`);
+    if (task !== 'multiclass' && t.classes) at('classes', `"classes" is for multiclass targets only, not ${task}`);
+    if (t.classes) {
+      const seen = new Set<string>();
+      for (const c of t.classes) {
+        if (seen.has(className(c))) at('classes', `class ${JSON.stringify(c)} is listed twice`);
+        seen.add(className(c));
+      }
+    }
+  })
+  .transform((t) => ({ ...t, task: t.task ?? ('binary' as TaskKind) }));
+export type TargetSpec = z.infer<typeof TargetSpec>;
 
 export const DriftFeatureSettings = z
   .object({
@@ -93,6 +124,10 @@ export const GbdtParams = z
     earlyStoppingRounds: z.number().int().min(1).optional(),
     /** Share of the training rows held out as the early-stopping validation slice (only with earlyStoppingRounds). */
     validationShare: z.number().gt(0).lt(0.5).optional(),
+    /** Regression only: the loss boosted (default l2, squared error); huber is l2 near 0 and l1 past `huberDelta`. */
+    loss: z.enum(REGRESSION_LOSSES).optional(),
+    /** Regression with loss huber: where the loss turns from squared to absolute (default 1). */
+    huberDelta: z.number().positive().optional(),
   })
   .strict();
 export type GbdtParams = z.infer<typeof GbdtParams>;
@@ -229,6 +264,14 @@ export function parseSpec(raw: unknown, origin = 'spec'): DatasetSpec {
     const issues = formatIssues(parsed.error);
     throw new SpecError(`${origin} is invalid: ${issues.join('; ')}`, issues);
   }
+  const { task } = parsed.data.target;
+  const lossIssue =
+    task !== 'regression' && (parsed.data.model.loss !== undefined || parsed.data.model.huberDelta !== undefined)
+      ? `model.${parsed.data.model.loss !== undefined ? 'loss' : 'huberDelta'}: is for regression targets only, this target is ${task}`
+      : parsed.data.model.huberDelta !== undefined && parsed.data.model.loss !== 'huber'
+        ? 'model.huberDelta: only applies with model.loss "huber"'
+        : null;
+  if (lossIssue) throw new SpecError(`${origin} is invalid: ${lossIssue}`, [lossIssue]);
   const target = parsed.data.target.column;
   const clash = parsed.data.features.find((f) => f.name.toLowerCase() === target.toLowerCase());
   if (clash) {
@@ -291,4 +334,13 @@ function findPackageDir(pkgName: string, starts: string[]): string {
       `source.path: package ${pkgName} not found; run npm install`,
     ]);
   }
+}
+
+/** The positive rule of a binary target; code that only makes sense for binary models calls this instead of assuming. */
+export function positiveRule(target: TargetSpec): NonNullable<TargetSpec['positive']> {
+  if (!target.positive) {
+    const issue = `target: this step needs a binary target with a "positive" rule, the spec's target is ${target.task}`;
+    throw new SpecError(issue, [issue]);
+  }
+  return target.positive;
 }
