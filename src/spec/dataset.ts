@@ -107,8 +107,22 @@ export const SplitSpec = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** A user's Python training function, `module.path:function`, run by the Python worker on its own task queue. */
+export const PythonTrainer = z
+  .object({
+    python: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/, 'must be "package.module:function", e.g. "examples.trainers.sklearn_hgb:fit"'),
+    /** Passed to the function as keyword arguments. */
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type PythonTrainer = z.infer<typeof PythonTrainer>;
+
 export const GbdtParams = z
   .object({
+    /** Who trains: "gbdt" (the default, this project's trainer) or a Python entry point. */
+    trainer: z.union([z.literal('gbdt'), PythonTrainer]).optional(),
     rounds: z.number().int().min(1).max(5000).default(100),
     learningRate: z.number().gt(0).lte(1).default(0.1),
     maxDepth: z.number().int().min(1).max(16).default(6),
