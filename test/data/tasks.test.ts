@@ -106,6 +106,13 @@ describe('data: targets per task (multiclass, regression)', () => {
     assert.deepEqual(Array.from(frame.label), [0, 2, 1, 2, 0, 1, 1, 2, 0, 2, 0, 2]);
   });
 
+  it('multiclass over a BOOLEAN column from JSON lines: classes [false, true] as booleans', async () => {
+    await writeFile(path.join(dir, 'flags.jsonl'), ['{"f": true, "flipper": 1, "island": "a"}', '{"f": false, "flipper": 2, "island": "b"}', '{"f": true, "flipper": 3, "island": "a"}'].join('\n'));
+    const m = await ingest(spec({ column: 'f', task: 'multiclass' }, { source: { path: 'flags.jsonl' } }));
+    assert.deepEqual(m.classes, [false, true]);
+    assert.deepEqual(m.classCounts, [1, 2]);
+  });
+
   it('regression: __label is the DOUBLE value, NULL and NaN targets dropped; the frame carries it in target and an all-zero label', async () => {
     const s = spec({ column: 'size', task: 'regression' });
     const m = await ingest(s);
