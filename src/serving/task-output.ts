@@ -2,42 +2,22 @@
 import { z } from 'zod';
 import type { OnnxModel } from '../model/onnx-model';
 import type { VersionMetadata } from '../registry/registry';
-import { argmax, ClassValue, className, outputWidth, TaskKind } from '../task/task';
+import { argmax, ClassValue, className } from '../task/task';
+import { BINARY_TASK, versionTask, type VersionTask } from '../task/version-task';
 import type { InferenceIds } from './capture';
 
 /** The task a served version answers, as its ONNX graph (or, for old versions, its registry metadata) says. */
-export interface ServedTask {
-  readonly task: TaskKind;
-  /** Numbers per row in the model's output (1, or K classes). */
-  readonly width: number;
-  /** Multiclass: the classes in output order. */
-  readonly classes?: readonly ClassValue[];
-}
+export type ServedTask = VersionTask;
 
-export const BINARY: ServedTask = Object.freeze({ task: 'binary', width: 1 });
+export const BINARY: ServedTask = BINARY_TASK;
 
 /** The fields task-model's OnnxModel exposes per task; read structurally so an OnnxModel without them means binary. */
 type TaskAware = { readonly task?: unknown; readonly classes?: unknown };
 
-const ClassList = z.array(ClassValue).min(2);
-
-/**
- * The task of a version: the ONNX model's own `task`/`classes` (from the graph's metadata) when it has them, else the
- * registry metadata (`extra.task`/`extra.classes`, the spec's target, the holdout metrics' classes), else binary:
- * versions registered before tasks existed are binary.
- */
+/** The task of a loaded version: the ONNX model's own `task`/`classes` when it has them, else its registry metadata (see versionTask). */
 export function servedTaskOf(onnx: OnnxModel | undefined, meta: Pick<VersionMetadata, 'extra' | 'spec' | 'metrics'>): ServedTask {
   const o = onnx as (OnnxModel & TaskAware) | undefined;
-  const fromModel = TaskKind.safeParse(o?.task);
-  const spec = meta.spec as { target?: { task?: unknown; classes?: unknown } } | undefined;
-  const candidate = meta.metrics.candidate as { classes?: unknown } | undefined;
-  const task = fromModel.success ? fromModel.data : (TaskKind.safeParse(meta.extra.task).data ?? TaskKind.safeParse(spec?.target?.task).data ?? 'binary');
-  if (task !== 'multiclass') return task === 'binary' ? BINARY : { task, width: 1 };
-  for (const c of [o?.classes, meta.extra.classes, candidate?.classes, spec?.target?.classes]) {
-    const parsed = ClassList.safeParse(c);
-    if (parsed.success) return { task, width: outputWidth(task, parsed.data), classes: parsed.data };
-  }
-  throw new Error('a multiclass version must name its classes (ONNX metadata "classes" or registry metadata extra.classes)');
+  return versionTask(meta, { task: o?.task, classes: o?.classes });
 }
 
 /** Why a model's output on `rows` sample rows is not what its task promises, or undefined when it is. */
