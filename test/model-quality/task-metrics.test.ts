@@ -1,47 +1,12 @@
 // Regression and multiclass quality metrics, the class-mix test and the per-task join against scikit-learn/SciPy on committed vectors (scripts/quality-task-vectors.py).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { joinPredictionsWithLabels, jsonlFiles } from '../../src/model-quality';
 import { classMixTest, multiclassLive, regressionLive } from '../../src/model-quality/task-metrics';
 import { close } from './vectors';
-
-interface RegressionExpected {
-  rows: number;
-  rmse: number;
-  mae: number;
-  r2: number;
-  meanTarget: number;
-}
-interface MulticlassExpected {
-  rows: number;
-  accuracy: number;
-  logLoss: number;
-  macroF1: number;
-  observedShares: number[];
-  classMix: { expected: number[]; chiSquare: number; pValue: number };
-}
-type MetricCase =
-  | { name: string; task: 'regression'; target: number[]; prediction: number[]; expected: RegressionExpected }
-  | { name: string; task: 'multiclass'; classes: string[]; actual: number[]; probabilities: number[][]; expected: MulticlassExpected };
-interface TaskScenario {
-  name: string;
-  task: 'regression' | 'multiclass';
-  classes?: string[];
-  window: { start: string; end: string };
-  version: number;
-  captures: Record<string, unknown>[];
-  labels: Record<string, unknown>[];
-  expected: { counts: Record<string, unknown>; output: number[]; target: number[]; metrics: RegressionExpected | MulticlassExpected };
-}
-export const taskVectors = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', '..', 'test', 'model-quality', 'task-vectors.json'), 'utf8')) as {
-  generator: string;
-  holdoutShares: number[];
-  metricCases: MetricCase[];
-  scenarios: TaskScenario[];
-};
+import { taskVectors, type MulticlassExpected, type RegressionExpected } from './task-vectors';
 
 const SETTINGS = { significance: 0.01, classMixMargin: 0.05 };
 
