@@ -5,7 +5,7 @@ regression and multiclass metrics (the binary vectors are scripts/quality-vector
 Run: python3 -m venv .venv && .venv/bin/pip install scikit-learn && .venv/bin/python scripts/quality-task-vectors.py
 
 - metric cases: targets/predictions (regression) and true classes/probabilities (multiclass) with RMSE, MAE, R^2,
-  accuracy, log loss (labels = every class) and macro-F1 from scikit-learn, and the class-mix chi-square test from
+  accuracy, log loss and macro-F1 (labels = every class, as the training evaluation) from scikit-learn, and the class-mix chi-square test from
   scipy.stats.chisquare against given expected shares.
 - scenarios: capture and label lines as the API writes them per task (regression `prediction` and numeric labels;
   multiclass `class` + `probabilities` and labels that are class values), with repeated ids, another version, rows
@@ -44,7 +44,7 @@ def multiclass_metrics(y, P, k, expected_shares):
         "rows": len(y),
         "accuracy": float(accuracy_score(y, pred)),
         "logLoss": float(log_loss(y, P, labels=list(range(k)))),
-        "macroF1": float(f1_score(y, pred, average="macro", zero_division=0)),
+        "macroF1": float(f1_score(y, pred, labels=list(range(k)), average="macro", zero_division=0)),
         "observedShares": [float(c / len(y)) for c in counts],
         "classMix": {"expected": [float(s) for s in expected_shares], "chiSquare": float(stat), "pValue": float(pvalue)},
     }

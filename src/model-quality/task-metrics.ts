@@ -1,6 +1,8 @@
 // Live quality of regression and multiclass models (the metrics scikit-learn computes on the joined rows), the holdout figures they are judged against, and the class-mix test.
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { z } from 'zod';
+import { evaluateMulticlass } from '../model/metrics-multiclass';
+import { mae, r2Score, rmse } from '../model/metrics-regression';
 import { ClassValue } from '../task/task';
 
 const nullableNumber = z.number().nullable();
@@ -25,7 +27,7 @@ export const MulticlassLive = z.object({
   classes: z.array(ClassValue),
   accuracy: z.number(),
   logLoss: z.number(),
-  /** Unweighted mean F1 over the classes present in the labels or the predictions (scikit-learn's average='macro'). */
+  /** Unweighted mean F1 over every class (scikit-learn's average='macro' with labels = the classes), as the holdout's. */
   macroF1: z.number(),
   /** Share of each class among the true labels. */
   observedShares: z.array(z.number()),
@@ -51,9 +53,6 @@ export const MulticlassHoldout = z.object({
 });
 export type MulticlassHoldout = z.infer<typeof MulticlassHoldout>;
 
-/** scikit-learn clips probabilities at float64's machine epsilon since 1.5 (the binary metrics keep their older 1e-15). */
-const LOG_LOSS_EPS_64 = Number.EPSILON;
-
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export function regressionHoldout(metrics: Record<string, unknown>): RegressionHoldout {
@@ -73,80 +72,40 @@ export function multiclassHoldout(metrics: Record<string, unknown>, classes: num
   return { task: 'multiclass', rows: finite(metrics.holdoutRows) ?? finite(c.rows), accuracy: finite(c.accuracy), logLoss: finite(c.logLoss), macroF1: finite(c.macroF1), classShares };
 }
 
-/** RMSE, MAE and R^2 of `prediction` against `target` (same length, > 0), as scikit-learn computes them. */
+/** RMSE, MAE and R^2 of `prediction` against `target` (same length, > 0): the training evaluation's functions (src/model/metrics-regression). */
 export function regressionLive(target: ArrayLike<number>, prediction: ArrayLike<number>): RegressionLive {
   const n = target.length;
-  let se = 0;
-  let ae = 0;
   let sumY = 0;
   let sumP = 0;
   for (let i = 0; i < n; i++) {
-    const d = target[i] - prediction[i];
-    se += d * d;
-    ae += Math.abs(d);
     sumY += target[i];
     sumP += prediction[i];
   }
-  const meanTarget = sumY / n;
-  let tot = 0;
-  for (let i = 0; i < n; i++) tot += (target[i] - meanTarget) ** 2;
-  const r2 = tot > 0 ? 1 - se / tot : se === 0 ? 1 : 0;
-  return { task: 'regression', rows: n, rmse: Math.sqrt(se / n), mae: ae / n, r2, meanTarget, meanPrediction: sumP / n, meanResidual: (sumY - sumP) / n };
+  const e = rmse(target, prediction);
+  // one row has no R^2 (scikit-learn warns and returns nan): 1 when exact, else 0, as with constant targets
+  const r2 = r2Score(target, prediction) ?? (e === 0 ? 1 : 0);
+  return { task: 'regression', rows: n, rmse: e, mae: mae(target, prediction), r2, meanTarget: sumY / n, meanPrediction: sumP / n, meanResidual: (sumY - sumP) / n };
 }
 
 /**
- * Accuracy, log loss (probabilities clipped as scikit-learn does, not renormalized), macro-F1 and the confusion matrix
- * of `rows` rows: `actual[i]` is the true class index, `proba` holds `classes.length` probabilities per row; the
- * predicted class is the most probable (first on ties, as argmax).
+ * Accuracy, log loss, macro-F1 (over every class) and the confusion matrix of the joined rows, by the training
+ * evaluation's function (src/model/metrics-multiclass): `actual[i]` is the true class index, `proba` holds
+ * `classes.length` probabilities per row; the predicted class is the most probable.
  */
 export function multiclassLive(actual: ArrayLike<number>, proba: ArrayLike<number>, classes: readonly ClassValue[]): MulticlassLive {
-  const k = classes.length;
-  const n = actual.length;
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const predictedShares = new Array<number>(k).fill(0);
-  let loss = 0;
-  let correct = 0;
-  for (let i = 0; i < n; i++) {
-    const off = i * k;
-    let best = 0;
-    for (let c = 0; c < k; c++) {
-      predictedShares[c] += proba[off + c];
-      if (proba[off + c] > proba[off + best]) best = c;
-    }
-    const y = actual[i];
-    confusion[y][best]++;
-    if (best === y) correct++;
-    loss -= Math.log(Math.min(Math.max(proba[off + y], LOG_LOSS_EPS_64), 1 - LOG_LOSS_EPS_64));
-  }
-  let f1Sum = 0;
-  let present = 0;
-  for (let c = 0; c < k; c++) {
-    const tp = confusion[c][c];
-    let fn = 0;
-    let fp = 0;
-    for (let j = 0; j < k; j++) {
-      if (j === c) continue;
-      fn += confusion[c][j];
-      fp += confusion[j][c];
-    }
-    if (tp + fn + fp === 0) continue; // a class in neither the labels nor the predictions is not averaged (scikit-learn's labels=None)
-    present++;
-    f1Sum += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-  }
-  const observedShares = confusion.map((r) => r.reduce((a, b) => a + b, 0) / n);
+  const m = evaluateMulticlass(actual, proba, classes);
   return {
     task: 'multiclass',
-    rows: n,
-    classes: [...classes],
-    accuracy: correct / n,
-    logLoss: loss / n,
-    macroF1: present > 0 ? f1Sum / present : 0,
-    observedShares,
-    predictedShares: predictedShares.map((s) => s / n),
-    confusion,
+    rows: m.rows,
+    classes: m.classes,
+    accuracy: m.accuracy,
+    logLoss: m.logLoss,
+    macroF1: m.macroF1,
+    observedShares: m.perClass.map((c) => c.support / m.rows),
+    predictedShares: m.perClass.map((c) => c.meanProbability),
+    confusion: m.confusion,
   };
 }
-
 
 export const ClassMixTest = z.object({
   /** Where the expected mix comes from: the holdout's class shares, else the mean predicted probabilities. */
