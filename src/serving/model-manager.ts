@@ -8,6 +8,8 @@ import type { ServingConfig } from './config';
 import type { ServingMetrics } from './metrics';
 import { fastPredictCheck, predictRequestSchema, type FeatureSpecLike, type PredictRequest } from './schemas';
 import { sampleRows } from './sample-rows';
+import type { ClassValue, TaskKind } from '../task/task';
+import { versionTask } from '../task/version-task';
 import { captureFieldsOf, checkOutput, classJson, multiclassResponseJson, regressionResponseJson, servedTaskOf, type ServedTask } from './task-output';
 import type { InferenceIds } from './capture';
 
@@ -63,6 +65,19 @@ const RETRY_FAILED_MS = 30_000;
 export function thresholdOf(meta: VersionMetadata): number {
   for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
   return 0.5;
+}
+
+/**
+ * The task the registry metadata declares, for graphs that do not say it themselves (converted by skl2onnx); a graph
+ * with `model_task` metadata is checked against it by OnnxModel. Nothing declared: the graph's own, else binary.
+ */
+function declaredTask(metadata: VersionMetadata): { task?: TaskKind; classes?: ClassValue[] } {
+  try {
+    const t = versionTask(metadata);
+    return t.task === 'binary' ? {} : { task: t.task, ...(t.classes ? { classes: [...t.classes] } : {}) };
+  } catch {
+    return {}; // a multiclass version without classes in its metadata: the graph's metadata must name them
+  }
 }
 
 export class ModelManager {
@@ -163,7 +178,7 @@ export class ModelManager {
     let onnx: OnnxModel;
     try {
       const bytes = await registry.readFile(name, version, 'model.onnx');
-      onnx = await OnnxModel.load(bytes, metadata.features);
+      onnx = await OnnxModel.load(bytes, metadata.features, declaredTask(metadata));
     } catch (err) {
       metrics.modelLoads.inc({ model: name, result: 'failed_load' });
       throw err;

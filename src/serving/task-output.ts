@@ -11,13 +11,10 @@ export type ServedTask = VersionTask;
 
 export const BINARY: ServedTask = BINARY_TASK;
 
-/** The fields task-model's OnnxModel exposes per task; read structurally so an OnnxModel without them means binary. */
-type TaskAware = { readonly task?: unknown; readonly classes?: unknown };
-
-/** The task of a loaded version: the ONNX model's own `task`/`classes` when it has them, else its registry metadata (see versionTask). */
+/** The task of a version: the loaded ONNX model's own (it checked its outputs fit it), else its registry metadata (see versionTask). */
 export function servedTaskOf(onnx: OnnxModel | undefined, meta: Pick<VersionMetadata, 'extra' | 'spec' | 'metrics'>): ServedTask {
-  const o = onnx as (OnnxModel & TaskAware) | undefined;
-  return versionTask(meta, { task: o?.task, classes: o?.classes });
+  if (onnx) return { task: onnx.task, width: onnx.width, ...(onnx.classes ? { classes: onnx.classes } : {}) };
+  return versionTask(meta);
 }
 
 /** Why a model's output on `rows` sample rows is not what its task promises, or undefined when it is. */
