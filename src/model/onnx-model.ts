@@ -286,7 +286,8 @@ function describeOutputMismatch(session: Binding.InferenceSession, task: TaskKin
   const names = session.outputMetadata.map((m) => m.name).join(', ');
   if (!out) return `the graph has no ${name} output (it has ${names})`;
   if (!out.isTensor || (out.type !== 1 && out.type !== 11)) return `output ${name} is not a float tensor`;
-  const width = outputWidth(task, classes);
+  // Binary graphs give [1 - p, p] per row.
+  const width = task === 'binary' ? 2 : outputWidth(task, classes);
   const dims = out.shape;
   // A known second dimension must be the width (symbolic or unknown ones are checked on every run).
   if (dims.length === 2 && dims[1] > 0 && dims[1] !== width) return `output ${name} has ${dims[1]} columns, expected ${width}`;
