@@ -48,11 +48,11 @@ bench-peers:
 	./scripts/serving-peer-venv.sh >/dev/null; \
 	$(MAKE) --no-print-directory drift-peer
 
-# Installs npm dependencies when node_modules is missing or older than the lock file.
-deps: node_modules/.deps-abi-$(NODE_ABI)
-node_modules/.deps-abi-$(NODE_ABI): package-lock.json package.json
-	npm ci --no-audit --no-fund
-	@touch $@
+# Installs npm dependencies when node_modules was not installed from this lock file's content on this Node ABI
+# (content, not file times: a checkout or a merge that leaves the lock unchanged must not reinstall).
+DEPS_STAMP = node_modules/.deps-$(NODE_ABI)-$(shell cat package-lock.json package.json | sha1sum | cut -c1-12)
+deps:
+	@test -f $(DEPS_STAMP) || { npm ci --no-audit --no-fund && touch $(DEPS_STAMP); }
 
 node-version:
 	@echo "Using Node.js $$(node --version) from $(NODE_BIN)"
