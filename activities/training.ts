@@ -55,8 +55,22 @@ async function guarded<T>(fn: () => Promise<T>, stage: string | null): Promise<T
 
 export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
-export function trainingActivities(ctx: ActivityContext) {
+export interface TrainingActivityOptions {
+  /** How often a silent phase of trainModel (download, frame load, uploads) heartbeats; tests shorten it. */
+  heartbeatEveryMs?: number;
+}
+
+export function trainingActivities(ctx: ActivityContext, options: TrainingActivityOptions = {}) {
   const { store } = ctx;
+  const beatEveryMs = options.heartbeatEveryMs ?? 5_000;
+  /**
+   * One silent phase of trainModel: it beats once as it starts and then on a timer, so a store stall or a long frame
+   * load under the step's 20 s heartbeat timeout never costs an attempt, and the beat names the phase in the Web UI.
+   */
+  const phase = <T>(stage: string, fn: () => Promise<T>): Promise<T> => {
+    Context.current().heartbeat(stage);
+    return heartbeating(stage, fn, beatEveryMs);
+  };
   const registry = new Registry(store);
   // a local file for DuckDB: the store's own file (local folder) or a cached download (object storage)
   const snapshotFile = (run: RunRef) => store.fetchFile(run.snapshotKey);
@@ -141,14 +155,17 @@ export function trainingActivities(ctx: ActivityContext) {
       return guarded(async () => {
         const context = Context.current();
         const keys = runKeys(run.runPrefix);
-        const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
+        const local = await phase('downloading the snapshot', () => snapshotFile(run));
+        const { train, holdout } = await phase('loading the frames', () => loadSplitFrames(local, run.spec));
         const params = run.spec.model;
         // A checkpoint this code cannot resume (another format, a torn object) means starting over, never a stuck run;
         // an unreachable store fails the attempt instead, so a retry still resumes rather than silently redoing every round
-        const saved = await store.getJson(keys.checkpoint, GbdtCheckpoint).catch((err: unknown) => {
-          if (err instanceof CorruptObject) return undefined;
-          throw err;
-        });
+        const saved = await phase('reading the checkpoint', () =>
+          store.getJson(keys.checkpoint, GbdtCheckpoint).catch((err: unknown) => {
+            if (err instanceof CorruptObject) return undefined;
+            throw err;
+          }),
+        );
         const execution = context.info.workflowExecution;
         const report = async (round: number, of: number) => {
           if (!execution) return;
@@ -161,20 +178,32 @@ export function trainingActivities(ctx: ActivityContext) {
             // progress display is best effort; training must not fail for it
           }
         };
-        // Boosting runs in a worker thread so this process keeps heartbeating and polling while a round computes.
+        // Boosting runs in a worker thread so this process keeps heartbeating and polling while a round computes. Each
+        // round beats with its progress; the timer repeats the last progress through the thread's silent stretches
+        // (binning before round 1, the baseline after the last round).
+        let progress: string | { round: number; of: number } = 'binning the training rows';
+        context.heartbeat(progress);
+        const timer = setInterval(() => context.heartbeat(progress), beatEveryMs);
         const trained = await trainInThread(train, params, saved, {
           signal: context.cancellationSignal,
-          onRound: (stats, of) => context.heartbeat({ round: stats.round, of }),
+          onRound: (stats, of) => {
+            progress = { round: stats.round, of };
+            context.heartbeat(progress);
+          },
           onCheckpoint: async (checkpoint, round, of) => {
             await store.putJson(keys.checkpoint, checkpoint);
             void report(round, of);
           },
-        }).catch((err: unknown) => {
-          if (err instanceof TrainingCancelled) throw new CancelledFailure('training cancelled');
-          throw err;
+        })
+          .catch((err: unknown) => {
+            if (err instanceof TrainingCancelled) throw new CancelledFailure('training cancelled');
+            throw err;
+          })
+          .finally(() => clearInterval(timer));
+        await phase('uploading the model', async () => {
+          await store.putJson(keys.model, trained.model);
+          await store.putJson(keys.baseline, trained.baseline);
         });
-        await store.putJson(keys.model, trained.model);
-        await store.putJson(keys.baseline, trained.baseline);
         const es = trained.model.earlyStopping;
         const roundsRun = (es ? es.roundsRun : trained.totalRounds) - trained.resumedFromRound;
         return {

@@ -21,11 +21,14 @@ export interface PromotionDeps {
 }
 
 /**
- * Moves the champion alias (compare-and-swap in the store), then makes sure the model is monitored. Of two runs
- * promoting against the same champion, one wins and the other reports why it did not; a retry after the write landed
- * finds the alias on this version: success.
+ * Makes sure the model is monitored, then moves the champion alias (compare-and-swap in the store). In that order the
+ * run's result and the promoted state always agree: a monitor that cannot be set up fails the step before anything is
+ * live (monitors of a model without a champion skip), and once the alias has moved nothing is left that can fail.
+ * Of two runs promoting against the same champion, one wins and the other reports why it did not; a retry after the
+ * write landed finds the alias on this version: success.
  */
 export async function promoteVersion({ registry, ensureMonitoring }: PromotionDeps, input: PromoteInput): Promise<PromoteOutcome> {
+  await ensureMonitoring(input.name);
   try {
     await registry.setAlias(input.name, input.version, input.reason, 'champion', input.expectedChampion);
   } catch (err) {
@@ -35,7 +38,6 @@ export async function promoteVersion({ registry, ensureMonitoring }: PromotionDe
     }
     throw err;
   }
-  await ensureMonitoring(input.name);
   return promotedTo(input);
 }
 
