@@ -1,5 +1,6 @@
 // The model card of a registry version: what a person needs to judge it, as one JSON document (rendered by html.ts).
 import { z } from 'zod';
+import { AnyEarlyStopping } from '../model/gbdt-model';
 import { BinaryMetrics } from '../model/metrics';
 import { FeatureProfile } from '../profile/schema';
 import { GbdtParams } from '../spec/dataset';
@@ -44,10 +45,7 @@ const CardTraining = z
     trees: z.number().int(),
     msPerRound: z.number(),
     resumedFromRound: z.number().int(),
-    earlyStopping: z
-      .object({ bestRound: z.number().int(), roundsRun: z.number().int(), validationRows: z.number().int(), bestValidationLogLoss: z.number().optional(), bestValidationLoss: z.number().optional() })
-      .strict()
-      .optional(),
+    earlyStopping: AnyEarlyStopping.optional(),
   })
   .strict();
 

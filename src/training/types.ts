@@ -1,4 +1,5 @@
 // Plain data that passes between trainingPipeline and its activities (it is stored in workflow history, so keep it small).
+import type { GbdtModel } from '../model/gbdt-model';
 import type { BinaryMetrics } from '../model/metrics';
 import type { Curves } from '../model-card/curves';
 import type { DatasetSpec } from '../spec/dataset';
@@ -54,7 +55,7 @@ export interface TrainingOutcome {
   /** Trees kept (== rounds unless early stopping cut the model at its best round). */
   trees?: number;
   /** Set when model.earlyStoppingRounds is: the round kept, rounds run, and the validation slice's loss there. */
-  earlyStopping?: { bestRound: number; roundsRun: number; validationRows: number; bestValidationLogLoss: number };
+  earlyStopping?: GbdtModel['earlyStopping'];
 }
 
 export type ModelMetrics = BinaryMetrics;
