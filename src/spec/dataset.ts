@@ -203,6 +203,15 @@ export const QualityMonitorSpec = z
      * only a change from what was known at promotion counts; `zero`: any miscalibration counts.
      */
     positiveRateBaseline: z.enum(['holdout', 'zero']).default('holdout'),
+    /** Regression violation: live RMSE above the holdout's by more than this share of it (0.2: 20 % higher). */
+    maxRmseRise: z.number().min(0).default(0.2),
+    /** Multiclass violation: live accuracy below the holdout's by more than this (log loss uses maxLogLossRise). */
+    maxAccuracyDrop: z.number().min(0).max(1).default(0.05),
+    /**
+     * Multiclass violation (with `significance`, chi-square goodness of fit): a class's share among the live labels
+     * moved from the holdout's by more than this.
+     */
+    classMixMargin: z.number().min(0).max(1).default(0.05),
   })
   .strict();
 export type QualityMonitorSpec = z.infer<typeof QualityMonitorSpec>;
