@@ -11,7 +11,9 @@ import type { DatasetSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { decideGates, withRecentGate } from './gates';
 import { runKeys } from './run-keys';
-import type { EvaluationOutcome, RunRef } from './types';
+import { evaluateTaskCandidate } from './evaluate-task';
+import { runTask } from './run-task';
+import type { BinaryEvaluation, EvaluationOutcome, RunRef } from './types';
 
 export interface EvaluateInput {
   store: ArtifactStore;
@@ -25,7 +27,13 @@ export interface EvaluateInput {
 }
 
 /** Scores candidate, baselines and champion on the holdout, stores the holdout prediction profile, and decides. */
-export async function evaluateCandidate({ store, registry, run, snapshotFile, modelKey, recentRowsKey }: EvaluateInput): Promise<EvaluationOutcome> {
+export async function evaluateCandidate(input: EvaluateInput): Promise<EvaluationOutcome> {
+  const task = runTask(input.run);
+  return task.task === 'binary' ? evaluateBinaryCandidate(input) : evaluateTaskCandidate(input, task);
+}
+
+/** Binary: the GBDT beside the logistic baseline (trained with it) and the majority class; gates on AUC. */
+async function evaluateBinaryCandidate({ store, registry, run, snapshotFile, modelKey, recentRowsKey }: EvaluateInput): Promise<BinaryEvaluation> {
   const keys = runKeys(run.runPrefix);
   const { train, holdout } = await loadSplitFrames(snapshotFile, run.spec);
   const model = await store.getJsonRequired(modelKey, GbdtModel);
@@ -38,8 +46,8 @@ export async function evaluateCandidate({ store, registry, run, snapshotFile, mo
   const logistic = evaluateBinary(holdout.label, logisticProba);
   const majority = majorityBaseline(holdout.label, train.label);
   const championVersion = await registry.alias(run.modelName);
-  let champion: EvaluationOutcome['metrics']['champion'];
-  let recent: EvaluationOutcome['metrics']['recent'];
+  let champion: BinaryEvaluation['metrics']['champion'];
+  let recent: BinaryEvaluation['metrics']['recent'];
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
   if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
   let championCurves: ReturnType<typeof binaryCurves> | undefined;
