@@ -7,6 +7,11 @@ import type { GateOutcome } from './gates';
 
 /** Slack for float noise when two models score the same rows (far below any difference that matters). */
 const EPSILON = 1e-9;
+/**
+ * The champion is scored by its ONNX graph (float32), the candidate by the trainer (float64); the two agree to the
+ * parity tolerance per row, so the same model can differ in the 6th digit of its log loss or RMSE. A tie is a tie.
+ */
+const championSlack = (limit: number) => 1e-5 * (1 + Math.abs(limit));
 
 /** What the gates need of a task: its primary metric and its absolute limits from the spec. */
 export interface TaskGateRules<M> {
@@ -91,7 +96,7 @@ export function decideTaskGates<M>(rules: TaskGateRules<M>, input: TaskGateInput
     const ch = rules.primary(champion.metrics);
     const { limit, rule } = rules.championAllowance(spec, ch);
     const line = `${name} ${fmt(cand)} against champion v${champion.version}'s ${fmt(ch)} ${where}`;
-    if (cand > limit + EPSILON) failures.push(`${line}: ${rule} (failed)`);
+    if (cand > limit + championSlack(limit)) failures.push(`${line}: ${rule} (failed)`);
     else notes.push(`no regression: ${line}`);
   };
   if (input.champion) versus('on the same holdout', c, input.champion);
