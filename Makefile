@@ -13,6 +13,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # Native modules (onnxruntime-node, DuckDB, Temporal's core bridge) are built for one ABI: reinstall when it changes.
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
+.PHONY: settings-doc
 .PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli
@@ -60,6 +61,10 @@ node-version:
 build: deps
 	npx tsc -p tsconfig.json
 	node dist/src/worker/build-bundle.js
+
+# docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
+settings-doc: build
+	node dist/src/config/settings-reference.js --write
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
