@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFu
 import { HttpError } from './errors';
 import type { ArtifactStore } from '../store';
 import { pollSignature, type FilePoller } from './file-poller';
-import { KEYS_KEY, readKeyFile, type KeyRing } from './keys';
+import { InvalidKeyFile, KEYS_KEY, readKeyFile, type KeyRing } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { WindowCounter } from './window-counter';
 
@@ -65,10 +65,16 @@ export function requireAdmin(request: FastifyRequest, _reply: FastifyReply, done
   done();
 }
 
-/** Loads the keys object into the ring now and again whenever it changes; a bad object keeps the last good keys. */
+/**
+ * Loads the keys object into the ring now and again whenever it changes. A bad object keeps the last good
+ * keys until it changes again; a read that failed transiently (store unreachable, 5xx) is retried on every
+ * poll until it succeeds, so a revocation made meanwhile still takes effect within the poll interval after
+ * the store answers again.
+ */
 export async function watchKeyFile(store: ArtifactStore, ring: KeyRing, intervalMs: number, log: FastifyBaseLogger, metrics: ServingMetrics): Promise<FilePoller> {
   const file = `${store.url}/${KEYS_KEY}`;
   let last = 'missing';
+  let failing = false;
   const signature = async () => {
     try {
       last = (await store.head(KEYS_KEY))?.etag ?? 'missing';
@@ -82,10 +88,19 @@ export async function watchKeyFile(store: ArtifactStore, ring: KeyRing, interval
       const data = await readKeyFile(store);
       ring.setFileKeys(data.keys);
       metrics.apiKeys.set(ring.size);
+      if (failing) log.info({ file }, 'API key file readable again');
+      failing = false;
       log.info({ file, active: ring.size }, 'API keys loaded');
     } catch (err) {
-      // logged once per change of the file, not every poll
-      log.error({ err: { message: (err as Error).message }, file }, 'API key file unreadable; keeping the keys loaded before');
+      if (err instanceof InvalidKeyFile) {
+        // a bad file is kept out until it changes again; logged once per change, not every poll
+        log.error({ err: { message: err.message }, file }, 'API key file unreadable; keeping the keys loaded before');
+        return;
+      }
+      if (!failing) log.error({ err: { message: (err as Error).message }, file }, 'API key file could not be read; keeping the keys loaded before and retrying every poll');
+      failing = true;
+      // thrown: the poller does not record this version as seen, so the next poll reads it again
+      throw err;
     }
   });
   await poller.check();

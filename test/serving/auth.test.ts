@@ -7,8 +7,11 @@ import { authenticate } from '../../src/serving/auth';
 import { parseServingConfig } from '../../src/serving/config';
 import { WindowCounter } from '../../src/serving/window-counter';
 import { createKey, devKeyPath, ensureDevKey, hashKey, KeyRing, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
-import { localStore } from '../../src/store';
-import { auth, eventually, harness, ROW, tempVarDir, type Harness } from './helpers';
+import { Registry } from '../../src/registry/registry';
+import { buildApp } from '../../src/serving/app';
+import { registerSynthetic } from '../../src/serving/synthetic';
+import { ArtifactStore, LocalFolderBackend, localStore, StoreUnavailable } from '../../src/store';
+import { auth, eventually, harness, MODEL, modelA, ROW, sleep, TEST_CONFIG, tempVarDir, type Harness } from './helpers';
 
 describe('serving: key store (CLI functions)', () => {
   it('stores only hashes, returns the raw key once, lists without hashes, revokes by id or name', async () => {
@@ -105,6 +108,35 @@ describe('serving: authentication', () => {
     await eventually(async () => (await predict(auth(key))).statusCode === 401, 5000);
     assert.ok(Date.now() - start < 3000);
     assert.equal((await predict(auth(h.userKey))).statusCode, 200, 'other keys keep working');
+  });
+
+  it('a key revoked while the key file cannot be read (transient store errors) stops working once it can, without another change', async () => {
+    const varDir = await tempVarDir();
+    const local = localStore(varDir);
+    await registerSynthetic(new Registry(local), MODEL, modelA(), { runKey: 'a' });
+    // the folder backend, with reads of the key file failing while `down` is set (an S3 endpoint answering 503)
+    const backend = new LocalFolderBackend(varDir);
+    let down = false;
+    const flaky = Object.create(backend) as LocalFolderBackend;
+    flaky.get = async (key: string) => {
+      if (down && key === KEYS_KEY) throw new StoreUnavailable('simulated: 503 Slow Down');
+      return backend.get(key);
+    };
+    const app = await buildApp({ registry: new Registry(local), varDir, modelName: MODEL, store: new ArtifactStore(flaky), config: { ...TEST_CONFIG, API_KEYS_POLL_MS: 50 }, defaultMetrics: false });
+    try {
+      const { key, info } = await createKey(local, 'soon-revoked', 'user');
+      const call = async () => (await app.inject({ method: 'GET', url: '/v1/models', headers: auth(key) })).statusCode;
+      await eventually(async () => (await call()) === 200, 5000);
+      down = true;
+      await revokeKey(local, info.id);
+      await sleep(400); // several polls see the new version and fail to read it
+      assert.equal(await call(), 200, 'the keys loaded before stay in force while the file cannot be read');
+      down = false;
+      // no further change to the file: the version seen while failing must be read again
+      await eventually(async () => (await call()) === 401, 3000);
+    } finally {
+      await app.close();
+    }
   });
 
   it('health, readiness, metrics and docs are open', async () => {
