@@ -1,7 +1,7 @@
 // Retraining data after degraded quality: the labeled live rows of a recent window, combined with the spec's own source.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
+import { accessWith, DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
 import { buildSourceRelation, LABEL_COLUMN, ROW_COLUMN } from '../data/source';
 import { capturePrefix } from '../drift/monitor/capture-files';
 import { resolveRetrainSpec } from '../drift/monitor/run';
@@ -103,7 +103,9 @@ export async function prepareQualityRetrain(o: {
   const start = new Date(Date.parse(o.end) - rd.windowDays * 86_400_000).toISOString();
   const list = (files: string[]) => `[${files.map(quoteString).join(', ')}]`;
   const struct = spec.features.map((f) => `${quoteIdent(f.name)} ${featureType(f)}`).join(', ');
-  const db = await DuckDb.open();
+  // its own temp folder besides what the worker's DuckDB may touch
+  const access = accessWith([dir]);
+  const db = await DuckDb.open(access ? { access } : {});
   try {
     await db.run(
       `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
