@@ -109,7 +109,7 @@ export async function prepareQualityRetrain(o: {
   try {
     await db.run(
       `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
-        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', features: 'STRUCT(${struct})'}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
+        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
         `p AS (SELECT id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id), ` +
         `l AS (SELECT id, arg_max(label, (ts, n)) AS label FROM read_json(${list(labels)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: 'INTEGER'}, ignore_errors=true) WHERE label IN (0, 1) GROUP BY id) ` +
         `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id) ORDER BY p.ts DESC, p.id LIMIT ${rd.maxRows}`,
