@@ -108,11 +108,14 @@ export async function prepareQualityRetrain(o: {
   const db = await DuckDb.open(access ? { access } : {});
   try {
     await db.run(
-      `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
-        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
-        `p AS (SELECT id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id), ` +
-        `l AS (SELECT id, arg_max(label, (ts, n)) AS label FROM read_json(${list(labels)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: 'INTEGER'}, ignore_errors=true) WHERE label IN (0, 1) GROUP BY id) ` +
-        `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id) ORDER BY p.ts DESC, p.id LIMIT ${rd.maxRows}`,
+      `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, coalesce(key_id, '') AS key_id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', key_id: 'VARCHAR', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
+        `p AS (SELECT id, key_id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id, key_id), ` +
+        `lr AS (SELECT id, coalesce(key_id, '') AS key_id, coalesce(admin, false) AS admin, ts, n, label FROM read_json(${list(labels)}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', key_id: 'VARCHAR', admin: 'BOOLEAN', label: 'INTEGER'}, ignore_errors=true) WHERE label IN (0, 1)), ` +
+        // a label applies to the predictions of the key that sent it, or of any key when an admin sent it
+        `l AS (SELECT p.id, p.key_id, arg_max(lr.label, (lr.ts, lr.n)) AS label FROM p JOIN lr ON lr.id = p.id AND (lr.key_id = p.key_id OR lr.admin) GROUP BY p.id, p.key_id) ` +
+        `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id, key_id) ORDER BY p.ts DESC, p.id, p.key_id LIMIT ${rd.maxRows}`,
     );
     const n = numOrNull((await db.one('SELECT count(*) AS n FROM live')).n) ?? 0;
     const compare = Math.min(n - 1, Math.ceil(n * rd.compareShare));
