@@ -87,6 +87,8 @@ export const EnvSchema = z
       .string()
       .transform((s) => s.split(',').map((d) => d.trim()).filter((d) => d.length > 0))
       .default([]),
+    /** Drift and model-quality reports kept per model and kind; each monitor run deletes its model's older ones. */
+    REPORTS_KEEP_PER_MODEL: positiveInt(500),
     /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
     INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   })
