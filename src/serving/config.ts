@@ -94,8 +94,10 @@ export const ServingConfig = z.object({
   SERVING_AUTH_FAIL_MAX: int(20, 1),
   SERVING_AUTH_FAIL_WINDOW_MS: int(60_000, 100),
   /**
-   * Proxies whose X-Forwarded-For names the client (see TrustProxy): the brute-force guard and logs use that
-   * address. Behind a load balancer, set its hop count or addresses, else every client shares its address.
+   * Proxies whose X-Forwarded-For names the client, for the brute-force guard and logs: false (the socket's
+   * address), comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1; only those peers are
+   * believed), a hop count (1 = the entry the nearest proxy wrote; only when the port is reachable through
+   * the proxy alone), or true (every entry). Behind a load balancer set it, else every client shares its address.
    */
   TRUST_PROXY: TrustProxy,
   /** Non-champion versions kept loaded for /v2/models/{name}/versions/{v} (0 = only the champion answers). */
