@@ -98,6 +98,8 @@ export class UsageStore {
   private saved = new Map<string, Live>();
   /** Counted since the last successful save (all of it in a process that does not persist). */
   private pending = new Map<string, Live>();
+  /** Counts of the save in progress: still shown by snapshot() until the store has them. */
+  private inFlight = new Map<string, Live>();
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
 
@@ -168,6 +170,7 @@ export class UsageStore {
   snapshot(): Record<string, UsageCounts> {
     const all = new Map<string, Live>();
     addInto(all, this.saved);
+    addInto(all, this.inFlight);
     addInto(all, this.pending);
     return toFile(all).keys;
   }
@@ -179,6 +182,7 @@ export class UsageStore {
     if (this.pending.size === 0) return Promise.resolve();
     const taken = this.pending;
     this.pending = new Map();
+    this.inFlight = taken;
     this.saving = this.store
       .update(this.file, UsageFile, (current) => {
         const next = current ? fromFile(current) : new Map<string, Live>();
@@ -187,6 +191,7 @@ export class UsageStore {
       })
       .then(({ value }) => {
         if (value) this.saved = fromFile(value);
+        this.inFlight = new Map();
       })
       .catch(async (err: unknown) => {
         if (err instanceof CorruptObject) await this.setAside();
@@ -195,6 +200,7 @@ export class UsageStore {
         addInto(back, taken);
         addInto(back, this.pending);
         this.pending = back;
+        this.inFlight = new Map();
         this.log.error({ err, file: this.file }, 'usage save failed');
       })
       .finally(() => {

@@ -73,6 +73,28 @@ describe('serving: usage per key', () => {
     assert.deepEqual(usage.snapshot().k1.models, { flights: { requests: 102, rows: 253, errors: 3 } });
   });
 
+  it('counts stay visible while a save is in progress', async () => {
+    const varDir = await tempVarDir();
+    const backend = new LocalFolderBackend(varDir);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = Object.create(backend) as LocalFolderBackend;
+    slow.put = async (key, data, opts) => {
+      await held;
+      return backend.put(key, data, opts);
+    };
+    const usage = new UsageStore(new ArtifactStore(slow), 'usage.json', 60_000, pino({ level: 'silent' }));
+    await usage.start();
+    usage.record('k', 'alice', 4, false);
+    const saving = usage.save();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(usage.snapshot().k?.requests, 1, 'the save in progress still counts');
+    release();
+    await saving;
+    assert.equal(usage.snapshot().k?.requests, 1, 'and is not counted twice after it');
+    await usage.close();
+  });
+
   it('two writers of one usage object both keep their counts (compare-and-swap)', async () => {
     const varDir = await tempVarDir();
     const store = new ArtifactStore(new LocalFolderBackend(varDir));
