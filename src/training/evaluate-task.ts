@@ -49,7 +49,7 @@ export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinar
     { name: rules.priorName, metrics: rules.score(holdout, predictBaseline(prior, holdout)) },
     { name: rules.linearName, metrics: rules.score(holdout, predictBaseline(linear, holdout)) },
   ];
-  await store.putJson(keys.holdoutScores, holdoutPredictionProfile(task, predictions, holdout.rows));
+  await store.putJson(keys.holdoutScores, holdoutPredictionProfile(task, predictions));
 
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features, { task: task.task })).frame : undefined;
   let recent: TaskEvaluation['metrics']['recent'];
