@@ -24,7 +24,7 @@ export function targetTypeProblem(spec: DatasetSpec, type: string): string | nul
       return isNumericType(type)
         ? null
         : `${col} is ${type}, not numeric, so it cannot be a regression target; CAST it in source.select ` +
-            `(e.g. "*, TRY_CAST(${showColumn(target.column)} AS DOUBLE) AS ..."), or use task "multiclass" if its values are categories`;
+            `(e.g. "* REPLACE (TRY_CAST(${quoteIdent(target.column)} AS DOUBLE) AS ${quoteIdent(target.column)})"), or use task "multiclass" if its values are categories`;
     case 'multiclass':
       return type === 'VARCHAR' || type === 'BOOLEAN' || INTEGER.test(type.trim()) || /^ENUM\(/i.test(type.trim())
         ? null
