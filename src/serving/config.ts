@@ -123,8 +123,9 @@ export const ServingConfig = z.object({
   /** Folder for capture files; default <store>/capture with a local store, else a spool in <VAR_DIR>/capture-spool uploaded to the store. */
   CAPTURE_DIR: z.string().min(1).optional(),
   /**
-   * Bytes per model the feedback duplicate index may take (fixed-size digests of key id + inference id,
-   * about 16 bytes each); past it the least recently labeled ids are forgotten. Fullness is in /metrics.
+   * Bytes per model the feedback duplicate index may take (fixed-size digests of key id + inference id
+   * with a digest of the label, about 24 bytes each whatever the task); past it the least recently labeled
+   * ids are forgotten. Fullness is in /metrics.
    */
   LABEL_INDEX_MB: int(32, 1, 16_384),
   /** How often the champion alias (in the store) is checked for a new version. */
