@@ -1,5 +1,5 @@
 // `make cluster` for real: PostgreSQL, a Temporal server on it, MinIO, two workers and two API replicas, and the faults
-// a deployment meets (a worker host dies mid-training, the Temporal server dies, the object store goes away for 30 s).
+// a deployment meets (a worker host dies mid-training, the Temporal server or PostgreSQL dies, the object store goes away for 30 s).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -252,6 +252,24 @@ describe('make cluster: the production topology on one machine', function () {
     } finally {
       await schedule.delete();
     }
+  });
+
+  it('finishes a run across a SIGKILL of PostgreSQL mid-training: the supervisor restarts it, the server reconnects', async () => {
+    // its own run and version check: this scenario does not depend on the ones before it
+    const handle = await startTraining(`cluster-train-pg-${Date.now()}`, { promote: false });
+    await waitFor('training to start', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+    const postgres = cluster.component('postgres');
+    const restarted = postgres.nextStart();
+    const before = postgres.restarts;
+    postgres.signal('SIGKILL');
+    const killedAt = Date.now();
+    await restarted;
+    const result = (await handle.result()) as TrainingResult;
+    note(`PostgreSQL SIGKILLed mid-training: restarted by the supervisor, run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    assert.equal(postgres.restarts, before + 1);
+    assert.ok((await store.versions(MODEL)).includes(result.version), `version ${result.version} is registered`);
+    // the supervisor and its watchdog saw it all as one cluster: no workers-down alert for a database restart
+    assert.ok(!log.some((l) => /Workers down/.test(l)), 'no workers-down alert');
   });
 
   it('rides out 30 s without the object store: activities retry and finish, the API serves and buffers capture, nothing acknowledged is lost', async () => {
