@@ -94,6 +94,10 @@ export const PredictionVerdict = z.object({
   count,
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(count) }),
   note: z.string().optional(),
+  /** Multiclass: the classes, the holdout's share of rows predicted as each and the live share. */
+  classes: z.array(z.string()).optional(),
+  referenceShares: z.array(z.number()).optional(),
+  shares: z.array(z.number()).optional(),
 });
 export type PredictionVerdict = z.infer<typeof PredictionVerdict>;
 
