@@ -26,6 +26,8 @@ export interface OutageCheck {
   /** A task waiting longer than this for a worker, or no poll for this long, is an outage. */
   limitMs: number;
   now?: number;
+  /** Since when the checker watches: a queue never seen polled counts as idle from here (no alert while workers boot). */
+  watchingSince?: number;
   /** Runs looked at per check (the oldest waits are what matter; a few show the pattern). */
   maxRuns?: number;
 }
@@ -43,7 +45,7 @@ export async function findOutage(o: OutageCheck): Promise<Outage | undefined> {
     const res = await service.describeTaskQueue({ namespace: o.namespace, taskQueue: { name: o.taskQueue }, taskQueueType });
     for (const p of res.pollers ?? []) lastPoll = Math.max(lastPoll ?? 0, ms(p.lastAccessTime) ?? 0);
   }
-  if (lastPoll === undefined || now - lastPoll > o.limitMs) {
+  if (now - (lastPoll ?? o.watchingSince ?? 0) > o.limitMs) {
     reasons.push(lastPoll === undefined ? `no worker polls task queue ${o.taskQueue}` : `no worker has polled task queue ${o.taskQueue} for ${Math.round((now - lastPoll) / 1000)} s`);
   }
 

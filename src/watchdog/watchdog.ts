@@ -30,13 +30,14 @@ export type Tick = { state: 'ok' | 'down'; sent?: 'firing' | 'resolved'; outage?
 export class Watchdog {
   private open = false;
   private readonly key: string;
+  private readonly startedAt = Date.now();
 
   constructor(private readonly o: WatchdogOptions) {
     this.key = `workers-down:${o.namespace}:${o.taskQueue}`;
   }
 
   async tick(now = Date.now()): Promise<Tick> {
-    const outage = await findOutage({ client: this.o.client, namespace: this.o.namespace, taskQueue: this.o.taskQueue, limitMs: this.o.limitMs, now });
+    const outage = await findOutage({ client: this.o.client, namespace: this.o.namespace, taskQueue: this.o.taskQueue, limitMs: this.o.limitMs, now, watchingSince: this.startedAt });
     if (outage && !this.open) {
       await this.send(this.alert('firing', now, outage));
       this.open = true;
