@@ -254,6 +254,44 @@ describe('make cluster: the production topology on one machine', function () {
     }
   });
 
+  it('a SIGTERMed worker holding trainModel drains or hands it back: the step goes on on the other worker without waiting out its heartbeat timeout', async () => {
+    const handle = await startTraining(`cluster-train-term-${Date.now()}`, { promote: false });
+    await waitFor('a training checkpoint', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+    const victimIdentity = await waitFor('the worker running trainModel', 30_000, () => pendingActivityWorker(client, handle.workflowId, 'trainModel'));
+    const victim = cluster.workers.find((w) => w.identity === victimIdentity);
+    assert.ok(victim, `trainModel runs on a cluster worker (${victimIdentity})`);
+    const component = cluster.component(victim.name);
+    component.hold();
+    component.signal('SIGTERM');
+    // What the server holds for the step from now on: a retry shows the failure that ended the attempt before it.
+    const failures = new Set<string>();
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const d = await client.workflow.getHandle(handle.workflowId).describe().catch(() => undefined);
+        for (const p of d?.raw.pendingActivities ?? []) {
+          if (p.activityType?.name !== 'trainModel' || !p.lastFailure) continue;
+          failures.add(p.lastFailure.applicationFailureInfo?.type ?? (p.lastFailure.timeoutFailureInfo ? 'timeout' : (p.lastFailure.message ?? '?')));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      const result = (await handle.result()) as TrainingResult;
+      const train = activityRuns(await historyOf(client, handle.workflowId)).find((r) => r.type === 'trainModel');
+      note(`trainModel under SIGTERM: ${train?.identity === victimIdentity ? 'finished by the draining worker' : `handed back (${[...failures].join(', ')}) and finished by ${train?.identity}`}`);
+      assert.ok(result.version > 0);
+      if (train?.identity !== victimIdentity) {
+        assert.ok(!failures.has('timeout'), `the attempt was left to its heartbeat timeout: ${[...failures].join(', ')}`);
+        assert.ok(failures.has('WorkerShutdown'), `handed back as WorkerShutdown: ${[...failures].join(', ')}`);
+      }
+    } finally {
+      done = true;
+      await watch;
+      component.release();
+    }
+  });
+
   it('finishes a run across a SIGKILL of PostgreSQL mid-training: the supervisor restarts it, the server reconnects', async () => {
     // its own run and version check: this scenario does not depend on the ones before it
     const handle = await startTraining(`cluster-train-pg-${Date.now()}`, { promote: false });
