@@ -1,17 +1,11 @@
 // The watchdog process: checks the workers' task queue from outside them every WATCHDOG_EVERY_SECONDS; SIGTERM stops it.
 import { Client } from '@temporalio/client';
-import { z } from 'zod';
 import { alertSettingsFromEnv } from '../alerts/settings';
 import { envOrExit } from '../config/env';
 import { openStore } from '../store';
 import { connectClient } from '../temporal/connect';
+import { WatchdogEnv } from './settings';
 import { Watchdog } from './watchdog';
-
-const WatchdogEnv = z.object({
-  /** A task waiting this long for a worker, or a task queue not polled for this long, is an outage. */
-  WATCHDOG_LIMIT_SECONDS: z.coerce.number().positive().default(300),
-  WATCHDOG_EVERY_SECONDS: z.coerce.number().positive().default(30),
-});
 
 async function main(): Promise<void> {
   const env = envOrExit();
