@@ -52,7 +52,7 @@ export function goTool(projectRoot: string, name: 'temporal-server' | 'temporal-
 
 /** Stop order: the project's processes first (they drain and flush), then UI and server, then the stores. */
 const stopLayers = (s: ClusterSettings): string[][] => [
-  [...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i))],
+  [...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i)), 'watchdog'],
   ['ui'],
   ['temporal'],
   ['minio', 'postgres'],
@@ -183,6 +183,14 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
         cwd: s.projectRoot,
       });
     }
+    // Outside the workers it watches: a run that no worker picks up, or a queue nobody polls, still ends up as an alert.
+    supervisor.start({
+      name: 'watchdog',
+      command: node,
+      args: [path.join(s.projectRoot, 'dist/src/watchdog/main.js')],
+      env: { ...appEnv, VAR_DIR: path.join(s.dir, 'watchdog') },
+      cwd: s.projectRoot,
+    });
     for (const api of apis) {
       if (!(await waitForHttp(`${api.url}/healthz`, 60_000))) throw new Error(`${api.name} did not answer at ${api.url}/healthz within 60 s`);
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ClusterEnvSchema } from '../cluster/settings';
 import { ServingConfig } from '../serving/config';
+import { WatchdogEnv } from '../watchdog/settings';
 import { EnvSchema } from './env';
 
 export interface SettingDoc {
@@ -19,6 +20,7 @@ const SOURCES = [
   { group: 'all processes', shape: () => EnvSchema.in.shape as Record<string, z.ZodType>, file: 'src/config/env.ts' },
   { group: 'prediction API', shape: () => ServingConfig.shape as Record<string, z.ZodType>, file: 'src/serving/config.ts' },
   { group: '`make cluster`', shape: () => ClusterEnvSchema.shape as Record<string, z.ZodType>, file: 'src/cluster/settings.ts' },
+  { group: 'watchdog', shape: () => WatchdogEnv.shape as Record<string, z.ZodType>, file: 'src/watchdog/settings.ts' },
 ] as const;
 
 /** Defaults that depend on the machine or on other settings, said in words instead of a machine's value. */

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   await closeAlertClients();
   await connection.close();
   process.stdout.write('worker stopped\n');
+  // Every task is handed back or finished: exit now rather than wait on handles a step left open (DuckDB, sockets).
+  process.exit(0);
 }
 
 /** Slack token (or token file) and alert settings; a bad combination stops the worker like any bad setting. */
