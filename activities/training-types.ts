@@ -40,9 +40,16 @@ export interface QualityOutcome {
   reportKey: string;
 }
 
+/** Who made a model that this project's GBDT trainer did not: a user's Python function, or an ONNX file imported as is. */
+export type TrainerInfo =
+  | { kind: 'python'; entry: string; estimator: string; seconds: number; libraries: Record<string, string> }
+  | { kind: 'imported'; source: string };
+
 export interface TrainingOutcome {
-  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. */
-  modelKey: string;
+  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. Absent when `trainer` made an ONNX model. */
+  modelKey?: string;
+  /** Set when the model is not this project's GBDT (absent: the GBDT trainer). */
+  trainer?: TrainerInfo;
   rounds: number;
   trainRows: number;
   holdoutRows: number;
@@ -74,6 +81,30 @@ export interface EvaluationOutcome {
   championVersion?: number | null;
   /** ROC and PR curves (about 100 points each) for the model card. Absent in histories recorded before cards. */
   curves?: { candidate: Curves; logistic: Curves; champion?: Curves };
+}
+
+/** The Python worker's `trainPython` activity (python/ml_worker/train.py): store keys in, the ONNX model's key out. */
+export interface TrainPythonInput {
+  snapshotKey: string;
+  spec: DatasetSpec;
+  runPrefix: string;
+}
+
+export interface TrainPythonResult {
+  onnxKey: string;
+  trainer: string;
+  estimator: string;
+  trainRows: number;
+  holdoutRows: number;
+  seconds: number;
+  parity: ParityOutcome;
+  attempt: number;
+  libraries: Record<string, string>;
+}
+
+/** The Python activities, typed for proxyActivities (they run on the Python worker's task queue, not in this process). */
+export interface PythonActivities {
+  trainPython(input: TrainPythonInput): Promise<TrainPythonResult>;
 }
 
 export interface ParityOutcome {

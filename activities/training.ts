@@ -21,6 +21,7 @@ import { SpecError, type DatasetSpec } from '../src/spec/dataset';
 import { CorruptObject, ObjectMissing, type ArtifactStore } from '../src/store';
 import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
 import { ensureMonitorSchedules } from '../src/temporal/monitor-schedules';
+import { candidateScorer, runBaseline } from './candidate';
 import type { ActivityContext } from './context';
 import { monitorEnv } from './monitor-env';
 import type {
@@ -37,6 +38,11 @@ import { temporalClient } from './temporal-client';
 /** Folder-safe name of a run: the workflow id plus the run id, so a reset or a rerun never reuses a snapshot. */
 function runDirName(workflowId: string, runId: string): string {
   return `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}__${runId}`;
+}
+
+/** The run's folder in the store: where the GBDT model sits, else the run prefix (both are the same folder). */
+function runFolder(run: RunRef, modelKey: string | undefined): string {
+  return modelKey !== undefined ? path.posix.dirname(modelKey) : run.runPrefix;
 }
 
 /** Bad input becomes a non-retryable failure with a stable type; anything else stays retryable. */
@@ -64,7 +70,8 @@ export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
 
 interface RegisterInput {
   run: RunRef;
-  modelKey: string;
+  /** The GBDT's JSON model; absent for a model another trainer made (then `training.trainer` says who). */
+  modelKey?: string;
   onnxKey: string;
   profileKey: string;
   evaluation: EvaluationOutcome;
@@ -84,7 +91,7 @@ export function trainingActivities(ctx: ActivityContext) {
   /** Builds a version's model card from the run's files and the pipeline's outcomes, and stores it beside the model. */
   async function writeCard(input: RegisterInput, version: number, createdAt: string): Promise<string> {
     const { run } = input;
-    const model = await store.getJsonRequired(input.modelKey, GbdtModel);
+    const model = input.modelKey !== undefined ? await store.getJsonRequired(input.modelKey, GbdtModel) : null;
     const profile = await store.getJson(input.profileKey, DatasetProfile).catch(() => undefined);
     const evaluation = input.evaluation;
     const curves = evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } };
@@ -106,7 +113,8 @@ export function trainingActivities(ctx: ActivityContext) {
       parity: input.parity,
       training: {
         rounds: input.training.rounds,
-        trees: input.training.trees ?? model.trees.length,
+        trees: input.training.trees ?? model?.trees.length ?? 0,
+        ...(input.training.trainer ? { trainer: input.training.trainer } : {}),
         msPerRound: input.training.msPerRound,
         resumedFromRound: input.training.resumedFromRound,
         ...(input.training.earlyStopping ? { earlyStopping: input.training.earlyStopping } : {}),
@@ -265,16 +273,21 @@ export function trainingActivities(ctx: ActivityContext) {
       }, null);
     },
 
-    async evaluateModel({ run, modelKey, recentRowsKey }: { run: RunRef; modelKey: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
+    /**
+     * Scores the candidate on the holdout: the GBDT's JSON model (`modelKey`), or with `onnxKey` alone an ONNX model
+     * trained elsewhere (Python worker, import), run by onnxruntime-node. Everything after the scores is the same code.
+     */
+    async evaluateModel({ run, modelKey, onnxKey, recentRowsKey }: { run: RunRef; modelKey?: string; onnxKey?: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
       return guarded(async () => {
         const { train, holdout } = await loadSplitFrames(await snapshotFile(run), run.spec);
-        const model = await store.getJsonRequired(modelKey, GbdtModel);
-        const baseline = await store.getJsonRequired(`${path.posix.dirname(modelKey)}/baseline.json`, LogisticModel);
-        const candidateProba = predictProba(model, holdout);
+        const scorer = await candidateScorer(store, run, { ...(modelKey !== undefined ? { modelKey } : {}), ...(onnxKey !== undefined ? { onnxKey } : {}) });
+        try {
+        const baseline = await runBaseline(store, run, modelKey, train);
+        const candidateProba = await scorer.score(holdout);
         const logisticProba = predictLogistic(baseline, holdout);
         const candidate = evaluateBinary(holdout.label, candidateProba);
         // The training side of the prediction distribution, stored with the profile at registration.
-        await store.putJson(`${path.posix.dirname(modelKey)}/holdout-scores.json`, scoreProfile(candidateProba));
+        await store.putJson(`${runFolder(run, modelKey)}/holdout-scores.json`, scoreProfile(candidateProba));
         const logistic = evaluateBinary(holdout.label, logisticProba);
         const majority = majorityBaseline(holdout.label, train.label);
         const championVersion = await registry.alias(run.modelName);
@@ -282,7 +295,7 @@ export function trainingActivities(ctx: ActivityContext) {
         let recent: EvaluationOutcome['metrics']['recent'];
         // The newest labeled live rows (a store object), when a quality-triggered retrain passed them: judged like the holdout.
         const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
-        if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
+        if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, await scorer.score(live)) };
         let championCurves: ReturnType<typeof binaryCurves> | undefined;
         if (championVersion !== undefined) {
           const meta = await registry.metadata(run.modelName, championVersion);
@@ -316,6 +329,9 @@ export function trainingActivities(ctx: ActivityContext) {
           championVersion: championVersion ?? null,
           curves,
         };
+        } finally {
+          await scorer.release();
+        }
       }, 'evaluating');
     },
 
@@ -344,8 +360,9 @@ export function trainingActivities(ctx: ActivityContext) {
       const before = await registry.findByRunKey(run.modelName, run.runKey);
       const files: Record<string, Buffer> = {
         'model.onnx': await store.getRequired(input.onnxKey),
-        'profile.json': await profileWithScores(store, input.profileKey, `${path.posix.dirname(input.modelKey)}/holdout-scores.json`),
-        'gbdt.json': await store.getRequired(input.modelKey),
+        'profile.json': await profileWithScores(store, input.profileKey, `${runFolder(run, input.modelKey)}/holdout-scores.json`),
+        // a model from another trainer has no GBDT JSON: its ONNX graph is the whole model
+        ...(input.modelKey !== undefined ? { 'gbdt.json': await store.getRequired(input.modelKey) } : {}),
       };
       const meta = await registry.register({
         name: run.modelName,
@@ -358,7 +375,7 @@ export function trainingActivities(ctx: ActivityContext) {
           metrics: { ...input.evaluation.metrics, holdoutRows: input.evaluation.holdoutRows },
           spec: run.spec,
           features: run.spec.features.map((f) => ({ name: f.name, type: f.type })),
-          extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows },
+          extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows, ...(input.training.trainer ? { trainer: input.training.trainer } : {}) },
         },
       });
       // A card that cannot be built must not cost the run its model: the version stands, the card is logged missing.

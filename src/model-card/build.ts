@@ -24,7 +24,8 @@ export interface CardInput {
   quality?: ModelCard['gates']['quality'];
   parity: ModelCard['gates']['parity'];
   training: Omit<ModelCard['training'], 'params'>;
-  model: GbdtModel;
+  /** The GBDT's model; null for a model another trainer made (`training.trainer` names it). */
+  model: GbdtModel | null;
   profile: DatasetProfile | null;
 }
 
@@ -56,7 +57,8 @@ export function buildModelCard(input: CardInput): ModelCard {
     },
     metrics: input.metrics,
     curves: input.curves,
-    importance: featureImportance(input.model),
+    // importance comes from the GBDT's trees; an ONNX graph from elsewhere has none this code can read
+    importance: input.model ? featureImportance(input.model) : [],
     features: input.spec.features.map((f) => ({
       name: f.name,
       type: f.type,
@@ -64,7 +66,7 @@ export function buildModelCard(input: CardInput): ModelCard {
       profile: profiles.get(f.name) ?? null,
     })),
     gates: { promotion: input.promotion, ...(input.quality ? { quality: input.quality } : {}), parity: input.parity },
-    training: { params: input.model.params, ...input.training },
+    training: { params: input.model?.params ?? input.spec.model, ...input.training },
   });
 }
 

@@ -54,6 +54,13 @@ export const ModelCard = z
         msPerRound: z.number(),
         resumedFromRound: z.number().int(),
         earlyStopping: z.object({ bestRound: z.number().int(), roundsRun: z.number().int(), validationRows: z.number().int(), bestValidationLogLoss: z.number() }).strict().optional(),
+        /** Who trained the model when it was not this project's GBDT trainer (absent: the GBDT trainer). */
+        trainer: z
+          .discriminatedUnion('kind', [
+            z.object({ kind: z.literal('python'), entry: z.string(), estimator: z.string(), seconds: z.number(), libraries: z.record(z.string(), z.string()) }).strict(),
+            z.object({ kind: z.literal('imported'), source: z.string() }).strict(),
+          ])
+          .optional(),
       })
       .strict(),
   })

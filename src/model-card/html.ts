@@ -77,6 +77,7 @@ function curveCharts(card: ModelCard): string {
 }
 
 function importanceCharts(card: ModelCard): string {
+  if (card.importance.length === 0) return `<p class="meta">not available: the model was not trained by this project's GBDT trainer</p>`;
   const byGain = [...card.importance].sort((a, b) => b.gain - a.gain);
   const bySplits = [...card.importance].sort((a, b) => b.splits - a.splits);
   return (
@@ -121,6 +122,11 @@ function gates(card: ModelCard): string {
 
 function training(card: ModelCard): string {
   const t = card.training;
+  if (t.trainer?.kind === 'python') {
+    const libs = Object.entries(t.trainer.libraries).map(([k, v]) => `${k} ${v}`).join(' · ');
+    return `<p class="meta">trained by the Python trainer <b>${esc(t.trainer.entry)}</b> (${esc(t.trainer.estimator)}) in ${num(t.trainer.seconds)} s on the Python worker, converted to ONNX</p><p class="meta small">${esc(libs)}</p>`;
+  }
+  if (t.trainer?.kind === 'imported') return `<p class="meta">imported ONNX model from <b>${esc(t.trainer.source)}</b> (trained elsewhere)</p>`;
   const p = t.params;
   const es = t.earlyStopping ? ` · early stopping: best round ${t.earlyStopping.bestRound} of ${t.earlyStopping.roundsRun} on ${t.earlyStopping.validationRows.toLocaleString('en-US')} validation rows` : '';
   return `<p class="meta">${t.trees} trees (${t.rounds} rounds, ${num(t.msPerRound)} ms a round${t.resumedFromRound ? `, resumed from round ${t.resumedFromRound}` : ''})${es}</p>` +

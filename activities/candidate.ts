@@ -1,0 +1,39 @@
+// The candidate's holdout scores whoever trained it (the GBDT's own JSON model, or an ONNX graph run by onnxruntime-node),
+// and the logistic baseline it is compared with, so evaluation is the same code for every trainer.
+import path from 'node:path';
+import type { Frame } from '../src/data/frame';
+import { GbdtModel, predictProba } from '../src/model/gbdt';
+import { LogisticModel, trainLogistic } from '../src/model/logistic';
+import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
+import type { ArtifactStore } from '../src/store';
+import type { RunRef } from './training-types';
+
+export interface CandidateScorer {
+  /** P(positive) per row of the frame. */
+  score(frame: Frame): Promise<Float64Array>;
+  release(): Promise<void>;
+}
+
+/** `modelKey` names a GBDT JSON model; `onnxKey` alone an ONNX model from elsewhere (Python worker, import). */
+export async function candidateScorer(store: ArtifactStore, run: RunRef, ref: { modelKey?: string; onnxKey?: string }): Promise<CandidateScorer> {
+  if (ref.modelKey !== undefined) {
+    const model = await store.getJsonRequired(ref.modelKey, GbdtModel);
+    return { score: async (frame) => predictProba(model, frame), release: async () => {} };
+  }
+  if (ref.onnxKey === undefined) throw new Error('candidateScorer needs a modelKey or an onnxKey');
+  const onnx = await OnnxModel.load(await store.getRequired(ref.onnxKey), run.spec.features);
+  return {
+    score: async (frame) => Float64Array.from(await onnx.predict(frameToModelInput(frame), frame.rows)),
+    release: () => onnx.release(),
+  };
+}
+
+/** The run's logistic baseline: the one the GBDT trainer fitted beside its model, else fitted here on the training rows. */
+export async function runBaseline(store: ArtifactStore, run: RunRef, modelKey: string | undefined, train: Frame): Promise<LogisticModel> {
+  const key = `${modelKey !== undefined ? path.posix.dirname(modelKey) : run.runPrefix}/baseline.json`;
+  const saved = await store.getJson(key, LogisticModel).catch(() => undefined);
+  if (saved) return saved;
+  const baseline = trainLogistic(train);
+  await store.putJson(key, baseline);
+  return baseline;
+}
