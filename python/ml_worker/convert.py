@@ -187,6 +187,13 @@ def onnx_predict(onnx_bytes: bytes, X: pd.DataFrame, features: list[dict], task:
     return np.asarray(out, dtype=np.float64).reshape(len(X), -1) if task != "regression" else np.asarray(out, dtype=np.float64).reshape(-1)
 
 
+def unseen_rows(features: list[dict]) -> pd.DataFrame:
+    """Rows as serving may send them: a never-seen category, a missing category (''), a missing number (NaN)."""
+    return pd.DataFrame(
+        {f["name"]: (np.array([np.nan, 0.0], dtype=np.float32) if f["type"] == "numeric" else np.array(["\u2400never-seen", ""], dtype=object)) for f in features}
+    )
+
+
 def estimator_predict(estimator, X: pd.DataFrame, features: list[dict], task: str) -> np.ndarray:
     if not _is_column_pipeline(estimator):
         X = X[[f["name"] for f in features]].to_numpy(dtype=np.float32)

@@ -23,7 +23,8 @@ UNCONVERTIBLE = "OnnxConversionFailed"
 DISAGREES = "OnnxParityFailed"
 
 HEARTBEAT_SECONDS = 2.0
-PARITY_ROWS = 2000
+# every holdout row up to this many: a category first seen in the holdout must not break the graph
+PARITY_ROWS = 50_000
 
 
 @dataclass
@@ -134,6 +135,16 @@ def train_sync(store: Store, inp: TrainPythonInput, attempt: int = 1, on_stage=l
         check = convert.parity(estimator, onnx_bytes, rows, features, task)
     except Exception as err:
         raise _fail(f"trainer {entry}: the ONNX graph does not run on the holdout: {type(err).__name__}: {err}", UNCONVERTIBLE, entry=entry, part="graph") from err
+    try:
+        convert.onnx_predict(onnx_bytes, convert.unseen_rows(features), features, task)
+    except Exception as err:
+        raise _fail(
+            f"trainer {entry}: the ONNX graph fails on a category it has not seen or a missing value ({type(err).__name__}: {err}); "
+            "serving would fail on such rows: encode unknown categories (e.g. OneHotEncoder(handle_unknown='ignore'), OrdinalEncoder(handle_unknown='use_encoded_value'))",
+            UNCONVERTIBLE,
+            entry=entry,
+            part="unseen categories",
+        ) from err
     if not check["ok"]:
         part = convert.disagreeing_part(estimator, rows, features)
         raise _fail(

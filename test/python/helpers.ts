@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { AlertSettings } from '../../src/alerts/settings';
 import { pythonWorkerPython, startPythonWorker, type PythonWorker } from '../support/python-worker';
 import { tempVarDir, uniqueTaskQueue, withWorker, type WorkerHarness } from '../support/temporal';
 
@@ -23,7 +24,7 @@ export interface BothWorkers extends WorkerHarness {
   startAnother(): Promise<PythonWorker>;
 }
 
-export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) => Promise<T>, opts: { varDir?: string } = {}): Promise<T> {
+export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) => Promise<T>, opts: { varDir?: string; alerts?: AlertSettings } = {}): Promise<T> {
   const varDir = opts.varDir ?? tempVarDir('mlp-python-');
   const pythonQueue = uniqueTaskQueue('python');
   return withWorker(
@@ -46,7 +47,7 @@ export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) =>
         for (const w of workers) await w.stop();
       }
     },
-    { varDir },
+    { varDir, ...(opts.alerts ? { alerts: opts.alerts } : {}) },
   );
 }
 

@@ -12,10 +12,10 @@ def fit(frame, target, task="binary", n_estimators=100, learning_rate=0.1, max_d
     X = frame.drop(columns=[target])
     categorical = [c for c in X.columns if X[c].dtype == object]
     numeric = [c for c in X.columns if c not in categorical]
-    # dense output: the converters take dense tensors; categories seen fewer than 20 times share one column
+    # dense output (the converters take dense tensors); unseen categories encode as all zeros, in ONNX too
     encode = ColumnTransformer(
         [
-            ("categorical", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20, sparse_output=False, dtype=np.float32), categorical),
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32), categorical),
             ("numeric", "passthrough", numeric),
         ]
     )
