@@ -130,7 +130,10 @@ def to_onnx(estimator, features: list[dict], task: str, *, classes: list | None 
         graph.input.extend(helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, ["N", 1]) for n in names)
         graph.node.insert(0, helper.make_node("Concat", names, ["__features"], axis=1, name="concat_features"))
     else:
-        _rename_inputs(graph, {f["name"]: onnx_input_name(f["name"]) for f in features})
+        # skl2onnx makes names like "Beak Length (mm)" into identifiers; the inputs keep the initial types' order
+        if len(graph.input) != len(features):
+            raise ConversionError(f"the ONNX graph has {len(graph.input)} inputs for {len(features)} features", "inputs")
+        _rename_inputs(graph, {i.name: onnx_input_name(f["name"]) for i, f in zip(graph.input, features)})
     _name_outputs(graph, task)
     props = {"model_task": task, "model_kind": f"python:{type(estimator).__name__}", "features": json.dumps([{"name": f["name"], "type": f["type"]} for f in features])}
     if task == "multiclass" and classes is not None:
@@ -241,6 +244,8 @@ def disagreeing_part(estimator, X: pd.DataFrame, features: list[dict], tolerance
                 data = X[[f["name"] for f in features]].to_numpy(dtype=np.float32)
                 feeds = {"__features": data}
             model = convert_sklearn(head, initial_types=inputs, target_opset=TARGET_OPSET)
+            # graph inputs follow the initial types' order (their names may have been made into identifiers)
+            feeds = dict(zip((i.name for i in model.graph.input), feeds.values()))
             got = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
             want = head.transform(data)
             want = want.toarray() if hasattr(want, "toarray") else np.asarray(want)

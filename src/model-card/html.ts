@@ -116,7 +116,9 @@ function gates(card: ModelCard): string {
   return (
     `<table><tr><th>gate</th><th class="l">result</th><th class="l">details</th></tr>${quality}` +
     `<tr><td>promotion gates</td><td class="l">${status(g.promotion.passed, 'passed', 'not passed')}</td><td class="wrap">${g.promotion.reasons.map(esc).join('<br>')}</td></tr>` +
-    `<tr><td>ONNX parity</td><td class="l">${status(g.parity.ok, 'passed', 'failed')}</td><td class="wrap">max |ONNX − trainer| ${num(g.parity.maxAbsDiff)} over ${g.parity.rows} rows (limit 1e-5)</td></tr></table>`
+    (g.parity.rows === 0
+      ? `<tr><td>ONNX parity</td><td class="l">not applicable</td><td class="wrap">an imported model: no trainer to compare the graph with</td></tr></table>`
+      : `<tr><td>ONNX parity</td><td class="l">${status(g.parity.ok, 'passed', 'failed')}</td><td class="wrap">max |ONNX − trainer| ${num(g.parity.maxAbsDiff)} over ${g.parity.rows} rows (limit 1e-5)</td></tr></table>`)
   );
 }
 
