@@ -1,6 +1,7 @@
 // The project CLI (`npm run cli -- <command>`): registry, API keys, profiles, traffic replay, artifact store.
 import { Command } from 'commander';
 import { envOrExit, type Env } from '../config/env';
+import { registerImportCommand } from './import-commands';
 import { registerKeyCommands } from './key-commands';
 import { registerProfileCommands } from './profile-commands';
 import { registerQualityCommands } from './quality-commands';
@@ -18,6 +19,7 @@ registerProfileCommands(program, env);
 registerTrafficCommand(program, env);
 registerQualityCommands(program, env);
 registerStoreCommands(program, env);
+registerImportCommand(program, env);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
