@@ -54,7 +54,7 @@ function train(frame: Frame, spec: DatasetSpec, log: (line: string) => void): Tr
       const s = trainer.round();
       roundSeconds += s.seconds;
       rows += s.rows;
-      if (s.round % 25 === 0) log(`round ${s.round}: ${(s.seconds * 1000).toFixed(0)} ms, train log loss ${s.trainLogLoss.toFixed(4)}`);
+      if (s.round % 25 === 0) log(`round ${s.round}: ${(s.seconds * 1000).toFixed(0)} ms, train loss ${s.trainLoss.toFixed(4)}`);
     }
     const cpu = process.cpuUsage(cpu0);
     return { model: trainer.model(), prepareSeconds, roundSeconds, roundCpuSeconds: (cpu.user + cpu.system) / 1e6, rows };

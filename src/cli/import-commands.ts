@@ -2,63 +2,83 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, type Connection } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { TrainingResult } from '../../activities/training-types';
-import type { Env } from '../config/env';
+import { loadSpec } from '../spec/dataset';
 import { storeFromEnv } from '../store/from-env';
 import { checkKey } from '../store/keys';
 import { connectClient } from '../temporal/connect';
+import type { CliContext } from './context';
+import { CliError, emit, EXIT, note } from './output';
+import { specPathForWorkers } from './run-commands';
 
-export function registerImportCommand(program: Command, env: () => Env): void {
+/** Failure types that mean the model or the input was wrong (exit 2), not that the run failed on good input. */
+const BAD_INPUT_TYPES = new Set(['InvalidSpec', 'InvalidWorkflowInput', 'OnnxInputsMismatch', 'OnnxModelInvalid', 'RunFileMissing']);
+
+export function registerImportCommand(program: Command, ctx: CliContext): void {
   program
     .command('import-model')
     .description('import an ONNX model trained elsewhere: check its inputs against the spec, evaluate on the holdout, gate, profile, register (and promote with --promote)')
     .argument('<onnx>', 'a local .onnx file (uploaded to the store) or store:<key>')
-    .requiredOption('--spec <spec>', 'the dataset spec for its data: a path on the workers (relative to the project root), or store:<key>')
+    .requiredOption('--spec <spec>', 'the dataset spec for its data (checked here first)')
     .option('--promote', 'move the champion alias when the gates pass', false)
-    .option('--reason <text>', 'why (shown in the registry)')
+    .option('--reason <text>', 'why (kept in the registry)')
     .option('--no-wait', 'start the workflow and print its id without waiting')
     .action(async (onnx: string, opts: { spec: string; promote: boolean; reason?: string; wait: boolean }) => {
-      const e = env();
+      const e = ctx.env();
+      const format = ctx.format();
+      const { spec, file } = await loadSpec(opts.spec, process.cwd());
       let onnxKey: string;
       if (onnx.startsWith('store:')) onnxKey = checkKey(onnx.slice('store:'.length));
       else {
-        const bytes = await readFile(onnx);
+        const bytes = await readFile(onnx).catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(`cannot read ${onnx}: ${err.code ?? err.message}`, EXIT.badInput);
+        });
         // content-addressed: importing the same file twice reuses the object
-        onnxKey = `imports/${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}/${path.basename(onnx).replace(/[^A-Za-z0-9._-]/g, '_') || 'model.onnx'}`;
+        const name = path.basename(onnx).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'model.onnx';
+        onnxKey = `imports/${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}/${name}`;
         await storeFromEnv(e).put(onnxKey, bytes);
-        console.error(`uploaded ${onnx} to store key ${onnxKey}`);
+        note(format, `uploaded ${onnx} to store key ${onnxKey}`);
       }
-      const connection: Connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+      const workflowId = `import-${spec.name}-${Date.now().toString(36)}`;
+      const url = `${e.TEMPORAL_UI_URL}/namespaces/${e.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`;
+      const connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
       try {
         const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
         const handle = await client.workflow.start('importModel', {
           taskQueue: e.TASK_QUEUE,
-          workflowId: `import-${Date.now().toString(36)}`,
-          args: [{ spec: opts.spec, onnxKey, promote: opts.promote, ...(opts.reason ? { reason: opts.reason } : {}) }],
-          staticSummary: `import ${onnxKey}`,
+          workflowId,
+          args: [{ spec: specPathForWorkers(file, e.PROJECT_ROOT), onnxKey, promote: opts.promote, ...(opts.reason ? { reason: opts.reason } : {}) }],
+          staticSummary: `Import ${onnxKey} as ${spec.name} (mlp import-model)`,
         });
-        console.error(`started importModel ${handle.workflowId}: ${e.TEMPORAL_UI_URL}/namespaces/${e.TEMPORAL_NAMESPACE}/workflows/${handle.workflowId}`);
-        if (!opts.wait) return;
-        const r = (await handle.result().catch((err: unknown) => {
-          throw new Error(`importModel ${handle.workflowId} failed: ${causes(err)}`);
-        })) as TrainingResult;
-        console.log(`${r.model} version ${r.version}: ${r.promoted ? 'promoted' : 'registered'} (${r.promotionReason})`);
-        console.log(`holdout AUC ${r.metrics.candidate.auc?.toFixed(4) ?? 'n/a'} (logistic baseline ${r.metrics.logistic.auc?.toFixed(4) ?? 'n/a'})`);
-        if (r.modelCard) console.log(`model card ${r.modelCard}`);
+        if (!opts.wait) {
+          emit(format, { workflowId, url, onnxKey }, (r) => `started ${r.workflowId}: ${r.url}`);
+          return;
+        }
+        note(format, `started ${workflowId}: ${url}`);
+        let r: TrainingResult;
+        try {
+          r = (await handle.result()) as TrainingResult;
+        } catch (err) {
+          const failure = innermost(err);
+          const code = failure.type && BAD_INPUT_TYPES.has(failure.type) ? EXIT.badInput : EXIT.failed;
+          throw new CliError(`import ${workflowId} failed${failure.type ? ` (${failure.type})` : ''}: ${failure.message}`, code, { workflowId, url, ...failure });
+        }
+        emit(format, { workflowId, url, onnxKey, result: r }, ({ result }) => [
+          `${result.model} version ${result.version}: ${result.promoted ? 'promoted' : 'registered'} (${result.promotionReason})`,
+          `holdout AUC ${result.metrics.candidate.auc?.toFixed(4) ?? 'n/a'} (logistic baseline ${result.metrics.logistic.auc?.toFixed(4) ?? 'n/a'})`,
+          ...(result.modelCard ? [`card: ${result.modelCard}`] : []),
+        ]);
       } finally {
         await connection.close();
       }
     });
 }
 
-/** A failed workflow's message with its causes (the activity's typed failure says what to fix). */
-function causes(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const type = (e as { type?: unknown }).type;
-    parts.push(typeof type === 'string' && type ? `${e.message} [${type}]` : e.message);
-  }
-  return parts.join(': ');
+function innermost(err: unknown): { message: string; type?: string } {
+  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
+  const type = (cause as { type?: unknown } | null)?.type;
+  return { message: cause instanceof Error ? cause.message : String(cause), ...(typeof type === 'string' ? { type } : {}) };
 }

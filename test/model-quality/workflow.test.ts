@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { buildApp } from '../../src/serving/app';
-import { QualityReport, readQualityState } from '../../src/model-quality';
+import { binaryHoldout, binaryLive, QualityReport, readQualityState } from '../../src/model-quality';
 import { ensureQualitySchedule } from '../../src/model-quality/schedule';
 import { PipelineStage } from '../../src/temporal/search-attributes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
@@ -54,10 +54,10 @@ describe('modelQualityMonitor workflow', function () {
             { ...e.counts, labelIds: total('labelIds'), unmatchedLabels: total('unmatchedLabels'), relabeledIds: total('relabeledIds'), coverage: undefined },
           );
           close(report.counts.coverage, e.counts.labeled / e.counts.predictions, 'coverage');
-          for (const k of ['auc', 'prAuc', 'logLoss', 'brier', 'accuracy', 'precision', 'recall', 'observedRate', 'meanPredicted'] as const) close(report.live?.[k], e.metrics[k], k);
+          for (const k of ['auc', 'prAuc', 'logLoss', 'brier', 'accuracy', 'precision', 'recall', 'observedRate', 'meanPredicted'] as const) close(binaryLive(report)?.[k], e.metrics[k], k);
           close(report.positiveRate?.z, e.metrics.positiveRate.z, 'z');
-          assert.equal(report.holdout.auc, HOLDOUT.auc);
-          assert.equal(report.holdout.logLoss, HOLDOUT.logLoss);
+          assert.equal(binaryHoldout(report)?.auc, HOLDOUT.auc);
+          assert.equal(binaryHoldout(report)?.logLoss, HOLDOUT.logLoss);
           assert.equal(report.run?.workflowId, badId);
           const html = await readFile(path.join(varDir, bad.reportPath?.replace(/\.json$/, '.html') ?? ''), 'utf8');
           assert.match(html, /degraded/);

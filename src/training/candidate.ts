@@ -1,12 +1,12 @@
 // The candidate's holdout scores whoever trained it (the GBDT's own JSON model, or an ONNX graph run by onnxruntime-node),
 // and the logistic baseline it is compared with, so evaluation is the same code for every trainer.
-import path from 'node:path';
-import type { Frame } from '../src/data/frame';
-import { GbdtModel, predictProba } from '../src/model/gbdt';
-import { LogisticModel, trainLogistic } from '../src/model/logistic';
-import { frameToModelInput, OnnxModel } from '../src/model/onnx-model';
-import type { ArtifactStore } from '../src/store';
-import type { RunRef } from './training-types';
+import type { Frame } from '../data/frame';
+import { GbdtModel, predictProba } from '../model/gbdt';
+import { LogisticModel, trainLogistic } from '../model/logistic';
+import { frameToModelInput, OnnxModel } from '../model/onnx-model';
+import type { ArtifactStore } from '../store';
+import { runKeys } from './run-keys';
+import type { RunRef } from './types';
 
 export interface CandidateScorer {
   /** P(positive) per row of the frame. */
@@ -29,8 +29,8 @@ export async function candidateScorer(store: ArtifactStore, run: RunRef, ref: { 
 }
 
 /** The run's logistic baseline: the one the GBDT trainer fitted beside its model, else fitted here on the training rows. */
-export async function runBaseline(store: ArtifactStore, run: RunRef, modelKey: string | undefined, train: Frame): Promise<LogisticModel> {
-  const key = `${modelKey !== undefined ? path.posix.dirname(modelKey) : run.runPrefix}/baseline.json`;
+export async function runBaseline(store: ArtifactStore, run: RunRef, train: Frame): Promise<LogisticModel> {
+  const key = runKeys(run.runPrefix).baseline;
   const saved = await store.getJson(key, LogisticModel).catch(() => undefined);
   if (saved) return saved;
   const baseline = trainLogistic(train);
