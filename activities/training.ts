@@ -23,6 +23,7 @@ import { promoteVersion, type PromoteInput, type PromoteOutcome } from '../src/t
 import { qualityOutcome } from '../src/training/quality-gate';
 import { registerRun } from '../src/training/register';
 import { runDirName, runKeys, runPrefix } from '../src/training/run-keys';
+import { runTask } from '../src/training/run-task';
 import type { EvaluationOutcome, ParityOutcome, QualityOutcome, RegisterInput, RunRef, TrainingOutcome } from '../src/training/types';
 import type { ActivityContext } from './context';
 import { heartbeating } from './heartbeat';
@@ -123,6 +124,8 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
           contentHash: manifest.contentHash,
           expectationCount: spec.expectations.length,
           rounds: spec.model.rounds,
+          task: manifest.task ?? 'binary',
+          ...(manifest.classes ? { classes: manifest.classes } : {}),
         };
       }, 'ingest');
     },
@@ -185,6 +188,7 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
         context.heartbeat(progress);
         const timer = setInterval(() => context.heartbeat(progress), beatEveryMs);
         const trained = await trainInThread(train, params, saved, {
+          task: runTask(run),
           signal: context.cancellationSignal,
           onRound: (stats, of) => {
             progress = { round: stats.round, of };
@@ -202,7 +206,8 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
           .finally(() => clearInterval(timer));
         await phase('uploading the model', async () => {
           await store.putJson(keys.model, trained.model);
-          await store.putJson(keys.baseline, trained.baseline);
+          // binary's logistic baseline is trained with the model; the other tasks' baselines are fitted by evaluation
+          if (trained.baseline) await store.putJson(keys.baseline, trained.baseline);
         });
         const es = trained.model.earlyStopping;
         const roundsRun = (es ? es.roundsRun : trained.totalRounds) - trained.resumedFromRound;

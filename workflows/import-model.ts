@@ -2,7 +2,7 @@
 // profile, registry and promotion as a model trainingPipeline trains.
 import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TrainingResult } from '../activities/training-types';
+import type { EvaluationOutcome, TrainingResult } from '../activities/training-types';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 
 export interface ImportModelInput {
@@ -23,7 +23,7 @@ const step = (summary: string, minutes: number) =>
     retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: ['OnnxInputsMismatch', 'OnnxModelInvalid', 'InvalidWorkflowInput'] },
   });
 
-export async function importModel(input: ImportModelInput): Promise<TrainingResult> {
+export async function importModel(input: ImportModelInput): Promise<TrainingResult<EvaluationOutcome>> {
   const specOk = input && ((typeof input.spec === 'string' && input.spec.length > 0) || (typeof input.spec === 'object' && input.spec !== null && !Array.isArray(input.spec)));
   if (!specOk || typeof input.onnxKey !== 'string' || input.onnxKey.length === 0) {
     throw ApplicationFailure.nonRetryable('importModel needs {"spec": "<spec path>" | "store:<key>" | {...}, "onnxKey": "<store key of the .onnx>"}', 'InvalidWorkflowInput');
@@ -89,6 +89,8 @@ export async function importModel(input: ImportModelInput): Promise<TrainingResu
   }
   stage(promoted ? 'promoted' : 'registered', promotionReason);
   return {
+    ...(run.task && run.task !== 'binary' ? { task: run.task } : {}),
+    ...(run.classes ? { classes: run.classes } : {}),
     model: run.modelName,
     version: registered.version,
     promoted,

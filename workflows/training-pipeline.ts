@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PythonActivities, TrainingOutcome, TrainingResult, TrainingStatus, TrainPythonResult } from '../activities/training-types';
+import type { EvaluationOutcome, PythonActivities, TrainingOutcome, TrainingResult, TrainingStatus, TrainPythonResult } from '../activities/training-types';
 import { PYTHON_FAILURE_TYPES, PYTHON_TASK_QUEUE, PYTHON_TRAINER_PATCH, pythonEntry } from '../src/temporal/python-trainer';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert } from './alerting';
@@ -82,7 +82,7 @@ function pythonOutcome(t: TrainPythonResult): TrainingOutcome {
   };
 }
 
-export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult> {
+export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult<EvaluationOutcome>> {
   const specOk = input && ((typeof input.spec === 'string' && input.spec.length > 0) || (typeof input.spec === 'object' && input.spec !== null && !Array.isArray(input.spec)));
   if (!specOk) {
     throw ApplicationFailure.nonRetryable(
@@ -201,6 +201,8 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   stage(promoted ? 'promoted' : 'registered', registered.modelCard ? `${promotionReason} · [model card](${registered.modelCard})` : promotionReason, 1);
 
   return {
+    ...(run.task && run.task !== 'binary' ? { task: run.task } : {}),
+    ...(run.classes ? { classes: run.classes } : {}),
     model: run.modelName,
     version: registered.version,
     promoted,

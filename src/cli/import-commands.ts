@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { TrainingResult } from '../../activities/training-types';
+import type { EvaluationOutcome, TrainingResult } from '../../activities/training-types';
 import { loadSpec } from '../spec/dataset';
 import { storeFromEnv } from '../store/from-env';
 import { checkKey } from '../store/keys';
@@ -57,9 +57,9 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
           return;
         }
         note(format, `started ${workflowId}: ${url}`);
-        let r: TrainingResult;
+        let r: TrainingResult<EvaluationOutcome>;
         try {
-          r = (await handle.result()) as TrainingResult;
+          r = (await handle.result()) as TrainingResult<EvaluationOutcome>;
         } catch (err) {
           const failure = innermost(err);
           const code = failure.type && BAD_INPUT_TYPES.has(failure.type) ? EXIT.badInput : EXIT.failed;
@@ -67,7 +67,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         }
         emit(format, { workflowId, url, onnxKey, result: r }, ({ result }) => [
           `${result.model} version ${result.version}: ${result.promoted ? 'promoted' : 'registered'} (${result.promotionReason})`,
-          `holdout AUC ${result.metrics.candidate.auc?.toFixed(4) ?? 'n/a'} (logistic baseline ${result.metrics.logistic.auc?.toFixed(4) ?? 'n/a'})`,
+          headline(result.metrics),
           ...(result.modelCard ? [`card: ${result.modelCard}`] : []),
         ]);
       } finally {
@@ -81,4 +81,13 @@ function innermost(err: unknown): { message: string; type?: string } {
   while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
   const type = (cause as { type?: unknown } | null)?.type;
   return { message: cause instanceof Error ? cause.message : String(cause), ...(typeof type === 'string' ? { type } : {}) };
+}
+
+/** The candidate's primary holdout metric beside its first baseline's, per task. */
+function headline(m: EvaluationOutcome['metrics']): string {
+  if ('logistic' in m) return `holdout AUC ${m.candidate.auc?.toFixed(4) ?? 'n/a'} (logistic baseline ${m.logistic.auc?.toFixed(4) ?? 'n/a'})`;
+  const c = m.candidate;
+  const base = m.baselines[m.baselines.length - 1];
+  if (c.task === 'regression') return `holdout RMSE ${c.rmse.toFixed(4)}${base && base.metrics.task === 'regression' ? ` (${base.name} ${base.metrics.rmse.toFixed(4)})` : ''}`;
+  return `holdout log loss ${c.logLoss.toFixed(4)}${base && base.metrics.task === 'multiclass' ? ` (${base.name} ${base.metrics.logLoss.toFixed(4)})` : ''}`;
 }

@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { AnyEarlyStopping } from '../model/gbdt-model';
 import { BinaryMetrics } from '../model/metrics';
+import { MulticlassMetrics } from '../model/metrics-multiclass';
+import { RegressionMetrics } from '../model/metrics-regression';
 import { FeatureProfile } from '../profile/schema';
 import { GbdtParams } from '../spec/dataset';
-import { ClassValue } from '../task/task';
 import { Curves } from './curves';
 import { RegressionCharts } from './task-charts';
 
@@ -74,35 +75,11 @@ export const BinaryModelCard = z
   .strict();
 export type BinaryModelCard = z.infer<typeof BinaryModelCard>;
 
-/** The regression metrics a card shows (task-data's RegressionMetrics; further fields are kept). */
-export const CardRegressionMetrics = z
-  .object({
-    task: z.literal('regression'),
-    rows: z.number().int().min(0),
-    rmse: z.number(),
-    mae: z.number(),
-    r2: z.number().nullable(),
-    meanTarget: z.number(),
-    residuals: z.object({ mean: z.number(), std: z.number(), quantiles: z.object({ p5: z.number(), p25: z.number(), p50: z.number(), p75: z.number(), p95: z.number() }).loose() }).loose(),
-  })
-  .loose();
-export type CardRegressionMetrics = z.infer<typeof CardRegressionMetrics>;
-
-/** The multiclass metrics a card shows (task-data's MulticlassMetrics; further fields are kept). */
-export const CardMulticlassMetrics = z
-  .object({
-    task: z.literal('multiclass'),
-    rows: z.number().int().min(0),
-    classes: z.array(ClassValue),
-    logLoss: z.number(),
-    accuracy: z.number(),
-    macroF1: z.number(),
-    macroAuc: z.number().nullable(),
-    confusion: z.array(z.array(z.number())),
-    perClass: z.array(z.object({ class: ClassValue, support: z.number(), precision: z.number(), recall: z.number(), f1: z.number() }).loose()),
-  })
-  .loose();
-export type CardMulticlassMetrics = z.infer<typeof CardMulticlassMetrics>;
+/** The regression and multiclass metrics a card shows are the evaluation's own (src/model/metrics-*.ts). */
+export const CardRegressionMetrics = RegressionMetrics;
+export type CardRegressionMetrics = RegressionMetrics;
+export const CardMulticlassMetrics = MulticlassMetrics;
+export type CardMulticlassMetrics = MulticlassMetrics;
 
 const Named = <T extends z.ZodType>(m: T) => z.object({ name: z.string(), metrics: m }).strict();
 const Champion = <T extends z.ZodType>(m: T) => z.object({ version: z.number().int(), metrics: m }).strict();

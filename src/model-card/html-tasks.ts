@@ -25,13 +25,14 @@ const REGRESSION_ROWS: [string, (m: CardRegressionMetrics) => string][] = [
   ['MAE', (m) => num(m.mae)],
   ['R²', (m) => num(m.r2)],
   ['mean target', (m) => num(m.meanTarget)],
+  ['mean prediction', (m) => num(m.meanPrediction)],
   ['residual mean (actual − predicted)', (m) => num(m.residuals.mean)],
   ['residual standard deviation', (m) => num(m.residuals.std)],
-  ['residual p5 · p25 · p50 · p75 · p95', (m) => ['p5', 'p25', 'p50', 'p75', 'p95'].map((q) => num(m.residuals.quantiles[q as 'p5'])).join(' · ')],
+  ['residual p5 · p25 · p50 · p75 · p95', (m) => (['p5', 'p25', 'p50', 'p75', 'p95'] as const).map((q) => num(m.residuals.quantiles[q])).join(' · ')],
 ];
 
 export function regressionSections(card: RegressionModelCard): string {
-  const bins = card.charts.predictedVsActual;
+  const bins = card.metrics.candidate.bins;
   const values = bins.flatMap((b) => [b.meanPredicted, b.meanActual]);
   const range: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
   const scatter = unitSquareSvg(
@@ -50,7 +51,7 @@ export function regressionSections(card: RegressionModelCard): string {
   return (
     `<h2>Holdout metrics</h2>${table(card.model.holdoutRows, columns(card), REGRESSION_ROWS)}` +
     `<h2>Predicted against actual</h2><p>${legend([['this version', COLORS.candidate]])}</p><div class="grid">` +
-    `<div class="box"><b>Predicted against actual</b> <span class="small">(${bins.length} equal-count bins of the holdout, sorted by prediction; the diagonal is a perfect fit)</span>${scatter}</div>` +
+    `<div class="box"><b>Predicted against actual</b> <span class="small">(${bins.length} equal-count bins of the holdout rows sorted by prediction; on the diagonal the mean prediction is right)</span>${scatter}</div>` +
     `<div class="box"><b>Residuals</b> <span class="small">(actual − predicted, rows per bin; the outer 1 % fold into the end bins)</span>${residuals}</div></div>`
   );
 }

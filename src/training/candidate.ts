@@ -1,7 +1,7 @@
 // The candidate's holdout scores whoever trained it (the GBDT's own JSON model, or an ONNX graph run by onnxruntime-node),
 // and the logistic baseline it is compared with, so evaluation is the same code for every trainer.
 import type { Frame } from '../data/frame';
-import { GbdtModel, predictProba } from '../model/gbdt';
+import { GbdtModel, predictModel } from '../model/gbdt';
 import { LogisticModel, trainLogistic } from '../model/logistic';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';
 import type { ArtifactStore } from '../store';
@@ -9,7 +9,7 @@ import { runKeys } from './run-keys';
 import type { RunRef } from './types';
 
 export interface CandidateScorer {
-  /** P(positive) per row of the frame. */
+  /** Per row, `width` numbers per the task (binary: P(positive); regression: the value; multiclass: K probabilities). */
   score(frame: Frame): Promise<Float64Array>;
   release(): Promise<void>;
 }
@@ -18,7 +18,7 @@ export interface CandidateScorer {
 export async function candidateScorer(store: ArtifactStore, run: RunRef, ref: { modelKey?: string; onnxKey?: string }): Promise<CandidateScorer> {
   if (ref.modelKey !== undefined) {
     const model = await store.getJsonRequired(ref.modelKey, GbdtModel);
-    return { score: async (frame) => predictProba(model, frame), release: async () => {} };
+    return { score: async (frame) => predictModel(model, frame), release: async () => {} };
   }
   if (ref.onnxKey === undefined) throw new Error('candidateScorer needs a modelKey or an onnxKey');
   const onnx = await OnnxModel.load(await store.getRequired(ref.onnxKey), run.spec.features);

@@ -1,6 +1,6 @@
 // The model card of a registered version, assembled from the run's objects and the pipeline's outcomes.
 import { GbdtModel } from '../model/gbdt';
-import { buildModelCard, storeModelCard, type ModelCard } from '../model-card';
+import { buildModelCard, buildTaskCard, storeModelCard, type ModelCard } from '../model-card';
 import { DatasetProfile } from '../profile/schema';
 import type { Registry } from '../registry/registry';
 import type { ArtifactStore } from '../store';
@@ -11,8 +11,7 @@ export async function writeRunCard(store: ArtifactStore, registry: Registry, inp
   const { run, evaluation } = input;
   const model = input.modelKey !== undefined ? await store.getJsonRequired(input.modelKey, GbdtModel) : null;
   const profile = await store.getJson(input.profileKey, DatasetProfile).catch(() => undefined);
-  const curves = evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } };
-  const card = buildModelCard({
+  const base = {
     name: run.modelName,
     version,
     createdAt,
@@ -21,8 +20,6 @@ export async function writeRunCard(store: ArtifactStore, registry: Registry, inp
     spec: run.spec,
     trainRows: input.training.trainRows,
     holdoutRows: evaluation.holdoutRows,
-    metrics: evaluation.metrics,
-    curves,
     promotion: evaluation.gates,
     ...(input.quality
       ? { quality: { success: input.quality.success, total: input.quality.total, passes: input.quality.passes, failed: input.quality.failed.map((f) => ({ name: f.name, summary: f.summary })) } }
@@ -38,7 +35,18 @@ export async function writeRunCard(store: ArtifactStore, registry: Registry, inp
     },
     model,
     profile: profile ?? null,
-  });
+  };
+  const card =
+    evaluation.task === undefined
+      ? buildModelCard({ ...base, metrics: evaluation.metrics, curves: evaluation.curves ?? { candidate: { roc: [], pr: [] }, logistic: { roc: [], pr: [] } } })
+      : evaluation.task === 'regression'
+        ? buildTaskCard({ ...base, task: 'regression', metrics: cardMetrics(evaluation.metrics), charts: evaluation.charts ?? { residuals: [] } })
+        : buildTaskCard({ ...base, task: 'multiclass', metrics: cardMetrics(evaluation.metrics) });
   await storeModelCard(registry, card);
   return card;
+}
+
+/** The card shows the holdout figures (live-row figures of a quality retrain are in the gate reasons). */
+function cardMetrics<M extends { candidate: unknown; baselines: unknown; champion?: unknown }>(m: M): Pick<M, 'candidate' | 'baselines' | 'champion'> {
+  return { candidate: m.candidate, baselines: m.baselines, ...(m.champion ? { champion: m.champion } : {}) };
 }

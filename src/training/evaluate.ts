@@ -12,7 +12,9 @@ import type { ArtifactStore } from '../store';
 import { candidateScorer, runBaseline, type CandidateScorer } from './candidate';
 import { decideGates, withRecentGate } from './gates';
 import { runKeys } from './run-keys';
-import type { EvaluationOutcome, RunRef } from './types';
+import { evaluateTaskCandidate } from './evaluate-task';
+import { runTask } from './run-task';
+import type { BinaryEvaluation, EvaluationOutcome, RunRef } from './types';
 
 export interface EvaluateInput {
   store: ArtifactStore;
@@ -28,17 +30,21 @@ export interface EvaluateInput {
 }
 
 /** Scores candidate, baselines and champion on the holdout, stores the holdout prediction profile, and decides. */
-export async function evaluateCandidate({ store, registry, run, snapshotFile, modelKey, onnxKey, recentRowsKey }: EvaluateInput): Promise<EvaluationOutcome> {
-  const { train, holdout } = await loadSplitFrames(snapshotFile, run.spec);
+export async function evaluateCandidate(input: EvaluateInput): Promise<EvaluationOutcome> {
+  const { store, run, modelKey, onnxKey } = input;
+  const task = runTask(run);
+  // the GBDT's JSON model or another trainer's ONNX graph: scored the same way, so every later line is shared
   const scorer = await candidateScorer(store, run, { ...(modelKey !== undefined ? { modelKey } : {}), ...(onnxKey !== undefined ? { onnxKey } : {}) });
   try {
-    return await evaluateScored(store, registry, run, train, holdout, scorer, recentRowsKey);
+    return task.task === 'binary' ? await evaluateBinaryCandidate(input, scorer) : await evaluateTaskCandidate(input, task, scorer);
   } finally {
     await scorer.release();
   }
 }
 
-async function evaluateScored(store: ArtifactStore, registry: Registry, run: RunRef, train: Frame, holdout: Frame, scorer: CandidateScorer, recentRowsKey: string | undefined): Promise<EvaluationOutcome> {
+/** Binary: the candidate beside the logistic baseline (the GBDT trainer's, else fitted here) and the majority class; gates on AUC. */
+async function evaluateBinaryCandidate({ store, registry, run, snapshotFile, recentRowsKey }: EvaluateInput, scorer: CandidateScorer): Promise<BinaryEvaluation> {
+  const { train, holdout } = await loadSplitFrames(snapshotFile, run.spec);
   const keys = runKeys(run.runPrefix);
   const baseline = await runBaseline(store, run, train);
   const candidateProba = await scorer.score(holdout);
@@ -49,8 +55,8 @@ async function evaluateScored(store: ArtifactStore, registry: Registry, run: Run
   const logistic = evaluateBinary(holdout.label, logisticProba);
   const majority = majorityBaseline(holdout.label, train.label);
   const championVersion = await registry.alias(run.modelName);
-  let champion: EvaluationOutcome['metrics']['champion'];
-  let recent: EvaluationOutcome['metrics']['recent'];
+  let champion: BinaryEvaluation['metrics']['champion'];
+  let recent: BinaryEvaluation['metrics']['recent'];
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
   if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, await scorer.score(live)) };
   let championCurves: ReturnType<typeof binaryCurves> | undefined;

@@ -1,9 +1,9 @@
 // The promotion decision, TFX "blessing" style: absolute gates, baselines, and no regression against the champion.
 import type { DatasetSpec } from '../spec/dataset';
-import type { EvaluationOutcome } from './types';
+import type { BinaryEvaluation } from './types';
 
-type Metrics = EvaluationOutcome['metrics'];
-export type GateOutcome = EvaluationOutcome['gates'];
+type Metrics = BinaryEvaluation['metrics'];
+export type GateOutcome = BinaryEvaluation['gates'];
 
 /** The binary gates on the holdout: minAuc, maxLogLoss, the logistic and majority baselines, the champion. */
 export function decideGates(

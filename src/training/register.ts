@@ -4,6 +4,7 @@ import { withScores } from '../profile';
 import type { Registry, VersionMetadata } from '../registry/registry';
 import type { ArtifactStore } from '../store';
 import { runKeys } from './run-keys';
+import { runTask } from './run-task';
 import type { RegisterInput } from './types';
 
 /** Registers the run's version (idempotent on the run key); `created` is false when a retry found it already there. */
@@ -28,7 +29,16 @@ export async function registerRun(store: ArtifactStore, registry: Registry, inpu
       metrics: { ...input.evaluation.metrics, holdoutRows: input.evaluation.holdoutRows },
       spec: run.spec,
       features: run.spec.features.map((f) => ({ name: f.name, type: f.type })),
-      extra: { gates: input.evaluation.gates, parity: input.parity, training: input.training, reason: input.reason, rows: run.rows, ...(input.training.trainer ? { trainer: input.training.trainer } : {}) },
+      extra: {
+        gates: input.evaluation.gates,
+        parity: input.parity,
+        training: input.training,
+        reason: input.reason,
+        rows: run.rows,
+        // what the version predicts, read by serving and the monitors (absent on versions from before tasks: binary)
+        ...taskFields(run),
+        ...(input.training.trainer ? { trainer: input.training.trainer } : {}),
+      },
     },
   });
   return { meta, created: before === undefined };
@@ -40,4 +50,10 @@ async function profileWithScores(store: ArtifactStore, profileKey: string, score
   const scores = await store.getJson(scoresKey, ScoreProfile);
   if (!scores) return raw;
   return Buffer.from(JSON.stringify(withScores(DatasetProfile.parse(JSON.parse(raw.toString('utf8'))), scores)));
+}
+
+function taskFields(run: RegisterInput['run']): { task?: string; classes?: unknown[] } {
+  const task = runTask(run);
+  if (task.task === 'binary') return {};
+  return task.task === 'multiclass' ? { task: task.task, classes: task.classes } : { task: task.task };
 }

@@ -2,7 +2,11 @@
 import type { GbdtModel } from '../model/gbdt-model';
 import type { BinaryMetrics } from '../model/metrics';
 import type { Curves } from '../model-card/curves';
+import type { MulticlassMetrics } from '../model/metrics-multiclass';
+import type { RegressionMetrics } from '../model/metrics-regression';
+import type { RegressionCharts } from '../model-card/task-charts';
 import type { DatasetSpec } from '../spec/dataset';
+import type { ClassValue, TaskKind } from '../task/task';
 
 /** One pipeline run's working set: the store keys of its objects and what the spec says (no machine paths). */
 export interface RunRef {
@@ -20,6 +24,10 @@ export interface RunRef {
   contentHash: string;
   expectationCount: number;
   rounds: number;
+  /** What the model predicts (from the snapshot manifest); absent in histories recorded before tasks: binary. */
+  task?: TaskKind;
+  /** Multiclass: the classes in label order, as the snapshot manifest names them. */
+  classes?: ClassValue[];
 }
 
 export interface FailedExpectation {
@@ -67,7 +75,9 @@ export interface TrainingOutcome {
 
 export type ModelMetrics = BinaryMetrics;
 
-export interface EvaluationOutcome {
+/** A binary classifier's evaluation (the shape every run had before other tasks; no `task` field). */
+export interface BinaryEvaluation {
+  task?: undefined;
   holdoutRows: number;
   metrics: {
     candidate: ModelMetrics;
@@ -83,6 +93,29 @@ export interface EvaluationOutcome {
   /** ROC and PR curves (about 100 points each) for the model card. Absent in histories recorded before cards. */
   curves?: { candidate: Curves; logistic: Curves; champion?: Curves };
 }
+
+/** Metrics of one model on the holdout, per task. */
+export type TaskMetrics<T extends 'regression' | 'multiclass'> = T extends 'regression' ? RegressionMetrics : MulticlassMetrics;
+
+/** A regression or multiclass evaluation: the candidate beside the task's baselines and the champion on the same holdout. */
+export interface TaskEvaluation<T extends 'regression' | 'multiclass' = 'regression' | 'multiclass'> {
+  task: T;
+  holdoutRows: number;
+  metrics: {
+    candidate: TaskMetrics<T>;
+    /** The prior (class shares / mean) and the linear model (multinomial logistic / ridge), fitted on the training rows. */
+    baselines: { name: string; metrics: TaskMetrics<T> }[];
+    champion?: { version: number; metrics: TaskMetrics<T> };
+    /** Candidate and champion on the newest labeled live rows (a quality-triggered retrain passes them). */
+    recent?: { rows: number; candidate: TaskMetrics<T>; champion?: { version: number; metrics: TaskMetrics<T> } };
+  };
+  gates: { passed: boolean; reasons: string[] };
+  championVersion?: number | null;
+  /** Regression: the residual histogram for the model card. */
+  charts?: RegressionCharts;
+}
+
+export type EvaluationOutcome = BinaryEvaluation | TaskEvaluation<'regression'> | TaskEvaluation<'multiclass'>;
 
 /** The Python worker's `trainPython` activity (python/ml_worker/train.py): store keys in, the ONNX model's key out. */
 export interface TrainPythonInput {
@@ -125,15 +158,23 @@ export interface TrainingStatus {
   evaluation?: EvaluationOutcome;
 }
 
-export interface TrainingResult {
+/**
+ * What trainingPipeline returns. The metrics' shape follows the task: `E` defaults to binary (what every caller read
+ * before other tasks); a caller of a regression or multiclass run names it, e.g. `TrainingResult<TaskEvaluation<'regression'>>`.
+ */
+export interface TrainingResult<E extends EvaluationOutcome = BinaryEvaluation> {
+  /** The task (absent for binary, as in results recorded before tasks). */
+  task?: E['task'];
+  /** Multiclass: the classes in the order the model outputs them. */
+  classes?: ClassValue[];
   model: string;
   version: number;
   promoted: boolean;
   promotionReason: string;
   rows: number;
   dataHash: string;
-  metrics: EvaluationOutcome['metrics'];
-  gates: EvaluationOutcome['gates'];
+  metrics: E['metrics'];
+  gates: E['gates'];
   parity: ParityOutcome;
   training: TrainingOutcome;
   /** Store key of the quality report. */
