@@ -255,3 +255,46 @@ export function layoutOf(model: StoredLinearFeatures): Layout {
   });
   return { numeric: model.numeric.map((f) => ({ feature: f.feature, mean: f.mean, std: f.std })), categorical, dim: next };
 }
+
+/** A single-output linear model's stored weights (logistic, ridge). */
+export interface StoredLinearWeights extends StoredLinearFeatures {
+  intercept: number;
+  numeric: readonly { feature: string; mean: number; std: number; weight: number; missingWeight: number }[];
+  categorical: readonly { feature: string; categories: string[]; weights: number[]; otherWeight: number }[];
+}
+
+/** The JSON parts of a single-output model from its fitted parameter vector. */
+export function storeWeights(layout: Layout, w: Float64Array): Pick<StoredLinearWeights, 'intercept'> & {
+  numeric: StoredLinearWeights['numeric'][number][];
+  categorical: StoredLinearWeights['categorical'][number][];
+} {
+  const nNum = layout.numeric.length;
+  return {
+    intercept: w[0],
+    numeric: layout.numeric.map((f, j) => ({ ...f, weight: w[1 + j], missingWeight: w[1 + nNum + j] })),
+    categorical: layout.categorical.map((c) => ({
+      feature: c.feature,
+      categories: c.categories,
+      weights: Array.from(w.subarray(c.first, c.first + c.categories.length)),
+      otherWeight: w[c.first + c.categories.length],
+    })),
+  };
+}
+
+/** The layout and parameter vector of a stored single-output model (the inverse of `storeWeights`). */
+export function loadWeights(model: StoredLinearWeights): { layout: Layout; w: Float64Array } {
+  const layout = layoutOf(model);
+  const w = new Float64Array(layout.dim);
+  w[0] = model.intercept;
+  const nNum = model.numeric.length;
+  model.numeric.forEach((f, j) => {
+    w[1 + j] = f.weight;
+    w[1 + nNum + j] = f.missingWeight;
+  });
+  model.categorical.forEach((c, i) => {
+    const first = layout.categorical[i].first;
+    w.set(c.weights, first);
+    w[first + c.categories.length] = c.otherWeight;
+  });
+  return { layout, w };
+}

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Frame } from '../data/frame';
 import { takeRows } from '../data/frame';
 import { ModelFeature, ModelInputError, sigmoid } from './gbdt-model';
-import { buildDesign, fitLayout, lbfgs, margins, accumulateGradient, sampleIndices, type Layout } from './linear-design';
+import { accumulateGradient, buildDesign, fitLayout, lbfgs, loadWeights, margins, sampleIndices, storeWeights } from './linear-design';
 
 export const LogisticOptions = z
   .object({
@@ -75,18 +75,10 @@ export function trainLogistic(frame: Frame, options: LogisticOptions = {}): Logi
   const scratch = new Float64Array(layout.dim);
   const trainLogLoss = objective(w, scratch);
 
-  const nNum = layout.numeric.length;
   return {
     kind: 'logistic-binary',
     features: data.features.map((c) => ({ name: c.name, type: c.kind })),
-    intercept: w[0],
-    numeric: layout.numeric.map((f, j) => ({ ...f, weight: w[1 + j], missingWeight: w[1 + nNum + j] })),
-    categorical: layout.categorical.map((c) => ({
-      feature: c.feature,
-      categories: c.categories,
-      weights: Array.from(w.subarray(c.first, c.first + c.categories.length)),
-      otherWeight: w[c.first + c.categories.length],
-    })),
+    ...storeWeights(layout, w),
     iterations,
     trainLogLoss,
   };
@@ -94,18 +86,9 @@ export function trainLogistic(frame: Frame, options: LogisticOptions = {}): Logi
 
 /** P(label = 1) per row. */
 export function predictLogistic(model: LogisticModel, frame: Frame): Float64Array {
-  const layout: Layout = { numeric: [], categorical: [], dim: 1 };
-  const w: number[] = [model.intercept];
-  for (const f of model.numeric) layout.numeric.push({ feature: f.feature, mean: f.mean, std: f.std });
-  for (const f of model.numeric) w.push(f.weight);
-  for (const f of model.numeric) w.push(f.missingWeight);
-  for (const c of model.categorical) {
-    layout.categorical.push({ feature: c.feature, categories: c.categories, first: w.length });
-    w.push(...c.weights, c.otherWeight);
-  }
-  layout.dim = w.length;
+  const { layout, w } = loadWeights(model);
   const design = buildDesign(frame, layout);
-  const out = margins(design, Float64Array.from(w));
+  const out = margins(design, w);
   for (let i = 0; i < out.length; i++) out[i] = sigmoid(out[i]);
   return out;
 }

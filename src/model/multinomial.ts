@@ -56,6 +56,7 @@ export function fitMultinomial(frame: Frame, classes: readonly ClassValue[], opt
   const n = data.rows;
   const y = data.label;
   const residual = Array.from({ length: k }, () => new Float64Array(n));
+  const expScratch = new Float64Array(k);
 
   const objective = (w: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
@@ -65,10 +66,9 @@ export function fitMultinomial(frame: Frame, classes: readonly ClassValue[], opt
       let max = -Infinity;
       for (let c = 0; c < k; c++) max = Math.max(max, scores[c][i]);
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(scores[c][i] - max);
-      const logSum = max + Math.log(sum);
-      loss += logSum - scores[y[i]][i];
-      for (let c = 0; c < k; c++) residual[c][i] = (Math.exp(scores[c][i] - logSum) - (y[i] === c ? 1 : 0)) / n;
+      for (let c = 0; c < k; c++) sum += expScratch[c] = Math.exp(scores[c][i] - max);
+      loss += max + Math.log(sum) - scores[y[i]][i];
+      for (let c = 0; c < k; c++) residual[c][i] = (expScratch[c] / sum - (y[i] === c ? 1 : 0)) / n;
     }
     let penalty = 0;
     for (let c = 0; c < k; c++) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Frame } from '../data/frame';
 import { takeRows } from '../data/frame';
 import { ModelFeature, ModelInputError } from './gbdt-model';
-import { buildDesign, fitLayout, layoutOf, margins, sampleIndices, type Design } from './linear-design';
+import { buildDesign, fitLayout, loadWeights, margins, sampleIndices, storeWeights, type Design } from './linear-design';
 
 export const RidgeOptions = z
   .object({
@@ -52,18 +52,10 @@ export function fitRidge(frame: Frame, options: RidgeOptions = {}): RidgeModel {
   const fitted = margins(design, w);
   let sq = 0;
   for (let i = 0; i < data.rows; i++) sq += (y[i] - fitted[i]) ** 2;
-  const nNum = layout.numeric.length;
   return {
     kind: 'ridge-regression',
     features: data.features.map((c) => ({ name: c.name, type: c.kind })),
-    intercept: w[0],
-    numeric: layout.numeric.map((f, j) => ({ ...f, weight: w[1 + j], missingWeight: w[1 + nNum + j] })),
-    categorical: layout.categorical.map((c) => ({
-      feature: c.feature,
-      categories: c.categories,
-      weights: Array.from(w.subarray(c.first, c.first + c.categories.length)),
-      otherWeight: w[c.first + c.categories.length],
-    })),
+    ...storeWeights(layout, w),
     l2: opts.l2,
     trainRmse: Math.sqrt(sq / data.rows),
   };
@@ -71,19 +63,7 @@ export function fitRidge(frame: Frame, options: RidgeOptions = {}): RidgeModel {
 
 /** The predicted value per row. */
 export function predictRidge(model: RidgeModel, frame: Frame): Float64Array {
-  const layout = layoutOf(model);
-  const w = new Float64Array(layout.dim);
-  w[0] = model.intercept;
-  const nNum = model.numeric.length;
-  model.numeric.forEach((f, j) => {
-    w[1 + j] = f.weight;
-    w[1 + nNum + j] = f.missingWeight;
-  });
-  model.categorical.forEach((c, i) => {
-    const first = layout.categorical[i].first;
-    w.set(c.weights, first);
-    w[first + c.categories.length] = c.otherWeight;
-  });
+  const { layout, w } = loadWeights(model);
   return margins(buildDesign(frame, layout), w);
 }
 

@@ -8,6 +8,7 @@ import { ingestSnapshot } from '../../src/data/ingest';
 import { loadFrame, loadSplitFrames } from '../../src/data/load-frame';
 import { DataError, type DataErrorType } from '../../src/data/source';
 import { parseSpec, type DatasetSpec } from '../../src/spec/dataset';
+import { profileSnapshot } from '../../src/profile/profile';
 import { query, tempDir } from './helpers';
 
 /** 12 penguin-like rows: species (3 strings), rating (integers 10, 2, 3), size (a number), island (categorical). */
@@ -106,6 +107,13 @@ describe('data: targets per task (multiclass, regression)', () => {
     assert.deepEqual(Array.from(frame.label), [0, 2, 1, 2, 0, 1, 1, 2, 0, 2, 0, 2]);
   });
 
+  it('multiclass over a BOOLEAN column from JSON lines: classes [false, true] as booleans', async () => {
+    await writeFile(path.join(dir, 'flags.jsonl'), ['{"f": true, "flipper": 1, "island": "a"}', '{"f": false, "flipper": 2, "island": "b"}', '{"f": true, "flipper": 3, "island": "a"}'].join('\n'));
+    const m = await ingest(spec({ column: 'f', task: 'multiclass' }, { source: { path: 'flags.jsonl' } }));
+    assert.deepEqual(m.classes, [false, true]);
+    assert.deepEqual(m.classCounts, [1, 2]);
+  });
+
   it('regression: __label is the DOUBLE value, NULL and NaN targets dropped; the frame carries it in target and an all-zero label', async () => {
     const s = spec({ column: 'size', task: 'regression' });
     const m = await ingest(s);
@@ -120,6 +128,19 @@ describe('data: targets per task (multiclass, regression)', () => {
     assert.equal(split.train.rows + split.holdout.rows, 10);
     // read as the wrong task, the label kind is caught instead of silently misread
     await assert.rejects(loadFrame(m.path, s.features), (e: unknown) => e instanceof DataError && e.type === 'SnapshotInvalid' && /regression label/.test(e.message));
+  });
+
+  it('profiles of regression and multiclass snapshots have no binary label summary (a negative target once failed the profile)', async () => {
+    const reg = spec({ column: 'size', task: 'regression' }, { source: { path: 'penguins.csv', select: "* REPLACE (size - 4 AS size)" } });
+    const r = await ingest(reg);
+    const p = await profileSnapshot(r.path, reg.features);
+    assert.equal(p.label, null);
+    assert.equal(p.rows, 10);
+    const mc = spec({ column: 'species', task: 'multiclass' });
+    const m = await ingest(mc);
+    assert.equal((await profileSnapshot(m.path, mc.features, { task: 'multiclass' })).label, null);
+    const bin = spec({ column: 'species', positive: { op: '=', value: 'Adelie' } });
+    assert.deepEqual((await profileSnapshot((await ingest(bin)).path, bin.features)).label, { positives: 5, positiveRate: 5 / 11 });
   });
 
   it('binary snapshots stay as they were (0/1 UTINYINT, no task or classes in the manifest)', async () => {

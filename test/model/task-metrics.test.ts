@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateMulticlass, MulticlassMetrics } from '../../src/model/metrics-multiclass';
 import { evaluateRegression, RegressionMetrics } from '../../src/model/metrics-regression';
+import { evaluateTask, PRIMARY_METRIC, primaryGain, primaryValue, TaskMetrics } from '../../src/model/task-metrics';
 import type { ClassValue } from '../../src/task/task';
 
 interface Vectors {
@@ -81,5 +82,25 @@ describe('model: regression and multiclass metrics vs scikit-learn', () => {
     assert.equal(m.r2, null);
     assert.equal(m.rmse, 1);
     assert.deepEqual(m.bins, [{ count: 1, minPredicted: 2, maxPredicted: 2, meanPredicted: 2, meanActual: 3 }]);
+  });
+});
+
+describe('model: metrics per task (one table)', () => {
+  it('evaluateTask scores each task from the frame truth; the primary metric and its direction come from the task', () => {
+    const label = Uint8Array.from([0, 1, 2, 1]);
+    const proba = [0.8, 0.1, 0.1, 0.2, 0.7, 0.1, 0.1, 0.2, 0.7, 0.3, 0.4, 0.3];
+    const mc = evaluateTask('multiclass', { label }, proba, ['a', 'b', 'c']);
+    assert.equal(primaryValue('multiclass', mc), evaluateMulticlass(label, proba, ['a', 'b', 'c']).logLoss);
+    const target = Float64Array.from([1, 2, 3, 4]);
+    const good = evaluateTask('regression', { label: new Uint8Array(4), target }, [1, 2, 3, 5]);
+    const bad = evaluateTask('regression', { label: new Uint8Array(4), target }, [2, 2, 2, 2]);
+    assert.equal(primaryValue('regression', good), 0.5);
+    assert.ok(primaryGain('regression', good, bad)! > 0, 'lower RMSE is better');
+    const bin = evaluateTask('binary', { label: Uint8Array.from([0, 1, 1, 0]) }, [0.2, 0.9, 0.6, 0.7]);
+    assert.equal(primaryValue('binary', bin), 0.75);
+    assert.equal('task' in bin, false, 'binary metrics keep their JSON');
+    assert.deepEqual(PRIMARY_METRIC.multiclass, { name: 'logLoss', higherIsBetter: false });
+    assert.throws(() => evaluateTask('regression', { label }, [1, 2, 3, 4]), /numeric target/);
+    assert.ok(TaskMetrics.safeParse(mc).success && TaskMetrics.safeParse(good).success && TaskMetrics.safeParse(bin).success);
   });
 });
