@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AlertSettings } from '../../src/alerts/settings';
+import type { ArtifactStore } from '../../src/store';
 import { pythonWorkerPython, startPythonWorker, type PythonWorker } from '../support/python-worker';
 import { tempVarDir, uniqueTaskQueue, withWorker, type WorkerHarness } from '../support/temporal';
 
@@ -24,12 +25,12 @@ export interface BothWorkers extends WorkerHarness {
   startAnother(): Promise<PythonWorker>;
 }
 
-export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) => Promise<T>, opts: { varDir?: string; alerts?: AlertSettings } = {}): Promise<T> {
+export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) => Promise<T>, opts: { varDir?: string; alerts?: AlertSettings; store?: ArtifactStore; pythonEnv?: NodeJS.ProcessEnv } = {}): Promise<T> {
   const varDir = opts.varDir ?? tempVarDir('mlp-python-');
   const pythonQueue = uniqueTaskQueue('python');
   return withWorker(
     async (h) => {
-      const start = () => startPythonWorker({ python, address: h.env.address, namespace: h.context.namespace, taskQueue: pythonQueue, varDir });
+      const start = () => startPythonWorker({ python, address: h.env.address, namespace: h.context.namespace, taskQueue: pythonQueue, varDir, ...(opts.pythonEnv ? { env: opts.pythonEnv } : {}) });
       const workers: PythonWorker[] = [await start()];
       try {
         return await fn({
@@ -47,7 +48,7 @@ export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) =>
         for (const w of workers) await w.stop();
       }
     },
-    { varDir, ...(opts.alerts ? { alerts: opts.alerts } : {}) },
+    { varDir, ...(opts.alerts ? { alerts: opts.alerts } : {}), ...(opts.store ? { store: opts.store } : {}) },
   );
 }
 
