@@ -163,6 +163,13 @@ export const GateSpec = z
     /** multiclass: the candidate's holdout log loss may be at most this much above the champion's; default 0. */
     maxLogLossRiseVsChampion: z.number().min(0).optional(),
     /**
+     * multiclass: the candidate's holdout log loss may be at most this much above the multinomial logistic baseline's
+     * (default 0: not worse). On nearly separable data the linear model's log loss approaches 0, where trees cannot follow.
+     */
+    maxLogLossOverBaseline: z.number().min(0).optional(),
+    /** regression: the candidate's holdout RMSE may be at most this share above the ridge baseline's (default 0: not worse). */
+    maxRmseOverBaseline: z.number().min(0).optional(),
+    /**
      * The candidate's holdout AUC minus the logistic baseline's must be at least this. 0 (the default) means "not worse
      * than the baseline", so a tie (both 1.0 on separable data) passes; a positive value asks for a strict margin.
      */
@@ -330,6 +337,8 @@ const GATE_TASKS: Partial<Record<keyof z.infer<typeof GateSpec>, readonly TaskKi
   minR2: ['regression'],
   maxRmseRiseVsChampion: ['regression'],
   maxLogLossRiseVsChampion: ['multiclass'],
+  maxLogLossOverBaseline: ['multiclass'],
+  maxRmseOverBaseline: ['regression'],
 };
 
 function gateTaskIssues(gates: z.infer<typeof GateSpec>, task: TaskKind): string[] {

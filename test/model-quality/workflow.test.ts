@@ -12,6 +12,7 @@ import { PipelineStage } from '../../src/temporal/search-attributes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { idle, testAlertSettings, uniqueId, waitForRouter } from '../alerts/helpers';
 import { FakeSlack } from '../support/fake-slack';
+import { maybeRecord } from '../support/histories';
 import { tempVarDir, withWorker, workflowBundle } from '../support/temporal';
 import { HOLDOUT, registerQm } from './helpers';
 import { close, scenario, writeScenario } from './vectors';
@@ -100,6 +101,9 @@ describe('modelQualityMonitor workflow', function () {
 
           // The recorded history replays against the current code: the workflow is deterministic.
           await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await env.client.workflow.getHandle(okId).fetchHistory(), okId);
+          await maybeRecord('modelQualityMonitor-degraded-alerted', env, { workflowId: badId }, varDir);
+          await maybeRecord('modelQualityMonitor-insufficient-labels', env, { workflowId: sparseId }, varDir);
+          await maybeRecord('modelQualityMonitor-ok-resolved', env, { workflowId: okId }, varDir);
 
           // The schedule: created paused, triggered once; the default window (the last 24 h) holds no predictions.
           const scheduleId = uniqueId('quality-qm');

@@ -38,6 +38,8 @@ interface Case {
   row: Record<string, string | number>;
   check: (result: TrainingResult<EvaluationOutcome>, v1: Record<string, unknown>, oip: { name: string; datatype: string; shape: number[]; data: unknown[] }[]) => void;
   cardParts: string[];
+  /** Train a second time on the same data: the first version is then the champion compared on the same holdout. */
+  again?: boolean;
 }
 
 const FLIGHT = { hour: 17, day_of_week: 5, distance: 740, origin: 'ORD', destination: 'LGA' };
@@ -79,7 +81,8 @@ const CASES: Case[] = [
       assert.deepEqual(p?.shape, [1, 3]);
       assert.ok(oip.some((o) => o.name === 'label'));
     },
-    cardParts: ['Confusion matrix', 'Per-class metrics', 'multinomial logistic', 'Chinstrap'],
+    cardParts: ['Confusion matrix', 'Per-class metrics', 'multinomial logistic', 'Chinstrap', 'champion v1'],
+    again: true,
   },
   {
     file: 'seattle-weather.json',
@@ -103,8 +106,19 @@ describe('trainingPipeline per task, end to end', function () {
       const spec = await shipped(c.file, c.change);
       const result = await withWorker(
         async ({ env, taskQueue }) => {
-          const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `task-${spec.name}-${Date.now()}`, args: [{ spec }] });
-          return (await handle.result()) as TrainingResult<EvaluationOutcome>;
+          const train = async (n: number) => {
+            const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `task-${spec.name}-${n}-${Date.now()}`, args: [{ spec }] });
+            return (await handle.result()) as TrainingResult<EvaluationOutcome>;
+          };
+          const first = await train(1);
+          if (!c.again) return first;
+          assert.equal(first.promoted, true, first.promotionReason);
+          const second = await train(2);
+          // the same data and seed make the same model: it ties the champion, which "not worse" lets through
+          const champion = (second.metrics as TaskEvaluation['metrics']).champion;
+          assert.equal(champion?.version, first.version, 'the second run was compared with the first version on the same holdout');
+          assert.ok(second.gates.reasons.some((r) => r.startsWith(`no regression: log loss`)), second.gates.reasons.join('; '));
+          return second;
         },
         { varDir, context: { driftScheduleMinutes: 0, qualityScheduleMinutes: 0 } },
       );
@@ -143,7 +157,10 @@ describe('trainingPipeline per task, end to end', function () {
   }
 
   const bad: [string, string, string, (s: Spec) => void][] = [
-    ['a non-numeric regression target', 'penguins-species.json', 'DataColumnWrongType', (s) => void (s.target = { column: 'Species', task: 'regression' })],
+    ['a non-numeric regression target', 'penguins-species.json', 'DataColumnWrongType', (s) => {
+      s.target = { column: 'Species', task: 'regression' };
+      delete s.gates;
+    }],
     ['a multiclass target with one class', 'penguins-species.json', 'DataSingleClass', (s) => {
       s.target = { column: 'Species', task: 'multiclass' };
       s.source.where = `"Species" = 'Adelie'`;

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxModel } from '../../src/model/onnx-model';
+import { joinPredictionsWithLabels, jsonlFiles } from '../../src/model-quality';
 import { registerSynthetic, SYNTHETIC_CLASSES, SYNTHETIC_FEATURES, syntheticModelBytes } from '../../src/serving/synthetic';
+import { checkOutput } from '../../src/serving/task-output';
 import { auth, eventually, harness, ROW, type Harness } from './helpers';
 
 const ROWS = [
@@ -54,7 +56,10 @@ describe('serving per task (regression, multiclass)', function () {
     await registerSynthetic(h.registry, 'band', multiclass(), { task: 'multiclass', runKey: 'band-1' });
     await eventually(async () => (await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models.length === 3);
   });
-  after(async () => h.close());
+  let closed = false;
+  after(async () => {
+    if (!closed) await h.close();
+  });
 
   it('regression: /v1/models/{name}/predict answers {id, prediction} per row, exactly the ONNX model output', async () => {
     const want = await direct(regression());
@@ -245,5 +250,41 @@ describe('serving per task (regression, multiclass)', function () {
     } finally {
       await m.release();
     }
+  });
+
+  it('the load-time check per task: probabilities for binary, K probabilities summing to 1 for multiclass, finite values for regression', () => {
+    assert.equal(checkOutput({ task: 'binary', width: 1 }, Float32Array.from([0.2, 0.9]), 2), undefined);
+    assert.match(checkOutput({ task: 'binary', width: 1 }, Float32Array.from([0.2, 1.5]), 2) ?? '', /sample row 1 scored 1.5, not a probability/);
+    assert.equal(checkOutput({ task: 'regression', width: 1 }, Float32Array.from([-40, 1e4]), 2), undefined);
+    assert.match(checkOutput({ task: 'regression', width: 1 }, Float32Array.from([1, NaN]), 2) ?? '', /sample row 1 scored NaN, not a finite number/);
+    const mc = { task: 'multiclass' as const, width: 3, classes: [...SYNTHETIC_CLASSES] };
+    assert.equal(checkOutput(mc, Float32Array.from([0.2, 0.3, 0.5, 1, 0, 0]), 2), undefined);
+    assert.match(checkOutput(mc, Float32Array.from([0.2, 0.3, 0.4]), 1) ?? '', /class probabilities sum to 0.9/);
+    assert.match(checkOutput(mc, Float32Array.from([0.2, 0.8]), 1) ?? '', /returned 2 numbers for 1 sample rows \(3 per row expected\)/);
+  });
+
+  it('predictions and feedback of both tasks join in the quality monitor: numeric labels for regression, class labels for multiclass', async () => {
+    const ids = ['j1', 'j2', 'j3', 'j4'];
+    const reg = await h.app.inject({ method: 'POST', url: '/v1/models/delay/predict', headers: auth(h.userKey), payload: { instances: ROWS, ids } });
+    const mc = await h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: ROWS, ids } });
+    const values = [5, -12.25, 40, 0];
+    const classes = ['late', 'early', 'late', 'on-time'];
+    assert.equal((await h.app.inject({ method: 'POST', url: '/v1/models/delay/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: values[i] })) } })).json().accepted, 4);
+    assert.equal((await h.app.inject({ method: 'POST', url: '/v1/models/band/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: classes[i] })) } })).json().accepted, 4);
+    closed = true;
+    await h.close(); // writes every buffered capture and label line
+    const window = { start: '2000-01-01T00:00:00.000Z', end: '2100-01-01T00:00:00.000Z' };
+    const files = async (kind: string, model: string) => jsonlFiles(path.join(h.varDir, kind, model));
+    const delay = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'delay'), labelFiles: await files('labels', 'delay'), window, version: 1, task: { task: 'regression' } });
+    // j1..j4 are the only ids labeled with these values (ids a, b were labeled earlier)
+    const served = (reg.json() as { predictions: { prediction: number }[] }).predictions.map((p) => p.prediction);
+    const pairs = Array.from(delay.target ?? [], (t, i) => [t, delay.output?.[i]] as const);
+    for (let i = 0; i < 4; i++) assert.ok(pairs.some(([t, o]) => t === values[i] && o === served[i]), `regression row ${i}`);
+    const band = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'band'), labelFiles: await files('labels', 'band'), window, version: 2, task: { task: 'multiclass', classes: [...SYNTHETIC_CLASSES] } });
+    assert.equal(band.counts.labeled, 4, 'the version-2 predictions with labels: j1..j4');
+    const probs = (mc.json() as { predictions: { probabilities: Record<string, number> }[] }).predictions;
+    // ordered by id: j1..j4
+    assert.deepEqual(Array.from(band.target ?? []), classes.map((c) => SYNTHETIC_CLASSES.indexOf(c as (typeof SYNTHETIC_CLASSES)[number])));
+    assert.deepEqual(Array.from(band.output ?? []), probs.flatMap((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])));
   });
 });
