@@ -6,6 +6,7 @@ import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
+import { maybeRecord } from '../support/histories';
 import { requirePython, withBothWorkers } from './helpers';
 
 const EXAMPLES = [
@@ -30,6 +31,7 @@ describe('Python trainers: the shipped examples', function () {
           args: [{ spec: example.spec, pythonTaskQueue: pythonQueue }],
         });
         const result = (await handle.result()) as TrainingResult;
+        if (example.model === 'flights-sklearn') await maybeRecord('trainingPipeline-python-trainer', env, { workflowId: handle.workflowId }, varDir);
         assert.equal(result.model, example.model);
         assert.equal(result.promoted, true, result.promotionReason);
         assert.equal(result.training.trainer?.kind, 'python');

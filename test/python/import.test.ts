@@ -10,6 +10,7 @@ import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+import { maybeRecord } from '../support/histories';
 import { requirePython } from './helpers';
 
 const run = promisify(execFile);
@@ -33,6 +34,9 @@ describe('importModel: an ONNX model trained elsewhere', function () {
         const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, VAR_DIR: varDir, DRIFT_SCHEDULE_MINUTES: '60' };
         const out = await run(process.execPath, [cliMain, 'import-model', good, '--spec', 'datasets/penguins.json', '--promote'], { env: cliEnv, cwd: projectRoot });
         assert.match(out.stdout, /penguins version 1: promoted/);
+        const workflowId = /started (\S+):/.exec(out.stderr)?.[1];
+        assert.ok(workflowId, out.stderr);
+        await maybeRecord('importModel-promoted', env, { workflowId }, varDir);
         assert.match(out.stdout, /holdout AUC (0\.9\d+|1\.0000)/);
         const registry = new Registry(localStore(varDir));
         assert.equal(await registry.alias('penguins'), 1);
