@@ -6,7 +6,7 @@ import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, type EarlyStopping, GbdtModel, GbdtTree, ModelFeature, ModelInputError, type StoppingMetric } from './gbdt-model';
 import { ClassValue, MAX_CLASSES, TASK_KINDS, type RegressionLoss } from '../task/task';
-import { applyMarks, DEFAULT_HUBER_DELTA, multiclassGradients, meanMultiLogLoss, meanRegressionLoss, regressionGradients, softmaxScores } from './objectives';
+import { applyMarks, DEFAULT_HUBER_DELTA, l1LeafMedians, multiclassGradients, meanMultiLogLoss, meanRegressionLoss, regressionGradients, softmaxScores } from './objectives';
 import { addScore, allocateTrainingMemory, meanLogLoss, type TrainingMemory, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
@@ -436,6 +436,7 @@ export class GbdtTrainer {
       if (obj.kind === 'multiclass') multiclassGradients(mem.gh, this.prob as Float64Array, this.label, obj.k, c);
       const tree = new TreeBuilder();
       this.growTree(tree, m);
+      if (obj.kind === 'regression' && obj.loss === 'l1' && tree.feature.length > 1) this.renewL1Leaves(tree);
       const json = tree.toJson();
       this.trees.push(json);
       this.splitBins.push(tree.bin);
@@ -501,6 +502,18 @@ export class GbdtTrainer {
       return { kind: 'gbdt-regression', formatVersion: 2, features, baseScore: this.prep.baseScores[0], loss: obj.loss, params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
     }
     return { kind: 'gbdt-multiclass', formatVersion: 2, features, classes: [...obj.classes], baseScores: [...this.prep.baseScores], params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
+  }
+
+  /** l1: each leaf becomes the median residual of its rows, shrunk by the learning rate (LightGBM's renewal). */
+  private renewL1Leaves(tree: TreeBuilder): void {
+    const medians = l1LeafMedians(this.mem.leafOf, this.scores, this.target as Float64Array, tree.feature.length);
+    for (let node = 0; node < tree.feature.length; node++) {
+      if (tree.feature[node] >= 0 || Number.isNaN(medians[node])) continue;
+      const value = Math.fround(medians[node] * this.params.learningRate) + 0;
+      tree.value[node] = value;
+      this.mem.leafValues[2 * node] = value;
+      this.mem.leafValues[2 * node + 1] = Math.exp(-value);
+    }
   }
 
   /** The validation slice's mean loss at the current scores (the task's metric). */

@@ -134,3 +134,38 @@ export function meanMultiLogLoss(scores: Float64Array, k: number, label: Uint8Ar
   }
   return rows.length ? sum / rows.length : 0;
 }
+
+/**
+ * l1's leaf values as LightGBM renews them (RegressionL1loss::RenewTreeOutput): per leaf of the tree just grown,
+ * the median of target - score over the rows marked with it (LightGBM's PercentileFun at 0.5), NaN for nodes no row
+ * reached. The sign-gradient Newton step alone would move each leaf by at most the learning rate.
+ */
+export function l1LeafMedians(leafOf: Int32Array, scores: Float64Array, target: Float64Array, nodes: number): Float64Array {
+  const n = leafOf.length;
+  const start = new Int32Array(nodes + 1);
+  for (let i = 0; i < n; i++) if (leafOf[i] >= 0) start[leafOf[i] + 1]++;
+  for (let node = 0; node < nodes; node++) start[node + 1] += start[node];
+  const at = start.slice(0, nodes);
+  const residuals = new Float64Array(start[nodes]);
+  for (let i = 0; i < n; i++) {
+    const node = leafOf[i];
+    if (node >= 0) residuals[at[node]++] = target[i] - scores[i];
+  }
+  const out = new Float64Array(nodes).fill(NaN);
+  for (let node = 0; node < nodes; node++) {
+    const count = start[node + 1] - start[node];
+    if (count === 0) continue;
+    const r = residuals.subarray(start[node], start[node + 1]).sort();
+    if (count === 1) {
+      out[node] = r[0];
+      continue;
+    }
+    // PercentileFun counts from the largest: v1 the floor(n/2)-th largest, v2 the next, blended by 0.5 n - floor(n/2).
+    const pos = Math.floor(0.5 * count);
+    const bias = 0.5 * count - pos;
+    const v1 = r[count - pos];
+    const v2 = r[count - 1 - pos];
+    out[node] = v1 - (v1 - v2) * bias;
+  }
+  return out;
+}

@@ -4,9 +4,8 @@ import type { Frame } from '../data/frame';
 import { loadFrame, loadSplitFrames } from '../data/load-frame';
 import { fitLinearBaseline, fitPrior, predictBaseline } from '../model/baselines';
 import { GbdtModel, predictModel, type GbdtTask } from '../model/gbdt';
-import { evaluateMulticlass } from '../model/metrics-multiclass';
-import { evaluateRegression } from '../model/metrics-regression';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';
+import { evaluateTask } from '../model/task-metrics';
 import { regressionCharts } from '../model-card/task-charts';
 import { className } from '../task/task';
 import type { CandidateScorer } from './candidate';
@@ -28,18 +27,11 @@ interface TaskEval<T extends NonBinary['task']> {
 }
 
 function taskEval(task: NonBinary): TaskEval<'regression'> | TaskEval<'multiclass'> {
-  if (task.task === 'regression') {
-    return {
-      score: (frame, p) => {
-        if (!frame.target) throw new Error('a regression frame must carry its target values');
-        return evaluateRegression(frame.target, p);
-      },
-      priorName: 'mean',
-      linearName: 'ridge',
-      gates: REGRESSION_GATES,
-    };
-  }
-  return { score: (frame, p) => evaluateMulticlass(frame.label, p, task.classes), priorName: 'class prior', linearName: 'multinomial logistic', gates: MULTICLASS_GATES };
+  const classes = task.task === 'multiclass' ? task.classes : undefined;
+  const score = <M>(frame: Frame, p: ArrayLike<number>) => evaluateTask(task.task, frame, p, classes) as M;
+  return task.task === 'regression'
+    ? { score: score<TaskMetrics<'regression'>>, priorName: 'mean', linearName: 'ridge', gates: REGRESSION_GATES }
+    : { score: score<TaskMetrics<'multiclass'>>, priorName: 'class prior', linearName: 'multinomial logistic', gates: MULTICLASS_GATES };
 }
 
 export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinary, scorer: CandidateScorer): Promise<TaskEvaluation<'regression'> | TaskEvaluation<'multiclass'>> {
@@ -57,7 +49,7 @@ export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinar
     { name: rules.priorName, metrics: rules.score(holdout, predictBaseline(prior, holdout)) },
     { name: rules.linearName, metrics: rules.score(holdout, predictBaseline(linear, holdout)) },
   ];
-  await store.putJson(keys.holdoutScores, holdoutPredictionProfile(task, predictions, holdout.rows));
+  await store.putJson(keys.holdoutScores, holdoutPredictionProfile(task, predictions));
 
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features, { task: task.task })).frame : undefined;
   let recent: TaskEvaluation['metrics']['recent'];

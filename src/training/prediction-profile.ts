@@ -1,16 +1,13 @@
 // The training side of the prediction distribution, stored in the registered profile.json for drift on predictions.
 import type { GbdtTask } from '../model/gbdt';
-import { scoreProfile } from '../profile';
-import type { ScoreProfile } from '../profile/schema';
-import { argmax, outputWidth } from '../task/task';
+import { predictionProfile } from '../profile';
+import type { PredictionProfile } from '../profile/schema';
+import { outputWidth } from '../task/task';
 
 /**
- * The holdout predictions as the profile keeps them: binary P(positive) and regression values as a numeric
- * distribution. Multiclass (the seam for task-serving's class-share profile): the predicted class index per row, so
- * its distribution is the predicted class mix, until the profile schema has a per-class form.
+ * The holdout predictions as the profile keeps them (predictionProfile): binary P(positive) and regression values as a
+ * numeric distribution, multiclass the share of rows predicted as each class and the mean class probabilities.
  */
-export function holdoutPredictionProfile(task: GbdtTask, predictions: ArrayLike<number>, rows: number): ScoreProfile {
-  if (task.task !== 'multiclass') return scoreProfile(predictions);
-  const k = outputWidth(task.task, task.classes);
-  return scoreProfile(Float64Array.from({ length: rows }, (_, i) => argmax(predictions, i * k, k)));
+export function holdoutPredictionProfile(task: GbdtTask, predictions: ArrayLike<number>): PredictionProfile {
+  return predictionProfile(task.task, predictions, outputWidth(task.task, task.task === 'multiclass' ? task.classes : undefined), task.task === 'multiclass' ? task.classes : undefined);
 }

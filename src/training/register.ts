@@ -1,5 +1,5 @@
 // What a registry version of a run holds: its files (ONNX, profile with the holdout predictions, trainer model) and metadata.
-import { DatasetProfile, ScoreProfile } from '../profile/schema';
+import { DatasetProfile, PredictionProfile } from '../profile/schema';
 import { withScores } from '../profile';
 import type { Registry, VersionMetadata } from '../registry/registry';
 import type { ArtifactStore } from '../store';
@@ -47,7 +47,7 @@ export async function registerRun(store: ArtifactStore, registry: Registry, inpu
 /** profile.json as registered: the training profile plus the holdout scores evaluation wrote (when it did). */
 async function profileWithScores(store: ArtifactStore, profileKey: string, scoresKey: string): Promise<Buffer> {
   const raw = await store.getRequired(profileKey);
-  const scores = await store.getJson(scoresKey, ScoreProfile);
+  const scores = await store.getJson(scoresKey, PredictionProfile);
   if (!scores) return raw;
   return Buffer.from(JSON.stringify(withScores(DatasetProfile.parse(JSON.parse(raw.toString('utf8'))), scores)));
 }

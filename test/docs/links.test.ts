@@ -7,11 +7,6 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..', '..', '..');
 const README_MAX_LINES = 250;
 
-/**
- * Pages linked before they exist on main: docs/settings.md is generated from the settings schema by the lead's change,
- * docs/workflow-changes.md comes with the harden-cluster branch. Remove an entry once its page is on main.
- */
-const PENDING_PAGES = new Set(['docs/settings.md', 'docs/workflow-changes.md']);
 
 /** Markdown link targets (inline links and images), without code spans and fenced blocks. */
 export function linkTargets(markdown: string): string[] {
@@ -52,7 +47,7 @@ function pages(): string[] {
 }
 
 const read = (page: string) => readFileSync(path.join(root, page), 'utf8');
-const existsInRepo = (repoPath: string) => PENDING_PAGES.has(repoPath) || existsSync(path.join(root, repoPath));
+const existsInRepo = (repoPath: string) => existsSync(path.join(root, repoPath));
 
 describe('README and docs/', () => {
   it(`README.md is at most ${README_MAX_LINES} lines`, () => {

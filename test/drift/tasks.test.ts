@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DuckDb } from '../../src/data/duckdb';
 import { buildReport, captureFileName, checkCapture, listCaptureFiles, type CaptureCheck } from '../../src/drift/monitor';
 import { renderReportHtml } from '../../src/drift/report/html';
-import { predictionProfile, withScores, type DatasetProfile } from '../../src/profile';
+import { predictionProfile, scoreProfile, withScores, type DatasetProfile } from '../../src/profile';
 import { appendLines, flightsSmallTraining, ROW, tempDir, type TrainingFixture } from './monitor-helpers';
 import { lcg } from './vectors';
 
@@ -76,6 +76,10 @@ describe('drift monitor: prediction distribution per task', function () {
     assert.equal(a.comparison.prediction?.drifted, false, `statistic ${a.comparison.prediction?.statistic}`);
     assert.equal(b.comparison.prediction?.drifted, true);
     assert.ok(b.comparison.drifted.some((d) => d.feature === 'prediction'));
+    // holdout values summarized without the task marker (plain scoreProfile): the regression lines still count
+    const unmarked = await run(path.join(dir, 'reg-moved'), withScores(t.profile, scoreProfile(holdout)));
+    assert.equal(unmarked.comparison.prediction?.count, 1500);
+    assert.equal(unmarked.comparison.prediction?.drifted, true);
   });
 
   it('multiclass: live predicted classes are compared with the holdout class shares; a shifted mix is drift, and the report draws the shares', async () => {

@@ -19,7 +19,9 @@ async function prepare(task: 'multiclass' | 'regression') {
   const base = JSON.parse(await readFile(path.join(projectRoot, 'datasets/penguins.json'), 'utf8')) as Record<string, unknown> & { features: { name: string; type: string }[] };
   const target = task === 'multiclass' ? 'Species' : 'Body Mass (g)';
   const features = base.features.filter((f) => f.name !== target);
-  const spec = { ...base, name: `p-${task}`, target: { column: target, task }, features };
+  // the binary spec's gates (minAuc) are binary-only
+  const { gates: _gates, ...rest } = base;
+  const spec = { ...rest, name: `p-${task}`, target: { column: target, task }, features };
   const registry = new Registry(store);
   const meta = await registry.register({
     name: spec.name,

@@ -133,11 +133,29 @@ describe('model/gbdt tasks', function () {
       }
     });
 
+    it('l1 leaves are the median residual of their rows (LightGBM renews them), not a sign-gradient step', () => {
+      const frame: Frame = {
+        rows: 10,
+        label: new Uint8Array(10),
+        target: Float64Array.from([0, 1, 2, 3, 1000, 10, 11, 12, 13, -1000]),
+        features: [{ name: 'x', kind: 'numeric', values: Float32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]) }],
+      };
+      const m = trainGbdt(frame, { rounds: 1, maxDepth: 1, minDataInLeaf: 1, learningRate: 1, maxBins: 4, loss: 'l1' }, undefined, { task: REGRESSION });
+      assert.ok(m.kind === 'gbdt-regression');
+      assert.equal(m.baseScore, 6.5);
+      const t = m.trees[0];
+      // Residuals left: -6.5 -5.5 -4.5 -3.5 993.5; LightGBM's percentile at 0.5 of five values blends the 2nd and 3rd largest.
+      assert.deepEqual([t.value[t.left[0]], t.value[t.right[0]]], [-4, 5]);
+      assert.deepEqual(Array.from(predictModel(m, frame)), [2.5, 2.5, 2.5, 2.5, 2.5, 11.5, 11.5, 11.5, 11.5, 11.5]);
+    });
+
     for (const subsample of [1, 0.6]) {
       it(`resumed from a JSON checkpoint gives the identical model (subsample ${subsample})`, () => {
         const p = { ...params, rounds: 12, subsample };
         const whole = trainGbdt(train, p, undefined, { task: REGRESSION });
         assert.equal(JSON.stringify(trainInSteps(train, p, REGRESSION, 5)), JSON.stringify(whole));
+        const l1 = { ...p, loss: 'l1' as const };
+        assert.equal(JSON.stringify(trainInSteps(train, l1, REGRESSION, 5)), JSON.stringify(trainGbdt(train, l1, undefined, { task: REGRESSION })));
       });
     }
 

@@ -12,7 +12,11 @@ import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { createKey } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
+import { recordHistory } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+
+// RECORD_HISTORIES=1 also refreshes the committed multiclass history that test/pipeline/replay.test.ts replays.
+const recording = process.env.RECORD_HISTORIES === '1';
 
 type Spec = Record<string, unknown> & { name: string; source: Record<string, unknown>; target: Record<string, unknown>; model: Record<string, unknown>; features: { name: string; type: string }[] };
 
@@ -108,7 +112,11 @@ describe('trainingPipeline per task, end to end', function () {
         async ({ env, taskQueue }) => {
           const train = async (n: number) => {
             const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `task-${spec.name}-${n}-${Date.now()}`, args: [{ spec }] });
-            return (await handle.result()) as TrainingResult<EvaluationOutcome>;
+            const out = (await handle.result()) as TrainingResult<EvaluationOutcome>;
+            if (recording && c.again && n === 2) {
+              await recordHistory('trainingPipeline-multiclass-vs-champion', { address: env.address, namespace: env.namespace ?? 'default', workflowId: handle.workflowId }, varDir);
+            }
+            return out;
           };
           const first = await train(1);
           if (!c.again) return first;

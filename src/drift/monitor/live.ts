@@ -137,8 +137,10 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
   // The task is the reference's: a profile holding regression values or class shares was made by such a model.
   const task = q.reference.prediction && 'task' in q.reference.prediction ? q.reference.prediction.task : 'binary';
-  const score = task === 'regression' ? 'CASE WHEN isfinite(prediction) THEN prediction END AS p' : task === 'multiclass' ? 'NULL::DOUBLE AS p' : 'probability AS p';
-  const base = `SELECT ${[...cols, score, 'label AS lab', 'version AS v', 'ts', '"class" AS cls'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+  // A binary line has `probability`, a regression line `prediction` (also when the profile's scores carry no task).
+  const score = task === 'multiclass' ? 'NULL::DOUBLE AS p' : 'coalesce(probability, CASE WHEN isfinite(prediction) THEN prediction END) AS p';
+  const valueLine = task === 'multiclass' ? 'false AS preg' : 'probability IS NULL AND prediction IS NOT NULL AS preg';
+  const base = `SELECT ${[...cols, score, 'label AS lab', 'version AS v', 'ts', '"class" AS cls', valueLine].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
   if (task === 'multiclass' && q.reference.prediction && 'classes' in q.reference.prediction) {
     const window = await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
     return { ...window, prediction: { ...window.prediction, classCounts: await classCounts(db, base, q.reference.prediction.classes.length) } };
@@ -163,7 +165,8 @@ async function fineWindow(db: DuckDb, base: string, q: CaptureWindowQuery, refs:
   const version = free(VERSION_COLUMN);
   const select = [
     ...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`),
-    `CASE WHEN ${q.reference.prediction && 'task' in q.reference.prediction ? 'isfinite(p)' : 'p >= 0 AND p <= 1'} THEN p END AS ${quoteIdent(score)}`,
+    // probabilities outside [0, 1] are dropped as before; regression values are any finite number
+    `CASE WHEN preg OR (p >= 0 AND p <= 1) THEN p END AS ${quoteIdent(score)}`,
     `v AS ${quoteIdent(version)}`,
     `lab AS ${quoteIdent(LABEL_COLUMN)}`,
     'ts',
