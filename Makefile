@@ -14,21 +14,27 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
 .PHONY: settings-doc
-.PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
+.PHONY: up test build deps temporal-cli python-worker-venv bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
-up: node-version build temporal-cli
+up: node-version build temporal-cli python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
-test: node-version build temporal-cli cluster-deps
+test: node-version build temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
 # The production topology on this machine, in the foreground, state under var/cluster/; Ctrl-C stops all.
-cluster: node-version build cluster-deps
+cluster: node-version build cluster-deps python-worker-venv
 	node dist/src/cluster/main.js
 
-cluster-test: node-version build temporal-cli cluster-deps
+cluster-test: node-version build temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/cluster/**/*.test.js'
+
+# The Python training worker's venv (.venv-python-worker, pinned python/requirements.txt from PyPI), made once when
+# python3 is present; without it the Python trainers are off and everything else runs (their tests say they are skipped).
+python-worker-venv:
+	@if ./scripts/python-worker-venv.sh >/dev/null; then echo "Python trainers: .venv-python-worker ready (python/requirements.txt)"; \
+	else echo "Python trainers unavailable (reason above): GBDT training and everything else run"; fi
 
 # PostgreSQL from the distribution (installed with apt-get when missing and allowed), and the pinned Go components
 # built once into .tools/cluster (minutes with cold Go caches, nothing afterwards).

@@ -8,6 +8,7 @@ import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { portIsFree, Supervisor, waitForHttp } from './processes';
 import { firstStart } from './first-start';
+import { pythonWorkerLaunch } from './python-worker';
 
 /** A path as a person would type it: relative inside the project, absolute outside. */
 function shown(root: string, file: string): string {
@@ -98,6 +99,10 @@ async function main(): Promise<void> {
 
   const childEnv = { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_UI_URL: env.TEMPORAL_UI_URL, VAR_DIR: env.VAR_DIR };
   supervisor.start({ name: 'worker', command: process.execPath, args: [path.join(env.PROJECT_ROOT, 'dist/src/worker/main.js')], env: childEnv, cwd: env.PROJECT_ROOT });
+  // the Python worker reads the same settings (TEMPORAL_ADDRESS, VAR_DIR, ARTIFACT_STORE, S3_*, AWS_*) as the worker
+  const python = pythonWorkerLaunch(env.PROJECT_ROOT);
+  say(python.line);
+  if (python.available) supervisor.start({ name: 'python-worker', command: python.command, args: python.args, env: { ...childEnv, PROJECT_ROOT: env.PROJECT_ROOT }, cwd: python.cwd });
   const apiMain = path.join(env.PROJECT_ROOT, 'dist/src/serving/main.js');
   const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
   if (existsSync(apiMain)) {
