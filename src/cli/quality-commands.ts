@@ -66,7 +66,7 @@ export function registerQualityCommands(program: Command, env: () => Env): void 
         process.exitCode = 2;
         return;
       }
-      const connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+      const connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
       try {
         const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
         const workflowId = `quality-${input.data.model}-cli-${Date.now().toString(36)}`;

@@ -5,7 +5,7 @@ import type { Env } from '../config/env';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
-import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
 import { ensureMonitorSchedules } from '../temporal/monitor-schedules';
 
 interface MetricLike {
@@ -105,9 +105,9 @@ export function registerModelCommands(program: Command, env: () => Env): void {
 async function monitorPromoted(e: Env, model: string): Promise<void> {
   let connection: Connection;
   try {
-    connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+    connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
   } catch (err) {
-    if (!(err instanceof TemporalUnreachable)) throw err;
+    if (!(err instanceof TemporalUnreachable || err instanceof TemporalTlsError)) throw err;
     console.error(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.`);
     return;
   }
