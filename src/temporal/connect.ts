@@ -1,4 +1,5 @@
 // Connects to the Temporal frontend within a bound, turning "cannot connect" into one clear message.
+import { checkServerIdentity as checkName, connect as tlsConnect } from 'node:tls';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { connectionOptions, describeTarget, TemporalCredentialsError, type TemporalTarget } from './target';
@@ -57,12 +58,45 @@ const tlsFailures: { pattern: RegExp; reason: string; hint: string }[] = [
   },
 ];
 
+const usesTls = (target: TemporalTarget | string): target is TemporalTarget & { tls: object } => typeof target !== 'string' && target.tls !== false;
+
 function classify(target: TemporalTarget | string, err: unknown): TemporalTlsError | undefined {
   const text = err instanceof Error ? `${err.message} ${String((err as { details?: unknown }).details ?? '')}` : String(err);
-  const usesTls = typeof target !== 'string' && (target.tls !== false || target.apiKey !== undefined || target.apiKeyFile !== undefined);
-  if (!usesTls && !/UNAUTHENTICATED|PERMISSION_DENIED|Request unauthorized/i.test(text)) return undefined;
+  if (!usesTls(target) && !/UNAUTHENTICATED|PERMISSION_DENIED|Request unauthorized/i.test(text)) return undefined;
   const found = tlsFailures.find((f) => f.pattern.test(text));
   return found ? new TemporalTlsError(target, found.reason, found.hint) : undefined;
+}
+
+/**
+ * grpc-js reports a failed handshake only as "Failed to connect before the deadline": one TLS handshake of our own,
+ * with the same CA, certificate and server name, finds the reason. Undefined when the handshake works (or no one answers).
+ */
+async function probeTls(target: TemporalTarget & { tls: object }): Promise<Error | undefined> {
+  const options = await connectionOptions(target);
+  const tls = options.tls || {};
+  const at = target.address.lastIndexOf(':');
+  const host = target.address.slice(0, at).replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port: Number(target.address.slice(at + 1)),
+      ALPNProtocols: ['h2'],
+      servername: tls.serverNameOverride ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
+      ...(tls.serverRootCACertificate ? { ca: Buffer.from(tls.serverRootCACertificate) } : {}),
+      ...(tls.clientCertPair ? { cert: Buffer.from(tls.clientCertPair.crt), key: Buffer.from(tls.clientCertPair.key) } : {}),
+      ...(tls.serverNameOverride ? { checkServerIdentity: (_name: string, cert: Parameters<typeof checkName>[1]) => checkName(tls.serverNameOverride ?? '', cert) } : {}),
+    });
+    const done = (err: Error | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(err);
+    };
+    // With TLS 1.3 the server refuses a client certificate after the handshake: wait briefly for its alert.
+    socket.once('secureConnect', () => setTimeout(() => done(undefined), 1000));
+    socket.once('error', (err) => done(err));
+    socket.once('close', () => done(undefined));
+    const timer = setTimeout(() => done(undefined), 5000);
+  });
 }
 
 /** Retries `connect` until it succeeds or `timeoutMs` passes; a refused handshake or credential fails at once. */
@@ -75,7 +109,7 @@ async function withinBound<T>(target: TemporalTarget | string, timeoutMs: number
       return await connect();
     } catch (err) {
       if (err instanceof TemporalCredentialsError) throw err;
-      const refused = classify(target, err);
+      const refused = classify(target, err) ?? (usesTls(target) ? classify(target, await probeTls(target).catch(() => undefined)) : undefined);
       if (refused) throw refused;
       last = err;
       await new Promise((r) => setTimeout(r, 500));
