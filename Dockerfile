@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for both roles of this project on a cluster: the Temporal worker (default) and the prediction API
 # (`node dist/src/serving/main.js`). Three stages: build with dev tools, production dependencies, a slim runtime.
-# Not built on the development machines of this project (no Docker engine there); see README "Running on a cluster".
+# Built by `make images` (podman; base-image arguments pointed at local bases when no registry is reachable) and tested by
+# `make container-test`; see README "Running on a cluster".
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -64,7 +65,8 @@ COPY --chown=root:root datasets ./datasets
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-# The API answers /healthz; the worker role has no HTTP port and overrides this check (see docker-compose.temporal.yml).
+# The API is healthy when ready to serve (/readyz: a champion loaded, captures writable); the worker role has no HTTP
+# port and disables this check (see docker-compose.temporal.yml).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/worker/main.js"]
