@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PODMAN=(podman --runtime "$ROOT/scripts/podman-runc.sh")
+# --format docker on every build: the OCI format drops HEALTHCHECK.
 NODE_PACKAGE_VERSION="${NODE_PACKAGE_VERSION:-24.21.0}"
 NPM_VERSION="${NPM_VERSION:-11}"
 BASE=localhost/ml-pipeline-base
@@ -29,8 +30,8 @@ fi
 exists() { "${PODMAN[@]}" image exists "$1"; }
 
 if [ "$mode" = 0 ]; then
-  "${PODMAN[@]}" build --network host -f Dockerfile --target runtime -t ml-pipeline:latest .
-  "${PODMAN[@]}" build --network host -f Dockerfile --target minio -t ml-pipeline-minio:latest .
+  "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target runtime -t ml-pipeline:latest .
+  "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target minio -t ml-pipeline-minio:latest .
   : >images/local.env
   exit 0
 fi
@@ -76,7 +77,7 @@ cp "$(tool minio)" "$ctx/minio/minio"
 chmod -R u+w "$ctx"
 
 server_v="${server_pin##*@v}"; ui_v="${ui_pin##*@v}"
-build_local() { say "building $2"; "${PODMAN[@]}" build --network host -q -f images/local.Containerfile --target "$1" -t "$2" "$ctx" >/dev/null; }
+build_local() { say "building $2"; "${PODMAN[@]}" build --format docker --network host -q -f images/local.Containerfile --target "$1" -t "$2" "$ctx" >/dev/null; }
 build_local node "$BASE/node:24"
 build_local postgres "$LOCAL/postgres:15"
 build_local temporal-server "$LOCAL/temporal-server:$server_v"
@@ -86,7 +87,7 @@ build_local minio ml-pipeline-minio:latest
 
 # 3. The project's image from its own Dockerfile, on the local Node base.
 say "building ml-pipeline:latest from the Dockerfile (NODE_IMAGE=$BASE/node:24)"
-"${PODMAN[@]}" build --network host -f Dockerfile --target runtime --build-arg "NODE_IMAGE=$BASE/node:24" -t ml-pipeline:latest .
+"${PODMAN[@]}" build --format docker --network host -f Dockerfile --target runtime --build-arg "NODE_IMAGE=$BASE/node:24" -t ml-pipeline:latest .
 
 cat >images/local.env <<ENV
 # Written by scripts/container-images.sh: the local stand-ins for the official images (see docker-compose.temporal.yml).
