@@ -40,7 +40,7 @@ RUN useradd --system --uid 1001 --home-dir /data minio && mkdir -p /data && chow
 USER minio
 EXPOSE 9000 9001
 HEALTHCHECK --interval=5s --timeout=5s --retries=30 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["minio"]
 
 # 3. Runtime (the default target, last on purpose): compiled code, production node_modules, dataset specs; no npm, no compilers, a non-root user.

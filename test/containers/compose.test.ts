@@ -39,6 +39,24 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
   const ports: Record<string, number> = {};
   let client: Client;
   let connection: Connection | undefined;
+  let healthTicker: NodeJS.Timeout | undefined;
+
+  /**
+   * podman schedules health checks with systemd timers; with no systemd (this machine, most CI containers) none run,
+   * and `depends_on: service_healthy` would wait forever. Docker's engine runs them itself: this does the same.
+   */
+  const runHealthChecks = async () => {
+    const names = (await podman(['ps', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.Names}} {{.Status}}'])).stdout.trim().split('\n');
+    await Promise.all(names.filter((l) => /\((starting|healthy|unhealthy)\)/.test(l)).map((l) => podman(['healthcheck', 'run', l.split(' ')[0]], { timeoutMs: 30_000 })));
+  };
+  const startHealthChecks = () => {
+    let busy = false;
+    healthTicker = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      runHealthChecks().catch(() => undefined).finally(() => (busy = false));
+    }, 3000);
+  };
 
   const compose = async (args: string[], timeoutMs = 600_000) => {
     try {
@@ -66,6 +84,7 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
     // podman's Docker-compatible API for the Compose CLI, with the project's runc wrapper.
     service = spawn('podman', ['--runtime', runtimeWrapper, 'system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
     await waitFor('the podman API socket', 30_000, async () => existsSync(socket));
+    startHealthChecks();
     for (const name of ['TEMPORAL_PUBLISH_PORT', 'TEMPORAL_UI_PUBLISH_PORT', 'MINIO_PUBLISH_PORT', 'MINIO_CONSOLE_PUBLISH_PORT', 'API_1_PUBLISH_PORT', 'API_2_PUBLISH_PORT']) {
       let p = await freePort();
       while (Object.values(ports).includes(p)) p = await freePort();
@@ -92,6 +111,7 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
   after(async function () {
     this.timeout(300_000);
     await connection?.close();
+    clearInterval(healthTicker);
     if (composeBin && service) {
       if (this.currentTest?.state === 'failed' || process.env.CONTAINER_TEST_LOGS === '1') {
         const logs = await compose(['logs', '--no-color', '--tail', '60']).catch((e: Error) => ({ stdout: e.message }));
