@@ -59,11 +59,11 @@ const ImageConfig = z.object({
   }),
 });
 export async function inspectImage(image: string): Promise<z.infer<typeof ImageConfig>['Config']> {
-  const r = await podman(['image', 'inspect', '--format', '{{json .}}', image]);
+  const r = await podman(['image', 'inspect', image]);
   if (r.code !== 0) throw new Error(`podman image inspect ${image}: ${r.stderr.trim()}`);
   // podman's Config is the OCI one; Docker's HEALTHCHECK lives beside it in podman's inspect output
-  const raw = JSON.parse(r.stdout) as { Config: Record<string, unknown>; HealthCheck?: unknown };
-  return ImageConfig.parse({ Config: { ...raw.Config, Healthcheck: raw.Config.Healthcheck ?? raw.HealthCheck } }).Config;
+  const [raw] = JSON.parse(r.stdout) as [{ Config: Record<string, unknown>; Healthcheck?: unknown }];
+  return ImageConfig.parse({ Config: { ...raw.Config, Healthcheck: raw.Config.Healthcheck ?? raw.Healthcheck } }).Config;
 }
 
 const sameList = (want: string[], got: string[]) => JSON.stringify([...want].sort()) === JSON.stringify([...got].sort());
