@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Finds or builds the Docker Compose CLI (the Go module github.com/docker/compose/v5, pinned) and prints its path.
-# `docker compose` on PATH wins; otherwise it is built once into the ignored .tools/compose/. `go install` refuses this
-# module (its go.mod has exclude directives), so the module is downloaded from the Go proxy and built as the main module.
+# Built once into the ignored .tools/compose/. `go install` refuses this module (its go.mod has exclude directives),
+# so the module is downloaded from the Go proxy and built as the main module.
 # Used by `make container-test` to run docker-compose.temporal.yml exactly as Docker users do, against podman's Docker API.
 set -euo pipefail
 
