@@ -13,6 +13,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # Native modules (onnxruntime-node, DuckDB, Temporal's core bridge) are built for one ABI: reinstall when it changes.
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
+.PHONY: settings-doc
 .PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli
@@ -48,11 +49,11 @@ bench-peers:
 	./scripts/serving-peer-venv.sh >/dev/null; \
 	$(MAKE) --no-print-directory drift-peer
 
-# Installs npm dependencies when node_modules is missing or older than the lock file.
-deps: node_modules/.deps-abi-$(NODE_ABI)
-node_modules/.deps-abi-$(NODE_ABI): package-lock.json package.json
-	npm ci --no-audit --no-fund
-	@touch $@
+# Installs npm dependencies when node_modules was not installed from this lock file's content on this Node ABI
+# (content, not file times: a checkout or a merge that leaves the lock unchanged must not reinstall).
+DEPS_STAMP = node_modules/.deps-$(NODE_ABI)-$(shell cat package-lock.json package.json | sha1sum | cut -c1-12)
+deps:
+	@test -f $(DEPS_STAMP) || { npm ci --no-audit --no-fund && touch $(DEPS_STAMP); }
 
 node-version:
 	@echo "Using Node.js $$(node --version) from $(NODE_BIN)"
@@ -60,6 +61,10 @@ node-version:
 build: deps
 	npx tsc -p tsconfig.json
 	node dist/src/worker/build-bundle.js
+
+# docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
+settings-doc: build
+	node dist/src/config/settings-reference.js --write
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit

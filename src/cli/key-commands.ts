@@ -1,10 +1,12 @@
 // `keys ...`: create, list and revoke API keys; only hashes are stored, a new key is shown once.
 import type { Command } from 'commander';
-import type { Env } from '../config/env';
+import type { CliContext } from './context';
+import { emit, note } from './output';
 import { createKey, listKeys, revokeKey } from '../serving/keys';
 import { storeFromEnv } from '../store/from-env';
 
-export function registerKeyCommands(program: Command, env: () => Env): void {
+export function registerKeyCommands(program: Command, ctx: CliContext): void {
+  const { env } = ctx;
   const keys = program.command('keys').description('API keys of the prediction service');
   const file = () => storeFromEnv(env());
   keys
@@ -14,16 +16,14 @@ export function registerKeyCommands(program: Command, env: () => Env): void {
     .option('--admin', 'may read /v1/usage', false)
     .action(async (name: string, opts: { admin: boolean }) => {
       const { key, info } = await createKey(file(), name, opts.admin ? 'admin' : 'user');
-      console.error(`created ${info.role} key ${info.id} (${info.name}); store it now, it is not shown again:`);
-      console.log(key);
+      note(ctx.format(), `created ${info.role} key ${info.id} (${info.name}); store it now, it is not shown again:`);
+      emit(ctx.format(), { key, ...info }, (r) => r.key);
     });
   keys
     .command('list')
     .description('keys with their ids, roles and state (never the keys)')
     .action(async () => {
-      for (const k of await listKeys(file())) {
-        console.log(`${k.id}  ${k.role.padEnd(5)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`);
-      }
+      emit(ctx.format(), await listKeys(file()), (list) => list.map((k) => `${k.id}  ${k.role.padEnd(5)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`));
     });
   keys
     .command('revoke')
@@ -31,6 +31,6 @@ export function registerKeyCommands(program: Command, env: () => Env): void {
     .argument('<idOrName>')
     .action(async (idOrName: string) => {
       const k = await revokeKey(file(), idOrName);
-      console.log(`revoked ${k.id} (${k.name})`);
+      emit(ctx.format(), k, (r) => `revoked ${r.id} (${r.name})`);
     });
 }

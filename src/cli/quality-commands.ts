@@ -2,7 +2,8 @@
 import { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Env } from '../config/env';
+import type { CliContext } from './context';
+import { badInput, emit, EXIT, note } from './output';
 import { ModelQualityInput } from '../model-quality/run';
 import { connectClient } from '../temporal/connect';
 
@@ -24,6 +25,7 @@ interface ResultLike {
   skipped?: string;
   reportUrl?: string;
   reportPath?: string;
+  reportKey?: string;
   predictions?: number;
   labeled?: number;
   unmatchedLabels?: number;
@@ -32,11 +34,12 @@ interface ResultLike {
   retrain?: { note: string };
 }
 
-export function registerQualityCommands(program: Command, env: () => Env): void {
+export function registerQualityCommands(program: Command, ctx: CliContext): void {
+  const { env } = ctx;
   const quality = program.command('quality').description('model quality: live predictions joined with ground truth');
   quality
     .command('check')
-    .description('run modelQualityMonitor now and print its verdict (the schedule quality-<model> does the same every QUALITY_SCHEDULE_MINUTES)')
+    .description('run modelQualityMonitor now and print its verdict, exit 1 when degraded (the schedule quality-<model> does the same every QUALITY_SCHEDULE_MINUTES)')
     .argument('[model]', 'registry model (default MODEL_NAME)')
     .option('--last-minutes <n>', 'judge predictions of the last n minutes (default: monitoring.quality.windowHours of the spec)')
     .option('--start <iso>', 'window start (ISO 8601)')
@@ -47,11 +50,7 @@ export function registerQualityCommands(program: Command, env: () => Env): void 
     .option('--no-wait', 'start the run and print its id without waiting')
     .action(async (model: string | undefined, raw: Record<string, unknown>) => {
       const o = Options.safeParse(raw);
-      if (!o.success) {
-        process.stderr.write(`quality check: ${o.error.issues.map((i) => i.message).join('; ')}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      if (!o.success) throw badInput(`quality check: ${o.error.issues.map((i) => i.message).join('; ')}`);
       const e = env();
       const window = o.data.lastMinutes !== undefined || o.data.start || o.data.end ? { ...(o.data.lastMinutes !== undefined ? { lastMinutes: o.data.lastMinutes } : {}), ...(o.data.start ? { start: o.data.start } : {}), ...(o.data.end ? { end: o.data.end } : {}) } : undefined;
       const input = ModelQualityInput.safeParse({
@@ -61,11 +60,7 @@ export function registerQualityCommands(program: Command, env: () => Env): void 
         ...(o.data.minLabels !== undefined ? { settings: { minLabeledRows: o.data.minLabels } } : {}),
         ...(o.data.retrain ? { retrainOnDegradation: true } : {}),
       });
-      if (!input.success) {
-        process.stderr.write(`quality check: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      if (!input.success) throw badInput(`quality check: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
       try {
         const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
@@ -76,17 +71,24 @@ export function registerQualityCommands(program: Command, env: () => Env): void 
           args: [input.data],
           staticSummary: `Model quality of ${input.data.model} (from the CLI)`,
         });
-        console.log(`started ${workflowId}: ${e.TEMPORAL_UI_URL}/namespaces/${e.TEMPORAL_NAMESPACE}/workflows/${workflowId}`);
-        if (!o.data.wait) return;
-        const r = (await handle.result()) as ResultLike;
-        if (r.skipped) {
-          console.log(`skipped: ${r.skipped}`);
+        const url = `${e.TEMPORAL_UI_URL}/namespaces/${e.TEMPORAL_NAMESPACE}/workflows/${workflowId}`;
+        if (!o.data.wait) {
+          emit(ctx.format(), { workflowId, url }, (r) => `started ${r.workflowId}: ${r.url}`);
           return;
         }
-        console.log(`${r.verdict}: ${r.summary}`);
-        console.log(`predictions ${r.predictions}, labeled ${r.labeled}, unmatched labels ${r.unmatchedLabels}; alert ${r.alerted ? 'raised' : r.resolved ? 'resolved' : 'none'}`);
-        if (r.retrain) console.log(`retrain: ${r.retrain.note}`);
-        console.log(`report: ${r.reportUrl ?? r.reportPath}`);
+        note(ctx.format(), `started ${workflowId}: ${url}`);
+        const r = (await handle.result()) as ResultLike;
+        emit(ctx.format(), { workflowId, ...r }, (x) =>
+          x.skipped
+            ? `skipped: ${x.skipped}`
+            : [
+                `${x.verdict}: ${x.summary}`,
+                `predictions ${x.predictions}, labeled ${x.labeled}, unmatched labels ${x.unmatchedLabels}; alert ${x.alerted ? 'raised' : x.resolved ? 'resolved' : 'none'}`,
+                ...(x.retrain ? [`retrain: ${x.retrain.note}`] : []),
+                `report: ${x.reportUrl ?? x.reportKey ?? x.reportPath}`,
+              ],
+        );
+        if (r.verdict === 'degraded') process.exitCode = EXIT.failed;
       } finally {
         await connection.close();
       }

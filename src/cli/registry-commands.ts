@@ -2,6 +2,8 @@
 import { Client, type Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { Env } from '../config/env';
+import type { CliContext } from './context';
+import { badInput, emit } from './output';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
@@ -17,7 +19,8 @@ function fmt(x: number | null | undefined, digits = 4): string {
   return typeof x === 'number' ? x.toFixed(digits) : '-';
 }
 
-export function registerModelCommands(program: Command, env: () => Env): void {
+export function registerModelCommands(program: Command, ctx: CliContext): void {
+  const { env } = ctx;
   const registry = () => new Registry(storeFromEnv(env()));
   const models = program.command('models').description('the model registry');
 
@@ -28,20 +31,29 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .action(async (name?: string) => {
       const reg = registry();
       const names = name ? [name] : await reg.models();
-      if (names.length === 0) console.log('no models registered yet');
+      const models = [];
       for (const n of names) {
-        const champion = await reg.alias(n);
-        console.log(`${n}`);
-        console.log('  version  created                   AUC     PR-AUC  logloss  baseline-AUC  data');
+        const champion = (await reg.alias(n)) ?? null;
+        const versions = [];
         for (const v of await reg.versions(n)) {
           const m = await reg.metadata(n, v);
-          const metrics = m.metrics as { candidate?: MetricLike & { prAuc?: number | null }; logistic?: MetricLike };
-          console.log(
-            `  ${String(v).padStart(7)}${v === champion ? '*' : ' '} ${m.createdAt.padEnd(25)} ${fmt(metrics.candidate?.auc)}  ${fmt(metrics.candidate?.prAuc)}  ${fmt(metrics.candidate?.logLoss)}   ${fmt(metrics.logistic?.auc)}        ${(m.dataHash ?? '').slice(7, 19)}`,
-          );
+          versions.push({ version: v, champion: v === champion, createdAt: m.createdAt, dataHash: m.dataHash ?? null, metrics: m.metrics as { candidate?: MetricLike & { prAuc?: number | null }; logistic?: MetricLike } });
         }
-        console.log('  (* = champion)');
+        models.push({ name: n, champion, versions });
       }
+      emit(ctx.format(), models, (list) =>
+        list.length === 0
+          ? 'no models registered yet'
+          : list.flatMap((m) => [
+              m.name,
+              '  version  created                   AUC     PR-AUC  logloss  baseline-AUC  data',
+              ...m.versions.map(
+                (v) =>
+                  `  ${String(v.version).padStart(7)}${v.champion ? '*' : ' '} ${v.createdAt.padEnd(25)} ${fmt(v.metrics.candidate?.auc)}  ${fmt(v.metrics.candidate?.prAuc)}  ${fmt(v.metrics.candidate?.logLoss)}   ${fmt(v.metrics.logistic?.auc)}        ${(v.dataHash ?? '').slice(7, 19)}`,
+              ),
+              '  (* = champion)',
+            ]),
+      );
     });
 
   models
@@ -52,7 +64,7 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .action(async (name: string, version?: string) => {
       const reg = registry();
       const v = version ? parseVersion(version) : await reg.alias(name);
-      if (v === undefined) throw new Error(`model ${name} has no champion; pass a version`);
+      if (v === undefined) throw badInput(`model ${name} has no champion; pass a version`);
       const meta = await reg.metadata(name, v);
       const { spec: _spec, ...rest } = meta;
       const hasCard = await reg.readFile(name, v, CARD_FILES.html).then(
@@ -63,7 +75,8 @@ export function registerModelCommands(program: Command, env: () => Env): void {
       const base = e.REPORTS_BASE_URL ?? `http://${e.API_HOST}:${e.API_PORT}`;
       // null for versions registered before model cards
       const modelCard = hasCard ? `${base}${modelCardPath(name, v)}` : null;
-      console.log(JSON.stringify({ ...rest, champion: (await reg.alias(name)) === v, store: `${reg.store.url}/${reg.versionKey(name, v)}`, modelCard }, null, 2));
+      const shown = { ...rest, champion: (await reg.alias(name)) === v, store: `${reg.store.url}/${reg.versionKey(name, v)}`, modelCard };
+      emit(ctx.format(), shown, (x) => JSON.stringify(x, null, 2));
     });
 
   models
@@ -76,8 +89,8 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .action(async (name: string, version: string, opts: { reason: string; monitoring: boolean }) => {
       const v = parseVersion(version);
       await registry().setAlias(name, v, opts.reason);
-      console.log(`${name}: champion is now version ${v}`);
-      if (opts.monitoring) await monitorPromoted(env(), name);
+      const schedules = opts.monitoring ? await monitorPromoted(env(), name) : [];
+      emit(ctx.format(), { model: name, champion: v, schedules }, (r) => [`${r.model}: champion is now version ${r.champion}`, ...r.schedules.map((x) => `${r.model}: schedule ${x.scheduleId} ${x.created ? 'created' : 'already there, left as it is'}`)]);
     });
 
   models
@@ -86,7 +99,7 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .argument('<name>')
     .action(async (name: string) => {
       const v = await registry().rollback(name);
-      console.log(`${name}: champion rolled back to version ${v}`);
+      emit(ctx.format(), { model: name, champion: v }, (r) => `${r.model}: champion rolled back to version ${r.champion}`);
     });
 
   models
@@ -94,7 +107,7 @@ export function registerModelCommands(program: Command, env: () => Env): void {
     .description('every move of the champion alias')
     .argument('<name>')
     .action(async (name: string) => {
-      for (const e of await registry().aliasHistory(name)) console.log(`${e.at}  ${e.alias} -> ${e.version}  (${e.reason})`);
+      emit(ctx.format(), await registry().aliasHistory(name), (list) => list.map((e) => `${e.at}  ${e.alias} -> ${e.version}  (${e.reason})`));
     });
 }
 
@@ -102,19 +115,19 @@ export function registerModelCommands(program: Command, env: () => Env): void {
  * A model promoted by hand is monitored like one a pipeline run promoted. The promotion itself already stands, so a
  * Temporal server that cannot be reached only costs the schedules, and the command says how to get them.
  */
-async function monitorPromoted(e: Env, model: string): Promise<void> {
+async function monitorPromoted(e: Env, model: string): Promise<{ scheduleId: string; created: boolean }[]> {
   let connection: Connection;
   try {
     connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
   } catch (err) {
     if (!(err instanceof TemporalUnreachable || err instanceof TemporalTlsError)) throw err;
-    console.error(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.`);
-    return;
+    process.stderr.write(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.\n`);
+    return [];
   }
   try {
     const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
     const ensured = await ensureMonitorSchedules(client, { model, taskQueue: e.TASK_QUEUE, driftMinutes: e.DRIFT_SCHEDULE_MINUTES, qualityMinutes: e.QUALITY_SCHEDULE_MINUTES });
-    for (const s of ensured) console.log(`${model}: schedule ${s.scheduleId} ${s.created ? 'created' : 'already there, left as it is'}`);
+    return ensured.map((x) => ({ scheduleId: x.scheduleId, created: x.created }));
   } finally {
     await connection.close();
   }
@@ -122,6 +135,6 @@ async function monitorPromoted(e: Env, model: string): Promise<void> {
 
 function parseVersion(text: string): number {
   const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`version must be a positive whole number, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(v) || v < 1) throw badInput(`version must be a positive whole number, got ${JSON.stringify(text)}`);
   return v;
 }

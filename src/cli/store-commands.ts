@@ -2,11 +2,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Env } from '../config/env';
+import type { CliContext } from './context';
+import { emit } from './output';
 import { S3Backend } from '../store';
 import { storeFromEnv } from '../store/from-env';
 
-export function registerStoreCommands(program: Command, env: () => Env): void {
+export function registerStoreCommands(program: Command, ctx: CliContext): void {
+  const { env } = ctx;
   const store = program.command('store').description('the artifact store (ARTIFACT_STORE; default VAR_DIR)');
   store
     .command('init')
@@ -14,14 +16,14 @@ export function registerStoreCommands(program: Command, env: () => Env): void {
     .action(async () => {
       const s = storeFromEnv(env());
       if (s.backend instanceof S3Backend) await s.backend.ensureBucket();
-      console.log(`artifact store ready: ${s.url}`);
+      emit(ctx.format(), { store: s.url, ready: true }, (r) => `artifact store ready: ${r.store}`);
     });
   store
     .command('ls')
     .description('objects under a key prefix, with sizes')
     .argument('[prefix]', 'key prefix, e.g. registry/flights/', '')
     .action(async (prefix: string) => {
-      for (const o of await storeFromEnv(env()).list(prefix)) console.log(`${String(o.size).padStart(12)}  ${new Date(o.modifiedMs).toISOString()}  ${o.key}`);
+      emit(ctx.format(), await storeFromEnv(env()).list(prefix), (list) => list.map((o) => `${String(o.size).padStart(12)}  ${new Date(o.modifiedMs).toISOString()}  ${o.key}`));
     });
   store
     .command('put')
@@ -31,7 +33,7 @@ export function registerStoreCommands(program: Command, env: () => Env): void {
     .action(async (file: string, key: string) => {
       const s = storeFromEnv(env());
       await s.putFile(key, path.resolve(file));
-      console.log(`${file} -> ${s.url}/${key}`);
+      emit(ctx.format(), { file, key, url: `${s.url}/${key}` }, (r) => `${r.file} -> ${r.url}`);
     });
   store
     .command('get')
@@ -41,6 +43,9 @@ export function registerStoreCommands(program: Command, env: () => Env): void {
     .action(async (key: string, file: string) => {
       const data = await storeFromEnv(env()).getRequired(key);
       if (file === '-') process.stdout.write(data);
-      else await writeFile(file, data);
+      else {
+        await writeFile(file, data);
+        emit(ctx.format(), { key, file, bytes: data.length }, () => []);
+      }
     });
 }

@@ -32,7 +32,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Adds `traffic` to the project CLI; `env` as the other commands take it (default: parse process.env). */
-export function registerTrafficCommand(program: Command, env: () => Env = () => parseEnv(process.env)): Command {
+export function registerTrafficCommand(program: Command, env: () => Env = () => parseEnv(process.env), format: () => 'text' | 'json' = () => 'text'): Command {
   return program
     .command('traffic')
     .description('Replay real flights rows against the prediction API (POST /v1/predict) to watch drift monitoring work')
@@ -58,7 +58,7 @@ export function registerTrafficCommand(program: Command, env: () => Env = () => 
         return;
       }
       try {
-        process.exitCode = await runTraffic(parsed.data, env());
+        process.exitCode = await runTraffic(parsed.data, env(), format());
       } catch (err) {
         if (err instanceof TrafficError || err instanceof RangeError) {
           process.stderr.write(`traffic: ${err.message}\n`);
@@ -80,13 +80,16 @@ async function readKey(varDir: string): Promise<string> {
 }
 
 /** Runs the command; returns the exit code (0 when every row was scored). */
-export async function runTraffic(o: TrafficOptions, env: Env): Promise<number> {
+export async function runTraffic(o: TrafficOptions, env: Env, format: 'text' | 'json' = 'text'): Promise<number> {
+  // with -o json the log lines go to stderr and stdout gets one JSON summary
+  const log = (line: string) => (format === 'json' ? process.stderr : process.stdout).write(line);
+  const summary: Record<string, unknown> = {};
   const shifts: Shift[] = o.shift.map(parseShift);
   const url = o.url ?? `http://${env.API_HOST}:${env.API_PORT}`;
   const key = o.key ?? (await readKey(env.VAR_DIR));
   const rows = await readFlightRows({ parquet: o.data ?? flightsParquetPath(env.PROJECT_ROOT), from: o.from, rows: o.rows, seed: o.seed, shifts, ...(o.month ? { months: [o.month, o.month] as const } : {}) });
   const shifted = shifts.length ? `, shifted ${shifts.map((s) => `${s.feature} ${s.delta >= 0 ? '+' : ''}${s.delta}`).join(', ')}` : '';
-  process.stdout.write(`replaying ${rows.length} ${o.from}-period flights rows${shifted} to ${url} (${o.rate > 0 ? `${o.rate} rows/s` : 'unpaced'}, ${o.batch} per request)\n`);
+  log(`replaying ${rows.length} ${o.from}-period flights rows${shifted} to ${url} (${o.rate > 0 ? `${o.rate} rows/s` : 'unpaced'}, ${o.batch} per request)\n`);
   const bar = o.progress ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | ok {ok} | failed {failed} | {eta_formatted} left', hideCursor: true }, Presets.shades_classic) : undefined;
   bar?.start(rows.length, 0, { ok: 0, failed: 0 });
   const stop = new AbortController();
@@ -95,25 +98,28 @@ export async function runTraffic(o: TrafficOptions, env: Env): Promise<number> {
   try {
     const r = await replay({ url, key, rows, batch: o.batch, rate: o.rate, concurrency: o.concurrency, signal: stop.signal, collectIds: o.labels, onProgress: (p) => bar?.update(p.sent, { ok: p.ok, failed: p.failed }) });
     bar?.stop();
-    process.stdout.write(
+    Object.assign(summary, { model: r.model, rows: rows.length, okRows: r.okRows, failedRows: r.failedRows, seconds: r.seconds, statuses: r.statuses, errors: r.errors });
+    log(
       `${r.okRows} of ${rows.length} rows scored by ${r.model.name} v${r.model.version} in ${r.seconds.toFixed(1)} s (${(r.rows / Math.max(r.seconds, 1e-3)).toFixed(0)} rows/s); ` +
         `statuses ${JSON.stringify(r.statuses)}\n`,
     );
-    for (const e of r.errors) process.stdout.write(`  error: ${e}\n`);
+    for (const e of r.errors) log(`  error: ${e}\n`);
     if (o.labels && !stop.signal.aborted) {
       const labels: { id: string; label: 0 | 1 }[] = [];
       r.ids?.forEach((id, i) => {
         const label = delayedLabel(rows[i]);
         if (id !== undefined && label !== undefined) labels.push({ id, label });
       });
-      process.stdout.write(`sending ${labels.length} true labels (delay > 15 min) in ${o.labelDelay} s\n`);
+      log(`sending ${labels.length} true labels (delay > 15 min) in ${o.labelDelay} s\n`);
       await new Promise((res) => setTimeout(res, o.labelDelay * 1000));
       const sent = await sendLabels({ url, key, model: r.model.name, labels, signal: stop.signal });
       const positives = labels.reduce((a, l) => a + l.label, 0);
-      process.stdout.write(
+      summary.labels = { accepted: sent.accepted, duplicates: sent.duplicates, malformed: sent.malformed };
+      log(
         `labels: ${sent.accepted} accepted, ${sent.duplicates} duplicates, ${sent.malformed} malformed in ${sent.calls} call(s); ${((100 * positives) / Math.max(1, labels.length)).toFixed(1)}% delayed\n`,
       );
     }
+    if (format === 'json') process.stdout.write(`${JSON.stringify(summary)}\n`);
     return r.failedRows === 0 && !stop.signal.aborted ? 0 : 1;
   } finally {
     bar?.stop();

@@ -54,7 +54,8 @@ export const EnvSchema = z
     /** How often modelQualityMonitor joins predictions with labels, per served model. */
     QUALITY_SCHEDULE_MINUTES: positiveInt(60),
     TRAIN_ON_FIRST_START: bool.default(true),
-    FIRST_TRAINING_SPEC: z.string().min(1).default('datasets/flights.json'),
+    /** What `make up` trains when MODEL_NAME has no champion; default datasets/<MODEL_NAME>.json, so MODEL_NAME=flights-small trains flights-small. */
+    FIRST_TRAINING_SPEC: z.string().min(1).optional(),
     /** The alertRouter workflow this worker signals (one per namespace unless set). */
     ALERT_ROUTER_WORKFLOW_ID: z
       .string()
@@ -104,6 +105,7 @@ export const EnvSchema = z
         cacheMaxBytes: e.STORE_CACHE_MB * 1024 * 1024,
         retryForMs: e.STORE_RETRY_SECONDS * 1000,
       },
+      FIRST_TRAINING_SPEC: e.FIRST_TRAINING_SPEC ?? `datasets/${e.MODEL_NAME}.json`,
       TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
       /** Everything a client or worker connection needs: pass this, not TEMPORAL_ADDRESS, to connectClient/connectWorker. */
       temporal: temporalTarget(e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`, e),

@@ -1,4 +1,4 @@
-// Writes the immutable, idempotent Parquet snapshot of a run (projected columns, 0/1 label, row number) and its manifest.
+// Writes the immutable, idempotent Parquet snapshot of a run (projected columns, the label per task, row number) and its manifest.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,7 +10,9 @@ import type { ExpectationSuite } from '../spec/expectations';
 import { DuckDb, numOrNull, quoteIdent, quoteString } from './duckdb';
 import { SOURCE_FORMATS } from './format';
 import { showColumn } from '../spec/columns';
-import { checkRowsAndClasses, checkSource, classifyReadError, DataError, LABEL_COLUMN, ROW_COLUMN, labelSql, CheckedSource } from './source';
+import { checkRowsAndClasses, checkSource, classifyReadError, DataError, LABEL_COLUMN, ROW_COLUMN, CheckedSource } from './source';
+import { checkTargetVaries, keepRowSql, labelSelectSql, resolveClasses } from './target';
+import { ClassValue, TaskKind } from '../task/task';
 
 export const SNAPSHOT_FILE = 'snapshot.parquet';
 export const MANIFEST_FILE = 'manifest.json';
@@ -35,7 +37,14 @@ export const SnapshotManifest = z.object({
   /** Absolute path of the Parquet snapshot. */
   path: z.string(),
   rows: z.number().int().nonnegative(),
+  /** Binary: rows labelled 1. Multiclass and regression: 0 (see classCounts). */
   positives: z.number().int().nonnegative(),
+  /** The target's task; absent in manifests written before tasks existed (binary). */
+  task: TaskKind.optional(),
+  /** Multiclass: the classes in label order (`__label` indexes them), as values of the data's type. */
+  classes: z.array(ClassValue).optional(),
+  /** Multiclass: rows per class, in `classes` order. */
+  classCounts: z.array(z.number().int().nonnegative()).optional(),
   /**
    * `sha256:<hex>` of the Parquet file's bytes. Chosen over a row-hash aggregate because anyone can check it with
    * sha256sum, it costs one sequential read, and it does not depend on DuckDB's hash() (not promised stable across
@@ -78,7 +87,9 @@ export function expectationColumns(suite: ExpectationSuite): string[] {
 /**
  * Writes `outDir/<runKey>/snapshot.parquet` and `manifest.json` (temp name, then rename), or returns the existing
  * manifest when both are already there and the bytes still match its hash. Rows whose target is NULL are dropped
- * (they cannot be labelled); numeric features become DOUBLE with non-finite values as NULL, categoricals VARCHAR.
+ * (they cannot be labelled; for regression also NaN/Inf); numeric features become DOUBLE with non-finite values as
+ * NULL, categoricals VARCHAR. `__label` per task: binary 0/1, multiclass the class index (classes in the manifest),
+ * regression the value (DOUBLE).
  */
 export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotManifest> {
   const { spec, specFile, outDir, runKey, onProgress } = options;
@@ -96,22 +107,31 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
     onProgress?.('checking');
     const extras = expectationColumns(spec.expectations);
     const source = await checkSource(db, spec, specFile, extras);
-    const { selectList, roles } = projection(spec, source, extras);
+    // A multiclass label is an index into the classes, so they are known before the snapshot is written.
+    const resolved = spec.target.task === 'multiclass' ? await resolveClasses(db, spec, source.relationSql) : null;
+    if (spec.target.task === 'multiclass' && !resolved) checkRowsAndClasses(spec, 0, 0, await diagnoseEmpty(db, spec, source));
+    const { selectList, roles } = projection(spec, source, extras, resolved?.classes);
     onProgress?.('writing');
     try {
       await db.run(
-        `COPY (SELECT ${selectList} FROM (${source.relationSql}) AS __src WHERE ${quoteIdent(spec.target.column)} IS NOT NULL) ` +
+        `COPY (SELECT ${selectList} FROM (${source.relationSql}) AS __src WHERE ${keepRowSql(spec)}) ` +
           `TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } catch (err) {
       throw classifyReadError(err, source.files.join(', '), tmp);
     }
     onProgress?.('verifying');
-    const counts = await db.one(`SELECT count(*) AS n, coalesce(sum(${LABEL_COLUMN}), 0) AS p FROM read_parquet(${quoteString(tmp)})`);
+    const label = LABEL_COLUMN;
+    const counts = await db.one(
+      `SELECT count(*) AS n, ${spec.target.task === 'binary' ? `coalesce(sum(${label}), 0)` : '0'} AS p, min(${label}) AS lo, max(${label}) AS hi ` +
+        `FROM read_parquet(${quoteString(tmp)})`,
+    );
     const rows = numOrNull(counts.n) ?? 0;
     const positives = numOrNull(counts.p) ?? 0;
     if (rows === 0) checkRowsAndClasses(spec, 0, 0, await diagnoseEmpty(db, spec, source));
-    checkRowsAndClasses(spec, rows, positives);
+    if (spec.target.task === 'binary') checkRowsAndClasses(spec, rows, positives);
+    if (spec.target.task === 'regression') checkTargetVaries(spec, rows, numOrNull(counts.lo), numOrNull(counts.hi));
+    const classCounts = resolved ? await labelCounts(db, tmp, resolved.classes.length) : undefined;
     const described = await db.describe(`SELECT * FROM read_parquet(${quoteString(tmp)})`);
     onProgress?.('hashing');
     const contentHash = await sha256File(tmp);
@@ -123,6 +143,9 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
       path: paths.parquet,
       rows,
       positives,
+      // Binary manifests keep their old shape; no task means binary.
+      ...(spec.target.task !== 'binary' ? { task: spec.target.task } : {}),
+      ...(resolved ? { classes: resolved.classes, classCounts } : {}),
       contentHash,
       bytes,
       columns: described.map((c) => ({ name: c.name, type: c.type, role: roles.get(c.name) ?? 'extra' })),
@@ -139,7 +162,21 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
   }
 }
 
-function projection(spec: DatasetSpec, source: CheckedSource, extras: string[]): { selectList: string; roles: Map<string, SnapshotColumn['role']> } {
+/** Rows per label index of a multiclass snapshot (read back from the file, so the manifest says what it holds). */
+async function labelCounts(db: DuckDb, parquet: string, classes: number): Promise<number[]> {
+  const out = new Array<number>(classes).fill(0);
+  for (const r of await db.rows(`SELECT ${LABEL_COLUMN} AS k, count(*) AS n FROM read_parquet(${quoteString(parquet)}) GROUP BY 1`)) {
+    out[numOrNull(r.k) ?? 0] = numOrNull(r.n) ?? 0;
+  }
+  return out;
+}
+
+function projection(
+  spec: DatasetSpec,
+  source: CheckedSource,
+  extras: string[],
+  classes?: ClassValue[],
+): { selectList: string; roles: Map<string, SnapshotColumn['role']> } {
   const roles = new Map<string, SnapshotColumn['role']>([[ROW_COLUMN, 'row']]);
   const parts = [quoteIdent(ROW_COLUMN)];
   for (const f of spec.features) {
@@ -152,7 +189,7 @@ function projection(spec: DatasetSpec, source: CheckedSource, extras: string[]):
     );
     roles.set(f.name, 'feature');
   }
-  parts.push(`CAST(${labelSql(spec)} AS UTINYINT) AS ${LABEL_COLUMN}`);
+  parts.push(labelSelectSql(spec, classes, LABEL_COLUMN));
   roles.set(LABEL_COLUMN, 'label');
   if (spec.split.kind === 'time' && !roles.has(spec.split.column)) {
     parts.push(quoteIdent(spec.split.column));

@@ -1,5 +1,6 @@
 // Reads a snapshot column-wise into a Frame (typed arrays, no per-row objects) and splits it into train and holdout.
 import type { DatasetSpec, FeatureSpec } from '../spec/dataset';
+import type { TaskKind } from '../task/task';
 import { showColumn } from '../spec/columns';
 import { ColumnTarget, DuckDb, duckDbMessage, numOrNull, quoteIdent, quoteString } from './duckdb';
 import type { FeatureColumn, Frame } from './frame';
@@ -24,16 +25,19 @@ export interface SplitFrames {
   holdoutRows: Uint32Array;
 }
 
+export interface LoadOptions {
+  timeSplit?: { column: string; holdoutFrom: string };
+  /** How `__label` is read: binary (default) 0/1 and multiclass class index into `label`, regression into `target`. */
+  task?: TaskKind;
+}
+
 /**
  * Loads `features` (in this order) and `__label` from a snapshot. Categorical dictionaries are the sorted distinct
  * values of the whole snapshot, so train and holdout share codes; codes come from DuckDB ENUM casts, so no JS string
  * is created per row.
  */
-export async function loadFrame(
-  snapshotPath: string,
-  features: readonly FeatureRef[],
-  options: { timeSplit?: { column: string; holdoutFrom: string } } = {},
-): Promise<LoadedFrame> {
+export async function loadFrame(snapshotPath: string, features: readonly FeatureRef[], options: LoadOptions = {}): Promise<LoadedFrame> {
+  const regression = options.task === 'regression';
   const db = await DuckDb.open();
   try {
     const src = `read_parquet(${quoteString(snapshotPath)})`;
@@ -53,8 +57,17 @@ export async function loadFrame(
         missing: absent,
       });
     }
+    // A label of the other kind means the snapshot was made for another task: reading it would silently mislabel.
+    const labelIsValue = /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(types.get(LABEL_COLUMN) ?? '');
+    if (labelIsValue !== regression) {
+      throw new DataError(
+        'SnapshotInvalid',
+        `snapshot ${snapshotPath} holds a ${labelIsValue ? 'regression' : 'class'} label (${types.get(LABEL_COLUMN)}) but the task is ${options.task ?? 'binary'}; re-run ingest`,
+        { path: snapshotPath },
+      );
+    }
     const dictionaries: (string[] | null)[] = [];
-    const exprs: string[] = [`CAST(${ROW_COLUMN} AS UINTEGER)`, `CAST(${LABEL_COLUMN} AS UTINYINT)`];
+    const exprs: string[] = [`CAST(${ROW_COLUMN} AS UINTEGER)`, regression ? `CAST(${LABEL_COLUMN} AS DOUBLE)` : `CAST(${LABEL_COLUMN} AS UTINYINT)`];
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
       const c = quoteIdent(f.name);
@@ -79,6 +92,7 @@ export async function loadFrame(
 
     const rows = new Uint32Array(total);
     const label = new Uint8Array(total);
+    const target = regression ? new Float64Array(total) : undefined;
     const columns: FeatureColumn[] = features.map((f, i): FeatureColumn => {
       const dictionary = dictionaries[i];
       return dictionary === null
@@ -88,16 +102,21 @@ export async function loadFrame(
     const timeHoldout = options.timeSplit ? new Uint8Array(total) : undefined;
     const targets: ColumnTarget[] = [
       { array: rows, nullValue: 0 },
-      { array: label, nullValue: 0 },
+      target ? { array: target, nullValue: NaN } : { array: label, nullValue: 0 },
       ...columns.map((c): ColumnTarget => (c.kind === 'numeric' ? { array: c.values, nullValue: NaN } : { array: c.codes, nullValue: -1 })),
       ...(timeHoldout ? [{ array: timeHoldout, nullValue: 0 }] : []),
     ];
     const read = await db.readInto(`SELECT ${exprs.join(', ')} FROM ${src}`, targets);
     if (read !== total) throw new DataError('SnapshotInvalid', `snapshot ${snapshotPath} yielded ${read} of ${total} rows`);
-    return { frame: { rows: total, features: columns, label }, rows, timeHoldout };
+    return { frame: { rows: total, features: columns, label, ...(target ? { target } : {}) }, rows, timeHoldout };
   } finally {
     db.close();
   }
+}
+
+/** The load option a time split needs (undefined for a random split). */
+export function timeSplitOf(split: SplitSpec): LoadOptions['timeSplit'] {
+  return split.kind === 'time' ? { column: split.column, holdoutFrom: split.holdoutFrom } : undefined;
 }
 
 /** Random split membership: a pure function of row number and seed, so any process can recompute it. */
@@ -105,8 +124,8 @@ export function isRandomHoldout(row: number, seed: number, holdout: number): boo
   return mix32(row, seed) / 4294967296 < holdout;
 }
 
-/** Splits a loaded frame per the spec; fails with DataEmpty if either side would be empty. */
-export function splitLoaded(loaded: LoadedFrame, split: SplitSpec): SplitFrames {
+/** 1 for each row of the loaded frame that the split puts in the holdout. */
+export function holdoutMask(loaded: LoadedFrame, split: SplitSpec): Uint8Array {
   const { frame, rows } = loaded;
   const isHoldout = new Uint8Array(frame.rows);
   if (split.kind === 'random') {
@@ -115,6 +134,13 @@ export function splitLoaded(loaded: LoadedFrame, split: SplitSpec): SplitFrames 
     if (!loaded.timeHoldout) throw new Error('time split needs the frame loaded with timeSplit');
     isHoldout.set(loaded.timeHoldout);
   }
+  return isHoldout;
+}
+
+/** Splits a loaded frame per the spec; fails with DataEmpty if either side would be empty. */
+export function splitLoaded(loaded: LoadedFrame, split: SplitSpec): SplitFrames {
+  const { frame, rows } = loaded;
+  const isHoldout = holdoutMask(loaded, split);
   let h = 0;
   for (let i = 0; i < frame.rows; i++) h += isHoldout[i];
   const trainIdx = new Uint32Array(frame.rows - h);
@@ -140,9 +166,11 @@ function pick(rows: Uint32Array, idx: Uint32Array): Uint32Array {
   return out;
 }
 
-/** Loads a snapshot and splits it into train and holdout as the spec says. */
-export async function loadSplitFrames(snapshotPath: string, spec: Pick<DatasetSpec, 'features' | 'split'>): Promise<SplitFrames> {
-  const timeSplit = spec.split.kind === 'time' ? { column: spec.split.column, holdoutFrom: spec.split.holdoutFrom } : undefined;
-  const loaded = await loadFrame(snapshotPath, spec.features, { timeSplit });
+/** Loads a snapshot and splits it into train and holdout as the spec says (the label read per `spec.target.task`). */
+export async function loadSplitFrames(
+  snapshotPath: string,
+  spec: Pick<DatasetSpec, 'features' | 'split'> & { target?: { task: TaskKind } },
+): Promise<SplitFrames> {
+  const loaded = await loadFrame(snapshotPath, spec.features, { timeSplit: timeSplitOf(spec.split), task: spec.target?.task });
   return splitLoaded(loaded, spec.split);
 }

@@ -3,33 +3,13 @@ import type { DatasetSpec } from '../spec/dataset';
 import { positiveRule, resolveSourcePath } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
-import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString, sqlLiteral } from './duckdb';
+import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString } from './duckdb';
+import { DataError } from './errors';
+import { targetTypeProblem } from './target';
 
-/** Every failure type this data layer raises; activities list them as non-retryable (bad input never heals on retry). */
-export const DATA_ERROR_TYPES = [
-  'DataFileNotFound',
-  'DataFileUnreadable',
-  'DataSourceSqlInvalid',
-  'DataColumnMissing',
-  'DataColumnWrongType',
-  'DataEmpty',
-  'DataSingleClass',
-  'ExpectationInvalid',
-  'SnapshotInvalid',
-] as const;
-export type DataErrorType = (typeof DATA_ERROR_TYPES)[number];
+export { labelSql } from './target';
 
-/** A data problem a person must fix in the spec or the files; `type` is stable for ApplicationFailure. */
-export class DataError extends Error {
-  constructor(
-    readonly type: DataErrorType,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
+export { DATA_ERROR_TYPES, DataError, type DataErrorType } from './errors';
 
 export type { SourceFormat } from './format';
 
@@ -273,14 +253,8 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
       wrong.push(`feature ${showColumn(f.name)} is numeric in the spec but ${t} in the data (declare it categorical or CAST it in source.select)`);
     }
   }
-  const targetType = types.get(spec.target.column) ?? '';
-  const v = spec.target.positive?.value;
-  if (typeof v === 'number' && !isNumericType(targetType)) {
-    wrong.push(`target ${showColumn(spec.target.column)} is compared with the number ${v} but is ${targetType} in the data`);
-  }
-  if (typeof v === 'boolean' && targetType !== 'BOOLEAN') {
-    wrong.push(`target ${showColumn(spec.target.column)} is compared with ${v} but is ${targetType}, not BOOLEAN, in the data`);
-  }
+  const targetProblem = targetTypeProblem(spec, types.get(spec.target.column) ?? '');
+  if (targetProblem) wrong.push(targetProblem);
   if (spec.split.kind === 'time') {
     const t = types.get(spec.split.column) ?? '';
     if (!isTemporalType(t)) {
@@ -290,15 +264,6 @@ function checkColumns(spec: DatasetSpec, columns: ColumnInfo[], extraColumns: st
   if (wrong.length > 0) {
     throw new DataError('DataColumnWrongType', `wrong column types: ${wrong.join('; ')}`, { problems: wrong });
   }
-}
-
-/** SQL giving 1 when the target is positive, 0 when not, NULL when the target is NULL. */
-export function labelSql(spec: DatasetSpec): string {
-  const col = quoteIdent(spec.target.column);
-  const { op, value } = positiveRule(spec.target);
-  const sqlOp = op === '!=' ? '<>' : op;
-  const left = typeof value === 'string' ? `CAST(${col} AS VARCHAR)` : col;
-  return `CASE WHEN ${col} IS NULL THEN NULL WHEN ${left} ${sqlOp} ${sqlLiteral(value)} THEN 1 ELSE 0 END`;
 }
 
 /** Human form of the positive condition, for messages. */

@@ -5,6 +5,7 @@ import type { FeatureSpec } from '../spec/dataset';
 import { categoryDistribution, numericDistribution } from './fine';
 import { binIndex, edgesFromCutPoints } from './histogram';
 import { CategoricalProfile, DatasetProfile, DEFAULT_FINE, FeatureProfile, FineSettings, NumericProfile, PROFILE_VERSION, QUANTILE_FRACTIONS, QUANTILE_KEYS } from './schema';
+import type { TaskKind } from '../task/task';
 
 type FeatureRef = Pick<FeatureSpec, 'name' | 'type'>;
 
@@ -25,6 +26,11 @@ export interface ProfileOptions {
    * fine distributions existed (kept to test that old profiles still work).
    */
   fine?: Partial<FineSettings> | false;
+  /**
+   * The snapshot's task: the label summary (positives, positive rate) is a binary notion, so multiclass and regression
+   * profiles have `label: null`. Without it, a non-integer `__label` (a regression snapshot) is left out as well.
+   */
+  task?: TaskKind;
 }
 
 /** Profiles a Parquet snapshot written by ingest. */
@@ -92,7 +98,9 @@ async function profileWith(
   }
   const types = new Map(columns.map((c) => [c.name, c.type]));
   checkFeatures(features, types);
-  const hasLabel = types.has(LABEL_COLUMN);
+  // Only a binary 0/1 label has positives; a regression value summed as "positives" would be negative or huge.
+  const labelType = types.get(LABEL_COLUMN);
+  const hasLabel = labelType !== undefined && (options.task ?? 'binary') === 'binary' && !/^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(labelType);
 
   // Feature i is column f{i}: numeric as DOUBLE with NaN/Inf as NULL (as the snapshot and the Frame treat them).
   const inner = features.map((f, i) => {

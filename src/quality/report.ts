@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import { Expectation } from '../spec/expectations';
 import { showColumn } from '../spec/columns';
+import { ClassSplit } from './class-split';
 
 export const FailingRow = z.object({
   /** The row's `__row`: its 0-based position in the source (before `where` and sampling). */
@@ -48,6 +49,10 @@ export const QualityReport = z.object({
     successPercent: z.number().nullable(),
   }),
   results: z.array(ExpectationResult),
+  /** Multiclass runs: rows per class in training and holdout (absent for other tasks and older reports). */
+  classSplit: ClassSplit.optional(),
+  /** Findings that do not fail the gate but a person should see (e.g. a class on one side of the split only). */
+  warnings: z.array(z.string()).optional(),
   createdAt: z.string(),
 });
 export type QualityReport = z.infer<typeof QualityReport>;

@@ -8,6 +8,9 @@ import { Expectation, ExpectationSuite } from '../spec/expectations';
 import { compileExamples, compileSuite, ExampleSource, Plan, regexSearchSql } from './compile';
 import { describeExpectation, ExpectationResult, FailingRow, QualityReport } from './report';
 import { showColumn } from '../spec/columns';
+import type { SplitSpec } from '../data/load-frame';
+import type { ClassValue } from '../task/task';
+import { classSplit, classSplitWarnings } from './class-split';
 
 /** What to check: a Parquet snapshot (from ingest) or any DuckDB relation SQL (e.g. a source relation). */
 export type QualityInput = { parquetFile: string } | { relationSql: string };
@@ -17,6 +20,12 @@ export interface QualityOptions {
   db?: DuckDb;
   /** Failing example rows per failed row-level rule (default 5). */
   exampleLimit?: number;
+  /**
+   * Multiclass snapshots: the spec's split and the run's classes. The report then counts each class's rows in training
+   * and holdout (`classSplit`) and warns about classes on one side only; a warning, not a failure: the data is valid,
+   * the model trains over all classes, and the card shows which classes the holdout could not judge.
+   */
+  classSplit?: { split: SplitSpec; classes: readonly ClassValue[] };
 }
 
 const NUMERIC_RULES = new Set<Expectation['type']>(['between', 'mean_between', 'stddev_between', 'quantile_between']);
@@ -68,6 +77,8 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
       passes++;
     }
     const successful = results.filter((r) => r.success).length;
+    if (options.classSplit && !('parquetFile' in input)) throw new Error('classSplit needs a snapshot (parquetFile) input');
+    const split = options.classSplit && 'parquetFile' in input ? await classSplit(input.parquetFile, options.classSplit.split, options.classSplit.classes) : undefined;
     return QualityReport.parse({
       success: successful === results.length,
       passes,
@@ -79,6 +90,7 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
         successPercent: results.length ? (100 * successful) / results.length : null,
       },
       results,
+      ...(split ? { classSplit: split, warnings: classSplitWarnings(split) } : {}),
       createdAt: new Date().toISOString(),
     });
   } finally {

@@ -1,4 +1,6 @@
 // What `make up` does once the stack runs: start the first training when no champion exists, keep the drift schedule.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Env } from '../config/env';
 import { ensureDriftSchedule } from '../drift/schedule';
@@ -9,7 +11,9 @@ import { storeFromEnv } from '../store/from-env';
 export async function firstStart(client: Client, env: Env, say: (line: string) => void): Promise<void> {
   const registry = new Registry(storeFromEnv(env));
   const champion = await registry.alias(env.MODEL_NAME).catch(() => undefined);
-  if (champion === undefined && env.TRAIN_ON_FIRST_START) {
+  if (champion === undefined && env.TRAIN_ON_FIRST_START && !existsSync(path.resolve(env.PROJECT_ROOT, env.FIRST_TRAINING_SPEC))) {
+    say(`no champion for ${env.MODEL_NAME} yet, and no spec ${env.FIRST_TRAINING_SPEC} to train it: set FIRST_TRAINING_SPEC or train it with npx mlp train <spec>`);
+  } else if (champion === undefined && env.TRAIN_ON_FIRST_START) {
     const workflowId = `first-training-${env.MODEL_NAME}`;
     try {
       await client.workflow.start('trainingPipeline', {

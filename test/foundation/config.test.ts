@@ -24,6 +24,12 @@ describe('settings', () => {
     assert.equal(env.VAR_DIR, path.join(projectRoot, 'var'));
   });
 
+  it('train the default model from its own spec on a first start (MODEL_NAME=flights-small trains flights-small)', () => {
+    assert.equal(parseEnv({}).FIRST_TRAINING_SPEC, 'datasets/flights.json');
+    assert.equal(parseEnv({ MODEL_NAME: 'flights-small' }).FIRST_TRAINING_SPEC, 'datasets/flights-small.json');
+    assert.equal(parseEnv({ MODEL_NAME: 'flights-small', FIRST_TRAINING_SPEC: 'datasets/x.json' }).FIRST_TRAINING_SPEC, 'datasets/x.json');
+  });
+
   it('derive the address and UI link from the ports', () => {
     const env = parseEnv({ TEMPORAL_PORT: '7300', TEMPORAL_UI_PORT: '8300' });
     assert.equal(env.TEMPORAL_ADDRESS, '127.0.0.1:7300');

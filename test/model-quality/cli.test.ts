@@ -20,13 +20,32 @@ describe('project CLI: quality check', function () {
     await writeScenario(varDir, 'qm', s);
     await withWorker(
       async ({ env, taskQueue }) => {
-        const { stdout } = await run(process.execPath, [cliMain, 'quality', 'check', 'qm', '--start', s.window.start, '--end', s.window.end], {
+        const { stdout, stderr } = await run(process.execPath, [cliMain, 'quality', 'check', 'qm', '--start', s.window.start, '--end', s.window.end], {
           env: { ...process.env, VAR_DIR: varDir, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue },
         });
-        assert.match(stdout, /^started quality-qm-cli-/m);
+        // progress goes to stderr, so stdout is only the result
+        assert.match(stderr, /^started quality-qm-cli-/m);
         assert.match(stdout, /^ok: ok on \d+ labeled predictions/m);
         assert.match(stdout, new RegExp(`^predictions ${s.expected.counts.predictions}, labeled ${s.expected.counts.labeled}, unmatched labels ${s.expected.counts.unmatchedLabels}; alert none$`, 'm'));
         assert.match(stdout, /^report: http:\/\/[^ ]+\/v1\/reports\/quality\/[A-Za-z0-9_-]+\.html$/m, 'the link the worker builds from its API_HOST:API_PORT');
+      },
+      { varDir },
+    );
+  });
+
+  it('a degraded verdict exits 1 (documented exit codes), with the verdict as JSON under -o json', async () => {
+    const varDir = tempVarDir('quality-cli-degraded-');
+    await registerQm(varDir);
+    const s = scenario('degraded');
+    await writeScenario(varDir, 'qm', s);
+    await withWorker(
+      async ({ env, taskQueue }) => {
+        await assert.rejects(
+          run(process.execPath, [cliMain, '-o', 'json', 'quality', 'check', 'qm', '--start', s.window.start, '--end', s.window.end], {
+            env: { ...process.env, VAR_DIR: varDir, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue },
+          }),
+          (err: { code?: number; stdout?: string }) => err.code === 1 && (JSON.parse(err.stdout ?? '{}') as { verdict?: string }).verdict === 'degraded',
+        );
       },
       { varDir },
     );
