@@ -20,6 +20,7 @@ up: node-version build temporal-cli
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
+# test/containers runs too when `make images` and `make container-test` have built the images and the Compose CLI; else it skips, saying so.
 test: node-version build temporal-cli cluster-deps
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
