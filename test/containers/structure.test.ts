@@ -60,7 +60,7 @@ describe('the ml-pipeline image (container-structure-test.yaml run with podman)'
       const exit = await podman(['inspect', '--format', '{{.State.ExitCode}}', name]);
       assert.equal(exit.stdout.trim(), '0', `exit code after SIGTERM; logs:\n${(await podman(['logs', name])).stderr.slice(-2000)}`);
     } finally {
-      await podman(['rm', '-f', name]);
+      await podman(['rm', '-f', '-v', name]);
     }
   });
 
