@@ -1,111 +1,13 @@
-// Plain data that passes between trainingPipeline and its activities (it is stored in workflow history, so keep it small).
-import type { BinaryMetrics } from '../src/model/metrics';
-import type { Curves } from '../src/model-card/curves';
-import type { DatasetSpec } from '../src/spec/dataset';
-
-/** One pipeline run's working set: the store keys of its objects and what the spec says (no machine paths). */
-export interface RunRef {
-  /** workflowId/runId: the idempotency key of every write this run makes. */
-  runKey: string;
-  /** Store prefix of this run's objects, e.g. `runs/<workflowId>__<runId>`. */
-  runPrefix: string;
-  /** How the spec was given: the path or `store:` key as given, or "inline spec". */
-  specSource: string;
-  spec: DatasetSpec;
-  modelName: string;
-  /** Store key of the Parquet snapshot. */
-  snapshotKey: string;
-  rows: number;
-  contentHash: string;
-  expectationCount: number;
-  rounds: number;
-}
-
-export interface FailedExpectation {
-  name: string;
-  column: string | null;
-  /** One line a person can read: observed value, unexpected share, first failing rows. */
-  summary: string;
-  observedValue: unknown;
-  unexpectedPercent: number | null;
-  failingRows: { row: number; value: unknown }[];
-}
-
-export interface QualityOutcome {
-  success: boolean;
-  total: number;
-  passes: number;
-  failed: FailedExpectation[];
-  /** Store key of the full quality report (JSON). */
-  reportKey: string;
-}
-
-export interface TrainingOutcome {
-  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. */
-  modelKey: string;
-  rounds: number;
-  trainRows: number;
-  holdoutRows: number;
-  msPerRound: number;
-  rowsPerSecond: number;
-  /** The round the last attempt resumed from (0 when it started fresh). */
-  resumedFromRound: number;
-  attempt: number;
-  /** Trees kept (== rounds unless early stopping cut the model at its best round). */
-  trees?: number;
-  /** Set when model.earlyStoppingRounds is: the round kept, rounds run, and the validation slice's loss there. */
-  earlyStopping?: { bestRound: number; roundsRun: number; validationRows: number; bestValidationLogLoss: number };
-}
-
-export type ModelMetrics = BinaryMetrics;
-
-export interface EvaluationOutcome {
-  holdoutRows: number;
-  metrics: {
-    candidate: ModelMetrics;
-    logistic: ModelMetrics;
-    majority: ModelMetrics;
-    champion?: ModelMetrics & { version: number };
-    /** Candidate and champion on the newest labeled live rows (a quality-triggered retrain passes them). */
-    recent?: { rows: number; candidate: ModelMetrics; champion?: ModelMetrics & { version: number } };
-  };
-  gates: { passed: boolean; reasons: string[] };
-  /** The champion when evaluation ran (null: none); promotion happens only if it is still the champion. */
-  championVersion?: number | null;
-  /** ROC and PR curves (about 100 points each) for the model card. Absent in histories recorded before cards. */
-  curves?: { candidate: Curves; logistic: Curves; champion?: Curves };
-}
-
-export interface ParityOutcome {
-  rows: number;
-  maxAbsDiff: number;
-  ok: boolean;
-}
-
-export interface TrainingStatus {
-  stage: 'ingest' | 'validate' | 'rejected' | 'profile' | 'train' | 'evaluate' | 'export' | 'register' | 'promote' | 'promoted' | 'registered';
-  detail: string;
-  progress: number;
-  model?: string;
-  version?: number;
-  quality?: { success: boolean; failed: string[]; reportKey: string };
-  training?: TrainingOutcome;
-  evaluation?: EvaluationOutcome;
-}
-
-export interface TrainingResult {
-  model: string;
-  version: number;
-  promoted: boolean;
-  promotionReason: string;
-  rows: number;
-  dataHash: string;
-  metrics: EvaluationOutcome['metrics'];
-  gates: EvaluationOutcome['gates'];
-  parity: ParityOutcome;
-  training: TrainingOutcome;
-  /** Store key of the quality report. */
-  qualityReport: string;
-  /** The version's model card page, served by the API (absent for runs recorded before cards). */
-  modelCard?: string;
-}
+// The pipeline's plain data, re-exported where workflows and tests have always imported it from.
+export type {
+  EvaluationOutcome,
+  FailedExpectation,
+  ModelMetrics,
+  ParityOutcome,
+  QualityOutcome,
+  RunRef,
+  TrainingOutcome,
+  TrainingResult,
+  TrainingStatus,
+  RegisterInput,
+} from '../src/training/types';

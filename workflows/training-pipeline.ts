@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TrainingResult, TrainingStatus } from '../activities/training-types';
+import type { EvaluationOutcome, TrainingResult, TrainingStatus } from '../activities/training-types';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert } from './alerting';
 
@@ -53,7 +53,7 @@ const training = proxyActivities<Activities>({
   retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult> {
+export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult<EvaluationOutcome>> {
   const specOk = input && ((typeof input.spec === 'string' && input.spec.length > 0) || (typeof input.spec === 'object' && input.spec !== null && !Array.isArray(input.spec)));
   if (!specOk) {
     throw ApplicationFailure.nonRetryable(
@@ -154,6 +154,8 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
   stage(promoted ? 'promoted' : 'registered', registered.modelCard ? `${promotionReason} · [model card](${registered.modelCard})` : promotionReason, 1);
 
   return {
+    ...(run.task && run.task !== 'binary' ? { task: run.task } : {}),
+    ...(run.classes ? { classes: run.classes } : {}),
     model: run.modelName,
     version: registered.version,
     promoted,

@@ -22,7 +22,7 @@ export interface PeerRun {
   trainSeconds: number;
   /** CPU seconds of the process while boosting (all threads; OpenMP's spin-waits count too). */
   trainCpuSeconds: number;
-  /** P(label = 1) per holdout, in the holdout frame's row order. */
+  /** Per holdout, in the holdout frame's row order: P(label = 1), the predicted value, or K class probabilities per row. */
   predictions: Record<string, Float64Array>;
 }
 
@@ -33,10 +33,21 @@ const PeerResult = z.object({
   runs: z.array(z.object({ threads: z.number().int(), constructSeconds: z.number(), trainSeconds: z.number(), trainCpuSeconds: z.number() })),
 });
 
+/** The task the peer learns, as our trainer does (regression's loss comes from the params). */
+export type PeerTask = { task: 'binary' } | { task: 'regression' } | { task: 'multiclass'; classes: number };
+
+/** LightGBM's objective for the task: binary, regression (l2), regression_l1, huber (alpha = our delta) or multiclass. */
+function objective(p: GbdtParams, task: PeerTask): Record<string, number | string> {
+  if (task.task === 'multiclass') return { objective: 'multiclass', num_class: task.classes };
+  if (task.task === 'binary') return { objective: 'binary' };
+  const loss = p.loss ?? 'l2';
+  return loss === 'l2' ? { objective: 'regression' } : loss === 'l1' ? { objective: 'regression_l1' } : { objective: 'huber', alpha: p.huberDelta ?? 1 };
+}
+
 /** LightGBM's names for our hyper-parameters; a depth-d tree has at most 2^d leaves, so num_leaves never binds first. */
-export function lightGbmParams(p: GbdtParams): Record<string, number | string | boolean> {
+export function lightGbmParams(p: GbdtParams, task: PeerTask = { task: 'binary' }): Record<string, number | string | boolean> {
   return {
-    objective: 'binary',
+    ...objective(p, task),
     learning_rate: p.learningRate,
     max_depth: p.maxDepth,
     num_leaves: Math.min(2 ** p.maxDepth, 131072),
@@ -73,20 +84,25 @@ export async function peerPython(): Promise<{ python?: string; reason: string }>
 }
 
 /** Trains LightGBM on `train` once per thread count and predicts each holdout; skips with a reason without Python. */
-export async function runLightGbm(job: { train: Frame; holdouts: { name: string; frame: Frame }[]; params: GbdtParams; threads: number[] }): Promise<PeerOutcome> {
+export async function runLightGbm(job: { train: Frame; holdouts: { name: string; frame: Frame }[]; params: GbdtParams; threads: number[]; task?: PeerTask }): Promise<PeerOutcome> {
+  const task = job.task ?? { task: 'binary' };
   const { python, reason } = await peerPython();
   if (!python) return { ok: false, reason };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mlp-lightgbm-'));
   try {
     await writeFile(path.join(dir, 'train.x'), columnMajor(job.train, job.train));
-    await writeFile(path.join(dir, 'train.y'), job.train.label);
+    // Regression targets as float64, class indices and 0/1 labels as uint8.
+    const target = job.train.target;
+    if (task.task === 'regression' && !target) throw new Error('a regression peer run needs frame.target');
+    await writeFile(path.join(dir, 'train.y'), task.task === 'regression' && target ? new Uint8Array(target.buffer, target.byteOffset, target.byteLength) : job.train.label);
     for (const h of job.holdouts) await writeFile(path.join(dir, `${h.name}.x`), columnMajor(h.frame, job.train));
     const spec = {
       features: job.train.features.map((c) => ({ name: c.name, type: c.kind })),
       trainRows: job.train.rows,
       holdouts: job.holdouts.map((h) => ({ name: h.name, rows: h.frame.rows })),
       rounds: job.params.rounds,
-      params: lightGbmParams(job.params),
+      labelType: task.task === 'regression' ? 'float64' : 'uint8',
+      params: lightGbmParams(job.params, task),
       threads: job.threads,
     };
     await writeFile(path.join(dir, 'job.json'), JSON.stringify(spec));

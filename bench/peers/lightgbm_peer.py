@@ -1,8 +1,10 @@
 """LightGBM peer of the training bench: trains on the exact rows bench/training.ts wrote, times it, writes predictions.
 
-Input folder (written by bench/training.ts): job.json, train.x (float32, column-major), train.y (uint8), and one
+Input folder (written by bench/training.ts): job.json, train.x (float32, column-major), train.y (uint8 labels or
+class indices, float64 regression targets: job.json's labelType), and one
 <holdout>.x per holdout. Categorical columns hold dictionary codes as floats (NaN = missing), shared by all files.
-Output: result.json with wall and CPU times per thread count, and <holdout>.<threads>.p (float64 P(label=1)) per holdout.
+Output: result.json with wall and CPU times per thread count, and <holdout>.<threads>.p per holdout (float64: P(label=1),
+the predicted value, or K class probabilities per row, row-major).
 """
 import json
 import os
@@ -24,7 +26,7 @@ def main(folder):
     cols = len(features)
     categorical = [i for i, feat in enumerate(features) if feat["type"] == "categorical"]
     x = read_matrix(os.path.join(folder, "train.x"), job["trainRows"], cols)
-    y = np.fromfile(os.path.join(folder, "train.y"), dtype=np.uint8).astype(np.float64)
+    y = np.fromfile(os.path.join(folder, "train.y"), dtype=job.get("labelType", "uint8")).astype(np.float64)
     holdouts = {h["name"]: read_matrix(os.path.join(folder, h["name"] + ".x"), h["rows"], cols) for h in job["holdouts"]}
     result = {"version": lgb.__version__, "runs": []}
     for threads in job["threads"]:
@@ -38,7 +40,7 @@ def main(folder):
         t2 = time.perf_counter()
         c2 = time.process_time()
         for name, hx in holdouts.items():
-            booster.predict(hx, num_threads=threads).astype(np.float64).tofile(os.path.join(folder, "%s.%d.p" % (name, threads)))
+            np.ascontiguousarray(booster.predict(hx, num_threads=threads), dtype=np.float64).tofile(os.path.join(folder, "%s.%d.p" % (name, threads)))
         result["runs"].append({"threads": threads, "constructSeconds": t1 - t0, "trainSeconds": t2 - t1, "trainCpuSeconds": c2 - c1})
     with open(os.path.join(folder, "result.json"), "w") as f:
         json.dump(result, f)

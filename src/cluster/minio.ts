@@ -1,7 +1,7 @@
 // MinIO as the cluster's S3-compatible artifact store: one server on loopback, data under the cluster folder.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChildSpec } from '../up/processes';
+import { ownerOnlyFolder } from './private-folder';
 
 export interface MinioOptions {
   dir: string;
@@ -14,7 +14,7 @@ export interface MinioOptions {
 
 export async function prepareMinio(o: MinioOptions): Promise<ChildSpec> {
   const data = path.join(o.dir, 'minio');
-  await mkdir(data, { recursive: true });
+  await ownerOnlyFolder(data);
   return {
     name: 'minio',
     command: o.minioBin,

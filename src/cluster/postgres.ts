@@ -1,9 +1,10 @@
 // PostgreSQL for the cluster: a private instance (initdb once, then `postgres` in the foreground) as the postgres user.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chown, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChildSpec } from '../up/processes';
+import { ownerOnlyFolder } from './private-folder';
 import { runTool } from './run-tool';
 
 /** The folder with initdb, postgres and pg_isready, found (or installed with apt-get) by scripts/postgres.sh. */
@@ -32,11 +33,9 @@ export async function preparePostgres(opts: { dir: string; port: number; user: s
   const base = path.join(opts.dir, 'postgres');
   const data = path.join(base, 'data');
   const sockets = path.join(base, 'run');
-  await mkdir(sockets, { recursive: true });
-  if (who.uid !== undefined && who.gid !== undefined) {
-    await chown(base, who.uid, who.gid);
-    await chown(sockets, who.uid, who.gid);
-  }
+  // Owner-only: the data, and the socket folder, which no other local user can even enter.
+  await ownerOnlyFolder(base, who);
+  await ownerOnlyFolder(sockets, who);
   if (!existsSync(path.join(data, 'PG_VERSION'))) {
     await rm(data, { recursive: true, force: true });
     const pwfile = path.join(base, 'initdb-password');
@@ -45,20 +44,21 @@ export async function preparePostgres(opts: { dir: string; port: number; user: s
     try {
       await runTool(
         path.join(bin, 'initdb'),
-        ['-D', data, '-U', opts.user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'],
+        ['-D', data, '-U', opts.user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'],
         { ...who, cwd: base },
       );
     } finally {
       await rm(pwfile, { force: true });
     }
   }
+  await requirePasswordsLocally(path.join(data, 'pg_hba.conf'));
   return {
     bin,
     port: opts.port,
     spec: {
       name: 'postgres',
       command: path.join(bin, 'postgres'),
-      args: ['-D', data, '-p', String(opts.port), '-k', sockets, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      args: ['-D', data, '-p', String(opts.port), '-k', sockets, '-c', 'unix_socket_permissions=0700', '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
       env: { ...process.env, LC_ALL: 'C' },
       cwd: base,
       ...who,
@@ -66,6 +66,18 @@ export async function preparePostgres(opts: { dir: string; port: number; user: s
       logFile: path.join(opts.dir, 'logs', 'postgres.log'),
     },
   };
+}
+
+/**
+ * Data folders made before passwords were required on the socket (initdb --auth-local=trust): every `trust` line of
+ * pg_hba.conf becomes scram-sha-256, so a local user cannot connect as the superuser without the password.
+ */
+async function requirePasswordsLocally(hba: string): Promise<void> {
+  const text = await readFile(hba, 'utf8');
+  const lines = text.split('\n').map((line) => (/^\s*#/.test(line) ? line : line.replace(/\btrust\s*$/, 'scram-sha-256')));
+  const changed = lines.join('\n');
+  // in place: the file keeps its owner (postgres) and mode (0600)
+  if (changed !== text) await writeFile(hba, changed);
 }
 
 /** Waits until the instance accepts connections (not just TCP: recovery after a crash answers "starting up"). */

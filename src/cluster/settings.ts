@@ -26,6 +26,7 @@ export const ClusterEnvSchema = z.object({
   PROJECT_ROOT: z.string().default(path.resolve(__dirname, '..', '..', '..')),
   /** All state of the cluster: PostgreSQL data, Temporal config, MinIO data, each worker's scratch folder. */
   CLUSTER_DIR: z.string().optional(),
+  /** PostgreSQL's port (loopback only). */
   CLUSTER_POSTGRES_PORT: port(5433),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -34,11 +35,15 @@ export const ClusterEnvSchema = z.object({
     (ports) => MEMBERSHIP_INDEXES.every((i) => ports[i] <= MAX_MEMBERSHIP_PORT),
     `membership ports (1st, 4th, 6th, 8th) must be at most ${MAX_MEMBERSHIP_PORT}: the server stores them as a smallint`,
   ),
+  /** MinIO's S3 port. */
   MINIO_PORT: port(9000),
+  /** MinIO's console port. */
   MINIO_CONSOLE_PORT: port(9001),
   /** One API replica per port. */
   CLUSTER_API_PORTS: portList([8080, 8081]),
+  /** How many TypeScript workers (each with its own scratch folder). */
   CLUSTER_WORKERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(8, 'must be at most 8').default(2),
+  /** The S3 bucket the artifact store uses on MinIO. */
   CLUSTER_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name').default('ml-pipeline'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('ml-pipeline'),

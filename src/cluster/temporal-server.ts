@@ -1,6 +1,6 @@
 // The Temporal server of the cluster: schema on PostgreSQL with the SQL tool, a generated config, then `server start`.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -9,6 +9,7 @@ import { connectClient } from '../temporal/connect';
 import type { TemporalTarget } from '../temporal/target';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { writeFileAtomic } from '../util/fs-atomic';
+import { ownerOnlyFolder } from './private-folder';
 import { runTool } from './run-tool';
 
 /** The schemas the SQL tool carries inside its binary, per database. */
@@ -36,7 +37,7 @@ export interface TemporalServerOptions {
  */
 export async function setupTemporalSchema(o: TemporalServerOptions, say: (line: string) => void): Promise<void> {
   const base = path.join(o.dir, 'temporal');
-  await mkdir(base, { recursive: true });
+  await ownerOnlyFolder(base);
   for (const db of databases) {
     // Connection settings through the tool's environment variables: the password stays off the command line,
     // and the database name cannot land after the subcommand (where the tool ignores it).
@@ -58,6 +59,7 @@ export async function setupTemporalSchema(o: TemporalServerOptions, say: (line: 
 /** Writes <dir>/temporal/config/development.yaml (JSON is YAML) and the dynamic config it points at. */
 export async function writeTemporalConfig(o: TemporalServerOptions): Promise<string> {
   const root = path.join(o.dir, 'temporal');
+  await ownerOnlyFolder(root);
   const [frontendMembership, frontendHttp, historyGrpc, historyMembership, matchingGrpc, matchingMembership, workerGrpc, workerMembership] = o.internalPorts;
   const datastore = (database: string, maxConns: number) => ({
     sql: {
@@ -109,8 +111,7 @@ export async function writeTemporalConfig(o: TemporalServerOptions): Promise<str
   await writeFileAtomic(dynamicConfigFile, JSON.stringify(dynamic, null, 2) + '\n');
   // The file carries the database password: owner-only.
   const file = path.join(root, 'config', 'development.yaml');
-  await writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n');
-  await chmod(file, 0o600);
+  await writeFileAtomic(file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
   return root;
 }
 

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { stopLeftovers } from '../up/pid-files';
 import { portIsFree, Supervisor, waitForHttp, waitForPort, type ManagedChild, type RestartPolicy } from '../up/processes';
 import { parseEnv } from '../config/env';
 import { ensureBucketFor } from './ensure-bucket';
@@ -88,6 +89,10 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
   const { say } = opts;
   const tooHigh = [0, 3, 5, 7].map((i) => s.temporalInternalPorts[i]).filter((p) => p > MAX_MEMBERSHIP_PORT);
   if (tooHigh.length) throw new Error(`Temporal membership port(s) ${tooHigh.join(', ')} above ${MAX_MEMBERSHIP_PORT}: the server stores them as a PostgreSQL smallint`);
+  // A supervisor that was SIGKILLed could not stop its children: stop what its pid files name before checking ports.
+  const pidDir = path.join(s.dir, 'pids');
+  const leftovers = await stopLeftovers(pidDir);
+  if (leftovers.length) say(`stopped what a previous make cluster left running: ${leftovers.join(', ')}`);
   const busy: string[] = [];
   for (const [name, port] of clusterPorts(s)) if (!(await portIsFree(port))) busy.push(`${name}=${port}`);
   if (busy.length) throw new Error(`port(s) already in use: ${busy.join(', ')}. Is another \`make cluster\` running? Choose others with these variables.`);
@@ -100,7 +105,7 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
     minio: goTool(s.projectRoot, 'minio'),
   };
   const secrets: ClusterSecrets = await clusterSecrets(s.dir);
-  const supervisor = new Supervisor(say, opts.restartPolicy, opts.write);
+  const supervisor = new Supervisor(say, opts.restartPolicy, opts.write, pidDir);
   const stop = () => supervisor.stopAll(stopLayers(s));
   try {
     const pg = await preparePostgres({ dir: s.dir, port: s.postgresPort, user: secrets.postgresUser, password: secrets.postgresPassword, projectRoot: s.projectRoot });

@@ -27,32 +27,49 @@ const bool = z
 
 export const EnvSchema = z
   .object({
+    /** The checkout (or image) root: specs and relative paths are read from here. */
     PROJECT_ROOT: z.string().default(path.resolve(__dirname, '..', '..', '..')),
+    /** This process's folder: Temporal dev server data, scratch and caches; also the artifact store unless ARTIFACT_STORE is set. */
     VAR_DIR: z.string().optional(),
+    /** The Temporal frontend's port (the dev server's under `make up`, the server's under `make cluster`). */
     TEMPORAL_PORT: port(7233),
+    /** The Temporal Web UI's port. */
     TEMPORAL_UI_PORT: port(8233),
     /** host:port of the Temporal frontend; defaults to the local dev server on TEMPORAL_PORT. */
     TEMPORAL_ADDRESS: hostPort.optional(),
     /** TLS, mTLS and API key for the frontend (src/temporal/target.ts; the `temporal` CLI's own variable names). */
     ...temporalTargetSettings,
+    /** The Temporal namespace workers poll and clients start runs in. */
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    /** The task queue of the TypeScript worker (trainingPipeline, monitors, alerts). */
     TASK_QUEUE: z.string().min(1).default('ml-pipeline'),
     /** Base URL of the Temporal Web UI, used in alert links. */
     TEMPORAL_UI_URL: z.url({ error: 'must be a URL' }).optional(),
-    /** How long the worker/API waits for the Temporal server before giving up. */
+    /** How long a worker, `make up` and the CLI keep trying to reach the Temporal server before exiting with a message (the API never connects to Temporal). */
     TEMPORAL_CONNECT_TIMEOUT_MS: positiveInt(15000),
+    /** The prediction API's listening address. */
     API_HOST: z.string().min(1).default('127.0.0.1'),
+    /** The prediction API's port. */
     API_PORT: port(8080),
+    /** The API's default model (`/v1/predict`, readiness; every registry model is served) and the model `make up` trains first. */
     MODEL_NAME: modelNameSchema().default('flights'),
+    /** fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Slack bot token (needs chat:write); never logged. Without it alerts go to the log and the store. */
     SLACK_BOT_TOKEN: z.string().min(1).optional(),
+    /** A file holding the Slack bot token (instead of SLACK_BOT_TOKEN). */
     SLACK_BOT_TOKEN_FILE: z.string().min(1).optional(),
+    /** The Slack channel alerts go to; the bot must be in it. */
     SLACK_CHANNEL: z.string().min(1).optional(),
+    /** Slack's API base URL (tests point it at a local fake Slack). */
     SLACK_API_URL: z.url({ error: 'must be a URL' }).optional(),
+    /** An alert key is sent at most once per this many minutes (deduplicated by the alertRouter workflow). */
     ALERT_COOLDOWN_MINUTES: z.coerce.number({ error: 'must be a number' }).nonnegative('must be 0 or more').default(30),
+    /** How often driftMonitor runs per model (the interval of the schedule a promotion creates). */
     DRIFT_SCHEDULE_MINUTES: positiveInt(15),
     /** How often modelQualityMonitor joins predictions with labels, per served model. */
     QUALITY_SCHEDULE_MINUTES: positiveInt(60),
+    /** `make up` trains FIRST_TRAINING_SPEC when MODEL_NAME has no champion. */
     TRAIN_ON_FIRST_START: bool.default(true),
     /** What `make up` trains when MODEL_NAME has no champion; default datasets/<MODEL_NAME>.json, so MODEL_NAME=flights-small trains flights-small. */
     FIRST_TRAINING_SPEC: z.string().min(1).optional(),
@@ -74,11 +91,15 @@ export const EnvSchema = z
       .optional(),
     /** The S3 endpoint, e.g. http://127.0.0.1:9000 for MinIO; unset means AWS S3 itself. */
     S3_ENDPOINT: z.url({ error: 'must be a URL' }).optional(),
+    /** Region of the S3 store. */
     AWS_REGION: z.string().min(1).default('us-east-1'),
+    /** S3 credentials (with AWS_SECRET_ACCESS_KEY); unset: the AWS SDK's usual chain. Never logged. */
     AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+    /** S3 secret key (with AWS_ACCESS_KEY_ID). Never logged. */
     AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
     /** Where files fetched from a remote store are cached (default <VAR_DIR>/cache/store). */
     STORE_CACHE_DIR: z.string().min(1).optional(),
+    /** Size of the local cache of store objects (least recently used evicted past it). */
     STORE_CACHE_MB: positiveInt(4096),
     /** A worker keeps retrying a store request that failed transiently (no connection, 5xx) this long before the attempt fails. */
     STORE_RETRY_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(3600, 'must be at most 3600').default(60),
@@ -95,6 +116,7 @@ export const EnvSchema = z
     const location = parseStoreLocation(e.ARTIFACT_STORE ?? varDir, e.PROJECT_ROOT);
     return {
       ...e,
+      /** This process's folder: Temporal dev server data, scratch and caches; also the artifact store unless ARTIFACT_STORE is set. */
       VAR_DIR: varDir,
       store: {
         location,

@@ -6,11 +6,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppendLog } from '../serving/append-log';
+import type { LabelValue } from './label-value';
 
 /** One accepted label as the writer queues it. */
 export interface LabelRecord {
   id: string;
-  label: 0 | 1;
+  /** 0/1 (binary), a number (regression) or a class value (multiclass), checked against the model's task (label-value). */
+  label: LabelValue;
 }
 
 export interface LabelWriterOptions {
@@ -59,8 +61,10 @@ export function labelsRootFor(captureRoot: string): string {
 export class LabelWriter {
   readonly folder: string;
   private readonly out: AppendLog;
-  /** id -> latest label's time in ms, negative for label 0 (one number per id keeps the index small). */
+  /** id -> latest label's time in ms, negative for label 0 (one number per id keeps the index small); other labels in `values`. */
   private readonly latest = new Map<string, number>();
+  /** id -> latest label, for labels other than 0/1 (regression values, classes). */
+  private readonly values = new Map<string, LabelValue>();
   private loaded: Promise<void> | undefined;
   private seq = 0;
 
@@ -104,7 +108,7 @@ export class LabelWriter {
    */
   submit(labels: readonly LabelRecord[], keyId: string): LabelOutcome | undefined {
     const now = Date.now();
-    const overlay = new Map<string, 0 | 1>();
+    const overlay = new Map<string, LabelValue>();
     const fresh: LabelRecord[] = [];
     let duplicates = 0;
     let relabeled = 0;
@@ -144,17 +148,23 @@ export class LabelWriter {
     return this.out.openFile;
   }
 
-  private known(id: string): 0 | 1 | undefined {
+  private known(id: string): LabelValue | undefined {
     const v = this.latest.get(id);
-    return v === undefined ? undefined : v > 0 ? 1 : 0;
+    return v === undefined ? undefined : (this.values.get(id) ?? (v > 0 ? 1 : 0));
   }
 
-  private remember(id: string, label: 0 | 1, ts: number): void {
+  private remember(id: string, label: LabelValue, ts: number): void {
     const old = this.latest.get(id);
     if (old !== undefined && Math.abs(old) > ts) return; // an older line read late never overrides a newer one
     this.latest.delete(id); // re-inserted at the end: eviction drops the least recently labeled ids first
-    this.latest.set(id, label ? ts : -ts);
-    if (this.latest.size > this.opts.indexMax) this.latest.delete(this.latest.keys().next().value as string);
+    this.latest.set(id, label === 0 ? -ts : ts);
+    if (label === 0 || label === 1) this.values.delete(id);
+    else this.values.set(id, label);
+    if (this.latest.size > this.opts.indexMax) {
+      const oldest = this.latest.keys().next().value as string;
+      this.latest.delete(oldest);
+      this.values.delete(oldest);
+    }
   }
 
   private async loadIndex(): Promise<void> {
@@ -179,7 +189,9 @@ export class LabelWriter {
         try {
           const r = JSON.parse(line) as { ts?: unknown; id?: unknown; label?: unknown };
           const ts = typeof r.ts === 'string' ? Date.parse(r.ts) : NaN;
-          if (typeof r.id === 'string' && (r.label === 0 || r.label === 1) && ts > 0) this.remember(r.id, r.label, ts);
+          const label = r.label;
+          const valid = (typeof label === 'number' && Number.isFinite(label)) || typeof label === 'string' || typeof label === 'boolean';
+          if (typeof r.id === 'string' && valid && ts > 0) this.remember(r.id, label, ts);
         } catch {
           // a cut line (killed mid-write) is skipped; readers skip it too
         }
@@ -193,7 +205,7 @@ export class LabelWriter {
     let text = '';
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
-      text += `${head}"n":${first + i},"id":${JSON.stringify(r.id)},"label":${r.label}}\n`;
+      text += `${head}"n":${first + i},"id":${JSON.stringify(r.id)},"label":${JSON.stringify(r.label)}}\n`;
     }
     return text;
   }

@@ -5,11 +5,12 @@ import type { BinaryMetrics } from '../model/metrics';
 import type { DatasetProfile } from '../profile/schema';
 import type { Registry } from '../registry/registry';
 import type { DatasetSpec } from '../spec/dataset';
-import { CARD_FILES, ModelCard } from './card';
+import { BinaryModelCard, CARD_FILES, MulticlassModelCard, RegressionModelCard, type ModelCard } from './card';
 import type { Curves } from './curves';
 import { renderModelCardHtml } from './html';
 
-export interface CardInput {
+/** What every card holds, whatever the task. */
+interface CardBase {
   name: string;
   version: number;
   createdAt: string;
@@ -18,30 +19,42 @@ export interface CardInput {
   spec: DatasetSpec;
   trainRows: number;
   holdoutRows: number;
-  metrics: { candidate: BinaryMetrics; logistic: BinaryMetrics; majority: BinaryMetrics; champion?: BinaryMetrics & { version: number } };
-  curves: ModelCard['curves'] | { candidate: Curves; logistic: Curves; champion?: Curves };
   promotion: { passed: boolean; reasons: string[] };
   quality?: ModelCard['gates']['quality'];
   parity: ModelCard['gates']['parity'];
   training: Omit<ModelCard['training'], 'params'>;
+  /** The trained model: its params and feature importance (any object with `params` and `trees` the trainer wrote). */
   model: GbdtModel;
   profile: DatasetProfile | null;
 }
 
+export interface CardInput extends CardBase {
+  metrics: { candidate: BinaryMetrics; logistic: BinaryMetrics; majority: BinaryMetrics; champion?: BinaryMetrics & { version: number } };
+  curves: BinaryModelCard['curves'] | { candidate: Curves; logistic: Curves; champion?: Curves };
+}
+
+/** A regression or multiclass card's input: metrics per model on the holdout, and the task's charts. */
+export type TaskCardInput = CardBase &
+  (
+    | { task: 'regression'; metrics: RegressionModelCard['metrics']; charts: RegressionModelCard['charts'] }
+    | { task: 'multiclass'; metrics: MulticlassModelCard['metrics']; charts?: MulticlassModelCard['charts'] }
+  );
+
 function describeTarget(spec: DatasetSpec): string {
   const p = spec.target.positive;
-  return p ? `${spec.target.column} ${p.op} ${JSON.stringify(p.value)}` : `${spec.target.column} (${spec.target.task})`;
+  if (p) return `${spec.target.column} ${p.op} ${JSON.stringify(p.value)}`;
+  return `${spec.target.column} (${spec.target.task})`;
 }
 
 function describeSplit(spec: DatasetSpec): string {
   return spec.split.kind === 'time' ? `time split: holdout from ${spec.split.holdoutFrom} on ${spec.split.column}` : `random split: ${spec.split.holdout * 100}% holdout, seed ${spec.split.seed}`;
 }
 
-export function buildModelCard(input: CardInput): ModelCard {
+function common(input: CardBase) {
   const profiles = new Map((input.profile?.features ?? []).map((p) => [p.name, p]));
-  return ModelCard.parse({
-    kind: 'model-card',
-    formatVersion: 1,
+  return {
+    kind: 'model-card' as const,
+    formatVersion: 1 as const,
     model: {
       name: input.name,
       version: input.version,
@@ -54,8 +67,6 @@ export function buildModelCard(input: CardInput): ModelCard {
       holdoutRows: input.holdoutRows,
       split: describeSplit(input.spec),
     },
-    metrics: input.metrics,
-    curves: input.curves,
     importance: featureImportance(input.model),
     features: input.spec.features.map((f) => ({
       name: f.name,
@@ -65,7 +76,20 @@ export function buildModelCard(input: CardInput): ModelCard {
     })),
     gates: { promotion: input.promotion, ...(input.quality ? { quality: input.quality } : {}), parity: input.parity },
     training: { params: input.model.params, ...input.training },
-  });
+  };
+}
+
+/** A binary classifier's card (unchanged shape). */
+export function buildModelCard(input: CardInput): BinaryModelCard {
+  return BinaryModelCard.parse({ ...common(input), metrics: input.metrics, curves: input.curves });
+}
+
+/** A regression or multiclass model's card. */
+export function buildTaskCard(input: TaskCardInput): ModelCard {
+  const base = common(input);
+  return input.task === 'regression'
+    ? RegressionModelCard.parse({ ...base, task: 'regression', metrics: input.metrics, charts: input.charts })
+    : MulticlassModelCard.parse({ ...base, task: 'multiclass', metrics: input.metrics, charts: input.charts ?? {} });
 }
 
 /** Writes card.json and card.html into the version's folder (each atomically; rewriting gives the same bytes). */

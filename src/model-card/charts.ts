@@ -1,6 +1,13 @@
 // Inline SVG charts for the model card: curves on the unit square, and horizontal bars (no script, no external asset).
 import { esc, num } from '../drift/report/escape';
 
+export const COLORS = { candidate: '#4c78a8', logistic: '#f58518', champion: '#54a24b', majority: '#9d9d9d' };
+
+/** A colour key: one swatch and name per series. */
+export function legend(entries: [string, string][]): string {
+  return entries.map(([name, color]) => `<span class="key"><i style="background:${color}"></i>${esc(name)}</span>`).join('');
+}
+
 export interface Series {
   name: string;
   color: string;
@@ -16,8 +23,18 @@ const B = 40;
 const T = 10;
 const R = 10;
 
-/** A square plot of [0,1] x [0,1] with axis labels, an optional diagonal, and one polyline (or dots) per series. */
-export function unitSquareSvg(title: string, xLabel: string, yLabel: string, series: Series[], diagonal: boolean): string {
+/**
+ * A square plot of [0,1] x [0,1] with axis labels, an optional diagonal, and one polyline (or dots) per series. With
+ * `range` the points are scaled from [lo, hi] on both axes (tick labels in data units), e.g. predicted against actual.
+ */
+export function unitSquareSvg(title: string, xLabel: string, yLabel: string, series: Series[], diagonal: boolean, range?: [number, number]): string {
+  if (range) {
+    const [lo, hi] = range;
+    const span = hi > lo ? hi - lo : 1;
+    const scale = (v: number) => Math.min(1, Math.max(0, (v - lo) / span));
+    series = series.map((s) => ({ ...s, points: s.points.map(([a, b]): [number, number] => [scale(a), scale(b)]) }));
+  }
+  const tick = (v: number) => (range ? num(range[0] + v * (range[1] - range[0]), 3) : String(v));
   const pw = W - L - R;
   const ph = H - T - B;
   const x = (v: number) => (L + v * pw).toFixed(1);
@@ -26,8 +43,8 @@ export function unitSquareSvg(title: string, xLabel: string, yLabel: string, ser
   for (let i = 0; i <= 4; i++) {
     const v = i / 4;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><line x1="${x(v)}" x2="${x(v)}" y1="${T}" y2="${T + ph}" stroke="#eee"/>`);
-    parts.push(`<text x="${L - 4}" y="${(Number(y(v)) + 3).toFixed(1)}" font-size="9" text-anchor="end" fill="#666">${v}</text>`);
-    parts.push(`<text x="${x(v)}" y="${T + ph + 12}" font-size="9" text-anchor="middle" fill="#666">${v}</text>`);
+    parts.push(`<text x="${L - 4}" y="${(Number(y(v)) + 3).toFixed(1)}" font-size="9" text-anchor="end" fill="#666">${tick(v)}</text>`);
+    parts.push(`<text x="${x(v)}" y="${T + ph + 12}" font-size="9" text-anchor="middle" fill="#666">${tick(v)}</text>`);
   }
   if (diagonal) parts.push(`<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#bbb" stroke-dasharray="4 3"/>`);
   for (const s of series) {

@@ -3,10 +3,10 @@
 import { esc, num, pct } from '../drift/report/escape';
 import type { BinaryMetrics } from '../model/metrics';
 import type { FeatureProfile } from '../profile/schema';
-import type { ModelCard } from './card';
-import { barsSvg, unitSquareSvg, type Series } from './charts';
+import type { BinaryModelCard, ModelCard } from './card';
+import { multiclassSections, regressionSections } from './html-tasks';
+import { barsSvg, COLORS, legend, unitSquareSvg, type Series } from './charts';
 
-const COLORS = { candidate: '#4c78a8', logistic: '#f58518', champion: '#54a24b', majority: '#9d9d9d' };
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
@@ -30,7 +30,7 @@ const METRIC_ROWS: Row[] = [
   ['calibration error (ECE)', (m) => num(m.ece)],
 ];
 
-function metricsTable(card: ModelCard): string {
+function metricsTable(card: BinaryModelCard): string {
   const cols: [string, BinaryMetrics][] = [
     [`this version (v${card.model.version})`, card.metrics.candidate],
     ['logistic baseline', card.metrics.logistic],
@@ -42,11 +42,8 @@ function metricsTable(card: ModelCard): string {
   return `<table>${head}${body}</table>`;
 }
 
-function legend(entries: [string, string][]): string {
-  return entries.map(([name, color]) => `<span class="key"><i style="background:${color}"></i>${esc(name)}</span>`).join('');
-}
 
-function curveCharts(card: ModelCard): string {
+function curveCharts(card: BinaryModelCard): string {
   const c = card.curves;
   const roc: Series[] = [
     { name: 'logistic baseline', color: COLORS.logistic, points: c.logistic.roc },
@@ -127,6 +124,12 @@ function training(card: ModelCard): string {
     `<p class="meta">learning rate ${p.learningRate} · depth ${p.maxDepth} · ${p.maxBins} bins · ${p.minDataInLeaf} rows per leaf · L2 ${p.l2} · subsample ${p.subsample} · seed ${p.seed}</p>`;
 }
 
+/** The holdout metrics and charts, per task; everything else on the page is the same for every task. */
+function taskSections(card: ModelCard): string {
+  if (!('task' in card)) return `<h2>Holdout metrics</h2>${metricsTable(card)}<h2>Curves</h2>${curveCharts(card)}`;
+  return card.task === 'regression' ? regressionSections(card) : multiclassSections(card);
+}
+
 export function renderModelCardHtml(card: ModelCard): string {
   const m = card.model;
   const passed = card.gates.promotion.passed;
@@ -136,7 +139,7 @@ export function renderModelCardHtml(card: ModelCard): string {
     (m.description ? `<p class="meta">${esc(m.description)}</p>` : '') +
     `<p class="meta">target <b>${esc(m.target)}</b> · ${m.trainRows.toLocaleString('en-US')} training rows, ${m.holdoutRows.toLocaleString('en-US')} holdout rows (${esc(m.split)}) · registered ${esc(m.createdAt)}</p>` +
     `<p class="meta small">run ${esc(m.runKey)}${m.dataHash ? ` · data ${esc(m.dataHash)}` : ''}</p>` +
-    `<h2>Holdout metrics</h2>${metricsTable(card)}<h2>Curves</h2>${curveCharts(card)}` +
+    taskSections(card) +
     `<h2>Feature importance</h2>${importanceCharts(card)}<h2>Features</h2>${featureTable(card)}` +
     `<h2>Gates</h2>${gates(card)}<h2>Training</h2>${training(card)}</main></body></html>\n`;
 }

@@ -1,7 +1,7 @@
 // The model-quality report as one self-contained HTML page: verdict, metric table (live beside holdout), calibration plot, score histograms.
 import { esc, num, pct } from '../drift/report/escape';
 import type { CalibrationBin } from '../model/metrics';
-import type { QualityReport, ScoreHistogram } from './report';
+import { binaryHoldout, binaryLive, type QualityReport, type ScoreHistogram } from './report';
 
 const COLORS = { ok: '#2e7d32', degraded: '#c62828', 'insufficient labels': '#616161' } as const;
 const LIVE = '#f58518';
@@ -24,10 +24,30 @@ th:first-child,td:first-child{text-align:left}th{background:#f0f0f0;font-weight:
 type Row = [name: string, live: number | null | undefined, holdout: number | null | undefined, limit: string, flagged: boolean | null];
 
 function metricRows(r: QualityReport): Row[] {
-  const l = r.live;
-  const h = r.holdout;
-  const flagged = (m: string) => (l ? r.violations.some((v) => v.metric === m) : null);
+  const flagged = (m: string) => (r.live ? r.violations.some((v) => v.metric === m) : null);
   const s = r.settings;
+  const h = r.holdout;
+  if ('task' in h && h.task === 'regression') {
+    const l = r.live && 'task' in r.live && r.live.task === 'regression' ? r.live : null;
+    return [
+      ['RMSE', l?.rmse, h.rmse, `rise ≤ ${pct(s.maxRmseRise)}`, flagged('rmse')],
+      ['MAE', l?.mae, h.mae, '', null],
+      ['R²', l?.r2, h.r2, '', null],
+      ['mean target', l?.meanTarget, h.meanTarget, '', null],
+      ['mean prediction', l?.meanPrediction, null, '', null],
+      ['mean residual (target − prediction)', l?.meanResidual, null, '', null],
+    ];
+  }
+  if ('task' in h && h.task === 'multiclass') {
+    const l = r.live && 'task' in r.live && r.live.task === 'multiclass' ? r.live : null;
+    return [
+      ['accuracy', l?.accuracy, h.accuracy, `drop ≤ ${s.maxAccuracyDrop}`, flagged('accuracy')],
+      ['log loss', l?.logLoss, h.logLoss, `rise ≤ ${s.maxLogLossRise}`, flagged('logLoss')],
+      ['macro-F1', l?.macroF1, h.macroF1, '', null],
+      ['largest class-share shift', r.classMix?.maxShift, null, `≤ ${s.classMixMargin} or p ≥ ${s.significance}`, flagged('classMix')],
+    ];
+  }
+  const l = binaryLive(r);
   return [
     ['ROC AUC', l?.auc, h.auc, `drop ≤ ${s.maxAucDrop}`, flagged('auc')],
     ['log loss', l?.logLoss, h.logLoss, `rise ≤ ${s.maxLogLossRise}`, flagged('logLoss')],
@@ -40,6 +60,25 @@ function metricRows(r: QualityReport): Row[] {
     ['mean predicted probability', l?.meanPredicted, h.meanPredicted, `gap moves ≤ ${s.positiveRateMargin} or p ≥ ${s.significance}`, flagged('positiveRate')],
     ['expected calibration error', l?.ece, null, '', null],
   ];
+}
+
+/** Multiclass: the class mix (labels, holdout or predicted, mean predicted) and the confusion matrix of the live rows. */
+function classTablesHtml(r: QualityReport): string {
+  const l = r.live && 'task' in r.live && r.live.task === 'multiclass' ? r.live : null;
+  if (!l) return '';
+  const mix = r.classMix;
+  const mixRows = l.classes
+    .map((c, i) => `<tr><td>${esc(String(c))}</td><td>${pct(l.observedShares[i])}</td><td>${mix ? pct(mix.expected[i]) : '–'}</td><td>${pct(l.predictedShares[i])}</td></tr>`)
+    .join('');
+  const test = mix
+    ? `<p class="meta">Chi-square goodness of fit of the labels' class counts to the ${mix.basis === 'holdout' ? "holdout's class shares" : 'mean predicted probabilities'}: ${num(mix.chiSquare)} with ${mix.degreesOfFreedom} df, p = ${num(mix.pValue)}; a violation needs p &lt; ${num(r.settings.significance)} and a share to move by more than ${num(r.settings.classMixMargin)}.</p>`
+    : '';
+  const head = l.classes.map((c) => `<th>${esc(String(c))}</th>`).join('');
+  const conf = l.confusion.map((row, i) => `<tr><td>${esc(String(l.classes[i]))}</td>${row.map((v) => `<td>${v}</td>`).join('')}</tr>`).join('');
+  return (
+    `<h2>Class mix</h2><table><tr><th>class</th><th>live labels</th><th>expected</th><th>mean predicted</th></tr>${mixRows}</table>${test}` +
+    `<h2>Confusion matrix (rows: true class, columns: predicted)</h2><table><tr><th></th>${head}</tr>${conf}</table>`
+  );
 }
 
 function tableHtml(r: QualityReport): string {
@@ -121,8 +160,10 @@ export function renderQualityHtml(r: QualityReport): string {
   const rate = r.positiveRate
     ? `<p class="meta">Calibration in the large: observed ${pct(r.positiveRate.observed)} vs mean predicted ${pct(r.positiveRate.predicted)} (gap ${num(r.positiveRate.gap)}; expected ${num(r.positiveRate.expectedGap)}, ${r.settings.positiveRateBaseline === 'holdout' ? "the holdout's" : 'none'}), z = ${num(r.positiveRate.z)}, two-sided p = ${num(r.positiveRate.pValue)}; a violation needs p &lt; ${num(r.settings.significance)} and the gap to move by more than ${num(r.settings.positiveRateMargin)}.</p>`
     : '';
-  const charts = r.live
-    ? `<div class="cards"><div class="card"><h2 style="margin-top:0">Calibration</h2>${key(LIVE, 'live')}${key(HOLDOUT, 'holdout')}${calibrationSvg(r.live.calibration, r.holdout.calibration)}<div class="small">Equal-width bins; dot size grows with rows. On the dashed line, predicted = observed.</div></div>` +
+  const bl = binaryLive(r);
+  const bh = binaryHoldout(r);
+  const charts = bl && bh
+    ? `<div class="cards"><div class="card"><h2 style="margin-top:0">Calibration</h2>${key(LIVE, 'live')}${key(HOLDOUT, 'holdout')}${calibrationSvg(bl.calibration, bh.calibration)}<div class="small">Equal-width bins; dot size grows with rows. On the dashed line, predicted = observed.</div></div>` +
       (r.histogram ? `<div class="card"><h2 style="margin-top:0">Scores by true label</h2>${key(NEG, 'label 0')}${key(POS, 'label 1')}${histogramSvg(r.histogram)}<div class="small">Each label's scores as shares of that label; the further apart, the better the ranking.</div></div>` : '') +
       `</div>`
     : '';
@@ -134,6 +175,6 @@ export function renderQualityHtml(r: QualityReport): string {
     `Labels received: ${c.labelIds.toLocaleString('en-US')} ids, ${c.unmatchedLabels.toLocaleString('en-US')} matching no captured prediction, ${c.relabeledIds} relabeled; ${c.repeatedIds} ids predicted more than once (latest counts).</p>` +
     `<p class="meta">Run ${run}; report ${esc(r.id)}, ${esc(r.createdAt)}. Holdout: the version's own evaluation at training (${r.holdout.rows ?? '–'} rows).</p>` +
     (r.notes.length ? `<p class="meta">${r.notes.map(esc).join('; ')}</p>` : '') +
-    `<h2>Metrics</h2>${tableHtml(r)}${rate}${charts}</main></body></html>`
+    `<h2>Metrics</h2>${tableHtml(r)}${rate}${charts}${classTablesHtml(r)}</main></body></html>`
   );
 }

@@ -2,6 +2,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDb, quoteString } from '../data/duckdb';
+import { className, type ClassValue, type TaskKind } from '../task/task';
+
+/** The task whose captures and labels are joined (binary when absent: captures carry `probability`, labels 0/1). */
+export interface JoinTask {
+  task: TaskKind;
+  classes?: readonly ClassValue[];
+}
 
 export interface JoinWindow {
   /** Inclusive, ISO instant (toISOString form, so it compares with capture stamps as text). */
@@ -16,6 +23,7 @@ export interface JoinInput {
   window: JoinWindow;
   /** Only predictions of this model version are judged (other versions are counted, not scored). */
   version: number;
+  task?: JoinTask;
 }
 
 export interface JoinCounts {
@@ -37,9 +45,15 @@ export interface JoinCounts {
 
 export interface Joined {
   counts: JoinCounts;
-  /** Per labeled prediction: the served probability and the latest label. */
+  /** Binary: per labeled prediction, the served probability and the latest label (empty for other tasks). */
   probability: Float64Array;
   label: Uint8Array;
+  /**
+   * Regression and multiclass, per labeled prediction: `output` the served value (regression) or the K class
+   * probabilities (multiclass, row-major); `target` the latest label (regression) or its class index (multiclass).
+   */
+  output?: Float64Array;
+  target?: Float64Array;
 }
 
 /** The .jsonl files of a folder, sorted; a missing folder is none. */
@@ -61,19 +75,60 @@ const list = (files: readonly string[]) => `[${files.map(quoteString).join(', ')
  * Explicit columns: DuckDB parses only these keys (features are skipped), old capture lines without an
  * `id` get the id the service gave them (<request id>.<row>), and a line cut by a kill becomes a NULL row.
  */
-function capturesSql(files: readonly string[]): string {
-  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::INTEGER AS version, NULL::DOUBLE AS probability WHERE false)`;
+/**
+ * What each task's capture lines and label lines hold. The joined `probability` column is the served output: binary
+ * the probability; regression the value; multiclass the class probabilities (a DOUBLE[] of K). The label column is
+ * 0/1, the target value, or the class index (a label that is not one of the classes is left out).
+ */
+interface TaskColumns {
+  /** Capture columns (read_json types) beside ts, version, id, request_id, row. */
+  capture: string;
+  /** The output expression and its SQL type, and the condition a valid capture line meets. */
+  output: string;
+  outputType: string;
+  valid: string;
+  /** The label column's read_json type, the label expression and the condition a valid label meets. */
+  labelType: string;
+  label: string;
+  labelSqlType: string;
+  labelValid: string;
+}
+
+function taskColumns(t: JoinTask | undefined): TaskColumns {
+  if (!t || t.task === 'binary') {
+    return { capture: `probability: 'DOUBLE'`, output: 'probability', outputType: 'DOUBLE', valid: 'probability BETWEEN 0 AND 1', labelType: 'INTEGER', label: 'label', labelSqlType: 'INTEGER', labelValid: 'label IN (0, 1)' };
+  }
+  if (t.task === 'regression') {
+    return { capture: `prediction: 'DOUBLE'`, output: 'prediction', outputType: 'DOUBLE', valid: 'isfinite(prediction)', labelType: 'DOUBLE', label: 'label', labelSqlType: 'DOUBLE', labelValid: 'isfinite(label)' };
+  }
+  const k = t.classes?.length ?? 0;
+  // labels are stored as the class value (a JSON string, number or boolean); read as text they match the class names
+  const names = `[${(t.classes ?? []).map((c) => quoteString(className(c))).join(', ')}]`;
+  return {
+    capture: `probabilities: 'DOUBLE[]'`,
+    output: 'probabilities',
+    outputType: 'DOUBLE[]',
+    valid: `len(probabilities) = ${k} AND list_min(probabilities) >= 0 AND list_max(probabilities) <= 1`,
+    labelType: 'VARCHAR',
+    label: `list_position(${names}, label) - 1`,
+    labelSqlType: 'INTEGER',
+    labelValid: `list_position(${names}, label) IS NOT NULL`,
+  };
+}
+
+function capturesSql(files: readonly string[], tc: TaskColumns): string {
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::INTEGER AS version, NULL::${tc.outputType} AS probability WHERE false)`;
   return (
-    `(SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, version, probability FROM read_json(${list(files)}, format='newline_delimited', ` +
-    `columns={ts: 'VARCHAR', version: 'INTEGER', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', probability: 'DOUBLE'}, ignore_errors=true) WHERE ts IS NOT NULL AND probability BETWEEN 0 AND 1)`
+    `(SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, version, ${tc.output} AS probability FROM read_json(${list(files)}, format='newline_delimited', ` +
+    `columns={ts: 'VARCHAR', version: 'INTEGER', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', ${tc.capture}}, ignore_errors=true) WHERE ts IS NOT NULL AND ${tc.valid})`
   );
 }
 
-function labelsSql(files: readonly string[]): string {
-  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::BIGINT AS n, NULL::INTEGER AS label WHERE false)`;
+function labelsSql(files: readonly string[], tc: TaskColumns): string {
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::BIGINT AS n, NULL::${tc.labelSqlType} AS label WHERE false)`;
   return (
-    `(SELECT id, ts, n, label FROM read_json(${list(files)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: 'INTEGER'}, ignore_errors=true) ` +
-    `WHERE id IS NOT NULL AND ts IS NOT NULL AND label IN (0, 1))`
+    `(SELECT id, ts, n, ${tc.label} AS label FROM read_json(${list(files)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: '${tc.labelType}'}, ignore_errors=true) ` +
+    `WHERE id IS NOT NULL AND ts IS NOT NULL AND ${tc.labelValid})`
   );
 }
 
@@ -86,13 +141,15 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
   const own = db ?? (await DuckDb.open());
   const start = quoteString(input.window.start);
   const end = quoteString(input.window.end);
+  const tc = taskColumns(input.task);
+  const binary = !input.task || input.task.task === 'binary';
   try {
-    await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles)}`);
-    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, min(label) <> max(label) AS relabeled FROM ${labelsSql(input.labelFiles)} GROUP BY id`);
+    await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles, tc)}`);
+    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, min(label) <> max(label) AS relabeled FROM ${labelsSql(input.labelFiles, tc)} GROUP BY id`);
     await own.run(
       `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
         `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id) ` +
-        `SELECT w.probability, l.label::UTINYINT AS label, w.n FROM w LEFT JOIN __labels l USING (id)`,
+        `SELECT w.id, w.probability, l.label${binary ? '::UTINYINT' : ''} AS label, w.n FROM w LEFT JOIN __labels l USING (id)`,
     );
     const c = await own.one(
       `SELECT (SELECT count(*) FROM __joined) AS predictions, (SELECT count(label) FROM __joined) AS labeled, (SELECT count(*) FILTER (WHERE n > 1) FROM __joined) AS repeated, ` +
@@ -103,6 +160,16 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
       `SELECT version, count(DISTINCT id) AS n FROM __caps WHERE ts >= ${start} AND ts < ${end} AND version <> ${Math.trunc(input.version)} GROUP BY version ORDER BY version`,
     );
     const labeled = Number(c.labeled);
+    const counts: JoinCounts = {
+      predictions: Number(c.predictions),
+      labeled,
+      otherVersions: others.map((r) => ({ version: Number(r.version), rows: Number(r.n) })),
+      labelIds: Number(c.label_ids),
+      unmatchedLabels: Number(c.unmatched),
+      relabeledIds: Number(c.relabeled),
+      repeatedIds: Number(c.repeated),
+    };
+    if (!binary) return { counts, probability: new Float64Array(0), label: new Uint8Array(0), ...(await readOutputs(own, labeled, input.task?.classes?.length ?? 1)) };
     const probability = new Float64Array(labeled);
     const label = new Uint8Array(labeled);
     // Ordered by score so the same files give byte-identical arrays (and metrics) on every run.
@@ -110,21 +177,28 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
       { array: probability, nullValue: NaN },
       { array: label, nullValue: 0 },
     ]);
-    return {
-      counts: {
-        predictions: Number(c.predictions),
-        labeled,
-        otherVersions: others.map((r) => ({ version: Number(r.version), rows: Number(r.n) })),
-        labelIds: Number(c.label_ids),
-        unmatchedLabels: Number(c.unmatched),
-        relabeledIds: Number(c.relabeled),
-        repeatedIds: Number(c.repeated),
-      },
-      probability,
-      label,
-    };
+    return { counts, probability, label };
   } finally {
     await own.run('DROP TABLE IF EXISTS __caps; DROP TABLE IF EXISTS __labels; DROP TABLE IF EXISTS __joined').catch(() => undefined);
     if (!db) own.close();
   }
+}
+
+/** The labeled rows of a regression (width 1) or multiclass (width K) join, ordered by id so the same files give the same arrays. */
+async function readOutputs(db: DuckDb, rows: number, width: number): Promise<{ output: Float64Array; target: Float64Array }> {
+  const output = new Float64Array(rows * width);
+  const target = new Float64Array(rows);
+  if (width === 1) {
+    await db.readInto(`SELECT probability::DOUBLE, label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id`, [
+      { array: output, nullValue: NaN },
+      { array: target, nullValue: NaN },
+    ]);
+    return { output, target };
+  }
+  await db.readInto(
+    `SELECT p::DOUBLE FROM (SELECT id, unnest(probability) AS p, generate_subscripts(probability, 1) AS k FROM __joined WHERE label IS NOT NULL) ORDER BY id, k`,
+    [{ array: output, nullValue: NaN }],
+  );
+  await db.readInto(`SELECT label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id`, [{ array: target, nullValue: NaN }]);
+  return { output, target };
 }

@@ -4,7 +4,9 @@ import { REPORT_ID } from '../drift/monitor/report-model';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { renderQualityHtml } from './html';
+import { ClassMixTest, MulticlassHoldout, MulticlassLive, RegressionHoldout, RegressionLive } from './task-metrics';
 import { HoldoutFigures, LiveMetrics, PositiveRateTest, QualityVerdict, Violation } from './verdict';
+import { TaskKind } from '../task/task';
 
 export const ScoreHistogram = z.object({
   /** Bin edges over [0, 1]. */
@@ -34,9 +36,14 @@ export const QualityReport = z.object({
     relabeledIds: z.number().int(),
     repeatedIds: z.number().int(),
   }),
-  live: LiveMetrics.nullable(),
-  holdout: HoldoutFigures,
+  /** Absent in reports written before tasks existed: binary. */
+  task: TaskKind.optional(),
+  /** Binary LiveMetrics, or the regression/multiclass metrics (they carry `task`). */
+  live: z.union([RegressionLive, MulticlassLive, LiveMetrics]).nullable(),
+  holdout: z.union([RegressionHoldout, MulticlassHoldout, HoldoutFigures]),
   positiveRate: PositiveRateTest.nullable(),
+  /** Multiclass: the observed class mix against the expected one. */
+  classMix: ClassMixTest.nullable().optional(),
   histogram: ScoreHistogram.nullable(),
   verdict: QualityVerdict,
   violations: z.array(Violation),
@@ -120,4 +127,14 @@ export function scoreHistogram(label: ArrayLike<number>, proba: ArrayLike<number
     else negatives[b]++;
   }
   return { edges: Array.from({ length: bins + 1 }, (_, i) => i / bins), positives, negatives };
+}
+
+/** A binary report's live metrics (null for other tasks, and when nothing was labeled). */
+export function binaryLive(r: Pick<QualityReport, 'live'>): LiveMetrics | null {
+  return r.live && !('task' in r.live) ? r.live : null;
+}
+
+/** A binary report's holdout figures (null for other tasks). */
+export function binaryHoldout(r: Pick<QualityReport, 'holdout'>): HoldoutFigures | null {
+  return 'task' in r.holdout ? null : r.holdout;
 }

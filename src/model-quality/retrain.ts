@@ -11,6 +11,9 @@ import { positiveRule } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { localizeSource, resolveSpecInput, STORE_SCHEME } from '../store/dataset-input';
 import { fetchJsonlObjects } from './run';
+import { Registry } from '../registry/registry';
+import { className, type ClassValue, type TaskKind } from '../task/task';
+import { versionTask } from '../task/version-task';
 
 export interface PreparedRetrain {
   /** The derived spec to train on, as `store:<key>`; absent when no retrain is possible (see note). */
@@ -64,6 +67,31 @@ export function targetValueFor(spec: DatasetSpec, label: 0 | 1): string | null {
 const featureType = (f: DatasetSpec['features'][number]) => (f.type === 'numeric' ? 'DOUBLE' : 'VARCHAR');
 
 /**
+ * How live labels are read and written back per task: binary 0/1 (the spec's rule gives the target value); regression
+ * the value itself; multiclass the class value as stored (read as text, matched to the classes), written back with the
+ * data's type (numbers, booleans or strings) and, in the snapshot-shaped comparison rows, as the class index.
+ */
+export function liveLabelSql(task: TaskKind, classes?: readonly ClassValue[]): { type: string; valid: string; snapshotLabel: string; target: string } {
+  if (task === 'binary') return { type: 'INTEGER', valid: 'label IN (0, 1)', snapshotLabel: 'CAST(label AS INTEGER)', target: 'label' };
+  if (task === 'regression') return { type: 'DOUBLE', valid: 'isfinite(label)', snapshotLabel: 'CAST(label AS DOUBLE)', target: 'label' };
+  const names = `[${(classes ?? []).map((c) => quoteString(className(c))).join(', ')}]`;
+  const all = classes ?? [];
+  const cast = all.every((c) => typeof c === 'number') ? 'CAST(label AS BIGINT)' : all.every((c) => typeof c === 'boolean') ? 'CAST(label AS BOOLEAN)' : 'label';
+  return { type: 'VARCHAR', valid: `list_position(${names}, label) IS NOT NULL`, snapshotLabel: `CAST(list_position(${names}, label) - 1 AS UTINYINT)`, target: cast };
+}
+
+/** A multiclass version's classes: its registry metadata's (see versionTask), else the spec's. */
+async function classesOf(store: ArtifactStore, model: string, version: number, spec: DatasetSpec): Promise<readonly ClassValue[] | undefined> {
+  try {
+    const t = versionTask(await new Registry(store).metadata(model, version));
+    if (t.classes) return t.classes;
+  } catch {
+    // no readable metadata: the spec's classes, when it fixes them
+  }
+  return spec.target.classes;
+}
+
+/**
  * Takes the newest `maxRows` labeled live rows of the last `windowDays` before `end` (latest prediction and
  * label per inference id, every version, from every replica's capture and label objects) and writes, as store
  * objects under model-quality/<model>/retrain/<reportId>/:
@@ -103,13 +131,17 @@ export async function prepareQualityRetrain(o: {
   const start = new Date(Date.parse(o.end) - rd.windowDays * 86_400_000).toISOString();
   const list = (files: string[]) => `[${files.map(quoteString).join(', ')}]`;
   const struct = spec.features.map((f) => `${quoteIdent(f.name)} ${featureType(f)}`).join(', ');
+  const task = spec.target.task;
+  const classes = task === 'multiclass' ? await classesOf(o.store, o.model, o.version, spec) : undefined;
+  if (task === 'multiclass' && !classes) return { ...none, note: `${o.model} v${o.version} names no classes; not retraining` };
+  const live = liveLabelSql(task, classes);
   const db = await DuckDb.open();
   try {
     await db.run(
       `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
         `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', features: 'STRUCT(${struct})'}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
         `p AS (SELECT id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id), ` +
-        `l AS (SELECT id, arg_max(label, (ts, n)) AS label FROM read_json(${list(labels)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: 'INTEGER'}, ignore_errors=true) WHERE label IN (0, 1) GROUP BY id) ` +
+        `l AS (SELECT id, arg_max(label, (ts, n)) AS label FROM read_json(${list(labels)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: '${live.type}'}, ignore_errors=true) WHERE ${live.valid} GROUP BY id) ` +
         `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id) ORDER BY p.ts DESC, p.id LIMIT ${rd.maxRows}`,
     );
     const n = numOrNull((await db.one('SELECT count(*) AS n FROM live')).n) ?? 0;
@@ -118,15 +150,19 @@ export async function prepareQualityRetrain(o: {
     // newest first (ts desc, id): rank < compare is the comparison slice
     await db.run(`CREATE TEMP TABLE ranked AS SELECT *, row_number() OVER () - 1 AS rk FROM live`);
     const feats = spec.features.map((f) => quoteIdent(f.name)).join(', ');
-    await db.run(`COPY (SELECT CAST(rk AS BIGINT) AS ${ROW_COLUMN}, ${feats}, CAST(label AS INTEGER) AS ${LABEL_COLUMN} FROM ranked WHERE rk < ${compare} ORDER BY rk) TO ${quoteString(recent)} (FORMAT parquet)`);
+    await db.run(`COPY (SELECT CAST(rk AS BIGINT) AS ${ROW_COLUMN}, ${feats}, ${live.snapshotLabel} AS ${LABEL_COLUMN} FROM ranked WHERE rk < ${compare} ORDER BY rk) TO ${quoteString(recent)} (FORMAT parquet)`);
     const trainN = n - compare;
 
-    const pos = targetValueFor(spec, 1);
-    const neg = targetValueFor(spec, 0);
-    if (pos === null || neg === null) return { ...none, liveRows: n, note: `the target rule ${spec.target.column} ${positiveRule(spec.target).op} ${JSON.stringify(positiveRule(spec.target).value)} has no value for both classes; not retraining` };
+    let targetSql: string;
+    if (task === 'binary') {
+      const pos = targetValueFor(spec, 1);
+      const neg = targetValueFor(spec, 0);
+      if (pos === null || neg === null) return { ...none, liveRows: n, note: `the target rule ${spec.target.column} ${positiveRule(spec.target).op} ${JSON.stringify(positiveRule(spec.target).value)} has no value for both classes; not retraining` };
+      targetSql = `CASE WHEN label = 1 THEN ${pos} ELSE ${neg} END`;
+    } else targetSql = live.target;
     const split = spec.split.kind === 'time' ? `, CAST(${quoteString(spec.split.holdoutFrom)} AS TIMESTAMP) - INTERVAL 1 DAY AS ${quoteIdent(spec.split.column)}` : '';
     const repeat = rd.combine === 'weighted' ? rd.liveWeight : 1;
-    const liveSql = `SELECT ${feats}, CASE WHEN label = 1 THEN ${pos} ELSE ${neg} END AS ${quoteIdent(spec.target.column)}${split} FROM ranked, range(${repeat}) WHERE rk >= ${compare}`;
+    const liveSql = `SELECT ${feats}, ${targetSql} AS ${quoteIdent(spec.target.column)}${split} FROM ranked, range(${repeat}) WHERE rk >= ${compare}`;
     // a `store:` source is read from a local copy in the store's cache
     const source = buildSourceRelation(await localizeSource(spec, o.store, path.join(dir, 'source')), specFile);
     await db.run(`COPY (SELECT * EXCLUDE (${ROW_COLUMN}) FROM (${source.relationSql}) UNION ALL BY NAME ${liveSql}) TO ${quoteString(combined)} (FORMAT parquet)`);

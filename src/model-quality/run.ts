@@ -9,10 +9,13 @@ import { thresholdOf } from '../serving/model-manager';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
 import { monitorReportId } from '../util/report-id';
-import { joinPredictionsWithLabels } from './join';
+import { joinPredictionsWithLabels, type Joined } from './join';
 import { scoreHistogram, writeQualityReport, type QualityReport } from './report';
-import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type HoldoutFigures, type QualitySettings, type Violation } from './verdict';
+import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type Decision, type HoldoutFigures, type PositiveRateTest, type QualitySettings, type Violation } from './verdict';
 import { modelNameSchema } from '../registry/model-name';
+import { versionTask } from '../task/version-task';
+import type { JoinTask } from './join';
+import { type ClassMixTest, classMixTest, multiclassHoldout, multiclassLive, multiclassRules, regressionHoldout, regressionLive, regressionRules, type MulticlassHoldout, type RegressionHoldout, type TaskDecision } from './task-metrics';
 
 /** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
 export const DEFAULT_QUALITY_LAG_SECONDS = 30;
@@ -53,7 +56,9 @@ export interface QualityPlan {
   settings: QualitySettings;
   monitoring: MonitoringSpec;
   threshold: number;
-  holdout: HoldoutFigures;
+  /** What the version predicts (absent in plans made before tasks existed: binary). */
+  task?: JoinTask;
+  holdout: HoldoutFigures | RegressionHoldout | MulticlassHoldout;
   reportId: string;
   alertOpen: boolean;
 }
@@ -94,6 +99,14 @@ export async function planQualityCheck(o: { store: ArtifactStore; defaultModel: 
     if (err instanceof WindowError) throw new QualityError('InvalidQualityInput', err.message);
     throw err;
   }
+  let task: JoinTask;
+  try {
+    const t = versionTask(meta);
+    task = { task: t.task, ...(t.classes ? { classes: [...t.classes] } : {}) };
+  } catch (err) {
+    throw new QualityError('InvalidQualitySettings', `${model} v${version}: ${(err as Error).message}`);
+  }
+  const holdout = task.task === 'regression' ? regressionHoldout(meta.metrics) : task.task === 'multiclass' ? multiclassHoldout(meta.metrics, task.classes?.length ?? 0) : holdoutFigures(meta.metrics);
   const state = await readQualityState(o.store, model);
   return {
     kind: 'check',
@@ -104,7 +117,8 @@ export async function planQualityCheck(o: { store: ArtifactStore; defaultModel: 
       settings,
       monitoring: { ...monitoring, quality: settings },
       threshold: thresholdOf(meta),
-      holdout: holdoutFigures(meta.metrics),
+      task,
+      holdout,
       reportId: qualityReportId(model, window, o.runId),
       alertOpen: state?.alertOpen ?? false,
     },
@@ -155,14 +169,12 @@ export async function executeQualityCheck(o: {
     labelFiles: await fetchJsonlObjects(o.store, labelsPrefix(plan.model)),
     window: plan.window,
     version: plan.version,
+    ...(plan.task ? { task: plan.task } : {}),
   });
   const { counts, label, probability } = joined;
   const any = counts.labeled > 0;
-  const live = any ? liveMetrics(label, probability, plan.threshold) : null;
-  const expected = expectedGapOf(plan.holdout, plan.settings);
-  const rate = any ? positiveRateTest(label, probability, plan.settings, expected.gap) : null;
-  const decision = decide(live, plan.holdout, rate, counts.labeled, plan.settings);
-  if (expected.note && decision.verdict !== 'insufficient labels') decision.notes.push(expected.note);
+  const judged = judge(plan, joined);
+  const decision = judged.decision;
   const report: QualityReport = {
     kind: 'model-quality',
     id: plan.reportId,
@@ -173,10 +185,12 @@ export async function executeQualityCheck(o: {
     settings: plan.settings,
     run: o.run,
     counts: { ...counts, coverage: counts.predictions > 0 ? counts.labeled / counts.predictions : 0 },
-    live,
+    ...(plan.task && plan.task.task !== 'binary' ? { task: plan.task.task } : {}),
+    live: judged.live,
     holdout: plan.holdout,
-    positiveRate: rate,
-    histogram: any ? scoreHistogram(label, probability) : null,
+    positiveRate: judged.rate,
+    ...(judged.classMix !== undefined ? { classMix: judged.classMix } : {}),
+    histogram: any && judged.rate ? scoreHistogram(label, probability) : null,
     verdict: decision.verdict,
     violations: decision.violations,
     notes: decision.notes,
@@ -194,6 +208,46 @@ export async function executeQualityCheck(o: {
     ...keys,
     ...(o.reportBaseUrl ? { reportUrl: `${o.reportBaseUrl.replace(/\/+$/, '')}/v1/reports/quality/${report.id}.html` } : {}),
   };
+}
+
+/** The live metrics, tests and verdict of a joined window, per the plan's task. */
+function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']; rate: PositiveRateTest | null; classMix?: ClassMixTest | null; decision: Decision } {
+  const { counts, label, probability } = joined;
+  const s = plan.settings;
+  const h = plan.holdout;
+  const insufficient = counts.labeled === 0 || counts.labeled < s.minLabeledRows;
+  if (!('task' in h)) {
+    const any = counts.labeled > 0;
+    const live = any ? liveMetrics(label, probability, plan.threshold) : null;
+    const expected = expectedGapOf(h, s);
+    const rate = any ? positiveRateTest(label, probability, s, expected.gap) : null;
+    const decision = decide(live, h, rate, counts.labeled, s);
+    if (expected.note && decision.verdict !== 'insufficient labels') decision.notes.push(expected.note);
+    return { live, rate, decision };
+  }
+  const output = joined.output ?? new Float64Array(0);
+  const target = joined.target ?? new Float64Array(0);
+  let live: QualityReport['live'] = null;
+  let classMix: ClassMixTest | null = null;
+  let rules: TaskDecision | null = null;
+  if (h.task === 'regression') {
+    if (counts.labeled > 0) {
+      const l = regressionLive(target, output);
+      live = l;
+      rules = regressionRules(l, h, s);
+    }
+  } else if (counts.labeled > 0) {
+    const l = multiclassLive(target, output, plan.task?.classes ?? []);
+    live = l;
+    classMix = h.classShares ? classMixTest(l.observedShares, l.rows, h.classShares, 'holdout', s) : classMixTest(l.observedShares, l.rows, l.predictedShares, 'predicted', s);
+    rules = multiclassRules(l, h, classMix, s);
+  }
+  if (insufficient || !rules) {
+    return { live, rate: null, classMix, decision: { verdict: 'insufficient labels', violations: [], notes: [], summary: `insufficient labels: ${counts.labeled} labeled predictions, at least ${s.minLabeledRows} needed` } };
+  }
+  const violations: Violation[] = rules.violations;
+  const summary = violations.length ? `degraded on ${counts.labeled} labeled predictions: ${violations.map((v) => v.message).join('; ')}` : `ok on ${counts.labeled} labeled predictions: ${rules.okSummary}`;
+  return { live, rate: null, classMix, decision: { verdict: violations.length ? 'degraded' : 'ok', violations, notes: rules.notes, summary } };
 }
 
 export const QualityState = z.object({

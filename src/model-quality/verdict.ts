@@ -66,7 +66,7 @@ export const PositiveRateTest = z.object({
 export type PositiveRateTest = z.infer<typeof PositiveRateTest>;
 
 export const Violation = z.object({
-  metric: z.enum(['auc', 'logLoss', 'positiveRate']),
+  metric: z.enum(['auc', 'logLoss', 'positiveRate', 'rmse', 'accuracy', 'classMix']),
   live: z.number(),
   holdout: z.number(),
   /** live - holdout (for the positive rate: observed - mean predicted). */

@@ -4,6 +4,7 @@ import type { Frame, FeatureColumn } from '../data/frame';
 import { GbdtParams } from '../spec/dataset';
 import { codeLookup } from './binning';
 import { encodeCategoryCodes } from './categorical';
+import { ClassValue, className, MAX_CLASSES, REGRESSION_LOSSES, type TaskKind } from '../task/task';
 
 export const ModelFeature = z.object({ name: z.string().min(1), type: z.enum(['numeric', 'categorical']) }).strict();
 export type ModelFeature = z.infer<typeof ModelFeature>;
@@ -21,7 +22,7 @@ export const GbdtTree = z
     missingLeft: z.array(z.boolean()),
     left: z.array(z.number().int().min(-1)),
     right: z.array(z.number().int().min(-1)),
-    /** Leaf outputs in log-odds, learning rate already applied, float32-representable. 0 on internal nodes. */
+    /** Leaf outputs (log-odds, target units or class scores), learning rate already applied, float32-representable. 0 on internal nodes. */
     value: z.array(z.number()),
     /** Loss reduction of each split (0 on leaves): the basis of feature importance. */
     gain: z.array(z.number()),
@@ -55,7 +56,27 @@ export type GbdtTree = z.infer<typeof GbdtTree>;
 export const CategoryEncoder = z.object({ feature: z.string(), categories: z.array(z.string()) }).strict();
 export type CategoryEncoder = z.infer<typeof CategoryEncoder>;
 
-export const GbdtModel = z
+/** Binary early stopping, as stored since format 1 (validation log loss). */
+export const BinaryEarlyStopping = z.object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), bestValidationLogLoss: z.number() }).strict();
+
+/** The metric early stopping watched for a regression or multiclass model. */
+export const STOPPING_METRICS = ['l2', 'l1', 'huber', 'multi_logloss'] as const;
+export type StoppingMetric = (typeof STOPPING_METRICS)[number];
+
+/**
+ * Early stopping of a regression or multiclass model: the round kept, rounds run, the validation slice, and the
+ * mean loss there at the best round (l2: mean squared error, l1: mean absolute error, huber: mean Huber loss,
+ * multi_logloss: mean multiclass log loss).
+ */
+export const EarlyStopping = z
+  .object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), metric: z.enum(STOPPING_METRICS), bestValidationLoss: z.number() })
+  .strict();
+export type EarlyStopping = z.infer<typeof EarlyStopping>;
+
+/** Any model's early-stopping record (binary's, or the other tasks'). */
+export const AnyEarlyStopping = z.union([BinaryEarlyStopping, EarlyStopping]);
+
+export const GbdtBinaryModel = z
   .object({
     kind: z.literal('gbdt-binary'),
     /** 1: categories as target-ordered ranks split by thresholds; 2: categories split by set membership. */
@@ -67,9 +88,51 @@ export const GbdtModel = z
     encoders: z.array(CategoryEncoder),
     trees: z.array(GbdtTree),
     /** Set when early stopping chose fewer trees than params.rounds. */
-    earlyStopping: z.object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), bestValidationLogLoss: z.number() }).strict().optional(),
+    earlyStopping: BinaryEarlyStopping.optional(),
   })
-  .strict()
+  .strict();
+export type GbdtBinaryModel = z.infer<typeof GbdtBinaryModel>;
+
+/** Regression: prediction = baseScore + the sum of the trees' leaves, in target units. */
+export const GbdtRegressionModel = z
+  .object({
+    kind: z.literal('gbdt-regression'),
+    formatVersion: z.literal(2),
+    features: z.array(ModelFeature).min(1),
+    /** The start value (l2: the training mean; l1, huber: the median), float32-representable. */
+    baseScore: z.number(),
+    loss: z.enum(REGRESSION_LOSSES),
+    params: GbdtParams,
+    encoders: z.array(CategoryEncoder),
+    trees: z.array(GbdtTree),
+    earlyStopping: EarlyStopping.optional(),
+  })
+  .strict();
+export type GbdtRegressionModel = z.infer<typeof GbdtRegressionModel>;
+
+/**
+ * Multiclass softmax: K raw scores per row, class k's = baseScores[k] + the leaves of trees t with t % K === k
+ * (round-major, one tree per class per round, as LightGBM); probabilities are the softmax of the K scores.
+ */
+export const GbdtMulticlassModel = z
+  .object({
+    kind: z.literal('gbdt-multiclass'),
+    formatVersion: z.literal(2),
+    features: z.array(ModelFeature).min(1),
+    classes: z.array(ClassValue).min(2).max(MAX_CLASSES),
+    /** Per class, the log of its training share (float32-representable). */
+    baseScores: z.array(z.number()),
+    params: GbdtParams,
+    encoders: z.array(CategoryEncoder),
+    trees: z.array(GbdtTree),
+    earlyStopping: EarlyStopping.optional(),
+  })
+  .strict();
+export type GbdtMulticlassModel = z.infer<typeof GbdtMulticlassModel>;
+
+/** The trained model as JSON; `kind` says the task (old registry versions are all `gbdt-binary`). */
+export const GbdtModel = z
+  .discriminatedUnion('kind', [GbdtBinaryModel, GbdtRegressionModel, GbdtMulticlassModel])
   .superRefine((m, ctx) => {
     for (const t of m.trees) {
       for (const f of t.feature) {
@@ -81,8 +144,24 @@ export const GbdtModel = z
         ctx.addIssue({ code: 'custom', message: `categorical feature ${f.name} has no encoder` });
       }
     }
+    if (m.kind === 'gbdt-multiclass') {
+      const k = m.classes.length;
+      if (m.baseScores.length !== k) ctx.addIssue({ code: 'custom', message: `baseScores has ${m.baseScores.length} entries for ${k} classes` });
+      if (m.trees.length % k !== 0) ctx.addIssue({ code: 'custom', message: `${m.trees.length} trees is not a whole number of rounds of ${k} classes` });
+      if (new Set(m.classes.map((c) => className(c))).size !== k) ctx.addIssue({ code: 'custom', message: 'classes must have distinct names' });
+    }
   });
 export type GbdtModel = z.infer<typeof GbdtModel>;
+
+/** The task a model predicts. */
+export function modelTask(model: Pick<GbdtModel, 'kind'>): TaskKind {
+  return model.kind === 'gbdt-binary' ? 'binary' : model.kind === 'gbdt-regression' ? 'regression' : 'multiclass';
+}
+
+/** Numbers per row that predictModel returns (outputWidth of the model's task). */
+export function modelWidth(model: GbdtModel): number {
+  return model.kind === 'gbdt-multiclass' ? model.classes.length : 1;
+}
 
 /** Frame columns do not fit the model (missing feature, wrong type, wrong length). */
 export class ModelInputError extends Error {
@@ -149,19 +228,28 @@ export function packTree(t: GbdtTree): PackedTree {
 }
 
 /**
- * Raw log-odds per row: baseScore plus each tree's leaf, added in tree order (the order the trainer uses, so a
- * model's training scores and its predictions are the same doubles).
+ * Raw scores per row: the base score plus each tree's leaf, added in tree order (the order the trainer uses, so a
+ * model's training scores and its predictions are the same doubles). Binary: log-odds; regression: the prediction;
+ * multiclass: K scores per row (row-major), before the softmax.
  */
 export function predictRaw(model: GbdtModel, frame: Frame): Float64Array {
   const cols = encodeFeatures(model, frame);
+  if (model.kind === 'gbdt-multiclass') {
+    const k = model.classes.length;
+    const out = new Float64Array(frame.rows * k);
+    for (let i = 0; i < frame.rows; i++) out.set(model.baseScores, i * k);
+    model.trees.forEach((tree, t) => addTree(packTree(tree), cols, out, k, t % k));
+    return out;
+  }
   const out = new Float64Array(frame.rows).fill(model.baseScore);
-  for (const tree of model.trees) addTree(packTree(tree), cols, out);
+  for (const tree of model.trees) addTree(packTree(tree), cols, out, 1, 0);
   return out;
 }
 
-function addTree(t: PackedTree, cols: Float32Array[], out: Float64Array): void {
+function addTree(t: PackedTree, cols: Float32Array[], out: Float64Array, stride: number, offset: number): void {
   const { feature, threshold, missingLeft, left, right, value, member, isMember } = t;
-  for (let row = 0; row < out.length; row++) {
+  const rows = out.length / stride;
+  for (let row = 0; row < rows; row++) {
     let n = 0;
     while (feature[n] >= 0) {
       const v = cols[feature[n]][row];
@@ -169,7 +257,7 @@ function addTree(t: PackedTree, cols: Float32Array[], out: Float64Array): void {
       // Both sides are float32 values held in doubles, so this is the float32 comparison onnxruntime makes.
       else n = v !== v ? (missingLeft[n] ? left[n] : right[n]) : v <= threshold[n] ? left[n] : right[n];
     }
-    out[row] += value[n];
+    out[row * stride + offset] += value[n];
   }
 }
 
@@ -177,11 +265,38 @@ export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
-/** P(label = 1) per row: the trainer's own prediction, the reference the ONNX export is checked against. */
+/** In place: each run of `k` raw scores becomes its softmax (max subtracted first, so no exp overflows). */
+export function softmaxRows(raw: Float64Array, k: number): Float64Array {
+  for (let at = 0; at < raw.length; at += k) {
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) if (raw[at + j] > max) max = raw[at + j];
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const e = Math.exp(raw[at + j] - max);
+      raw[at + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < k; j++) raw[at + j] /= sum;
+  }
+  return raw;
+}
+
+/** P(label = 1) per row of a binary model: the trainer's own prediction, the reference the ONNX export is checked against. */
 export function predictProba(model: GbdtModel, frame: Frame): Float64Array {
+  if (model.kind !== 'gbdt-binary') throw new ModelInputError(`predictProba is for binary models, this one is ${model.kind} (use predictModel)`);
   const raw = predictRaw(model, frame);
   for (let i = 0; i < raw.length; i++) raw[i] = sigmoid(raw[i]);
   return raw;
+}
+
+/**
+ * What the model predicts per row, `rows * modelWidth(model)` numbers (see outputWidth in src/task/task.ts):
+ * binary P(positive), regression the value, multiclass the K class probabilities (row-major).
+ */
+export function predictModel(model: GbdtModel, frame: Frame): Float64Array {
+  if (model.kind === 'gbdt-binary') return predictProba(model, frame);
+  const raw = predictRaw(model, frame);
+  return model.kind === 'gbdt-multiclass' ? softmaxRows(raw, model.classes.length) : raw;
 }
 
 export interface FeatureImportance {

@@ -1,10 +1,12 @@
-// Histogram gradient-boosted trees for binary log loss; hand-written because no maintained JS GBDT exports ONNX.
+// Histogram gradient-boosted trees (binary log loss, regression, multiclass softmax); hand-written because no maintained JS GBDT exports ONNX.
 import { z } from 'zod';
 import type { Frame } from '../data/frame';
 import { GbdtParams } from '../spec/dataset';
 import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
-import { CategoryEncoder, GbdtModel, GbdtTree, ModelFeature, ModelInputError } from './gbdt-model';
+import { CategoryEncoder, type EarlyStopping, GbdtModel, GbdtTree, ModelFeature, ModelInputError, type StoppingMetric } from './gbdt-model';
+import { ClassValue, MAX_CLASSES, TASK_KINDS, type RegressionLoss } from '../task/task';
+import { applyMarks, DEFAULT_HUBER_DELTA, l1LeafMedians, multiclassGradients, meanMultiLogLoss, meanRegressionLoss, regressionGradients, softmaxScores } from './objectives';
 import { addScore, allocateTrainingMemory, meanLogLoss, type TrainingMemory, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
@@ -16,11 +18,15 @@ export {
   ModelFeature,
   ModelInputError,
   featureImportance,
+  modelTask,
+  modelWidth,
+  predictModel,
   predictProba,
+  softmaxRows,
   predictRaw,
   sigmoid,
 } from './gbdt-model';
-export type { FeatureImportance } from './gbdt-model';
+export type { EarlyStopping, FeatureImportance, GbdtBinaryModel, GbdtMulticlassModel, GbdtRegressionModel, StoppingMetric } from './gbdt-model';
 
 /** LightGBM's min_sum_hessian_in_leaf: keeps leaf values finite where the model is already sure. */
 const MIN_CHILD_HESSIAN = 1e-3;
@@ -39,14 +45,24 @@ export const GbdtCheckpoint = z
     formatVersion: z.literal(2),
     params: GbdtParams,
     roundsDone: z.number().int().min(0),
+    /** Absent on binary checkpoints (written before other tasks existed). */
+    task: z.enum(TASK_KINDS).optional(),
+    /** Multiclass: the classes, in label-index order. */
+    classes: z.array(ClassValue).optional(),
     /** Fingerprint of the training frame, so a resume on different data fails loudly instead of drifting. */
     rows: z.number().int().min(1),
+    /** The sum of the labels (binary: positives; multiclass: class indices). */
     positives: z.number().int().min(0),
+    /** Regression: the sum of the target values. */
+    targetSum: z.number().optional(),
     features: z.array(ModelFeature),
     baseScore: z.number(),
+    /** Multiclass: one base score per class (baseScore is then the first). */
+    baseScores: z.array(z.number()).optional(),
     encoders: z.array(CategoryEncoder),
     /** Bin edges per feature; stored so a resume bins exactly as the interrupted run did. */
     binEdges: z.array(z.array(z.number())),
+    /** Round-major: a multiclass round adds one tree per class. */
     trees: z.array(GbdtTree),
     /** Per tree and node, the split bin (-1 on leaves, -2 on categorical splits); training scores are rebuilt from these on resume. */
     splitBins: z.array(z.array(z.number().int().min(-2))),
@@ -61,10 +77,18 @@ export interface RoundStats {
   /** Rows the tree was grown on (the round's subsample). */
   rows: number;
   rowsPerSecond: number;
-  /** Mean log loss of the training rows before this round's tree (over every 8th row: a progress figure). */
-  trainLogLoss: number;
+  /**
+   * The task's mean training loss before this round's trees (over every 64th row: a progress figure): log loss
+   * (binary), multiclass log loss, or the regression loss (l2: squared error, l1: absolute, huber).
+   */
+  trainLoss: number;
+  /** Binary only: trainLoss under its historical name. */
+  trainLogLoss?: number;
+  /** Leaves of this round's trees (all classes). */
   leaves: number;
-  /** With early stopping: the validation slice's log loss after this round's tree. */
+  /** With early stopping: the validation slice's mean loss (the task's metric, see EarlyStopping) after this round. */
+  validationLoss?: number;
+  /** Binary only: validationLoss under its historical name. */
   validationLogLoss?: number;
 }
 
@@ -153,13 +177,32 @@ interface Prepared {
   encoders: CategoryEncoder[];
   /** Numeric features: bin edges; categorical: empty (their bins are the category codes). */
   edges: Float32Array[];
-  baseScore: number;
+  /** One per tree of a round: binary log-odds, the regression start value, or the K class log priors. */
+  baseScores: number[];
 }
 
-/** Options that change how fast training runs, never what it produces. */
+/**
+ * What the trainer learns (default binary). Frame labels: binary 0/1, multiclass the class index into `classes`;
+ * regression reads `frame.target`, with the loss from params.loss (default l2) and params.huberDelta (default 1).
+ */
+export type GbdtTask = { task: 'binary' } | { task: 'regression' } | { task: 'multiclass'; classes: ClassValue[] };
+
+/** The task as the trainer runs it. */
+type Objective = { kind: 'binary' } | { kind: 'regression'; loss: RegressionLoss; delta: number } | { kind: 'multiclass'; classes: ClassValue[]; k: number };
+
+function objectiveOf(task: GbdtTask | undefined, params: GbdtParams): Objective {
+  if (!task || task.task === 'binary') return { kind: 'binary' };
+  if (task.task === 'regression') return { kind: 'regression', loss: params.loss ?? 'l2', delta: params.huberDelta ?? DEFAULT_HUBER_DELTA };
+  const classes = z.array(ClassValue).min(2).max(MAX_CLASSES).parse(task.classes);
+  return { kind: 'multiclass', classes, k: classes.length };
+}
+
+/** How to train: `task` says what is learned; `threads` only how fast (any count gives the same model). */
 export interface TrainerOptions {
   /** Threads building histograms and gradients (default: min(2, cores), 1 for small frames); any count gives the same model. */
   threads?: number;
+  /** Default binary. */
+  task?: GbdtTask;
 }
 
 export class GbdtTrainer {
@@ -196,6 +239,15 @@ export class GbdtTrainer {
   private bestRound = 0;
   private bestLoss = Infinity;
   private readonly kernels: RowKernels;
+  private readonly objective: Objective;
+  /** Trees per round: K for multiclass, else 1. */
+  private readonly perRound: number;
+  /** Regression: the target values. */
+  private readonly target: Float64Array | null = null;
+  /** Multiclass: K raw scores per row (row-major); binary and regression keep theirs in mem.scores. */
+  private readonly classScores: Float64Array | null = null;
+  /** Multiclass: the softmax of classScores at the start of the round, which every class's gradients come from. */
+  private readonly prob: Float64Array | null = null;
 
   private constructor(
     frame: Frame,
@@ -203,6 +255,8 @@ export class GbdtTrainer {
     private readonly prep: Prepared,
     options: TrainerOptions,
   ) {
+    this.objective = objectiveOf(options.task, params);
+    this.perRound = this.objective.kind === 'multiclass' ? this.objective.k : 1;
     this.n = frame.rows;
     this.f = prep.features.length;
     this.offsets = new Int32Array(this.f + 1);
@@ -235,9 +289,17 @@ export class GbdtTrainer {
     this.active = split.active;
     this.validation = split.validation;
     this.isValidation = split.isValidation;
-    this.scores.fill(prep.baseScore);
-    this.expNeg.fill(Math.exp(-prep.baseScore));
-    if (this.validation.length > 0) this.bestLoss = meanLogLoss(this.scores, this.label, this.validation);
+    const base = prep.baseScores[0];
+    this.scores.fill(base);
+    this.expNeg.fill(Math.exp(-base));
+    if (this.objective.kind === 'regression') this.target = Float64Array.from(frame.target ?? []);
+    if (this.objective.kind === 'multiclass') {
+      const k = this.objective.k;
+      this.classScores = new Float64Array(this.n * k);
+      for (let i = 0; i < this.n; i++) this.classScores.set(prep.baseScores, i * k);
+      this.prob = new Float64Array(this.n * k);
+    }
+    if (this.validation.length > 0) this.bestLoss = this.validationLoss();
     this.kernels = createKernels(
       { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, lossMask: this.isValidation },
       options.threads ?? defaultThreads(this.n),
@@ -247,8 +309,9 @@ export class GbdtTrainer {
   /** A fresh trainer: chooses categories, bin edges and the base score on `frame`. */
   static create(frame: Frame, params: GbdtParamsInput = {}, options: TrainerOptions = {}): GbdtTrainer {
     const p = GbdtParams.parse(params);
-    checkFrame(frame);
-    return new GbdtTrainer(frame, p, prepare(frame, p), options);
+    const objective = objectiveOf(options.task, p);
+    checkFrame(frame, objective);
+    return new GbdtTrainer(frame, p, prepare(frame, p, objective), options);
   }
 
   /**
@@ -259,35 +322,39 @@ export class GbdtTrainer {
   static resume(frame: Frame, params: GbdtParamsInput, checkpoint: GbdtCheckpoint, options: TrainerOptions = {}): GbdtTrainer {
     const p = GbdtParams.parse(params);
     const cp = GbdtCheckpoint.parse(checkpoint);
-    checkFrame(frame);
+    const objective = objectiveOf(options.task, p);
+    checkFrame(frame, objective);
+    const cpTask = cp.task ?? 'binary';
+    const wantClasses = objective.kind === 'multiclass' ? JSON.stringify(objective.classes) : undefined;
+    if (cpTask !== objective.kind || JSON.stringify(cp.classes) !== wantClasses) {
+      throw new GbdtCheckpointMismatch(`checkpoint is for a ${cpTask} model${cp.classes ? ` of ${JSON.stringify(cp.classes)}` : ''}, resume asks for ${objective.kind}${wantClasses ? ` of ${wantClasses}` : ''}`);
+    }
     const { rounds: _r1, checkpointEvery: _c1, ...want } = p;
     const { rounds: _r2, checkpointEvery: _c2, ...had } = cp.params;
     if (JSON.stringify(want) !== JSON.stringify(had)) {
       throw new GbdtCheckpointMismatch(`checkpoint was trained with ${JSON.stringify(had)}, resume asks for ${JSON.stringify(want)}`);
     }
-    let positives = 0;
-    for (let i = 0; i < frame.rows; i++) positives += frame.label[i];
+    const positives = labelSum(frame.label);
     const names = frame.features.map((c) => `${c.name}:${c.kind}`).join(',');
     const cpNames = cp.features.map((c) => `${c.name}:${c.type}`).join(',');
-    if (cp.rows !== frame.rows || cp.positives !== positives || names !== cpNames) {
+    const targetSum = objective.kind === 'regression' ? sumOf(frame.target) : undefined;
+    if (cp.rows !== frame.rows || cp.positives !== positives || cp.targetSum !== targetSum || names !== cpNames) {
       throw new GbdtCheckpointMismatch(
-        `checkpoint is for ${cp.rows} rows / ${cp.positives} positives / [${cpNames}], frame has ${frame.rows} / ${positives} / [${names}]`,
+        `checkpoint is for ${cp.rows} rows / label sum ${cp.positives}${cp.targetSum === undefined ? '' : ` / target sum ${cp.targetSum}`} / [${cpNames}], frame has ${frame.rows} / ${positives}${targetSum === undefined ? '' : ` / ${targetSum}`} / [${names}]`,
       );
     }
-    if (cp.trees.length !== cp.roundsDone || cp.splitBins.length !== cp.roundsDone) {
-      throw new GbdtCheckpointMismatch(`checkpoint says ${cp.roundsDone} rounds but holds ${cp.trees.length} trees`);
+    const k = objective.kind === 'multiclass' ? objective.k : 1;
+    if (cp.trees.length !== cp.roundsDone * k || cp.splitBins.length !== cp.roundsDone * k) {
+      throw new GbdtCheckpointMismatch(`checkpoint says ${cp.roundsDone} rounds of ${k} trees but holds ${cp.trees.length} trees`);
     }
-    const trainer = new GbdtTrainer(
-      frame,
-      p,
-      { features: cp.features, encoders: cp.encoders, edges: cp.binEdges.map((e) => Float32Array.from(e)), baseScore: cp.baseScore },
-      options,
-    );
+    const baseScores = cp.baseScores ?? [cp.baseScore];
+    if (baseScores.length !== k) throw new GbdtCheckpointMismatch(`checkpoint has ${baseScores.length} base scores for ${k} trees a round`);
+    const trainer = new GbdtTrainer(frame, p, { features: cp.features, encoders: cp.encoders, edges: cp.binEdges.map((e) => Float32Array.from(e)), baseScores }, options);
     for (let t = 0; t < cp.trees.length; t++) {
       trainer.trees.push(cp.trees[t]);
       trainer.splitBins.push(cp.splitBins[t]);
-      trainer.addTreeToScores(cp.trees[t], cp.splitBins[t], null);
-      trainer.trackValidation();
+      trainer.addTreeToScores(cp.trees[t], cp.splitBins[t], null, t % k);
+      if ((t + 1) % k === 0) trainer.trackValidation();
     }
     return trainer;
   }
@@ -298,7 +365,7 @@ export class GbdtTrainer {
   }
 
   get roundsDone(): number {
-    return this.trees.length;
+    return this.trees.length / this.perRound;
   }
 
   get totalRounds(): number {
@@ -307,14 +374,15 @@ export class GbdtTrainer {
 
   /** True after `params.rounds` rounds, or once early stopping has seen no improvement for its patience. */
   get done(): boolean {
-    if (this.trees.length >= this.params.rounds) return true;
+    if (this.roundsDone >= this.params.rounds) return true;
     const patience = this.params.earlyStoppingRounds;
-    return patience !== undefined && this.validation.length > 0 && this.trees.length - this.bestRound >= patience;
+    return patience !== undefined && this.validation.length > 0 && this.roundsDone - this.bestRound >= patience;
   }
 
-  /** Grows one tree. Throws once training is done. */
+  /** Grows one round's trees (one, or one per class). Throws once training is done. */
   round(): RoundStats {
     if (this.done) throw new Error(`all ${this.params.rounds} rounds are done`);
+    if (this.objective.kind !== 'binary') return this.roundOther();
     const started = process.hrtime.bigint();
     const round = this.trees.length;
     const trainLogLoss = this.kernels.gradients(this.n);
@@ -333,22 +401,69 @@ export class GbdtTrainer {
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const leaves = json.feature.reduce((acc, f) => acc + (f < 0 ? 1 : 0), 0);
-    return { round: round + 1, seconds, rows: m, rowsPerSecond: seconds > 0 ? m / seconds : 0, trainLogLoss, leaves, ...(validationLogLoss === undefined ? {} : { validationLogLoss }) };
+    return {
+      round: round + 1,
+      seconds,
+      rows: m,
+      rowsPerSecond: seconds > 0 ? m / seconds : 0,
+      trainLoss: trainLogLoss,
+      trainLogLoss,
+      leaves,
+      ...(validationLogLoss === undefined ? {} : { validationLoss: validationLogLoss, validationLogLoss }),
+    };
+  }
+
+  /**
+   * A regression or multiclass round. Tree growth is the binary one (it reads mem.gh and marks leaves); only the
+   * gradient pass and the score update differ. Regression, like binary, adds the marked leaf values in the next
+   * gradient pass; multiclass computes every class's probabilities once at the start of the round (LightGBM's order),
+   * then per class writes gh, grows the tree and adds its leaves to that class's scores.
+   */
+  private roundOther(): RoundStats {
+    const started = process.hrtime.bigint();
+    const round = this.roundsDone;
+    const { mem, n } = this;
+    const obj = this.objective;
+    let trainLoss: number;
+    if (obj.kind === 'regression') trainLoss = regressionGradients(mem, this.target as Float64Array, obj.loss, obj.delta, this.isValidation);
+    else trainLoss = softmaxScores(this.classScores as Float64Array, this.prob as Float64Array, this.perRound, this.label, this.isValidation);
+    let rows = 0;
+    let leaves = 0;
+    for (let c = 0; c < this.perRound; c++) {
+      // Growing a tree reorders the row buffers: every class starts from the round's sample again.
+      const m = this.sampleRows(round);
+      rows += m;
+      if (obj.kind === 'multiclass') multiclassGradients(mem.gh, this.prob as Float64Array, this.label, obj.k, c);
+      const tree = new TreeBuilder();
+      this.growTree(tree, m);
+      if (obj.kind === 'regression' && obj.loss === 'l1' && tree.feature.length > 1) this.renewL1Leaves(tree);
+      const json = tree.toJson();
+      this.trees.push(json);
+      this.splitBins.push(tree.bin);
+      if (obj.kind === 'multiclass') applyMarks(mem.leafOf, mem.leafValues, this.classScores as Float64Array, obj.k, c);
+      if (m < n) this.addTreeToScores(json, tree.bin, this.inSample, c);
+      leaves += json.feature.reduce((acc, f) => acc + (f < 0 ? 1 : 0), 0);
+    }
+    const validationLoss = this.trackValidation();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { round: round + 1, seconds, rows, rowsPerSecond: seconds > 0 ? rows / seconds : 0, trainLoss, leaves, ...(validationLoss === undefined ? {} : { validationLoss }) };
   }
 
   /** Everything needed to continue later, as plain JSON (a few KB per tree). */
   checkpoint(): GbdtCheckpoint {
-    let positives = 0;
-    for (let i = 0; i < this.n; i++) positives += this.label[i];
+    const obj = this.objective;
     return {
       kind: 'gbdt-checkpoint',
       formatVersion: 2,
       params: { ...this.params },
-      roundsDone: this.trees.length,
+      ...(obj.kind === 'binary' ? {} : { task: obj.kind }),
+      ...(obj.kind === 'multiclass' ? { classes: [...obj.classes], baseScores: [...this.prep.baseScores] } : {}),
+      roundsDone: this.roundsDone,
       rows: this.n,
-      positives,
+      positives: labelSum(this.label),
+      ...(this.target ? { targetSum: sumOf(this.target) } : {}),
       features: this.prep.features.map((f) => ({ ...f })),
-      baseScore: this.prep.baseScore,
+      baseScore: this.prep.baseScores[0],
       encoders: this.prep.encoders.map((e) => ({ feature: e.feature, categories: [...e.categories] })),
       binEdges: this.prep.edges.map((e) => Array.from(e)),
       trees: this.trees.map(copyTree),
@@ -359,28 +474,63 @@ export class GbdtTrainer {
   /** The model so far (valid after any number of rounds, including zero); with early stopping, up to the best round. */
   model(): GbdtModel {
     const stopping = this.params.earlyStoppingRounds !== undefined && this.validation.length > 0;
-    const trees = stopping ? this.trees.slice(0, this.bestRound) : this.trees;
-    return {
-      kind: 'gbdt-binary',
-      formatVersion: 2,
-      features: this.prep.features.map((f) => ({ ...f })),
-      baseScore: this.prep.baseScore,
-      params: { ...this.params },
-      encoders: this.prep.encoders.map((e) => ({ feature: e.feature, categories: [...e.categories] })),
-      trees: trees.map(copyTree),
-      ...(stopping
-        ? { earlyStopping: { bestRound: this.bestRound, roundsRun: this.trees.length, validationRows: this.validation.length, bestValidationLogLoss: this.bestLoss } }
-        : {}),
-    };
+    const trees = (stopping ? this.trees.slice(0, this.bestRound * this.perRound) : this.trees).map(copyTree);
+    const features = this.prep.features.map((f) => ({ ...f }));
+    const params = { ...this.params };
+    const encoders = this.prep.encoders.map((e) => ({ feature: e.feature, categories: [...e.categories] }));
+    const obj = this.objective;
+    // Keys in the order models were always written, so a binary model's JSON is byte for byte what it was.
+    if (obj.kind === 'binary') {
+      return {
+        kind: 'gbdt-binary',
+        formatVersion: 2,
+        features,
+        baseScore: this.prep.baseScores[0],
+        params,
+        encoders,
+        trees,
+        ...(stopping
+          ? { earlyStopping: { bestRound: this.bestRound, roundsRun: this.roundsDone, validationRows: this.validation.length, bestValidationLogLoss: this.bestLoss } }
+          : {}),
+      };
+    }
+    const metric: StoppingMetric = obj.kind === 'multiclass' ? 'multi_logloss' : obj.loss;
+    const earlyStopping: EarlyStopping | undefined = stopping
+      ? { bestRound: this.bestRound, roundsRun: this.roundsDone, validationRows: this.validation.length, metric, bestValidationLoss: this.bestLoss }
+      : undefined;
+    if (obj.kind === 'regression') {
+      return { kind: 'gbdt-regression', formatVersion: 2, features, baseScore: this.prep.baseScores[0], loss: obj.loss, params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
+    }
+    return { kind: 'gbdt-multiclass', formatVersion: 2, features, classes: [...obj.classes], baseScores: [...this.prep.baseScores], params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
   }
 
-  /** Validation log loss after the latest tree, remembering the best round; undefined without early stopping. */
+  /** l1: each leaf becomes the median residual of its rows, shrunk by the learning rate (LightGBM's renewal). */
+  private renewL1Leaves(tree: TreeBuilder): void {
+    const medians = l1LeafMedians(this.mem.leafOf, this.scores, this.target as Float64Array, tree.feature.length);
+    for (let node = 0; node < tree.feature.length; node++) {
+      if (tree.feature[node] >= 0 || Number.isNaN(medians[node])) continue;
+      const value = Math.fround(medians[node] * this.params.learningRate) + 0;
+      tree.value[node] = value;
+      this.mem.leafValues[2 * node] = value;
+      this.mem.leafValues[2 * node + 1] = Math.exp(-value);
+    }
+  }
+
+  /** The validation slice's mean loss at the current scores (the task's metric). */
+  private validationLoss(): number {
+    const obj = this.objective;
+    if (obj.kind === 'binary') return meanLogLoss(this.scores, this.label, this.validation);
+    if (obj.kind === 'regression') return meanRegressionLoss(this.scores, this.target as Float64Array, this.validation, obj.loss, obj.delta);
+    return meanMultiLogLoss(this.classScores as Float64Array, obj.k, this.label, this.validation);
+  }
+
+  /** Validation loss after the latest round, remembering the best round; undefined without early stopping. */
   private trackValidation(): number | undefined {
     if (this.params.earlyStoppingRounds === undefined || this.validation.length === 0) return undefined;
-    const loss = meanLogLoss(this.scores, this.label, this.validation);
+    const loss = this.validationLoss();
     if (loss < this.bestLoss) {
       this.bestLoss = loss;
-      this.bestRound = this.trees.length;
+      this.bestRound = this.roundsDone;
     }
     return loss;
   }
@@ -587,8 +737,9 @@ export class GbdtTrainer {
     return best;
   }
 
-  /** Adds a tree's leaf values to the scores of every row not marked in `skip`, walking the tree by bins. */
-  private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null): void {
+  /** Adds a tree's leaf values to the scores (of class `cls`) of every row not marked in `skip`, walking the tree by bins. */
+  private addTreeToScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null, cls = 0): void {
+    if (this.objective.kind !== 'binary') return this.addTreeToOtherScores(tree, splitBin, skip, cls);
     const { bins, scores, expNeg, missingBin } = this;
     const f = this.f;
     const { feature, missingLeft, left, right, value } = tree;
@@ -605,6 +756,28 @@ export class GbdtTrainer {
         node = goLeft ? left[node] : right[node];
       }
       addScore(scores, expNeg, row, value[node], expValue[node]);
+    }
+  }
+
+  /** addTreeToScores for regression (mem.scores) and multiclass (class `cls` of classScores): plain additions. */
+  private addTreeToOtherScores(tree: GbdtTree, splitBin: number[], skip: Uint8Array | null, cls: number): void {
+    const { bins, missingBin } = this;
+    const f = this.f;
+    const scores = this.classScores ?? this.scores;
+    const k = this.perRound;
+    const { feature, missingLeft, left, right, value } = tree;
+    const member = new Uint8Array(feature.length * 256);
+    tree.categories?.forEach((set, node) => set.forEach((b) => (member[node * 256 + b] = 1)));
+    for (let row = 0; row < this.n; row++) {
+      if (skip && skip[row]) continue;
+      let node = 0;
+      while (feature[node] >= 0) {
+        const col = feature[node];
+        const b = bins[row * f + col];
+        const goLeft = splitBin[node] === -2 ? member[node * 256 + b] === 1 : b === missingBin[col] ? missingLeft[node] : b <= splitBin[node];
+        node = goLeft ? left[node] : right[node];
+      }
+      scores[row * k + cls] += value[node];
     }
   }
 
@@ -666,7 +839,7 @@ function validationSplit(n: number, params: GbdtParams): { active: Uint32Array; 
   return { active, validation, isValidation };
 }
 
-function checkFrame(frame: Frame): void {
+function checkFrame(frame: Frame, objective: Objective): void {
   if (frame.rows < 1) throw new ModelInputError('cannot train on an empty frame');
   if (frame.features.length < 1) throw new ModelInputError('cannot train without features');
   if (frame.label.length !== frame.rows) throw new ModelInputError(`label has ${frame.label.length} values for ${frame.rows} rows`);
@@ -677,9 +850,34 @@ function checkFrame(frame: Frame): void {
     const len = c.kind === 'numeric' ? c.values.length : c.codes.length;
     if (len !== frame.rows) throw new ModelInputError(`feature ${c.name} has ${len} values for ${frame.rows} rows`);
   }
-  for (let i = 0; i < frame.rows; i++) {
-    if (frame.label[i] > 1) throw new ModelInputError(`label must be 0/1, row ${i} is ${frame.label[i]}`);
+  if (objective.kind === 'binary') {
+    for (let i = 0; i < frame.rows; i++) {
+      if (frame.label[i] > 1) throw new ModelInputError(`label must be 0/1, row ${i} is ${frame.label[i]}`);
+    }
+  } else if (objective.kind === 'multiclass') {
+    for (let i = 0; i < frame.rows; i++) {
+      if (frame.label[i] >= objective.k) throw new ModelInputError(`label must be a class index below ${objective.k}, row ${i} is ${frame.label[i]}`);
+    }
+  } else {
+    const target = frame.target;
+    if (!target) throw new ModelInputError('a regression frame needs target values (frame.target)');
+    if (target.length !== frame.rows) throw new ModelInputError(`target has ${target.length} values for ${frame.rows} rows`);
+    for (let i = 0; i < frame.rows; i++) {
+      if (!Number.isFinite(target[i])) throw new ModelInputError(`target must be finite, row ${i} is ${target[i]}`);
+    }
   }
+}
+
+function labelSum(label: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < label.length; i++) sum += label[i];
+  return sum;
+}
+
+function sumOf(values: Float64Array | undefined): number {
+  let sum = 0;
+  if (values) for (let i = 0; i < values.length; i++) sum += values[i];
+  return sum;
 }
 
 /** Per feature: numeric values as they are, categorical as codes (category index, OTHER, MISSING). */
@@ -693,7 +891,7 @@ function encodeFrame(frame: Frame, features: ModelFeature[], encoders: CategoryE
   });
 }
 
-function prepare(frame: Frame, params: GbdtParams): Prepared {
+function prepare(frame: Frame, params: GbdtParams, objective: Objective): Prepared {
   const features: ModelFeature[] = frame.features.map((c) => ({ name: c.name, type: c.kind }));
   const encoders: CategoryEncoder[] = [];
   for (const c of frame.features) {
@@ -701,11 +899,39 @@ function prepare(frame: Frame, params: GbdtParams): Prepared {
   }
   const edges = frame.features.map((c, j) => (c.kind === 'numeric' ? binEdges(c.values, params.maxBins, mix32(params.seed, 0x5eed0000 + j)) : new Float32Array(0)));
   const { active } = validationSplit(frame.rows, params);
+  return { features, encoders, edges, baseScores: startScores(frame, active, objective) };
+}
+
+/**
+ * The scores boosting starts from, computed on the rows it trains on (LightGBM's boost_from_average), float32:
+ * binary the prior log-odds; regression the mean (l2) or the median (l1, huber); multiclass each class's log share.
+ */
+function startScores(frame: Frame, active: Uint32Array, objective: Objective): number[] {
+  const a = active.length;
+  if (objective.kind === 'regression') {
+    const target = frame.target as Float64Array;
+    if (objective.loss === 'l2') {
+      let sum = 0;
+      for (let i = 0; i < a; i++) sum += target[active[i]];
+      return [Math.fround(sum / a)];
+    }
+    const values = new Float64Array(a);
+    for (let i = 0; i < a; i++) values[i] = target[active[i]];
+    values.sort();
+    const mid = a >>> 1;
+    return [Math.fround(a % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2)];
+  }
+  if (objective.kind === 'multiclass') {
+    const counts = new Float64Array(objective.k);
+    for (let i = 0; i < a; i++) counts[frame.label[active[i]]]++;
+    // Clipped like LightGBM's kEpsilon: a class absent from training still gets a finite start.
+    return Array.from(counts, (c) => Math.fround(Math.log(Math.max(c / a, 1e-15))));
+  }
   let positives = 0;
-  for (let i = 0; i < active.length; i++) positives += frame.label[active[i]];
+  for (let i = 0; i < a; i++) positives += frame.label[active[i]];
   // Clipped prior log-odds: a one-class frame still gets a finite start.
-  const prior = Math.min(Math.max(positives / active.length, 1e-6), 1 - 1e-6);
-  return { features, encoders, edges, baseScore: Math.fround(Math.log(prior / (1 - prior))) };
+  const prior = Math.min(Math.max(positives / a, 1e-6), 1 - 1e-6);
+  return [Math.fround(Math.log(prior / (1 - prior)))];
 }
 
 /** Creates a trainer to drive round by round (the Temporal activity heartbeats and checkpoints between rounds). */

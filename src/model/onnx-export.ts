@@ -1,7 +1,7 @@
 // Builds the self-contained ONNX graph (LabelEncoder -> Concat -> tree ensemble) for a GbdtModel.
 import { onnx } from 'onnx-proto';
-import { GbdtModel } from './gbdt-model';
-import { treeEnsembleV5 } from './onnx-tree-ensemble';
+import { GbdtModel, modelTask, type GbdtBinaryModel } from './gbdt-model';
+import { multiclassTail, regressionTail, treeEnsembleV5 } from './onnx-tree-ensemble';
 
 /**
  * IR 8 is what onnx-proto 8 (ONNX 1.10) writes; opset 15 for Concat. Format-1 models (threshold splits only) use
@@ -16,6 +16,8 @@ export const ONNX_ML_OPSET_MEMBERSHIP = 5;
 
 export const PROBABILITY_OUTPUT = 'probabilities';
 export const LABEL_OUTPUT = 'label';
+/** Regression's output, [N, 1] float: skl2onnx's name, so regressors converted in Python load the same way. */
+export const VALUE_OUTPUT = 'variable';
 
 /**
  * The graph input that feeds a feature, used by export and runtime alike: the feature's own name (ONNX names are any
@@ -23,11 +25,11 @@ export const LABEL_OUTPUT = 'label';
  * defines itself (its outputs, and internal values, which all start with "__"); then it is prefixed.
  */
 export function onnxInputName(feature: string): string {
-  return feature === LABEL_OUTPUT || feature === PROBABILITY_OUTPUT || feature.startsWith('__') ? `__input_${feature}` : feature;
+  return feature === LABEL_OUTPUT || feature === PROBABILITY_OUTPUT || feature === VALUE_OUTPUT || feature.startsWith('__') ? `__input_${feature}` : feature;
 }
 
 /** Metadata keys the graph carries; `features` is the JSON FeatureSpec list the serving side checks inputs against. */
-export const METADATA_KEYS = { features: 'features', modelName: 'model_name', modelVersion: 'model_version', kind: 'model_kind' } as const;
+export const METADATA_KEYS = { features: 'features', modelName: 'model_name', modelVersion: 'model_version', kind: 'model_kind', task: 'model_task', classes: 'classes' } as const;
 
 export interface ExportOptions {
   modelName?: string;
@@ -102,11 +104,26 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
   }
 
   const initializer: onnx.ITensorProto[] = [];
-  if (m.formatVersion === 1) nodes.push(treeEnsemble(m, x));
+  let output: onnx.IValueInfoProto[];
+  let description: string;
+  if (m.kind === 'gbdt-binary' && m.formatVersion === 1) nodes.push(treeEnsemble(m, x));
   else {
-    const tail = treeEnsembleV5(m, x, { label: LABEL_OUTPUT, probabilities: PROBABILITY_OUTPUT });
+    const tail =
+      m.kind === 'gbdt-binary'
+        ? treeEnsembleV5(m, x, { label: LABEL_OUTPUT, probabilities: PROBABILITY_OUTPUT })
+        : m.kind === 'gbdt-regression'
+          ? regressionTail(m, x, { value: VALUE_OUTPUT })
+          : multiclassTail(m, x, { label: LABEL_OUTPUT, probabilities: PROBABILITY_OUTPUT });
     nodes.push(...tail.nodes);
     initializer.push(...tail.initializers);
+  }
+  if (m.kind === 'gbdt-regression') {
+    output = [tensorInfo(VALUE_OUTPUT, DT.FLOAT, ['N', 1])];
+    description = `GBDT regression (${m.loss})`;
+  } else {
+    const k = m.kind === 'gbdt-multiclass' ? m.classes.length : 2;
+    output = [tensorInfo(LABEL_OUTPUT, DT.INT64, ['N']), tensorInfo(PROBABILITY_OUTPUT, DT.FLOAT, ['N', k])];
+    description = m.kind === 'gbdt-multiclass' ? `GBDT multiclass classifier (${k} classes)` : 'GBDT binary classifier';
   }
 
   const graph: onnx.IGraphProto = {
@@ -114,14 +131,17 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
     node: nodes,
     input: inputs,
     initializer,
-    output: [tensorInfo(LABEL_OUTPUT, DT.INT64, ['N']), tensorInfo(PROBABILITY_OUTPUT, DT.FLOAT, ['N', 2])],
+    output,
   };
 
   const metadata: Record<string, string> = {
     ...options.metadata,
     [METADATA_KEYS.features]: JSON.stringify(m.features),
     [METADATA_KEYS.kind]: m.kind,
+    [METADATA_KEYS.task]: modelTask(m),
   };
+  // The classes as JSON values of the data's type (strings, integers or booleans), in probability-column order.
+  if (m.kind === 'gbdt-multiclass') metadata[METADATA_KEYS.classes] = JSON.stringify(m.classes);
   if (options.modelName !== undefined) metadata[METADATA_KEYS.modelName] = options.modelName;
   if (options.modelVersion !== undefined) metadata[METADATA_KEYS.modelVersion] = options.modelVersion;
 
@@ -133,7 +153,7 @@ export function exportOnnx(model: GbdtModel, options: ExportOptions = {}): Uint8
     ],
     producerName: 'durable-ml-pipeline',
     producerVersion: '1',
-    docString: options.docString ?? `GBDT binary classifier, ${m.trees.length} trees, ${m.features.length} features`,
+    docString: options.docString ?? `${description}, ${m.trees.length} trees, ${m.features.length} features`,
     graph,
     metadataProps: Object.keys(metadata)
       .sort()
@@ -163,7 +183,7 @@ function encoderAttributes(formatVersion: 1 | 2, categories: string[]): onnx.IAt
 }
 
 /** Format 1's TreeEnsembleClassifier (ai.onnx.ml 3), kept so such models still export as they always did. */
-function treeEnsemble(m: GbdtModel, input: string): onnx.INodeProto {
+function treeEnsemble(m: GbdtBinaryModel, input: string): onnx.INodeProto {
   const treeIds: number[] = [];
   const nodeIds: number[] = [];
   const featureIds: number[] = [];

@@ -1,10 +1,12 @@
 // The one onnxruntime-node wrapper used by both the pipeline's parity check and the prediction service.
 import * as ort from 'onnxruntime-node';
+import { z } from 'zod';
 import { binding, initOrt, type Binding } from 'onnxruntime-node/dist/binding';
 import type { Frame } from '../data/frame';
 import type { FeatureSpec } from '../spec/dataset';
+import { ClassValue, className, outputWidth, TaskKind } from '../task/task';
 import { ModelInputError } from './gbdt-model';
-import { onnxInputName, PROBABILITY_OUTPUT } from './onnx-export';
+import { LABEL_OUTPUT, METADATA_KEYS, onnxInputName, PROBABILITY_OUTPUT, readOnnxMetadata, VALUE_OUTPUT } from './onnx-export';
 
 export { ModelInputError } from './gbdt-model';
 
@@ -18,7 +20,7 @@ export class OnnxModelError extends Error {
   override name = 'OnnxModelError';
   constructor(
     message: string,
-    readonly code: 'invalid_model' | 'feature_mismatch' | 'released',
+    readonly code: 'invalid_model' | 'feature_mismatch' | 'task_mismatch' | 'released',
   ) {
     super(message);
   }
@@ -27,7 +29,17 @@ export class OnnxModelError extends Error {
 export interface OnnxModelOptions {
   /** onnxruntime intra-op threads; 1 (default) suits a service that runs many small batches concurrently. */
   intraOpNumThreads?: number;
+  /**
+   * What the graph predicts. Default: the graph's `model_task` metadata, and binary without it (versions exported
+   * before other tasks existed; graphs converted by skl2onnx/onnxmltools carry none, so pass it for those).
+   */
+  task?: TaskKind;
+  /** Multiclass: the classes in probability-column order. Default: the graph's `classes` metadata (a JSON array). */
+  classes?: ClassValue[];
 }
+
+/** What a graph's outputs must be for each task (skl2onnx's names and shapes, zipmap=False). */
+const OUTPUT_OF: Record<TaskKind, string> = { binary: PROBABILITY_OUTPUT, multiclass: PROBABILITY_OUTPUT, regression: VALUE_OUTPUT };
 
 /** The binding's element type codes (ONNX TensorProto.DataType) of the two input kinds. */
 const ORT_TYPE: Record<FeatureSpec['type'], { code: number; name: string }> = { numeric: { code: 1, name: 'float32' }, categorical: { code: 8, name: 'string' } };
@@ -57,15 +69,30 @@ export class OnnxModel {
   private released = false;
   /** Free feed sets by row count (see POOLED_MAX_ROWS): input arrays and tensors were most of a run's garbage. */
   private readonly pool = new Map<number, FeedSet[]>();
-  private readonly fetches: Record<string, null> = { [PROBABILITY_OUTPUT]: null };
+  private readonly fetches: Record<string, null>;
+  private readonly output: string;
+  /** Numbers per row that predict() returns: 1, or K for multiclass (see outputWidth in src/task/task.ts). */
+  readonly width: number;
 
   private constructor(
     private readonly session: Binding.InferenceSession,
     readonly features: readonly FeatureSpec[],
-  ) {}
+    /** binary: P(positive) per row; regression: the value; multiclass: K probabilities per row. */
+    readonly task: TaskKind,
+    /** Multiclass only: the classes, in the order of each row's probabilities. */
+    readonly classes: readonly ClassValue[] | undefined,
+  ) {
+    this.width = outputWidth(task, classes);
+    this.output = OUTPUT_OF[task];
+    this.fetches = { [this.output]: null };
+  }
 
-  /** Opens a session on `bytes` and checks its inputs are exactly `features` ([N,1] float / string tensors). */
+  /**
+   * Opens a session on `bytes` and checks its inputs are exactly `features` ([N,1] float / string tensors) and its
+   * outputs fit the task (options, else the graph's metadata, else binary).
+   */
   static async load(bytes: Uint8Array, features: FeatureSpec[], options: OnnxModelOptions = {}): Promise<OnnxModel> {
+    const { task, classes } = taskOf(bytes, options);
     // a turn of the event loop first, as the package's own create does: loading blocks this thread
     await new Promise<void>((resolve) => setImmediate(resolve));
     let session: Binding.InferenceSession;
@@ -88,11 +115,18 @@ export class OnnxModel {
       session.dispose();
       throw new OnnxModelError(`model inputs do not match the features: ${problems.join('; ')}`, 'feature_mismatch');
     }
+    const outputProblem = describeOutputMismatch(session, task, classes);
+    if (outputProblem) {
+      session.dispose();
+      throw new OnnxModelError(`model outputs do not fit a ${task} model: ${outputProblem}`, 'task_mismatch');
+    }
     const frozen = Object.freeze(features.map((f) => Object.freeze({ ...f })));
-    return new OnnxModel(session, frozen);
+    return new OnnxModel(session, frozen, task, classes && Object.freeze([...classes]));
   }
 
-  /** P(positive) per row. Extra columns in `input` are ignored; missing or mis-typed ones throw ModelInputError. */
+  /**
+   * `rows * width` numbers (binary: P(positive); regression: the value; multiclass: K class probabilities per row,
+   * row-major). Extra columns in `input` are ignored; missing or mis-typed ones throw ModelInputError. */
   async predict(input: ModelInput, rows: number): Promise<Float32Array> {
     if (this.released) throw new OnnxModelError('model was released', 'released');
     if (!Number.isInteger(rows) || rows < 0) throw new ModelInputError(`rows must be a non-negative integer, got ${rows}`);
@@ -118,10 +152,18 @@ export class OnnxModel {
 
   private run(feeds: Record<string, ort.Tensor>, rows: number): Float32Array {
     const result = this.session.run(feeds, this.fetches, RUN_OPTIONS);
-    const probs = (result[PROBABILITY_OUTPUT] as ort.Tensor).data as Float32Array;
-    const out = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
-    return out;
+    if (this.task === 'binary') {
+      const probs = (result[PROBABILITY_OUTPUT] as ort.Tensor).data as Float32Array;
+      const out = new Float32Array(rows);
+      for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
+      return out;
+    }
+    const data = (result[this.output] as ort.Tensor).data;
+    if (data.length !== rows * this.width) {
+      throw new OnnxModelError(`output ${this.output} has ${data.length} values for ${rows} rows of ${this.width}`, 'task_mismatch');
+    }
+    // float32 already (our graphs, skl2onnx's); a double output (some converters) is rounded like the rest
+    return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
   }
 
   /**
@@ -192,8 +234,66 @@ function describeMismatch(session: Binding.InferenceSession, features: readonly 
   for (const m of session.inputMetadata) {
     if (!declared.has(m.name)) problems.push(`the graph input ${m.name} is not a declared feature`);
   }
-  if (!session.outputMetadata.some((m) => m.name === PROBABILITY_OUTPUT)) problems.push(`the graph has no ${PROBABILITY_OUTPUT} output`);
   return problems;
+}
+
+/** The task and classes: the caller's, else the graph's metadata, else binary. */
+function taskOf(bytes: Uint8Array, options: OnnxModelOptions): { task: TaskKind; classes?: ClassValue[] } {
+  let meta: Record<string, string> | undefined;
+  const metadata = () => {
+    if (meta) return meta;
+    try {
+      meta = readOnnxMetadata(bytes);
+    } catch (err) {
+      throw new OnnxModelError(`not an ONNX model: ${(err as Error).message}`, 'invalid_model');
+    }
+    return meta;
+  };
+  let task: TaskKind;
+  if (options.task !== undefined) task = options.task;
+  else {
+    const raw = metadata()[METADATA_KEYS.task];
+    if (raw === undefined) return { task: 'binary' };
+    const parsed = TaskKind.safeParse(raw);
+    if (!parsed.success) throw new OnnxModelError(`metadata ${METADATA_KEYS.task} is ${JSON.stringify(raw)}, expected binary, multiclass or regression`, 'invalid_model');
+    task = parsed.data;
+  }
+  if (task !== 'multiclass') return { task };
+  let classes = options.classes;
+  if (classes === undefined) {
+    const raw = metadata()[METADATA_KEYS.classes];
+    if (raw === undefined) throw new OnnxModelError(`a multiclass model needs its classes (options.classes or metadata ${METADATA_KEYS.classes})`, 'task_mismatch');
+    try {
+      classes = ClassValueList.parse(JSON.parse(raw));
+    } catch (err) {
+      throw new OnnxModelError(`metadata ${METADATA_KEYS.classes} is not a JSON array of classes: ${(err as Error).message}`, 'invalid_model');
+    }
+  }
+  const checked = ClassValueList.safeParse(classes);
+  if (!checked.success) throw new OnnxModelError(`classes: ${checked.error.issues.map((i) => i.message).join('; ')}`, 'task_mismatch');
+  return { task, classes: checked.data };
+}
+
+const ClassValueList = z
+  .array(ClassValue)
+  .min(2)
+  .refine((c) => new Set(c.map(className)).size === c.length, 'class names must be distinct');
+
+/** Why the graph's outputs do not fit the task, or null when they do. */
+function describeOutputMismatch(session: Binding.InferenceSession, task: TaskKind, classes: readonly ClassValue[] | undefined): string | null {
+  const name = OUTPUT_OF[task];
+  const out = session.outputMetadata.find((m) => m.name === name);
+  const names = session.outputMetadata.map((m) => m.name).join(', ');
+  if (!out) return `the graph has no ${name} output (it has ${names})`;
+  if (!out.isTensor || (out.type !== 1 && out.type !== 11)) return `output ${name} is not a float tensor`;
+  // Binary graphs give [1 - p, p] per row.
+  const width = task === 'binary' ? 2 : outputWidth(task, classes);
+  const dims = out.shape;
+  // A known second dimension must be the width (symbolic or unknown ones are checked on every run).
+  if (dims.length === 2 && dims[1] > 0 && dims[1] !== width) return `output ${name} has ${dims[1]} columns, expected ${width}`;
+  if (dims.length > 2) return `output ${name} has ${dims.length} dimensions`;
+  if (task === 'multiclass' && !session.outputMetadata.some((m) => m.name === LABEL_OUTPUT)) return `the graph has no ${LABEL_OUTPUT} output`;
+  return null;
 }
 
 export function recordsToModelInput(features: readonly FeatureSpec[], records: ReadonlyArray<ModelRecord>): ModelInput {

@@ -1,6 +1,6 @@
-// The format-2 graph tail: ai.onnx.ml TreeEnsemble-5 (BRANCH_LEQ and BRANCH_MEMBER nodes) plus the [1-p, p] and label outputs.
+// The format-2 graph tails: ai.onnx.ml TreeEnsemble-5 (BRANCH_LEQ and BRANCH_MEMBER nodes) plus each task's outputs.
 import { onnx } from 'onnx-proto';
-import type { GbdtModel } from './gbdt-model';
+import type { GbdtBinaryModel, GbdtModel, GbdtMulticlassModel, GbdtRegressionModel } from './gbdt-model';
 
 const AT = onnx.AttributeProto.AttributeType;
 const DT = onnx.TensorProto.DataType;
@@ -31,15 +31,23 @@ interface Tail {
   initializers: onnx.ITensorProto[];
 }
 
+/** The trees of a model with the base score(s) of each target, and which target each tree adds to. */
+interface Ensemble {
+  features: GbdtModel['features'];
+  trees: GbdtModel['trees'];
+  /** One per target, added as one-leaf trees ahead of the model's trees. */
+  baseScores: number[];
+  /** Target (class) of model tree t. */
+  targetOf: (t: number) => number;
+}
+
 /**
- * One TreeEnsemble node over `input` whose single target is sigmoid(baseScore + sum of leaves), then
- * probabilities = [1 - p, p] and label = p > 0.5, the outputs the TreeEnsembleClassifier graph had.
- * The features are cast to double first (TreeEnsemble wants splits of its input's type): splits and weights are
- * doubles holding float32 values, so comparisons are the trainer's float32 ones and the sum and sigmoid are in
- * double like the trainer's; only p is rounded to float at the end. The base score is a one-leaf tree; so is any tree that
- * found no split (a dummy LEQ node whose both branches reach the leaf).
+ * The attributes of one TreeEnsemble (ai.onnx.ml 5) summing `e`'s trees per target. Splits and weights are doubles
+ * holding float32 values, so comparisons are the trainer's float32 ones and the sums are in double like the trainer's.
+ * Each base score is a one-leaf tree; so is any tree that found no split (a dummy LEQ node whose both branches
+ * reach the leaf).
  */
-export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string; probabilities: string }): Tail {
+function ensembleAttributes(e: Ensemble): onnx.IAttributeProto[] {
   const roots: number[] = [];
   const featureIds: number[] = [];
   const modes: number[] = [];
@@ -51,11 +59,16 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
   const missingTrue: number[] = [];
   const membership: number[] = [];
   const leafWeights: number[] = [];
-  const isCat = m.features.map((f) => f.type === 'categorical');
+  const leafTargets: number[] = [];
+  const isCat = e.features.map((f) => f.type === 'categorical');
+  const addLeaf = (weight: number, target: number) => {
+    leafTargets.push(target);
+    return leafWeights.push(weight) - 1;
+  };
 
-  const addLeafOnlyTree = (weight: number) => {
+  const addLeafOnlyTree = (weight: number, target: number) => {
     roots.push(featureIds.length);
-    const leaf = leafWeights.push(weight) - 1;
+    const leaf = addLeaf(weight, target);
     featureIds.push(0);
     modes.push(MODE_LEQ);
     splits.push(0);
@@ -66,11 +79,12 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
     missingTrue.push(0);
   };
 
-  addLeafOnlyTree(m.baseScore);
-  for (const t of m.trees) {
+  e.baseScores.forEach((b, target) => addLeafOnlyTree(b, target));
+  e.trees.forEach((t, index) => {
+    const target = e.targetOf(index);
     if (t.feature[0] < 0) {
-      addLeafOnlyTree(t.value[0]);
-      continue;
+      addLeafOnlyTree(t.value[0], target);
+      return;
     }
     // Number internal nodes and leaves in the ensemble's own index spaces.
     const nodeIndex = new Map<number, number>();
@@ -78,7 +92,7 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
     let nextNode = featureIds.length;
     for (let n = 0; n < t.feature.length; n++) {
       if (t.feature[n] >= 0) nodeIndex.set(n, nextNode++);
-      else leafIndex.set(n, leafWeights.push(t.value[n]) - 1);
+      else leafIndex.set(n, addLeaf(t.value[n], target));
     }
     roots.push(featureIds.length);
     for (let n = 0; n < t.feature.length; n++) {
@@ -112,13 +126,11 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
         }
       }
     }
-  }
+  });
 
-  const p = `${out.probabilities}__p`;
-  const x64 = `${input}__f64`;
   const attribute: onnx.IAttributeProto[] = [
     int('aggregate_function', AGGREGATE_SUM),
-    int('n_targets', 1),
+    int('n_targets', e.baseScores.length),
     int('post_transform', POST_NONE),
     ints('tree_roots', roots),
     ints('nodes_featureids', featureIds),
@@ -129,14 +141,31 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
     ints('nodes_falsenodeids', falseIds),
     ints('nodes_falseleafs', falseLeafs),
     ints('nodes_missing_value_tracks_true', missingTrue),
-    ints('leaf_targetids', leafWeights.map(() => 0)),
+    ints('leaf_targetids', leafTargets),
     tensorAttr('leaf_weights', doubles(leafWeights)),
   ];
   if (membership.length > 0) attribute.push(tensorAttr('membership_values', doubles(membership)));
+  return attribute;
+}
 
-  const nodes: onnx.INodeProto[] = [
+/** Cast of the features to double (TreeEnsemble wants splits of its input's type), then the ensemble: raw scores [N, targets]. */
+function ensembleNodes(e: Ensemble, input: string, raw: string): onnx.INodeProto[] {
+  const x64 = `${input}__f64`;
+  return [
     { name: 'features_f64', opType: 'Cast', domain: '', input: [input], output: [x64], attribute: [int('to', DT.DOUBLE)] },
-    { name: 'gbdt', opType: 'TreeEnsemble', domain: 'ai.onnx.ml', input: [x64], output: [`${p}_raw`], attribute },
+    { name: 'gbdt', opType: 'TreeEnsemble', domain: 'ai.onnx.ml', input: [x64], output: [raw], attribute: ensembleAttributes(e) },
+  ];
+}
+
+/**
+ * Binary: one TreeEnsemble node over `input` whose single target is sigmoid(baseScore + sum of leaves), then
+ * probabilities = [1 - p, p] and label = p > 0.5, the outputs the TreeEnsembleClassifier graph had. The sum and
+ * sigmoid are in double like the trainer's; only p is rounded to float at the end.
+ */
+export function treeEnsembleV5(m: GbdtBinaryModel, input: string, out: { label: string; probabilities: string }): Tail {
+  const p = `${out.probabilities}__p`;
+  const nodes: onnx.INodeProto[] = [
+    ...ensembleNodes({ features: m.features, trees: m.trees, baseScores: [m.baseScore], targetOf: () => 0 }, input, `${p}_raw`),
     { name: 'sigmoid', opType: 'Sigmoid', domain: '', input: [`${p}_raw`], output: [`${p}64`] },
     { name: 'p_f32', opType: 'Cast', domain: '', input: [`${p}64`], output: [p], attribute: [int('to', DT.FLOAT)] },
     { name: 'one_minus_p', opType: 'Sub', domain: '', input: ['const_one', p], output: [`${p}0`] },
@@ -151,4 +180,34 @@ export function treeEnsembleV5(m: GbdtModel, input: string, out: { label: string
     { name: 'const_flat', dataType: DT.INT64, dims: [1], int64Data: [-1] },
   ];
   return { nodes, initializers };
+}
+
+/** Regression: baseScore + the sum of leaves, in double, rounded to float as the [N, 1] output `out.value`. */
+export function regressionTail(m: GbdtRegressionModel, input: string, out: { value: string }): Tail {
+  const raw = `${out.value}__raw`;
+  return {
+    nodes: [
+      ...ensembleNodes({ features: m.features, trees: m.trees, baseScores: [m.baseScore], targetOf: () => 0 }, input, raw),
+      { name: 'value_f32', opType: 'Cast', domain: '', input: [raw], output: [out.value], attribute: [int('to', DT.FLOAT)] },
+    ],
+    initializers: [],
+  };
+}
+
+/**
+ * Multiclass: one target per class (tree t adds to class t % K), softmax over the K sums in double, rounded to
+ * float as `out.probabilities` [N, K]; `out.label` [N] is the index of the largest probability (the first on ties).
+ */
+export function multiclassTail(m: GbdtMulticlassModel, input: string, out: { label: string; probabilities: string }): Tail {
+  const k = m.classes.length;
+  const raw = `${out.probabilities}__raw`;
+  return {
+    nodes: [
+      ...ensembleNodes({ features: m.features, trees: m.trees, baseScores: m.baseScores, targetOf: (t) => t % k }, input, raw),
+      { name: 'softmax', opType: 'Softmax', domain: '', input: [raw], output: [`${raw}_softmax`], attribute: [int('axis', 1)] },
+      { name: 'probabilities_f32', opType: 'Cast', domain: '', input: [`${raw}_softmax`], output: [out.probabilities], attribute: [int('to', DT.FLOAT)] },
+      { name: 'label', opType: 'ArgMax', domain: '', input: [out.probabilities], output: [out.label], attribute: [int('axis', 1), int('keepdims', 0)] },
+    ],
+    initializers: [],
+  };
 }

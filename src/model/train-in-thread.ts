@@ -3,16 +3,18 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Frame } from '../data/frame';
 import type { GbdtParams } from '../spec/dataset';
-import type { GbdtCheckpoint, GbdtModel, RoundStats } from './gbdt';
+import type { GbdtCheckpoint, GbdtModel, GbdtTask, RoundStats } from './gbdt';
 import type { LogisticModel } from './logistic';
 
 export type ThreadMessage =
   | { kind: 'start'; roundsDone: number; totalRounds: number }
   | { kind: 'round'; stats: RoundStats }
   | { kind: 'checkpoint'; roundsDone: number; checkpoint: GbdtCheckpoint }
-  | { kind: 'done'; model: GbdtModel; baseline: LogisticModel };
+  | { kind: 'done'; model: GbdtModel; baseline?: LogisticModel };
 
 export interface ThreadTrainingHooks {
+  /** What to learn (default binary); a checkpoint must be of the same task. */
+  task?: GbdtTask;
   onRound?: (stats: RoundStats, totalRounds: number) => void;
   /** Awaited in order; the thread keeps training meanwhile. */
   onCheckpoint?: (checkpoint: GbdtCheckpoint, roundsDone: number, totalRounds: number) => Promise<void>;
@@ -21,7 +23,8 @@ export interface ThreadTrainingHooks {
 
 export interface ThreadTrainingResult {
   model: GbdtModel;
-  baseline: LogisticModel;
+  /** Binary only: the logistic baseline, trained in the same thread (other tasks' baselines are the pipeline's). */
+  baseline?: LogisticModel;
   resumedFromRound: number;
   totalRounds: number;
   seconds: number;
@@ -34,7 +37,7 @@ export class TrainingCancelled extends Error {
 
 export function trainInThread(frame: Frame, params: GbdtParams, checkpoint: GbdtCheckpoint | undefined, hooks: ThreadTrainingHooks = {}): Promise<ThreadTrainingResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'train-thread.js'), { workerData: { frame, params, checkpoint } });
+    const worker = new Worker(path.join(__dirname, 'train-thread.js'), { workerData: { frame, params, checkpoint, task: hooks.task } });
     let resumedFromRound = 0;
     let totalRounds = params.rounds;
     let seconds = 0;
@@ -79,7 +82,7 @@ export function trainInThread(frame: Frame, params: GbdtParams, checkpoint: Gbdt
         case 'done':
           doneReceived = true;
           writes.then(
-            () => finish(() => resolve({ model: message.model, baseline: message.baseline, resumedFromRound, totalRounds, seconds, rows })),
+            () => finish(() => resolve({ model: message.model, ...(message.baseline ? { baseline: message.baseline } : {}), resumedFromRound, totalRounds, seconds, rows })),
             (err: unknown) => finish(() => reject(err)),
           );
           break;

@@ -15,9 +15,11 @@ export {
   NumericDistribution,
   CategoryDistribution,
   ScoreProfile,
+  ClassShareProfile,
+  PredictionProfile,
   FineSettings,
   DEFAULT_FINE,
   PROFILE_VERSION,
 } from './schema';
 export { numericDistribution, categoryDistribution, mergeNumericDistributions, mergeCategoryDistributions } from './fine';
-export { scoreProfile, withScores } from './scores';
+export { predictionProfile, scoreProfile, withScores } from './scores';

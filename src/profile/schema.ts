@@ -1,5 +1,6 @@
 // The dataset profile's schema: per-feature statistics stored beside a model and compared later by the drift monitor.
 import { z } from 'zod';
+import { ClassValue } from '../task/task';
 
 const count = z.number().int().nonnegative();
 const stat = z.number().nullable();
@@ -125,20 +126,37 @@ export const FineSettings = z.object({
 export type FineSettings = z.infer<typeof FineSettings>;
 export const DEFAULT_FINE: FineSettings = { numericCap: 10_000, categoricalCap: 10_000, bins: 4_096 };
 
-/** The model's scores on the holdout: the training side of the prediction distribution. */
+/** The model's scores on the holdout: the training side of the prediction distribution (binary P(positive); regression the values). */
 export const ScoreProfile = z.object({
+  /** Absent: binary (profiles written before other tasks existed). */
+  task: z.literal('regression').optional(),
   count,
   mean: stat,
   distribution: NumericDistribution,
 });
 export type ScoreProfile = z.infer<typeof ScoreProfile>;
 
+/** A multiclass model's holdout predictions: how often each class was predicted (the most probable) and its mean probability. */
+export const ClassShareProfile = z.object({
+  task: z.literal('multiclass'),
+  count,
+  classes: z.array(ClassValue).min(2),
+  /** Rows predicted as each class, in `classes` order. */
+  predicted: z.array(count),
+  meanProbabilities: z.array(z.number()),
+});
+export type ClassShareProfile = z.infer<typeof ClassShareProfile>;
+
+/** The holdout prediction distribution of any task (see predictionProfile). */
+export const PredictionProfile = z.union([ClassShareProfile, ScoreProfile]);
+export type PredictionProfile = z.infer<typeof PredictionProfile>;
+
 export const DatasetProfile = z.object({
   version: z.union([z.literal(1), z.literal(2)]),
   /** Version 2: the caps the fine distributions were made with. */
   fine: FineSettings.optional(),
   /** Version 2, after training: the holdout scores (absent before the model exists, and in version 1). */
-  prediction: ScoreProfile.optional(),
+  prediction: PredictionProfile.optional(),
   rows: count,
   /** Present when the data has a `__label` column (training snapshots). */
   label: z.object({ positives: count, positiveRate: stat }).nullable(),

@@ -22,6 +22,8 @@ export interface BatcherOptions {
   waitMs: number;
   /** Model runs in flight at once; rows arriving meanwhile wait for a free slot and go out together. */
   maxInflight: number;
+  /** Numbers the model gives per row (1; K for a multiclass model); a request gets its rows' share. */
+  width?: number;
   onBatch?: (rows: number) => void;
 }
 
@@ -108,11 +110,13 @@ export class Batcher implements Scorer {
     try {
       const records = batch.length === 1 ? batch[0].records : batch.flatMap((w) => w.records);
       const probs = await this.run(records);
-      if (probs.length !== rows) throw new Error(`model returned ${probs.length} scores for ${rows} rows`);
+      const width = this.opts.width ?? 1;
+      if (probs.length !== rows * width) throw new Error(`model returned ${probs.length} scores for ${rows} rows`);
       let off = 0;
       for (const w of batch) {
-        w.resolve(probs.subarray(off, off + w.records.length));
-        off += w.records.length;
+        const n = w.records.length * width;
+        w.resolve(probs.subarray(off, off + n));
+        off += n;
       }
     } catch (err) {
       for (const w of batch) w.reject(err);

@@ -112,6 +112,35 @@ export class CaptureWriter {
     return queued;
   }
 
+  /**
+   * `offer` for regression and multiclass models: each row's output fields come from `fields` (regression
+   * `"prediction":v`; multiclass `"class":k,"probabilities":[...]`, see task-output), the rest of the line as `offer`.
+   */
+  offerOutputs(
+    api: string,
+    version: number,
+    keyId: string,
+    requestId: string,
+    records: readonly FeatureRecord[],
+    outputs: Float32Array,
+    fields: ((out: Float32Array, i: number) => string) | undefined,
+    ids: InferenceIds = { prefix: requestId },
+  ): boolean {
+    if (!fields) return this.offer(api, version, keyId, requestId, records, outputs, 0.5, ids);
+    const rid = JSON.stringify(requestId);
+    const head = `{"ts":"${this.isoTime(Date.now())}","model":${this.modelJson},"version":${version},"api":"${api}","request_id":${rid},"key_id":${this.keyJson(keyId)},"row":`;
+    const own = 'prefix' in ids ? undefined : ids;
+    const prefix = own ? '' : JSON.stringify((ids as { prefix: string }).prefix).slice(0, -1);
+    let text = '';
+    for (let i = 0; i < records.length; i++) {
+      const id = own ? JSON.stringify(own[i]) : `${prefix}.${i}"`;
+      text += `${head}${i},"id":${id},${fields(outputs, i)},"features":${JSON.stringify(records[i])}}\n`;
+    }
+    const queued = this.out.enqueue(text, records.length);
+    if (!queued) this.opts.metrics.captureDropped.inc({ model: this.opts.model, reason: 'buffer_full' }, records.length);
+    return queued;
+  }
+
   /** Writes everything buffered so far; concurrent calls share one write. */
   flush(): Promise<void> {
     return this.out.flush();

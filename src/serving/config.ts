@@ -29,6 +29,7 @@ export const ServingConfig = z.object({
   SERVING_BODY_LIMIT_BYTES: int(1_048_576, 1024, 1 << 30),
   /** Requests per key per window before 429 (keyed by API key id, not IP). */
   SERVING_RATE_LIMIT_MAX: int(60_000, 1),
+  /** The rate limit's window (fixed, aligned to the clock so every process agrees). */
   SERVING_RATE_LIMIT_WINDOW_MS: int(60_000, 100),
   /** Coalesce concurrent requests into one onnxruntime run. */
   SERVING_BATCHING: bool(true),
@@ -47,6 +48,7 @@ export const ServingConfig = z.object({
   SERVING_PROCESSES: int(availableParallelism(), 1, 256),
   /** Failed authentications per client address per window before that address gets 429 (brute-force guard). */
   SERVING_AUTH_FAIL_MAX: int(20, 1),
+  /** The brute-force guard's window. */
   SERVING_AUTH_FAIL_WINDOW_MS: int(60_000, 100),
   /** Non-champion versions kept loaded for /v2/models/{name}/versions/{v} (0 = only the champion answers). */
   SERVING_EXTRA_VERSIONS: int(2, 0, 16),

@@ -8,6 +8,10 @@ import type { ServingConfig } from './config';
 import type { ServingMetrics } from './metrics';
 import { fastPredictCheck, predictRequestSchema, type FeatureSpecLike, type PredictRequest } from './schemas';
 import { sampleRows } from './sample-rows';
+import type { ClassValue, TaskKind } from '../task/task';
+import { versionTask } from '../task/version-task';
+import { captureFieldsOf, checkOutput, classJson, multiclassResponseJson, regressionResponseJson, servedTaskOf, type ServedTask } from './task-output';
+import type { InferenceIds } from './capture';
 
 /** A loaded, checked model version with everything a request needs, replaced as one reference. */
 export interface LoadedModel {
@@ -27,6 +31,15 @@ export interface LoadedModel {
   readonly onnx: OnnxModel;
   /** Where this model's scored requests are captured (one writer per model, shared by its versions). */
   readonly capture: CaptureWriter;
+  /** What the model predicts; the scorer gives `rows * task.width` numbers per request. */
+  readonly task: ServedTask;
+  /**
+   * The v1 200 body of regression and multiclass models; undefined for binary ones, whose body predictResponseJson
+   * writes (chosen once per loaded version, so the binary path stays as it was).
+   */
+  readonly respond: ((out: Float32Array, ids: InferenceIds) => string) | undefined;
+  /** The capture fields of a regression or multiclass row (binary rows keep CaptureWriter.offer's own). */
+  readonly captureFields: ((out: Float32Array, i: number) => string) | undefined;
 }
 
 export class ModelCheckFailed extends Error {
@@ -52,6 +65,19 @@ const RETRY_FAILED_MS = 30_000;
 export function thresholdOf(meta: VersionMetadata): number {
   for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
   return 0.5;
+}
+
+/**
+ * The task the registry metadata declares, for graphs that do not say it themselves (converted by skl2onnx); a graph
+ * with `model_task` metadata is checked against it by OnnxModel. Nothing declared: the graph's own, else binary.
+ */
+function declaredTask(metadata: VersionMetadata): { task?: TaskKind; classes?: ClassValue[] } {
+  try {
+    const t = versionTask(metadata);
+    return t.task === 'binary' ? {} : { task: t.task, ...(t.classes ? { classes: [...t.classes] } : {}) };
+  } catch {
+    return {}; // a multiclass version without classes in its metadata: the graph's metadata must name them
+  }
 }
 
 export class ModelManager {
@@ -152,13 +178,19 @@ export class ModelManager {
     let onnx: OnnxModel;
     try {
       const bytes = await registry.readFile(name, version, 'model.onnx');
-      onnx = await OnnxModel.load(bytes, metadata.features);
+      onnx = await OnnxModel.load(bytes, metadata.features, declaredTask(metadata));
     } catch (err) {
       metrics.modelLoads.inc({ model: name, result: 'failed_load' });
       throw err;
     }
+    let task: ServedTask;
     try {
-      await this.check(onnx, metadata);
+      try {
+        task = servedTaskOf(onnx, metadata);
+      } catch (err) {
+        throw new ModelCheckFailed((err as Error).message);
+      }
+      await this.check(onnx, metadata, task);
     } catch (err) {
       metrics.modelLoads.inc({ model: name, result: 'failed_check' });
       await onnx.release().catch(() => undefined);
@@ -172,10 +204,21 @@ export class ModelManager {
           maxRows: config.SERVING_BATCH_MAX_ROWS,
           waitMs: config.SERVING_BATCH_WAIT_MS,
           maxInflight: config.SERVING_BATCH_MAX_INFLIGHT,
+          width: task.width,
           onBatch,
         })
       : new DirectScorer(run, onBatch);
     const features = metadata.features.map((f) => ({ name: f.name, type: f.type }));
+    const refJson = JSON.stringify({ name, version });
+    const ref = { name, version, refJson };
+    const cj = task.classes ? classJson(task.classes) : undefined;
+    const captureFields = task.task === 'binary' ? undefined : captureFieldsOf(task);
+    const respond =
+      task.task === 'regression'
+        ? (out: Float32Array, ids: InferenceIds) => regressionResponseJson(ref, out, ids)
+        : cj
+          ? (out: Float32Array, ids: InferenceIds) => multiclassResponseJson(ref, cj, out, ids)
+          : undefined;
     return {
       name,
       version,
@@ -184,16 +227,19 @@ export class ModelManager {
       threshold: thresholdOf(metadata),
       predictRequest: predictRequestSchema(features, config.SERVING_MAX_ROWS),
       fastPredict: fastPredictCheck(features, config.SERVING_MAX_ROWS),
-      refJson: JSON.stringify({ name, version }),
+      refJson,
       scorer,
       loadedAt: new Date().toISOString(),
       onnx,
       capture: this.opts.capture,
+      task,
+      respond,
+      captureFields,
     };
   }
 
-  /** Scores sample rows (all missing, zeros/unseen, profile medians); every score must be a probability. */
-  private async check(onnx: OnnxModel, metadata: VersionMetadata): Promise<void> {
+  /** Scores sample rows (all missing, zeros/unseen, profile medians); the output must be what the task promises (probabilities, finite values). */
+  private async check(onnx: OnnxModel, metadata: VersionMetadata, task: ServedTask): Promise<void> {
     let profile: unknown;
     try {
       profile = JSON.parse((await this.opts.registry.readFile(metadata.name, metadata.version, 'profile.json')).toString('utf8'));
@@ -201,12 +247,8 @@ export class ModelManager {
       profile = undefined; // a profile makes the check stronger but is not required
     }
     const rows = sampleRows(metadata.features, profile);
-    const probs = await onnx.predictRecords(rows);
-    if (probs.length !== rows.length) throw new ModelCheckFailed(`model returned ${probs.length} scores for ${rows.length} sample rows`);
-    for (let i = 0; i < probs.length; i++) {
-      const p = probs[i];
-      if (!Number.isFinite(p) || p < 0 || p > 1) throw new ModelCheckFailed(`sample row ${i} scored ${p}, not a probability`);
-    }
+    const problem = checkOutput(task, await onnx.predictRecords(rows), rows.length);
+    if (problem) throw new ModelCheckFailed(problem);
   }
 
   /**

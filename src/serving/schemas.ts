@@ -1,5 +1,6 @@
 // Request and response shapes of the REST and OIP v2 APIs as zod schemas; JSON schemas for fastify and docs come from them.
 import { z } from 'zod';
+import { ClassValue, TaskKind } from '../task/task';
 import { ErrorBody } from './errors';
 
 export interface FeatureSpecLike {
@@ -96,6 +97,8 @@ export const CurrentModel = z.object({
   loadedAt: z.string(),
   createdAt: z.string(),
   threshold: z.number(),
+  task: TaskKind.optional().meta({ description: 'What the model predicts; it decides the shape of each prediction' }),
+  classes: z.array(ClassValue).optional().meta({ description: 'Multiclass: the classes, in the order of the probabilities' }),
   features: z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']) })),
   metrics: z.record(z.string(), z.unknown()),
 });
@@ -127,6 +130,8 @@ export const ModelDetail = ModelStatusBody.extend({
   loadedAt: z.string().optional(),
   createdAt: z.string().optional(),
   threshold: z.number().optional(),
+  task: TaskKind.optional().meta({ description: 'What the model predicts; it decides the shape of each prediction' }),
+  classes: z.array(ClassValue).optional().meta({ description: 'Multiclass: the classes, in the order of the probabilities' }),
   metrics: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -168,7 +173,7 @@ export const OipOutput = z.object({
   name: z.string(),
   datatype: z.string(),
   shape: z.array(z.number().int()),
-  data: z.array(z.number()),
+  data: z.union([z.array(z.number()), z.array(z.string()), z.array(z.boolean())]).meta({ description: 'Row-major; numbers, or class labels (BYTES/BOOL) for a multiclass label output' }),
 });
 export const OipInferResponse = z
   .object({

@@ -148,8 +148,27 @@ export type GbdtParams = z.infer<typeof GbdtParams>;
 
 export const GateSpec = z
   .object({
+    /** binary: the holdout ROC AUC must be at least this. */
     minAuc: z.number().min(0).max(1).optional(),
+    /** binary and multiclass: the holdout log loss must be at most this. */
     maxLogLoss: z.number().positive().optional(),
+    /** multiclass: the holdout accuracy (share of rows whose most probable class is right) must be at least this. */
+    minAccuracy: z.number().min(0).max(1).optional(),
+    /** regression: the holdout RMSE (target units) must be at most this. */
+    maxRmse: z.number().positive().optional(),
+    /** regression: the holdout R^2 must be at least this. */
+    minR2: z.number().max(1).optional(),
+    /** regression: the candidate's holdout RMSE may be at most this share above the champion's (0.02: 2 %); default 0. */
+    maxRmseRiseVsChampion: z.number().min(0).optional(),
+    /** multiclass: the candidate's holdout log loss may be at most this much above the champion's; default 0. */
+    maxLogLossRiseVsChampion: z.number().min(0).optional(),
+    /**
+     * multiclass: the candidate's holdout log loss may be at most this much above the multinomial logistic baseline's
+     * (default 0: not worse). On nearly separable data the linear model's log loss approaches 0, where trees cannot follow.
+     */
+    maxLogLossOverBaseline: z.number().min(0).optional(),
+    /** regression: the candidate's holdout RMSE may be at most this share above the ridge baseline's (default 0: not worse). */
+    maxRmseOverBaseline: z.number().min(0).optional(),
     /**
      * The candidate's holdout AUC minus the logistic baseline's must be at least this. 0 (the default) means "not worse
      * than the baseline", so a tie (both 1.0 on separable data) passes; a positive value asks for a strict margin.
@@ -191,6 +210,15 @@ export const QualityMonitorSpec = z
      * only a change from what was known at promotion counts; `zero`: any miscalibration counts.
      */
     positiveRateBaseline: z.enum(['holdout', 'zero']).default('holdout'),
+    /** Regression violation: live RMSE above the holdout's by more than this share of it (0.2: 20 % higher). */
+    maxRmseRise: z.number().min(0).default(0.2),
+    /** Multiclass violation: live accuracy below the holdout's by more than this (log loss uses maxLogLossRise). */
+    maxAccuracyDrop: z.number().min(0).max(1).default(0.05),
+    /**
+     * Multiclass violation (with `significance`, chi-square goodness of fit): a class's share among the live labels
+     * moved from the holdout's by more than this.
+     */
+    classMixMargin: z.number().min(0).max(1).default(0.05),
   })
   .strict();
 export type QualityMonitorSpec = z.infer<typeof QualityMonitorSpec>;
@@ -286,6 +314,8 @@ export function parseSpec(raw: unknown, origin = 'spec'): DatasetSpec {
         ? 'model.huberDelta: only applies with model.loss "huber"'
         : null;
   if (lossIssue) throw new SpecError(`${origin} is invalid: ${lossIssue}`, [lossIssue]);
+  const gateIssues = gateTaskIssues(parsed.data.gates, task);
+  if (gateIssues.length) throw new SpecError(`${origin} is invalid: ${gateIssues.join('; ')}`, gateIssues);
   const target = parsed.data.target.column;
   const clash = parsed.data.features.find((f) => f.name.toLowerCase() === target.toLowerCase());
   if (clash) {
@@ -296,6 +326,25 @@ export function parseSpec(raw: unknown, origin = 'spec'): DatasetSpec {
     throw new SpecError(`${origin} is invalid: ${issue}`, [issue]);
   }
   return parsed.data;
+}
+
+/** The tasks each optional gate applies to; a gate given for another task would silently never be checked. */
+const GATE_TASKS: Partial<Record<keyof z.infer<typeof GateSpec>, readonly TaskKind[]>> = {
+  minAuc: ['binary'],
+  maxLogLoss: ['binary', 'multiclass'],
+  minAccuracy: ['multiclass'],
+  maxRmse: ['regression'],
+  minR2: ['regression'],
+  maxRmseRiseVsChampion: ['regression'],
+  maxLogLossRiseVsChampion: ['multiclass'],
+  maxLogLossOverBaseline: ['multiclass'],
+  maxRmseOverBaseline: ['regression'],
+};
+
+function gateTaskIssues(gates: z.infer<typeof GateSpec>, task: TaskKind): string[] {
+  return Object.entries(GATE_TASKS)
+    .filter(([field, tasks]) => gates[field as keyof typeof gates] !== undefined && !tasks.includes(task))
+    .map(([field, tasks]) => `gates.${field}: is for ${tasks.join(' and ')} targets, this target is ${task}`);
 }
 
 /** Reads and validates a spec file; a relative `specPath` is taken from `root`. Returns the spec and its absolute path. */

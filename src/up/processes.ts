@@ -4,6 +4,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import readline from 'node:readline';
+import { removePidFile, writePidFile } from './pid-files';
 
 export interface Supervised {
   name: string;
@@ -98,6 +99,8 @@ export class ManagedChild {
     private readonly policy: RestartPolicy,
     private readonly say: (line: string) => void,
     private readonly write: (line: string) => void,
+    /** Where this child's pid file goes, so a start after a SIGKILLed supervisor can stop it (see stopLeftovers). */
+    private readonly pidDir?: string,
   ) {
     this.current = this.launch();
   }
@@ -151,6 +154,12 @@ export class ManagedChild {
     const s = this.spec;
     const p = startProcess(s.name, s.command, s.args, s.env, s.cwd, { uid: s.uid, gid: s.gid, write: this.write });
     this.startedAt = Date.now();
+    const pid = p.child.pid;
+    if (this.pidDir && pid !== undefined) {
+      const dir = this.pidDir;
+      writePidFile(dir, s.name, pid, s.command);
+      void p.exited.then(() => removePidFile(dir, s.name, pid));
+    }
     const listeners = this.startListeners.splice(0);
     for (const l of listeners) l(p.child.pid);
     void p.exited.then((code) => this.exited(p, code));
@@ -185,6 +194,8 @@ export class Supervisor {
     private readonly say: (line: string) => void,
     private readonly policy: RestartPolicy = defaultRestartPolicy,
     private readonly write: (line: string) => void = toStdout,
+    /** Each child's pid file goes here (see stopLeftovers): `make cluster` passes <state>/pids. */
+    private readonly pidDir?: string,
   ) {
     // Last resort when the orchestrator itself exits without stopping (a thrown error, a test's process.exit):
     // no child outlives it.
@@ -200,7 +211,7 @@ export class Supervisor {
       const file = createWriteStream(spec.logFile, { flags: 'a' });
       write = (line) => void file.write(line + '\n');
     }
-    const child = new ManagedChild(spec, this.policy, this.say, write);
+    const child = new ManagedChild(spec, this.policy, this.say, write, this.pidDir);
     this.children.push(child);
     return child;
   }

@@ -7,6 +7,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { Alert } from '../../src/alerts/model';
 import { FakeSlack, reply } from '../support/fake-slack';
+import { maybeRecord, recording } from '../support/histories';
 import { tempVarDir, withWorker, workflowBundle } from '../support/temporal';
 import { idle, randomToken, stopRouter, testAlertSettings, uniqueId, waitForRouter } from './helpers';
 
@@ -36,7 +37,7 @@ describe('alerts on a real Temporal dev server', function () {
   it('(1) an activity failing every attempt gives exactly one Slack message with the Web UI link; a second failing run within the cooldown gives none', async () => {
     const alerts = testAlertSettings({ fake, token });
     await withWorker(
-      async ({ env, taskQueue }) => {
+      async ({ env, taskQueue, context }) => {
         try {
           const first = await env.client.workflow.start('alertDrill', { taskQueue, workflowId: uniqueId('drill-activity'), args: [{}] });
           await assert.rejects(first.result(), failedOnActivity('alertDrillActivity'));
@@ -67,6 +68,7 @@ describe('alerts on a real Temporal dev server', function () {
             const history = await env.client.workflow.getHandle(id).fetchHistory();
             await Worker.runReplayHistory({ workflowBundle: bundle }, history, id);
           }
+          await maybeRecord('alertDrill-activity-failed', env, { workflowId: first.workflowId }, context.varDir);
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);
         }
@@ -78,7 +80,7 @@ describe('alerts on a real Temporal dev server', function () {
   it('(2) a failed gate and detected drift each give a message with their details', async () => {
     const alerts = testAlertSettings({ fake, token });
     await withWorker(
-      async ({ env, taskQueue }) => {
+      async ({ env, taskQueue, context }) => {
         try {
           const gate = await env.client.workflow.start('alertDrill', {
             taskQueue,
@@ -133,6 +135,7 @@ describe('alerts on a real Temporal dev server', function () {
           assert.match(driftText ?? '', /Drifted features \(2 of 5\) in `flights v3`/);
           assert.match(driftText ?? '', /feature_alpha`: ks statistic 0.41, p = 2.00e-4 < threshold 0.05/);
           assert.match(driftText ?? '', /feature_beta`: psi = 0.37 ≥ threshold 0.2/);
+          await maybeRecord('alertDrill-gate', env, { workflowId: gate.workflowId }, context.varDir);
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);
         }
@@ -224,10 +227,14 @@ describe('alerts on a real Temporal dev server', function () {
   it('keeps the dedup state across continue-as-new, posts "resolved", and alerts again after a resolve', async () => {
     const alerts = testAlertSettings({ fake, token, router: { maxSignalsPerRun: 3 } });
     await withWorker(
-      async ({ env, taskQueue }) => {
+      async ({ env, taskQueue, context }) => {
         try {
-          const drift = (scenario: 'drift' | 'resolve') =>
-            env.client.workflow.execute('alertDrill', { taskQueue, workflowId: uniqueId(`drill-${scenario}`), args: [{ scenario, key: 'drift:can' }] });
+          const drills: Record<string, string> = {};
+          const drift = async (scenario: 'drift' | 'resolve') => {
+            const workflowId = uniqueId(`drill-${scenario}`);
+            drills[scenario] = workflowId;
+            return env.client.workflow.execute('alertDrill', { taskQueue, workflowId, args: [{ scenario, key: 'drift:can' }] });
+          };
           for (let i = 0; i < 4; i++) await drift('drift');
           const afterFour = await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.received === 4);
           assert.ok(afterFour.generation >= 1, `continued as new (generation ${afterFour.generation})`);
@@ -242,6 +249,18 @@ describe('alerts on a real Temporal dev server', function () {
           await drift('drift');
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 3);
           assert.equal(fake.messages.length, 3, 'a recurrence after "resolved" is posted at once');
+          if (recording) {
+            for (const scenario of ['drift', 'resolve']) await maybeRecord(`alertDrill-${scenario}`, env, { workflowId: drills[scenario] ?? '' }, context.varDir);
+            // The router's first two runs: each ends in continue-as-new, the second starts from the state the first carried.
+            const latest = await env.client.workflow.getHandle(alerts.routerWorkflowId).fetchHistory();
+            let runId: string | undefined = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
+            for (const name of ['alertRouter-first-run', 'alertRouter-continued-run']) {
+              assert.ok(runId, `${name}: a run to record`);
+              await maybeRecord(name, env, { workflowId: alerts.routerWorkflowId, runId }, context.varDir);
+              const events = (await env.client.workflow.getHandle(alerts.routerWorkflowId, runId).fetchHistory()).events ?? [];
+              runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+            }
+          }
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);
         }
@@ -253,7 +272,7 @@ describe('alerts on a real Temporal dev server', function () {
   it('alerts a local activity failing for good, and a run stuck on a failing workflow task, once each', async () => {
     const alerts = testAlertSettings({ fake, token });
     await withWorker(
-      async ({ env, taskQueue }) => {
+      async ({ env, taskQueue, context }) => {
         const stuckId = uniqueId('drill-stuck');
         try {
           const local = await env.client.workflow.start('alertDrill', { taskQueue, workflowId: uniqueId('drill-local'), args: [{ scenario: 'local-activity' }] });
@@ -271,6 +290,7 @@ describe('alerts on a real Temporal dev server', function () {
           assert.match(stuckText, /alertDrill is stuck: its workflow task keeps failing/);
           assert.match(stuckText, /bug 1234 in workflow code/);
           assert.equal((await stuck.describe()).status.name, 'RUNNING', 'a workflow-task failure does not close the run');
+          await maybeRecord('alertDrill-local-activity-failed', env, { workflowId: local.workflowId }, context.varDir);
         } finally {
           await env.client.workflow.getHandle(stuckId).terminate('test finished').catch(() => undefined);
           await stopRouter(env, alerts.routerWorkflowId);
@@ -283,7 +303,7 @@ describe('alerts on a real Temporal dev server', function () {
   it('a broken alert never fails its caller, and a run whose own alert could not be routed is alerted by the run-failure trigger', async () => {
     const alerts = testAlertSettings({ fake, token });
     await withWorker(
-      async ({ env, taskQueue }) => {
+      async ({ env, taskQueue, context }) => {
         try {
           // Invalid details: routeAlert refuses them non-retryably; raiseAlert logs and returns false.
           const bad = await env.client.workflow.execute('alertDrill', {
@@ -309,6 +329,7 @@ describe('alerts on a real Temporal dev server', function () {
           await assert.rejects(wf.result(), failedWithType('AlertDrillWorkflowFailure'));
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 2);
           assert.match(FakeSlack.readableText(fake.messages[1]!), /AlertDrillWorkflowFailure/);
+          await maybeRecord('alertDrill-workflow-failed', env, { workflowId: wf.workflowId }, context.varDir);
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);
         }

@@ -18,6 +18,7 @@ import { PipelineStage } from '../../src/temporal/search-attributes';
 import { readFlightRows } from '../../src/traffic/flights';
 import { replay } from '../../src/traffic/replay';
 import type { DriftMonitorResult, DriftMonitorStatus } from '../../workflows/drift-monitor';
+import { maybeRecord } from '../support/histories';
 import { tempVarDir, withWorker, workflowBundle } from '../support/temporal';
 import { appendLines, captureLine, flightsSmallTraining, parquet, projectRoot, ROW } from './monitor-helpers';
 import { localStore } from '../../src/store';
@@ -150,6 +151,7 @@ describe('driftMonitor workflow', function () {
           // The recorded history replays against the current code (alert, child start and all): the workflow is deterministic.
           await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await wf.fetchHistory(), first.workflowId);
           assert.equal((await wf.describe()).typedSearchAttributes.get(PipelineStage), 'dataset-drift');
+          await maybeRecord('driftMonitor-dataset-drift-retrain', env, { workflowId: first.workflowId }, varDir);
 
           // The alert went through the router to alerts.jsonl (no Slack settings), with the drifted features and both links.
           const lines = await alertsWhen(alertsFile, (ls) => ls.some((l) => l.kind === 'firing'));
@@ -192,6 +194,7 @@ describe('driftMonitor workflow', function () {
           const state = await readMonitorState(localStore(varDir), 'flights-small');
           assert.equal(state?.alertOpen, false);
           assert.equal(state?.lastWindowEnd, second.result.window?.end);
+          await maybeRecord('driftMonitor-no-drift-resolved', env, { workflowId: second.workflowId }, varDir);
         } finally {
           await env.client.schedule.getHandle(scheduleId).delete();
         }
@@ -237,6 +240,7 @@ describe('driftMonitor workflow', function () {
           assert.ok(r.reportPath && existsSync(path.join(varDir, r.reportPath)));
           assert.equal((await readMonitorState(localStore(varDir), 'flights-small'))?.lastWindowEnd, undefined, 'rows keep adding up from the same start');
           assert.equal(existsSync(path.join(varDir, 'alerts.jsonl')), false);
+          await maybeRecord('driftMonitor-insufficient-data', env, { workflowId: handle.workflowId }, varDir);
         },
         { varDir, alerts },
       );
@@ -245,8 +249,10 @@ describe('driftMonitor workflow', function () {
     it('a model without a champion is skipped; bad input fails at once with InvalidDriftInput', async () => {
       await withWorker(
         async ({ env, taskQueue }) => {
-          const skipped = (await env.client.workflow.execute('driftMonitor', { taskQueue, workflowId: unique('drift-none'), args: [{ model: 'no-such-model' }] })) as DriftMonitorResult;
+          const skippedId = unique('drift-none');
+          const skipped = (await env.client.workflow.execute('driftMonitor', { taskQueue, workflowId: skippedId, args: [{ model: 'no-such-model' }] })) as DriftMonitorResult;
           assert.match(skipped.skipped ?? '', /no champion/);
+          await maybeRecord('driftMonitor-skipped', env, { workflowId: skippedId }, varDir);
           for (const args of [[{ window: { start: '2030-01-01T00:00:00Z', end: '2029-01-01T00:00:00Z' } }], [{ model: 'Bad Name!' }], [{ colour: 'red' }]]) {
             const handle = await env.client.workflow.start('driftMonitor', { taskQueue, workflowId: unique('drift-bad'), args });
             const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { systemActivities } from '../../activities/system';
 import { openStore } from '../../src/store';
+import { maybeRecord } from '../support/histories';
 import { temporalCli, withWorker } from '../support/temporal';
 
 const run = promisify(execFile);
@@ -14,17 +15,15 @@ const run = promisify(execFile);
 describe('systemCheck on a real Temporal dev server', () => {
   it('completes on the project worker when started through the client', async () => {
     await withWorker(async ({ env, taskQueue, context }) => {
-      const result = await env.client.workflow.execute('systemCheck', {
-        taskQueue,
-        workflowId: `system-check-${Date.now()}`,
-        args: [{ note: 'from the client' }],
-      });
+      const workflowId = `system-check-${Date.now()}`;
+      const result = await env.client.workflow.execute('systemCheck', { taskQueue, workflowId, args: [{ note: 'from the client' }] });
       assert.equal(result.ok, true);
       assert.equal(result.note, 'from the client');
       assert.equal(result.worker.taskQueue, taskQueue);
       assert.equal(result.worker.varDir, context.varDir);
       assert.equal(result.worker.storeReachable, true);
       assert.match(result.worker.onnxruntime, /^\d+\.\d+/);
+      await maybeRecord('systemCheck', env, { workflowId }, context.varDir);
     });
   });
 

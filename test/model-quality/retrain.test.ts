@@ -13,6 +13,7 @@ import { replay } from '../../src/traffic/replay';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { uniqueId } from '../alerts/helpers';
 import { parquet, projectRoot } from '../drift/monitor-helpers';
+import { maybeRecord } from '../support/histories';
 import { tempVarDir, withWorker } from '../support/temporal';
 
 const LIVE = 1500;
@@ -54,9 +55,10 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
         }
 
         // Strict limits so the June window is judged degraded whatever this small model's figures are.
+        const monitorId = uniqueId('quality-retrain');
         const r = (await env.client.workflow.execute('modelQualityMonitor', {
           taskQueue,
-          workflowId: uniqueId('quality-retrain'),
+          workflowId: monitorId,
           args: [{ model: 'flights-small', window: { lastMinutes: 30 }, lagSeconds: 0, settings: { maxAucDrop: 0, maxLogLossRise: 0, minLabeledRows: 100 } }],
         })) as ModelQualityResult;
         assert.equal(r.verdict, 'degraded', r.summary);
@@ -81,6 +83,8 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
         } else if (child.gates.passed) assert.ok(child.gates.reasons.some((line) => /no regression on live data/.test(line)), child.gates.reasons.join('; '));
         const meta = await new Registry(localStore(varDir)).metadata('flights-small', child.version);
         assert.match(String(meta.extra.reason), /model quality degraded/);
+        await maybeRecord('modelQualityMonitor-degraded-quality-retrain', env, { workflowId: monitorId }, varDir);
+        await maybeRecord('trainingPipeline-quality-retrain-child', env, { workflowId: r.retrain.workflowId }, varDir);
       },
       { varDir },
     );

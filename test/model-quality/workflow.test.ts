@@ -6,12 +6,13 @@ import { Worker } from '@temporalio/worker';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { buildApp } from '../../src/serving/app';
-import { QualityReport, readQualityState } from '../../src/model-quality';
+import { binaryHoldout, binaryLive, QualityReport, readQualityState } from '../../src/model-quality';
 import { ensureQualitySchedule } from '../../src/model-quality/schedule';
 import { PipelineStage } from '../../src/temporal/search-attributes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { idle, testAlertSettings, uniqueId, waitForRouter } from '../alerts/helpers';
 import { FakeSlack } from '../support/fake-slack';
+import { maybeRecord } from '../support/histories';
 import { tempVarDir, withWorker, workflowBundle } from '../support/temporal';
 import { HOLDOUT, registerQm } from './helpers';
 import { close, scenario, writeScenario } from './vectors';
@@ -54,10 +55,10 @@ describe('modelQualityMonitor workflow', function () {
             { ...e.counts, labelIds: total('labelIds'), unmatchedLabels: total('unmatchedLabels'), relabeledIds: total('relabeledIds'), coverage: undefined },
           );
           close(report.counts.coverage, e.counts.labeled / e.counts.predictions, 'coverage');
-          for (const k of ['auc', 'prAuc', 'logLoss', 'brier', 'accuracy', 'precision', 'recall', 'observedRate', 'meanPredicted'] as const) close(report.live?.[k], e.metrics[k], k);
+          for (const k of ['auc', 'prAuc', 'logLoss', 'brier', 'accuracy', 'precision', 'recall', 'observedRate', 'meanPredicted'] as const) close(binaryLive(report)?.[k], e.metrics[k], k);
           close(report.positiveRate?.z, e.metrics.positiveRate.z, 'z');
-          assert.equal(report.holdout.auc, HOLDOUT.auc);
-          assert.equal(report.holdout.logLoss, HOLDOUT.logLoss);
+          assert.equal(binaryHoldout(report)?.auc, HOLDOUT.auc);
+          assert.equal(binaryHoldout(report)?.logLoss, HOLDOUT.logLoss);
           assert.equal(report.run?.workflowId, badId);
           const html = await readFile(path.join(varDir, bad.reportPath?.replace(/\.json$/, '.html') ?? ''), 'utf8');
           assert.match(html, /degraded/);
@@ -100,6 +101,9 @@ describe('modelQualityMonitor workflow', function () {
 
           // The recorded history replays against the current code: the workflow is deterministic.
           await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await env.client.workflow.getHandle(okId).fetchHistory(), okId);
+          await maybeRecord('modelQualityMonitor-degraded-alerted', env, { workflowId: badId }, varDir);
+          await maybeRecord('modelQualityMonitor-insufficient-labels', env, { workflowId: sparseId }, varDir);
+          await maybeRecord('modelQualityMonitor-ok-resolved', env, { workflowId: okId }, varDir);
 
           // The schedule: created paused, triggered once; the default window (the last 24 h) holds no predictions.
           const scheduleId = uniqueId('quality-qm');

@@ -31,6 +31,28 @@ describe('trainInThread', () => {
     assert.equal(result.resumedFromRound, 0);
   });
 
+  it('trains a multiclass or regression task, resuming its checkpoint, with no logistic baseline', async () => {
+    const label = Uint8Array.from(frame.label, (y, i) => (y === 1 ? 2 : i % 2));
+    const multi = { ...frame, label };
+    const task = { task: 'multiclass' as const, classes: ['a', 'b', 'c'] };
+    const whole = GbdtTrainer.create(multi, params, { task });
+    while (!whole.done) whole.round();
+    const partial = GbdtTrainer.create(multi, params, { task });
+    for (let i = 0; i < 5; i++) partial.round();
+    const checkpoints: number[] = [];
+    const result = await trainInThread(multi, params, partial.checkpoint(), { task, onCheckpoint: async (_c, done) => void checkpoints.push(done) });
+    assert.equal(result.model.kind, 'gbdt-multiclass');
+    assert.deepEqual(result.model, whole.model());
+    assert.equal(result.baseline, undefined);
+    assert.deepEqual(checkpoints, [10, 12]);
+    const target = Float64Array.from(frame.label, (y, i) => y * 10 + (i % 7));
+    const reg = await trainInThread({ ...frame, target }, params, undefined, { task: { task: 'regression' } });
+    assert.equal(reg.model.kind, 'gbdt-regression');
+    await assert.rejects(trainInThread({ ...frame, target }, params, partial.checkpoint(), { task: { task: 'regression' } }), /checkpoint is for a multiclass model/);
+    whole.close();
+    partial.close();
+  });
+
   it('resumes from a checkpoint to the same final model', async () => {
     const partial = GbdtTrainer.create(frame, params);
     for (let i = 0; i < 5; i++) partial.round();

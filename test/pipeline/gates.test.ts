@@ -1,6 +1,6 @@
 // The promotion gates on real holdout metrics: a tie with the logistic baseline passes at margin 0, a positive margin is strict.
 import assert from 'node:assert/strict';
-import { baselineGate, decideGates } from '../../activities/training';
+import { baselineGate, decideGates } from '../../src/training/gates';
 import { evaluateBinary, majorityBaseline } from '../../src/model/metrics';
 import { parseSpec } from '../../src/spec/dataset';
 

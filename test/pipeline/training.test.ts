@@ -9,12 +9,10 @@ import type { TrainingResult } from '../../activities/training-types';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { ModelName, ModelVersion, PipelineStage } from '../../src/temporal/search-attributes';
-import { recordHistory } from '../support/histories';
+import { maybeRecord } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
 import { localStore } from '../../src/store';
 
-// RECORD_HISTORIES=1 refreshes the committed histories that test/pipeline/replay.test.ts replays.
-const recording = process.env.RECORD_HISTORIES === '1';
 
 /** The failure type of a failed workflow, whether the workflow or one of its activities threw it. */
 function failureType(err: unknown): string | undefined {
@@ -86,7 +84,8 @@ describe('trainingPipeline', function () {
         assert.deepEqual(description.typedSearchAttributes.get(ModelVersion), 1);
         assert.deepEqual(description.typedSearchAttributes.get(PipelineStage), 'promoted');
         assert.equal(await description.staticSummary(), 'train flights-small (test)');
-        if (recording) await recordHistory('trainingPipeline-promoted', { address: env.address, namespace: env.namespace ?? 'default', workflowId }, varDir);
+        // RECORD_HISTORIES=1 refreshes the committed histories that test/pipeline/replay.test.ts replays.
+        await maybeRecord('trainingPipeline-promoted', env, { workflowId }, varDir);
       },
       { varDir },
     );
@@ -119,7 +118,7 @@ describe('trainingPipeline', function () {
         assert.equal(report.success, false);
         assert.ok(report.results.some((r) => !r.success && r.failingRows.length > 0));
         assert.deepEqual(await new Registry(localStore(varDir)).models(), []);
-        if (recording) await recordHistory('trainingPipeline-gate-failed', { address: env.address, namespace: env.namespace ?? 'default', workflowId: handle.workflowId }, varDir);
+        await maybeRecord('trainingPipeline-gate-failed', env, { workflowId: handle.workflowId }, varDir);
       },
       { varDir },
     );

@@ -59,7 +59,7 @@ export interface WorkerHarness {
 /** Runs `fn` while a real ml-pipeline worker polls a fresh task queue on the shared dev server. */
 export async function withWorker<T>(
   fn: (h: WorkerHarness) => Promise<T>,
-  opts: { taskQueue?: string; varDir?: string; store?: ArtifactStore; uiUrl?: string; alerts?: AlertSettings } = {},
+  opts: { taskQueue?: string; varDir?: string; store?: ArtifactStore; uiUrl?: string; alerts?: AlertSettings; context?: Partial<ActivityContext> } = {},
 ): Promise<T> {
   const env = await testEnv();
   const taskQueue = opts.taskQueue ?? uniqueTaskQueue('test');
@@ -74,6 +74,8 @@ export async function withWorker<T>(
     temporalUiUrl: opts.uiUrl ?? 'http://127.0.0.1:8233',
     temporalAddress: env.address,
     ...(opts.alerts ? { alerts: opts.alerts } : {}),
+    // a test may change what the activities see (e.g. an unreachable Temporal address for their own client)
+    ...opts.context,
   };
   const worker = await createMlWorker({
     connection: env.nativeConnection,

@@ -5,7 +5,7 @@ import { compareWindow, type Comparison } from './compare';
 import { profileCaptureWindow, type LiveWindow, type MonitoredFeature } from './live';
 import { DriftReport } from './report-model';
 import type { MonitorSettings } from './settings';
-import type { DriftWindow } from './window';
+import type { DriftWindow, SkippedSpan } from './window';
 
 export interface CaptureCheckInput {
   files: readonly string[];
@@ -53,12 +53,18 @@ export function summarize(model: string, version: number, window: DriftWindow, r
   return `${label} in ${where}: ${counts} (${names.join(', ')}) over ${fmt(rows)} rows.`;
 }
 
+/** The summary's last sentence when a bounded catch-up left rows unchecked. */
+export function skippedNote(skipped: SkippedSpan | undefined): string {
+  return skipped ? ` Not checked: rows stamped ${shortTime(skipped.start)} to ${shortTime(skipped.end)} (${skipped.reason}).` : '';
+}
+
 export interface ReportContext {
   id: string;
   createdAt: string;
   model: string;
   modelVersion: number;
   window: DriftWindow;
+  skipped?: SkippedSpan;
   settings: MonitorSettings;
   reference: DatasetProfile;
   run: { workflowId: string; runId: string; url?: string } | null;
@@ -75,10 +81,11 @@ export function buildReport(ctx: ReportContext, check: CaptureCheck): DriftRepor
     model: ctx.model,
     modelVersion: ctx.modelVersion,
     window: ctx.window,
+    ...(ctx.skipped ? { skipped: ctx.skipped } : {}),
     rows: live.rows,
     minRows: ctx.settings.minRows,
     verdict: c.verdict,
-    summary: summarize(ctx.model, ctx.modelVersion, ctx.window, live.rows, ctx.settings.minRows, c),
+    summary: summarize(ctx.model, ctx.modelVersion, ctx.window, live.rows, ctx.settings.minRows, c) + skippedNote(ctx.skipped),
     dataset: c.dataset,
     features: c.features,
     uncompared: c.uncompared,

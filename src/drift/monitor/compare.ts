@@ -1,5 +1,6 @@
 // Compares a live window with the training profile feature by feature, then decides the verdict for the window.
-import type { CategoricalProfile, DatasetProfile, NumericProfile } from '../../profile/schema';
+import type { CategoricalProfile, ClassShareProfile, DatasetProfile, NumericProfile } from '../../profile/schema';
+import { className } from '../../task/task';
 import {
   categoricalFeatureInput,
   decideFeatureDrift,
@@ -122,9 +123,40 @@ function withMissing(r: FeatureDriftResult & { statistics?: FineStatistics; nois
   };
 }
 
+/**
+ * Multiclass: the classes the holdout predictions fell in against the live predicted classes, compared as a categorical
+ * feature (Evidently's choice of test for the reference's size).
+ */
+function classPredictionVerdict(reference: ClassShareProfile, live: LiveWindow, s: MonitorSettings): PredictionVerdict {
+  const counts = live.prediction.classCounts ?? reference.classes.map(() => 0);
+  const names = reference.classes.map((c) => className(c));
+  const side = (n: readonly number[]) => ({ categories: names.map((value, i) => ({ value, count: n[i] ?? 0 })).filter((c) => c.count > 0), otherCount: 0, nulls: 0 });
+  const r = decideFineFeatureDrift({ feature: 'prediction', kind: 'categorical', reference: side(reference.predicted), current: side(counts) }, {}, { smallReferenceLimit: s.smallReferenceLimit });
+  const total = counts.reduce((a, b) => a + b, 0);
+  return {
+    method: r.method,
+    threshold: r.threshold,
+    statistic: r.statistic,
+    ...(r.pValue !== undefined ? { pValue: r.pValue } : {}),
+    drifted: r.drifted,
+    ...(r.note !== undefined ? { note: r.note } : {}),
+    referencePositiveRate: null,
+    meanProbability: null,
+    positiveLabelShare: null,
+    count: total,
+    histogram: { edges: [], counts: [] },
+    resolution: 'fine',
+    classes: names,
+    referenceShares: reference.predicted.map((c) => (reference.count > 0 ? c / reference.count : 0)),
+    shares: counts.map((c) => (total > 0 ? c / total : 0)),
+  };
+}
+
 function predictionVerdict(reference: DatasetProfile, live: LiveWindow, s: MonitorSettings): PredictionVerdict {
   const p = live.prediction;
-  const scores = reference.prediction;
+  const held = reference.prediction;
+  if (held && 'classes' in held) return classPredictionVerdict(held, live, s);
+  const scores = held;
   if (scores && p.distribution && p.count > 0) {
     // The holdout scores against the live probabilities, as any numeric feature.
     const r = decideFineFeatureDrift(
@@ -149,6 +181,10 @@ function predictionVerdict(reference: DatasetProfile, live: LiveWindow, s: Monit
   }
   const rate = reference.label?.positiveRate ?? null;
   const mean = p.meanProbability;
+  if (scores?.task === 'regression') {
+    const base = { method: 'jensenshannon' as const, threshold: DEFAULT_THRESHOLDS.jensenshannon, statistic: null, drifted: false, referencePositiveRate: null, meanProbability: mean, positiveLabelShare: null, count: p.count, histogram: { edges: p.edges, counts: p.counts }, resolution: 'fine' as const };
+    return { ...base, note: 'no captured predictions to compare with the holdout values' };
+  }
   const threshold = DEFAULT_THRESHOLDS.jensenshannon;
   const base = {
     method: 'jensenshannon' as const,

@@ -55,6 +55,8 @@ export interface LivePrediction {
   counts: number[];
   /** Every live probability at the fine profile's resolution (absent when the reference profile is coarse). */
   distribution?: NumericDistribution;
+  /** Multiclass: rows predicted as each class (the capture lines' class index), in the model's class order. */
+  classCounts?: number[];
 }
 
 export interface LiveWindow {
@@ -92,6 +94,9 @@ function readJsonSql(files: readonly string[], features: readonly MonitoredFeatu
     `version: 'INTEGER'`,
     `probability: 'DOUBLE'`,
     `label: 'INTEGER'`,
+    // regression and multiclass capture lines (task-output): the value, and the predicted class index
+    `prediction: 'DOUBLE'`,
+    `"class": 'INTEGER'`,
     `features: ${quoteString(`STRUCT(${struct})`)}`,
   ].join(', ');
   const list = `[${files.map((f) => quoteString(f)).join(', ')}]`;
@@ -130,7 +135,16 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   const where: string[] = ['ts IS NOT NULL'];
   if (q.window) where.push(`ts >= ${quoteString(q.window.start)}::TIMESTAMPTZ`, `ts < ${quoteString(q.window.end)}::TIMESTAMPTZ`);
   if (q.model !== undefined) where.push(`model = ${quoteString(q.model)}`);
-  const base = `SELECT ${[...cols, 'probability AS p', 'label AS lab', 'version AS v', 'ts'].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+  // The task is the reference's: a profile holding regression values or class shares was made by such a model.
+  const task = q.reference.prediction && 'task' in q.reference.prediction ? q.reference.prediction.task : 'binary';
+  // A binary line has `probability`, a regression line `prediction` (also when the profile's scores carry no task).
+  const score = task === 'multiclass' ? 'NULL::DOUBLE AS p' : 'coalesce(probability, CASE WHEN isfinite(prediction) THEN prediction END) AS p';
+  const valueLine = task === 'multiclass' ? 'false AS preg' : 'probability IS NULL AND prediction IS NOT NULL AS preg';
+  const base = `SELECT ${[...cols, score, 'label AS lab', 'version AS v', 'ts', '"class" AS cls', valueLine].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
+  if (task === 'multiclass' && q.reference.prediction && 'classes' in q.reference.prediction) {
+    const window = await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
+    return { ...window, prediction: { ...window.prediction, classCounts: await classCounts(db, base, q.reference.prediction.classes.length) } };
+  }
   // One pass over the JSON either way: coarse profiles bin in one aggregate, fine ones count every distinct value.
   return q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs);
 }
@@ -151,7 +165,8 @@ async function fineWindow(db: DuckDb, base: string, q: CaptureWindowQuery, refs:
   const version = free(VERSION_COLUMN);
   const select = [
     ...q.features.map((f, i) => `f${i} AS ${quoteIdent(f.name)}`),
-    `CASE WHEN p >= 0 AND p <= 1 THEN p END AS ${quoteIdent(score)}`,
+    // probabilities outside [0, 1] are dropped as before; regression values are any finite number
+    `CASE WHEN preg OR (p >= 0 AND p <= 1) THEN p END AS ${quoteIdent(score)}`,
     `v AS ${quoteIdent(version)}`,
     `lab AS ${quoteIdent(LABEL_COLUMN)}`,
     'ts',
@@ -372,4 +387,14 @@ function emptyWindow(features: readonly MonitoredFeature[], refs: (FeatureProfil
     lastTs: null,
     files: 0,
   };
+}
+
+/** Rows per predicted class index 0..k-1 (indices outside are ignored: another version with other classes). */
+async function classCounts(db: DuckDb, base: string, k: number): Promise<number[]> {
+  const counts = new Array<number>(k).fill(0);
+  for (const r of await db.rows(`SELECT cls, count(*) AS n FROM (${base}) AS __w WHERE cls IS NOT NULL GROUP BY cls`)) {
+    const c = Number(r.cls);
+    if (Number.isInteger(c) && c >= 0 && c < k) counts[c] = Number(r.n);
+  }
+  return counts;
 }

@@ -1,7 +1,7 @@
 // The drift report as a zod schema: what a check returns, what is stored as JSON, and what the API serves back.
 import { z } from 'zod';
 import { driftMethodSchema } from '../stats';
-import { DriftWindow } from './window';
+import { DriftWindow, SkippedSpan } from './window';
 
 export const Verdict = z.enum(['no drift', 'feature drift', 'dataset drift', 'insufficient data']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -94,6 +94,10 @@ export const PredictionVerdict = z.object({
   count,
   histogram: z.object({ edges: z.array(z.number()), counts: z.array(count) }),
   note: z.string().optional(),
+  /** Multiclass: the classes, the holdout's share of rows predicted as each and the live share. */
+  classes: z.array(z.string()).optional(),
+  referenceShares: z.array(z.number()).optional(),
+  shares: z.array(z.number()).optional(),
 });
 export type PredictionVerdict = z.infer<typeof PredictionVerdict>;
 
@@ -129,6 +133,8 @@ export const DriftReport = z.object({
   model: z.string(),
   modelVersion: z.number().int().positive(),
   window: DriftWindow,
+  /** Rows stamped before the window that a bounded catch-up did not check (absent: nothing was skipped). */
+  skipped: SkippedSpan.optional(),
   /** Captured rows in the window. */
   rows: z.number().int().nonnegative(),
   minRows: z.number().int().positive(),

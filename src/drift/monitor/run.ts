@@ -14,7 +14,7 @@ import type { MonitoredFeature } from './live';
 import type { DatasetDriftSummary, DriftedColumn, Verdict } from './report-model';
 import { monitorSettingsFromSpec, SettingsError, type MonitorSettings } from './settings';
 import { readMonitorState } from './state';
-import { DriftWindowInput, resolveWindow, WindowError, type DriftWindow } from './window';
+import { boundCatchUp, DEFAULT_MAX_CATCH_UP_MINUTES, DriftWindowInput, resolveWindow, WindowError, type DriftWindow, type SkippedSpan } from './window';
 import { modelNameSchema } from '../../registry/model-name';
 
 /** Rows stamped in the last 30 s wait for the next run (see WindowDefaults.lagSeconds). */
@@ -33,6 +33,8 @@ export const DriftMonitorInput = z
     retrainOnDrift: z.boolean().optional(),
     /** The spec a retrain runs; default: the champion's own spec from the registry. */
     retrainSpec: z.string().min(1).optional(),
+    /** A window that starts where the previous run ended checks at most this many newest minutes (default 24 h). */
+    maxCatchUpMinutes: z.number().positive().max(366 * 24 * 60).optional(),
   })
   .strict();
 export type DriftMonitorInput = z.input<typeof DriftMonitorInput>;
@@ -54,6 +56,8 @@ export interface DriftPlan {
   model: string;
   version: number;
   window: DriftWindow;
+  /** Rows a bounded catch-up did not check (the report and its summary say so). */
+  skipped?: SkippedSpan;
   settings: MonitorSettings;
   features: MonitoredFeature[];
   reportId: string;
@@ -102,6 +106,7 @@ export async function planDriftCheck(o: PlanOptions): Promise<PlanResult> {
   if (input.retrainOnDrift !== undefined) settings = { ...settings, retrainOnDrift: input.retrainOnDrift };
   const state = await readMonitorState(o.store, model);
   let window: DriftWindow;
+  let skipped: SkippedSpan | undefined;
   try {
     window = resolveWindow(input.window, {
       now: o.now,
@@ -113,12 +118,17 @@ export async function planDriftCheck(o: PlanOptions): Promise<PlanResult> {
     if (err instanceof WindowError) throw new DriftError('InvalidDriftInput', err.message);
     throw err;
   }
+  // Only the default window catches up; a start or lastMinutes the caller gave is checked as given.
+  if (input.window?.start === undefined && input.window?.lastMinutes === undefined) {
+    ({ window, skipped } = boundCatchUp(window, input.maxCatchUpMinutes ?? DEFAULT_MAX_CATCH_UP_MINUTES));
+  }
   return {
     kind: 'check',
     plan: {
       model,
       version,
       window,
+      ...(skipped ? { skipped } : {}),
       settings,
       features: meta.features.map((f) => ({ name: f.name, type: f.type })),
       reportId: reportIdFor(model, window, o.runId),
@@ -170,7 +180,7 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
   for (const key of keys) files.push(await o.store.fetchFile(key));
   const check = await checkCapture({ files, window: plan.window, model: plan.model, reference, features: plan.features, settings: plan.settings });
   const report = buildReport(
-    { id: plan.reportId, createdAt: o.createdAt, model: plan.model, modelVersion: plan.version, window: plan.window, settings: plan.settings, reference, run: o.run },
+    { id: plan.reportId, createdAt: o.createdAt, model: plan.model, modelVersion: plan.version, window: plan.window, ...(plan.skipped ? { skipped: plan.skipped } : {}), settings: plan.settings, reference, run: o.run },
     check,
   );
   const paths = await writeDriftReport(o.store, report);

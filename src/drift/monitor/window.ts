@@ -22,6 +22,13 @@ export type DriftWindowInput = z.infer<typeof DriftWindowInput>;
 export const DriftWindow = z.object({ start: isoInstant, end: isoInstant });
 export type DriftWindow = z.infer<typeof DriftWindow>;
 
+/** Captured rows a catch-up left unchecked: [start, end), and why. */
+export const SkippedSpan = z.object({ start: isoInstant, end: isoInstant, reason: z.string() });
+export type SkippedSpan = z.infer<typeof SkippedSpan>;
+
+/** A default window reaches back at most this far: one day of captures is one scan of bounded cost. */
+export const DEFAULT_MAX_CATCH_UP_MINUTES = 24 * 60;
+
 export class WindowError extends Error {
   constructor(message: string) {
     super(message);
@@ -62,4 +69,21 @@ export function resolveWindow(input: DriftWindowInput | undefined, d: WindowDefa
     start = Math.min(Date.parse(d.lastEnd ?? d.firstStart), end);
   }
   return { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
+}
+
+/**
+ * Bounds a catch-up window (one that starts where the previous run ended) to its newest `maxMinutes`. Without a
+ * bound, a scan that cannot finish never moves the recorded end, so every later run gets a bigger window and fails
+ * the same way; the oldest rows are the ones given up, because drift is about what the model sees now.
+ */
+export function boundCatchUp(window: DriftWindow, maxMinutes: number): { window: DriftWindow; skipped?: SkippedSpan } {
+  const start = Date.parse(window.start);
+  const end = Date.parse(window.end);
+  if (end - start <= maxMinutes * 60_000) return { window };
+  const kept = new Date(end - maxMinutes * 60_000).toISOString();
+  const hours = maxMinutes % 60 === 0 ? `${maxMinutes / 60} h` : `${maxMinutes} min`;
+  return {
+    window: { start: kept, end: window.end },
+    skipped: { start: window.start, end: kept, reason: `a catch-up window checks at most the newest ${hours} (maxCatchUpMinutes)` },
+  };
 }

@@ -58,6 +58,14 @@ function featureCard(f: FeatureVerdict): string {
 }
 
 function predictionCard(p: PredictionVerdict): string {
+  if (p.classes) {
+    // multiclass: the share of rows predicted as each class, holdout against live
+    const how = p.pValue !== undefined ? `p = ${num(p.pValue)} (drift when &lt; ${num(p.threshold)})` : `${esc(p.method)} = ${num(p.statistic)} (drift when ≥ ${num(p.threshold)})`;
+    const bars = p.classes.map((label, i) => ({ label, reference: p.referenceShares?.[i] ?? 0, current: p.shares?.[i] ?? 0 }));
+    return `<div class="card${p.drifted ? ' flag' : ''}"><h3>predicted class ${yesNo(p.drifted)}</h3>` +
+      `<div class="small">live predicted classes vs the model's holdout predictions: ${how}${p.note ? `; ${esc(p.note)}` : ''}.</div>` +
+      overlaySvg(bars, 'predicted class shares: holdout vs live') + `</div>`;
+  }
   const buckets = p.histogram.counts.map((c, i) => ({ label: `${num(p.histogram.edges[i])}–${num(p.histogram.edges[i + 1])}`, reference: 0, current: 0, c }));
   const total = p.histogram.counts.reduce((a, b) => a + b, 0);
   for (const b of buckets) b.current = total > 0 ? b.c / total : 0;

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { LabelWriter, labelsPrefix, type LabelRecord } from '../../feedback/label-writer';
 import type { ArtifactStore } from '../../store';
 import { CaptureUploader } from '../capture-upload';
-import { HttpError, parseOr400 } from '../errors';
+import { HttpError, parseOr400, type Issue } from '../errors';
+import { labelChecker, type LabelTask } from '../../feedback/label-value';
+import { servedTaskOf } from '../task-output';
 import { InferenceId, ModelParams, errorResponses, jsonSchema } from '../schemas';
 import type { Guard } from './guard';
 
@@ -25,6 +27,15 @@ export const LabelEntry = z.strictObject(
   { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object {"id": "...", "label": 0|1}' : undefined) },
 );
 
+/** One label of a regression or multiclass model: the value is checked against the model's task (label-value). */
+const AnyLabelEntry = z.strictObject(
+  {
+    id: InferenceId,
+    label: z.union([z.number(), z.string(), z.boolean()], { error: (iss) => (iss.input === undefined ? 'required' : 'must be a number (regression) or one of the classes (multiclass)') }),
+  },
+  { error: (iss) => (iss.code === 'invalid_type' ? 'must be an object {"id": "...", "label": <value>}' : undefined) },
+);
+
 /** The body's shape; entries are checked one by one, so one bad entry never costs the others. */
 export const FeedbackRequest = z
   .strictObject(
@@ -36,7 +47,7 @@ export const FeedbackRequest = z
     },
     { error: (iss) => (iss.code === 'invalid_type' ? 'body must be a JSON object {"labels": [...]}' : undefined) },
   )
-  .meta({ title: 'FeedbackRequest', description: '{"labels": [{"id": "<inference id>", "label": 0|1}, ...]}, at most 10,000' });
+  .meta({ title: 'FeedbackRequest', description: '{"labels": [{"id": "<inference id>", "label": 0|1 | <number> | <class>}, ...]}, at most 10,000' });
 
 export const FeedbackResponse = z
   .object({
@@ -55,7 +66,7 @@ function reasonOf(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Splits entries into valid labels and named malformed ones. */
+/** Splits entries into valid labels and named malformed ones (binary models). */
 export function checkEntries(entries: readonly unknown[]): { labels: LabelRecord[]; malformed: FeedbackResponse['malformed'] } {
   const labels: LabelRecord[] = [];
   const malformed: FeedbackResponse['malformed'] = [];
@@ -64,6 +75,31 @@ export function checkEntries(entries: readonly unknown[]): { labels: LabelRecord
     if (r.success) labels.push(r.data);
     else malformed.push({ index: i, reason: reasonOf(r.error) });
   }
+  return { labels, malformed };
+}
+
+/**
+ * Entries of a regression or multiclass model: malformed ones (no id, unknown fields) are named as for binary; a label
+ * value that is not of the model's task (not a number; not one of the classes) fails the whole call with a 400 that names
+ * each bad value and what the model takes, since it is a client mistake that would repeat on every entry.
+ */
+export function checkTaskEntries(entries: readonly unknown[], task: LabelTask): { labels: LabelRecord[]; malformed: FeedbackResponse['malformed'] } {
+  const check = labelChecker(task);
+  const labels: LabelRecord[] = [];
+  const malformed: FeedbackResponse['malformed'] = [];
+  const issues: Issue[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const r = AnyLabelEntry.safeParse(entries[i]);
+    if (!r.success) {
+      malformed.push({ index: i, reason: reasonOf(r.error) });
+      continue;
+    }
+    const c = check(r.data.label);
+    if (c.ok) labels.push({ id: r.data.id, label: c.label });
+    else if (issues.length < 20) issues.push({ path: `labels.${i}.label`, message: c.reason.replace(/^label: /, '') });
+    else break;
+  }
+  if (issues.length > 0) throw new HttpError(400, `invalid labels for a ${task.task} model: ${issues[0].message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}; nothing was stored`, issues);
   return { labels, malformed };
 }
 
@@ -77,7 +113,7 @@ export interface FeedbackOptions {
 }
 
 export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions): Promise<void> {
-  const { config, modelName, metrics, repository, log } = { ...app.serving, log: app.log };
+  const { config, modelName, metrics, repository, registry, log } = { ...app.serving, log: app.log };
   const labelsRoot = opts.labelsDir;
   const { upload } = opts;
   const counted = new Counter({
@@ -125,11 +161,26 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     await Promise.all(uploaders.map((u) => u.close()));
   });
 
+  /** The task labels are checked against: the loaded champion's, else the registry champion's metadata (labels come for unloaded models too). */
+  const taskOf = async (model: string): Promise<LabelTask> => {
+    const loaded = repository.current(model);
+    if (loaded) return loaded.task;
+    try {
+      const version = await registry.alias(model, 'champion');
+      if (version === undefined) return { task: 'binary' };
+      return servedTaskOf(undefined, await registry.metadata(model, version));
+    } catch (err) {
+      log.warn({ err, model }, 'could not read the model task for feedback');
+      throw new HttpError(503, `the task of model "${model}" could not be read from the registry; retry later`, undefined, { 'retry-after': '5' });
+    }
+  };
+
   const handle = async (model: string, request: FastifyRequest): Promise<FeedbackResponse> => {
     // Any model of the repository, loaded or not: labels often arrive long after a model was unloaded.
     if (!repository.has(model)) throw repository.unknown(model);
     const body = parseOr400(FeedbackRequest, request.body, 'feedback body');
-    const { labels, malformed } = checkEntries(body.labels);
+    const task = await taskOf(model);
+    const { labels, malformed } = task.task === 'binary' ? checkEntries(body.labels) : checkTaskEntries(body.labels, task);
     const writer = writerFor(model);
     try {
       await writer.ready();
@@ -151,7 +202,7 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     tags: ['feedback'],
     security: [{ bearer: [] }, { apiKey: [] }] as Array<Record<string, string[]>>,
     description:
-      'Body: {"labels": [{"id": "<inference id>", "label": 0|1}, ...]}, at most 10,000. Ground truth for earlier predictions, by the inference ids they returned. Idempotent: the same id and label again is a duplicate; a different label for an id replaces it (both are kept). Ids never predicted are kept and reported as unmatched by the quality monitor. Stored with the capture loss bound (CAPTURE_FLUSH_MS).',
+      'Body: {"labels": [{"id": "<inference id>", "label": <label>}, ...]}, at most 10,000. The label is 0 or 1 for a binary model, a number for a regression model, one of the classes for a multiclass model (a label of another kind: 400 naming it and the classes; GET /v1/models/{name} lists them). Ground truth for earlier predictions, by the inference ids they returned. Idempotent: the same id and label again is a duplicate; a different label for an id replaces it (both are kept). Ids never predicted are kept and reported as unmatched by the quality monitor. Stored with the capture loss bound (CAPTURE_FLUSH_MS).',
     response: { 200: jsonSchema(FeedbackResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
   };
   app.post('/v1/feedback', { ...opts.guard, bodyLimit: FEEDBACK_BODY_LIMIT, schema: { ...schema, summary: 'Send true labels for predictions of the served model' } }, async (request) =>

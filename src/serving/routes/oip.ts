@@ -21,25 +21,21 @@ import {
   type FeatureSpecLike,
 } from '../schemas';
 import type { Guard } from './guard';
+import { BINARY, oipOutputs, oipOutputsMeta, servedTaskOf, type ServedTask } from '../task-output';
 
 const NUMERIC_TYPES = new Set(['FP32', 'FP64', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
-const OUTPUTS = ['probability', 'label'] as const;
 const tags = ['open inference protocol v2'];
 const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
 
 export function oipInputs(features: readonly FeatureSpecLike[]) {
   return features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP32' : 'BYTES', shape: [-1, 1] }));
 }
-const oipOutputs = [
-  { name: 'probability', datatype: 'FP32', shape: [-1] },
-  { name: 'label', datatype: 'INT64', shape: [-1] },
-];
 
 /**
  * Turns OIP input tensors (one per feature, shape [N] or [N,1]) into rows; each problem is an issue
  * naming the input (inputs.<i>.<field>) so a client sees every mistake at once.
  */
-export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSpecLike[], maxRows: number): FeatureRecord[] {
+export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSpecLike[], maxRows: number, task: ServedTask = BINARY): FeatureRecord[] {
   const issues: Issue[] = [];
   const byName = new Map(features.map((f) => [f.name, f]));
   const seen = new Map<string, number>();
@@ -72,8 +68,9 @@ export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSp
     columns.push({ name: f.name, values: flat as (string | number | null)[] });
   });
   for (const f of features) if (!seen.has(f.name)) issues.push({ path: 'inputs', message: `missing input "${f.name}" (${f.type === 'numeric' ? 'FP32' : 'BYTES'})` });
+  const names = oipOutputsMeta(task).map((o) => o.name);
   for (const [i, o] of (req.outputs ?? []).entries()) {
-    if (!(OUTPUTS as readonly string[]).includes(o.name)) issues.push({ path: `outputs.${i}.name`, message: `unknown output "${o.name}"; the model gives probability, label` });
+    if (!names.includes(o.name)) issues.push({ path: `outputs.${i}.name`, message: `unknown output "${o.name}"; the model gives ${names.join(', ')}` });
   }
   if (issues.length > 0) throw new HttpError(400, `invalid inference request: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
   const n = rows ?? 0;
@@ -145,14 +142,19 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     if (version === undefined) v = (await modelFor(name)).version;
     else v = Number(version);
     let features: readonly FeatureSpecLike[];
+    let task: ServedTask;
     try {
-      features = (await registry.metadata(name, v)).features;
+      const meta = await registry.metadata(name, v);
+      features = meta.features;
+      // a loaded version knows its task from its graph; another one from its registry metadata
+      const loaded = repository.current(name);
+      task = loaded?.version === v ? loaded.task : servedTaskOf(undefined, meta);
     } catch (err) {
       if (err instanceof RegistryError) throw new HttpError(404, `model "${name}" has no version ${v}`);
       throw err;
     }
     const versions = version === undefined ? (await registry.versions(name)).map(String) : [String(v)];
-    return { name, versions, platform: 'onnxruntime_onnx', inputs: oipInputs(features), outputs: oipOutputs };
+    return { name, versions, platform: 'onnxruntime_onnx', inputs: oipInputs(features), outputs: oipOutputsMeta(task) };
   };
   const metadataSchema = { tags, security, summary: 'Model metadata: inputs (one per feature) and outputs', response: { 200: jsonSchema(OipModelMetadata), ...errorResponses(400, 401, 404, 429, 503) } };
   app.get('/v2/models/:name', { ...g, schema: { ...metadataSchema, params: jsonSchema(ModelParams) } }, metadataHandler);
@@ -163,22 +165,19 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     const model = await modelFor(name, version);
     request.servedModel = model.name;
     const req = parseOr400(OipInferRequest, request.body, 'inference request');
-    const rows = tensorsToRows(req, model.features, config.SERVING_MAX_ROWS);
+    const rows = tensorsToRows(req, model.features, config.SERVING_MAX_ROWS, model.task);
     const probs = await model.scorer.score(rows);
     request.scoredRows = rows.length;
     metrics.countPredictions('v2', model.name, model.version, rows.length);
     // Row r's inference id is <id>.<r>, with the client's request id when it sent one.
     const id = req.id ?? String(request.id);
-    if (model.capture.sample()) model.capture.offer('v2', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, { prefix: id });
-    const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
-    const outputs = [];
-    if (!wanted || wanted.has('probability')) outputs.push({ name: 'probability', datatype: 'FP32', shape: [rows.length], data: Array.from(probs) });
-    if (!wanted || wanted.has('label')) {
-      const labels = new Array<number>(probs.length);
-      for (let i = 0; i < probs.length; i++) labels[i] = probs[i] >= model.threshold ? 1 : 0;
-      outputs.push({ name: 'label', datatype: 'INT64', shape: [rows.length], data: labels });
+    if (model.capture.sample()) {
+      const key = request.principal?.id ?? '';
+      if (model.captureFields) model.capture.offerOutputs('v2', model.version, key, String(request.id), rows, probs, model.captureFields, { prefix: id });
+      else model.capture.offer('v2', model.version, key, String(request.id), rows, probs, model.threshold, { prefix: id });
     }
-    return { model_name: name, model_version: String(model.version), id, outputs };
+    const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
+    return { model_name: name, model_version: String(model.version), id, outputs: oipOutputs(model.task, probs, rows.length, model.threshold, wanted) };
   };
   const inferSchema = { tags, security, summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])', response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) } };
   app.post('/v2/models/:name/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(ModelParams) } }, inferHandler);

@@ -4,7 +4,8 @@ import type { InferenceIds } from '../capture';
 import { HttpError, parseOr400 } from '../errors';
 import type { LoadedModel } from '../model-manager';
 import type { Guard } from './guard';
-import { CurrentModel, ModelDetail, ModelList, ModelParams, PredictResponse, errorResponses, jsonSchema } from '../schemas';
+import { CurrentModel, ModelDetail, ModelList, ModelParams, errorResponses, jsonSchema } from '../schemas';
+import { AnyPredictResponse } from '../task-output';
 
 /** The default model's champion, or 503 while none is loaded (the service starts before the first model exists). */
 export function championOr503(app: FastifyInstance): LoadedModel {
@@ -31,6 +32,11 @@ export function predictResponseJson(model: LoadedModel, probs: Float32Array, ids
   return `${json}]}`;
 }
 
+/** The task of a loaded model as the model routes show it (classes for multiclass). */
+function taskFields(m: LoadedModel): { task: LoadedModel['task']['task']; classes?: LoadedModel['task']['classes'] } {
+  return { task: m.task.task, ...(m.task.classes ? { classes: m.task.classes } : {}) };
+}
+
 /** With the charset given, fastify sends a string body as it is. */
 const JSON_UTF8 = 'application/json; charset=utf-8';
 
@@ -52,9 +58,16 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
     metrics.countPredictions('v1', model.name, model.version, rows.length);
     const capture = model.capture;
     const ids: InferenceIds = body.ids ?? { prefix: String(request.id) };
-    if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
+    const respond = model.respond;
+    if (respond === undefined) {
+      // binary: the path every binary model took before other tasks existed
+      if (capture.sample()) capture.offer('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.threshold, ids);
+      void reply.type(JSON_UTF8);
+      return predictResponseJson(model, probs, ids);
+    }
+    if (capture.sample()) capture.offerOutputs('v1', model.version, request.principal?.id ?? '', String(request.id), rows, probs, model.captureFields, ids);
     void reply.type(JSON_UTF8);
-    return predictResponseJson(model, probs, ids);
+    return respond(probs, ids);
   };
 
   app.post(
@@ -66,7 +79,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         description: predictDescription,
         tags: ['predict'],
         security,
-        response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 413, 415, 429, 503) },
+        response: { 200: jsonSchema(AnyPredictResponse), ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
     },
     // not async itself: a loaded model (the usual case) goes straight to predict's promise
@@ -86,7 +99,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         tags: ['predict'],
         security,
         params: jsonSchema(ModelParams),
-        response: { 200: jsonSchema(PredictResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
+        response: { 200: jsonSchema(AnyPredictResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
       },
     },
     async (request: FastifyRequest, reply: FastifyReply) => {
@@ -128,6 +141,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         loadedAt: m.loadedAt,
         createdAt: m.metadata.createdAt,
         threshold: m.threshold,
+        ...taskFields(m),
         features: m.features.map((f) => ({ name: f.name, type: f.type })),
         metrics: m.metadata.metrics,
       };
@@ -152,7 +166,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
       if (!status) throw repository.unknown(name);
       const m = repository.current(name);
       if (!m) return status;
-      return { ...status, loadedAt: m.loadedAt, createdAt: m.metadata.createdAt, threshold: m.threshold, metrics: m.metadata.metrics };
+      return { ...status, loadedAt: m.loadedAt, createdAt: m.metadata.createdAt, threshold: m.threshold, ...taskFields(m), metrics: m.metadata.metrics };
     },
   );
 }
