@@ -14,8 +14,9 @@ const file = z.string().min(1, 'must be a file path');
 export const temporalTargetSettings = {
   /** Turns TLS on (system roots) or off; default on when any other TLS setting or an API key is set. */
   TEMPORAL_TLS: bool.optional(),
-  /** PEM client certificate and its key, for mTLS (set both). */
+  /** PEM client certificate for mTLS (with TEMPORAL_TLS_KEY). */
   TEMPORAL_TLS_CERT: file.optional(),
+  /** PEM private key of TEMPORAL_TLS_CERT. */
   TEMPORAL_TLS_KEY: file.optional(),
   /** PEM CA that signed the server's certificate; default: the system's roots. */
   TEMPORAL_TLS_CA: file.optional(),
