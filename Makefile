@@ -20,6 +20,7 @@ up: node-version build temporal-cli python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
+# test/containers runs too when `make images` and `make container-test` have built the images and the Compose CLI; else it skips, saying so.
 test: node-version build temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
@@ -85,3 +86,18 @@ drift-peer:
 
 clean:
 	rm -rf dist
+
+# Containers, with podman (apt-get install podman runc debootstrap). `make images` builds ml-pipeline:latest from the
+# Dockerfile and the other images docker-compose.temporal.yml names: the official bases when a registry answers, else
+# local stand-ins made from a debootstrap base (scripts/container-images.sh). `make container-test` runs the image's
+# structure checks (container-structure-test.yaml) and boots the compose topology (test/containers). `make test` runs
+# the same tests only when the images are already built, and says so when it skips them.
+.PHONY: images container-test compose-cli
+images: cluster-deps temporal-cli
+	./scripts/container-images.sh
+
+compose-cli:
+	@./scripts/compose-cli.sh >/dev/null
+
+container-test: node-version build temporal-cli images compose-cli
+	CONTAINER_TEST=1 TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/containers/**/*.test.js'

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { envOrExit, type Env } from '../config/env';
-import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
+import { TemporalCredentialsError } from '../temporal/target';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { portIsFree, Supervisor, waitForHttp } from './processes';
@@ -85,14 +86,18 @@ async function main(): Promise<void> {
 
   let client: Client;
   try {
-    const connection = await connectClient(env.TEMPORAL_ADDRESS, devServer ? 60_000 : env.TEMPORAL_CONNECT_TIMEOUT_MS);
+    const connection = await connectClient(env.temporal, devServer ? 60_000 : env.TEMPORAL_CONNECT_TIMEOUT_MS);
     client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
     const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
     if (added.length) say(`registered search attributes ${added.join(', ')}`);
   } catch (err) {
-    if (err instanceof TemporalUnreachable) {
+    if (err instanceof TemporalUnreachable || err instanceof TemporalTlsError) {
       process.stderr.write(`[up] ${err.message}\n`);
       return stopAll(3);
+    }
+    if (err instanceof TemporalCredentialsError) {
+      process.stderr.write(`[up] invalid settings: ${err.message}\n`);
+      return stopAll(2);
     }
     throw err;
   }
