@@ -1,9 +1,11 @@
 // The settings reference (docs/settings.md), generated from the settings schemas and their comments, so it cannot drift.
 import { readFileSync } from 'node:fs';
+import { temporalTargetSettings } from '../temporal/target';
 import path from 'node:path';
 import { z } from 'zod';
 import { ClusterEnvSchema } from '../cluster/settings';
 import { ServingConfig } from '../serving/config';
+import { WatchdogEnv } from '../watchdog/settings';
 import { EnvSchema } from './env';
 
 export interface SettingDoc {
@@ -17,8 +19,11 @@ export interface SettingDoc {
 /** Schemas whose keys are settings, the file that declares each (its comments are the descriptions), and who reads them. */
 const SOURCES = [
   { group: 'all processes', shape: () => EnvSchema.in.shape as Record<string, z.ZodType>, file: 'src/config/env.ts' },
+  // the Temporal connection settings are spread into EnvSchema from their own module, where their comments are
+  { group: 'all processes', shape: () => temporalTargetSettings as Record<string, z.ZodType>, file: 'src/temporal/target.ts' },
   { group: 'prediction API', shape: () => ServingConfig.shape as Record<string, z.ZodType>, file: 'src/serving/config.ts' },
   { group: '`make cluster`', shape: () => ClusterEnvSchema.shape as Record<string, z.ZodType>, file: 'src/cluster/settings.ts' },
+  { group: 'watchdog', shape: () => WatchdogEnv.shape as Record<string, z.ZodType>, file: 'src/watchdog/settings.ts' },
 ] as const;
 
 /** Defaults that depend on the machine or on other settings, said in words instead of a machine's value. */
