@@ -71,7 +71,7 @@ build: deps
 
 # docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
 settings-doc: build
-	node dist/src/config/settings-reference.js --write
+	node dist/scripts/settings-reference.js --write
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { commentAbove, renderSettings, settingsReference } from '../../src/config/settings-reference';
+import { commentAbove, renderSettings, settingsReference } from '../../scripts/settings-reference';
 import { projectRoot } from '../support/temporal';
 
 /** Names in backticks that look like settings but are not the project's (the machine's, Go's, the scripts' own). */

@@ -1,12 +1,12 @@
 // The settings reference (docs/settings.md), generated from the settings schemas and their comments, so it cannot drift.
 import { readFileSync } from 'node:fs';
-import { temporalTargetSettings } from '../temporal/target';
+import { temporalTargetSettings } from '../src/temporal/target';
 import path from 'node:path';
 import { z } from 'zod';
-import { ClusterEnvSchema } from '../cluster/settings';
-import { ServingConfig } from '../serving/config';
-import { WatchdogEnv } from '../watchdog/settings';
-import { EnvSchema } from './env';
+import { ClusterEnvSchema } from '../src/cluster/settings';
+import { ServingConfig } from '../src/serving/config';
+import { WatchdogEnv } from '../src/watchdog/settings';
+import { EnvSchema } from '../src/config/env';
 
 export interface SettingDoc {
   name: string;
@@ -122,7 +122,7 @@ export function renderSettings(settings: readonly SettingDoc[]): string {
 }
 
 if (require.main === module) {
-  const root = path.resolve(__dirname, '..', '..', '..');
+  const root = path.resolve(__dirname, '..', '..');
   const text = renderSettings(settingsReference(root));
   if (process.argv.includes('--write')) {
     require('node:fs').writeFileSync(path.join(root, 'docs', 'settings.md'), text);
