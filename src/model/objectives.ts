@@ -46,27 +46,42 @@ export function runPass(mem: TrainingMemory, rows: ObjectiveRows | null, lossMas
  */
 function regressionGradients(mem: TrainingMemory, target: Float64Array, loss: RegressionLoss, delta: number, lossMask: Uint8Array | null, begin: number, end: number, sums: Float64Array): void {
   const { scores, leafOf, leafValues, gh } = mem;
-  for (let i = begin; i < end; i++) {
-    const node = leafOf[i];
-    if (node >= 0) {
-      scores[i] += leafValues[2 * node];
-      leafOf[i] = -1;
-    }
-  }
+  // One loop per loss, each reading a row's mark, score and target once (the pass is bound by memory, not arithmetic).
   if (loss === 'l2') {
     for (let i = begin; i < end; i++) {
-      gh[2 * i] = scores[i] - target[i];
+      const node = leafOf[i];
+      let s = scores[i];
+      if (node >= 0) {
+        s += leafValues[2 * node];
+        scores[i] = s;
+        leafOf[i] = -1;
+      }
+      gh[2 * i] = s - target[i];
       gh[2 * i + 1] = 1;
     }
   } else if (loss === 'l1') {
     for (let i = begin; i < end; i++) {
-      const d = scores[i] - target[i];
+      const node = leafOf[i];
+      let s = scores[i];
+      if (node >= 0) {
+        s += leafValues[2 * node];
+        scores[i] = s;
+        leafOf[i] = -1;
+      }
+      const d = s - target[i];
       gh[2 * i] = d > 0 ? 1 : d < 0 ? -1 : 0;
       gh[2 * i + 1] = 1;
     }
   } else {
     for (let i = begin; i < end; i++) {
-      const d = scores[i] - target[i];
+      const node = leafOf[i];
+      let s = scores[i];
+      if (node >= 0) {
+        s += leafValues[2 * node];
+        scores[i] = s;
+        leafOf[i] = -1;
+      }
+      const d = s - target[i];
       gh[2 * i] = d > delta ? delta : d < -delta ? -delta : d;
       gh[2 * i + 1] = 1;
     }
