@@ -6,7 +6,7 @@ import { assignBins, binEdges, FLOAT32_MAX } from './binning';
 import { bestCategoricalSplit, chooseCategories, encodeCategoryCodes } from './categorical';
 import { CategoryEncoder, type EarlyStopping, GbdtModel, GbdtTree, ModelFeature, ModelInputError, type StoppingMetric } from './gbdt-model';
 import { ClassValue, MAX_CLASSES, TASK_KINDS, type RegressionLoss } from '../task/task';
-import { applyMarks, DEFAULT_HUBER_DELTA, l1LeafMedians, multiclassGradients, meanMultiLogLoss, meanRegressionLoss, regressionGradients, softmaxScores } from './objectives';
+import { DEFAULT_HUBER_DELTA, l1LeafMedians, meanMultiLogLoss, meanRegressionLoss, PASS_APPLY_CLASS, PASS_CLASS_GRADIENTS, PASS_REGRESSION, PASS_SOFTMAX, type ObjectiveRows } from './objectives';
 import { addScore, allocateTrainingMemory, meanLogLoss, type TrainingMemory, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT } from './kernels';
 import { mix32, mulberry32 } from './prng';
 import { createKernels, defaultThreads, type RowKernels } from './parallel';
@@ -292,16 +292,24 @@ export class GbdtTrainer {
     const base = prep.baseScores[0];
     this.scores.fill(base);
     this.expNeg.fill(Math.exp(-base));
-    if (this.objective.kind === 'regression') this.target = Float64Array.from(frame.target ?? []);
-    if (this.objective.kind === 'multiclass') {
-      const k = this.objective.k;
-      this.classScores = new Float64Array(this.n * k);
+    // Shared memory: the helper thread runs half of each row pass over these (objectives.ts).
+    let rows: ObjectiveRows | null = null;
+    const obj = this.objective;
+    if (obj.kind === 'regression') {
+      this.target = sharedFloat64(this.n);
+      this.target.set(frame.target ?? []);
+      rows = { kind: 'regression', target: this.target, loss: obj.loss, delta: obj.delta };
+    }
+    if (obj.kind === 'multiclass') {
+      const k = obj.k;
+      this.classScores = sharedFloat64(this.n * k);
       for (let i = 0; i < this.n; i++) this.classScores.set(prep.baseScores, i * k);
-      this.prob = new Float64Array(this.n * k);
+      this.prob = sharedFloat64(this.n * k);
+      rows = { kind: 'multiclass', classScores: this.classScores, prob: this.prob, k };
     }
     if (this.validation.length > 0) this.bestLoss = this.validationLoss();
     this.kernels = createKernels(
-      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, lossMask: this.isValidation },
+      { mem: this.mem, f: this.f, slots: this.offsets.slice(0, this.f), histSize: this.histSize, lossMask: this.isValidation, objective: rows },
       options.threads ?? defaultThreads(this.n),
     );
   }
@@ -417,30 +425,29 @@ export class GbdtTrainer {
    * A regression or multiclass round. Tree growth is the binary one (it reads mem.gh and marks leaves); only the
    * gradient pass and the score update differ. Regression, like binary, adds the marked leaf values in the next
    * gradient pass; multiclass computes every class's probabilities once at the start of the round (LightGBM's order),
-   * then per class writes gh, grows the tree and adds its leaves to that class's scores.
+   * then per class writes gh, grows the tree and adds its leaves to that class's scores. The row passes are split between
+   * the threads like binary's (objectives.ts, parallel.ts).
    */
   private roundOther(): RoundStats {
     const started = process.hrtime.bigint();
     const round = this.roundsDone;
-    const { mem, n } = this;
+    const { n } = this;
     const obj = this.objective;
-    let trainLoss: number;
-    if (obj.kind === 'regression') trainLoss = regressionGradients(mem, this.target as Float64Array, obj.loss, obj.delta, this.isValidation);
-    else trainLoss = softmaxScores(this.classScores as Float64Array, this.prob as Float64Array, this.perRound, this.label, this.isValidation);
+    const trainLoss = this.kernels.pass(obj.kind === 'regression' ? PASS_REGRESSION : PASS_SOFTMAX, n, 0);
     let rows = 0;
     let leaves = 0;
     for (let c = 0; c < this.perRound; c++) {
       // Growing a tree reorders the row buffers: every class starts from the round's sample again.
       const m = this.sampleRows(round);
       rows += m;
-      if (obj.kind === 'multiclass') multiclassGradients(mem.gh, this.prob as Float64Array, this.label, obj.k, c);
+      if (obj.kind === 'multiclass') this.kernels.pass(PASS_CLASS_GRADIENTS, n, c);
       const tree = new TreeBuilder();
       this.growTree(tree, m);
       if (obj.kind === 'regression' && obj.loss === 'l1' && tree.feature.length > 1) this.renewL1Leaves(tree);
       const json = tree.toJson();
       this.trees.push(json);
       this.splitBins.push(tree.bin);
-      if (obj.kind === 'multiclass') applyMarks(mem.leafOf, mem.leafValues, this.classScores as Float64Array, obj.k, c);
+      if (obj.kind === 'multiclass') this.kernels.pass(PASS_APPLY_CLASS, n, c);
       if (m < n) this.addTreeToScores(json, tree.bin, this.inSample, c);
       leaves += json.feature.reduce((acc, f) => acc + (f < 0 ? 1 : 0), 0);
     }
@@ -872,6 +879,10 @@ function labelSum(label: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < label.length; i++) sum += label[i];
   return sum;
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * 8));
 }
 
 function sumOf(values: Float64Array | undefined): number {

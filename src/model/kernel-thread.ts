@@ -1,7 +1,8 @@
 // The trainer's helper thread: waits on shared control words and runs part 1 of each job (see parallel.ts).
 import { workerData } from 'node:worker_threads';
 import { TaskRunner } from './kernels';
-import { COUNT, DONE, OP, OP_GRADIENTS, OP_STOP, OP_TASKS, SEQ, SRC, type HelperData } from './parallel';
+import { runPass } from './objectives';
+import { ARG, COUNT, DONE, OP, OP_GRADIENTS, OP_PASS, OP_STOP, OP_TASKS, SEQ, SRC, type HelperData } from './parallel';
 
 const s = workerData as HelperData;
 const runner = new TaskRunner(s);
@@ -19,6 +20,7 @@ for (;;) {
   const count = s.control[COUNT];
   if (op === OP_TASKS) runner.run(1, count, s.control[SRC]);
   else if (op === OP_GRADIENTS) runner.gradients(count >>> 1, count, s.lossMask, s.sums);
+  else if (op === OP_PASS) runPass(s.mem, s.objective, s.lossMask, s.control[SRC], s.control[ARG], count >>> 1, count, s.sums);
   Atomics.store(s.control, DONE, seq);
   Atomics.notify(s.control, DONE);
 }

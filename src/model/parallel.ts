@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TaskRunner, TaskWriter, type TaskData } from './kernels';
+import { runPass, type ObjectiveRows, type RowPass } from './objectives';
 
 /** Frames smaller than this train on one thread by default: starting a helper costs more than it saves. */
 export const PARALLEL_MIN_ROWS = 20_000;
@@ -11,6 +12,8 @@ export const PARALLEL_MIN_ROWS = 20_000;
 export interface KernelData extends TaskData {
   /** 1 for rows left out of the training loss (the early-stopping slice). */
   lossMask: Uint8Array | null;
+  /** Regression's and multiclass's own rows (targets; class scores and probabilities), null for binary. */
+  objective: ObjectiveRows | null;
 }
 
 export interface RowKernels {
@@ -20,6 +23,8 @@ export interface RowKernels {
   run(count: number, src: number): void;
   /** Gradients of rows [0, n); returns the mean training loss over the rows it sampled (see logLossGradients). */
   gradients(n: number): number;
+  /** An objective's row pass (objectives.ts) over rows [0, n) for class `cls`, cut like gradients; its mean loss, or 0. */
+  pass(pass: RowPass, n: number, cls: number): number;
   close(): void;
 }
 
@@ -34,10 +39,12 @@ export const OP = 1;
 export const COUNT = 2;
 export const SRC = 3;
 export const DONE = 4;
+export const ARG = 5;
 export const CONTROL_WORDS = 8;
 export const OP_TASKS = 1;
 export const OP_GRADIENTS = 2;
 export const OP_STOP = 3;
+export const OP_PASS = 4;
 
 /** Everything the helper thread needs, as structured-clonable shared memory. */
 export interface HelperData extends KernelData {
@@ -57,7 +64,7 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
       ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, lossMask: data.lossMask && sharedCopy(data.lossMask) })
       : null;
   const front = new Float64Array(2);
-  const { lossMask } = data;
+  const { lossMask, objective, mem } = data;
 
   return {
     tasks: new TaskWriter(data.mem, data.histSize),
@@ -88,6 +95,20 @@ export function createKernels(data: KernelData, threads: number): RowKernels {
       return counted > 0 ? (front[0] + sums[0]) / counted : 0;
     },
 
+    pass(pass, n, cls) {
+      const mid = n >>> 1;
+      if (helper) {
+        const ticket = helper.start(OP_PASS, n, pass, cls);
+        runPass(mem, objective, lossMask, pass, cls, 0, mid, front);
+        helper.wait(ticket);
+      } else {
+        runPass(mem, objective, lossMask, pass, cls, 0, mid, front);
+        runPass(mem, objective, lossMask, pass, cls, mid, n, sums);
+      }
+      const counted = front[1] + sums[1];
+      return counted > 0 ? (front[0] + sums[0]) / counted : 0;
+    },
+
     close() {
       helper?.stop();
     },
@@ -101,7 +122,7 @@ function sharedCopy(a: Uint8Array): Uint8Array {
 }
 
 interface Helper {
-  start(op: number, count: number, src: number): number;
+  start(op: number, count: number, src: number, arg?: number): number;
   wait(ticket: number): void;
   stop(): void;
 }
@@ -118,12 +139,13 @@ function startHelper(workerData: HelperData): Helper {
   worker.on('error', () => (failed = true));
   let seq = 0;
   return {
-    start(op, count, src) {
+    start(op, count, src, arg = 0) {
       if (failed) throw new Error('the training helper thread failed');
       seq++;
       control[OP] = op;
       control[COUNT] = count;
       control[SRC] = src;
+      control[ARG] = arg;
       Atomics.store(control, SEQ, seq);
       Atomics.notify(control, SEQ);
       return seq;

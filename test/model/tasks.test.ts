@@ -235,12 +235,14 @@ describe('model/gbdt tasks', function () {
 
   describe('on one thread or two (ranges big enough to be split)', () => {
     const p = { ...params, rounds: 4, subsample: 0.8 };
-    it('regression makes the same model to the last bit', () => {
-      const big = regressionFrame(60_000, 3);
-      const one = trainGbdt(big, p, undefined, { threads: 1, task: REGRESSION });
-      const two = trainGbdt(big, p, undefined, { threads: 2, task: REGRESSION });
-      assert.equal(JSON.stringify(two), JSON.stringify(one));
-    });
+    for (const loss of ['l2', 'l1', 'huber'] as const) {
+      it(`regression (${loss}) makes the same model to the last bit`, () => {
+        const big = regressionFrame(60_000, 3);
+        const one = trainGbdt(big, { ...p, loss }, undefined, { threads: 1, task: REGRESSION });
+        const two = trainGbdt(big, { ...p, loss }, undefined, { threads: 2, task: REGRESSION });
+        assert.equal(JSON.stringify(two), JSON.stringify(one));
+      });
+    }
     it('multiclass makes the same model to the last bit', () => {
       const big = multiclassFrame(60_000, 4);
       const one = trainGbdt(big, p, undefined, { threads: 1, task: MULTICLASS });
