@@ -41,16 +41,15 @@ function liveKeyMetric(r: ModelDetail['quality'][number]): { label: string; valu
   return { label: km.label, value: typeof v === 'number' ? v : null };
 }
 
-export function modelBody(d: ModelDetail, links: Links, admin: boolean): string {
+export function modelBody(d: ModelDetail, links: Links): string {
   const metricNames = [...new Set(d.versions.flatMap((v) => Object.entries(candidateMetrics(v)).filter(([, x]) => typeof x === 'number').map(([k]) => k)))].slice(0, 10);
-  const head = `<tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">Task</th>${metricNames.map((m) => `<th scope="col">${esc(m)}</th>`).join('')}<th scope="col">Card</th>${admin ? '<th scope="col">Action</th>' : ''}</tr>`;
+  const head = `<tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">Task</th>${metricNames.map((m) => `<th scope="col">${esc(m)}</th>`).join('')}<th scope="col">Card</th></tr>`;
   const rows = d.versions
     .map((v) => {
       const c = candidateMetrics(v);
       const champ = v.version === d.champion;
       return `<tr data-version="${esc(v.version)}"${champ ? ' class="champion"' : ''}><th scope="row">${esc(v.version)}${champ ? ' <span class="badge good">champion</span>' : ''}</th><td>${esc(v.createdAt)}</td><td>${esc(taskOf(v))}</td>
-${metricNames.map((m) => `<td class="num">${esc(fmt(c[m]))}</td>`).join('')}<td><a href="${esc(modelCardPath(d.name, v.version))}">card of version ${esc(v.version)}</a></td>
-${admin ? `<td>${champ ? '' : `<button type="button" class="promote" data-version="${esc(v.version)}">Promote version ${esc(v.version)}</button>`}</td>` : ''}</tr>`;
+${metricNames.map((m) => `<td class="num">${esc(fmt(c[m]))}</td>`).join('')}<td><a href="${esc(modelCardPath(d.name, v.version))}">card of version ${esc(v.version)}</a></td></tr>`;
     })
     .join('\n');
   const history = d.history.length

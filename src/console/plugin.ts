@@ -74,7 +74,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     if (!p.success) return sendError(reply, 400, 'invalid params', zodIssues(p.error, ['params']));
     const d = await modelDetail(registry, store, p.data.name, PAGE_SIZE_MODELS);
     if (!d) return sendError(reply, 404, `no model ${p.data.name}`);
-    return html(reply, `Model ${d.name}`, modelBody(d, links, false), () => adminScript(d.name));
+    return html(reply, `Model ${d.name}`, modelBody(d, links), () => adminScript(d.name));
   });
 
   app.get('/console/reports', { schema: { ...hide, tags } }, async (request, reply) => {

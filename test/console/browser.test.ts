@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { CARD_FILES } from '../../src/model-card/card';
 import { registerSynthetic } from '../../src/serving/synthetic';
 import { localStore } from '../../src/store';
-import { auth, harness, MODEL, modelB, type Harness } from '../serving/helpers';
+import { auth, eventually, harness, MODEL, modelB, type Harness } from '../serving/helpers';
 import { storeReports } from './fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -108,9 +108,8 @@ describe('model console in Chromium', function () {
     await page.getByRole('button', { name: 'Promote version 2' }).first().click();
     await page.waitForSelector('tr[data-version="2"].champion');
     assert.equal(await h.registry.alias(MODEL), 2);
-    const res = await fetch(`${base}/v1/models`, { headers: auth(h.userKey) });
-    const body = JSON.stringify(await res.json());
-    assert.ok(/"champion":2|"version":2/.test(body), body);
+    const served = async () => ((await (await fetch(`${base}/v1/models`, { headers: auth(h.userKey) })).json()) as { models: { name: string; champion: number | null; version: number | null }[] }).models.find((m) => m.name === MODEL);
+    await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     await page.screenshot({ path: path.join(shots, 'console-promoted.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script or CSP errors');
   });

@@ -7,7 +7,7 @@ import { reportPage } from '../../src/console/data';
 import { consolePlugin } from '../../src/console/plugin';
 import { Registry } from '../../src/registry/registry';
 import { writeDriftReport } from '../../src/drift/report/store';
-import { auth, harness, MODEL, modelB, tempVarDir, type Harness } from '../serving/helpers';
+import { auth, eventually, harness, MODEL, modelB, tempVarDir, type Harness } from '../serving/helpers';
 import { driftReport, storeReports } from './fixtures';
 
 describe('model console (inject)', function () {
@@ -85,8 +85,8 @@ describe('model console (inject)', function () {
     const ok = await h.app.inject({ method: 'POST', url, payload: { version: 2 }, headers: auth(h.adminKey) });
     assert.equal(ok.statusCode, 200);
     assert.equal(await h.registry.alias(MODEL), 2);
-    const models = (await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) })).json() as { models: { name: string; champion?: number; version?: number }[] };
-    assert.ok(JSON.stringify(models).includes('"champion'), JSON.stringify(models));
+    const served = async () => ((await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) })).json() as { models: { name: string; champion: number | null; version: number | null }[] }).models.find((m) => m.name === MODEL);
+    await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     const back = await h.app.inject({ method: 'POST', url: `/console/api/models/${MODEL}/rollback`, headers: auth(h.adminKey) });
     assert.deepEqual(back.json(), { model: MODEL, champion: 1 });
     const history = await h.registry.aliasHistory(MODEL);
