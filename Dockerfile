@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image for both roles of this project on a cluster: the Temporal worker (default) and the prediction API
 # (`node dist/src/serving/main.js`). Three stages: build with dev tools, production dependencies, a slim runtime.
-# Not built on the development machines of this project (no Docker engine there); see README "Running on a cluster".
+# Built by `make images` (podman; base-image arguments pointed at local bases when no registry is reachable) and tested by
+# `make container-test`; see README "Running on a cluster".
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -39,7 +40,7 @@ RUN useradd --system --uid 1001 --home-dir /data minio && mkdir -p /data && chow
 USER minio
 EXPOSE 9000 9001
 HEALTHCHECK --interval=5s --timeout=5s --retries=30 \
-  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["minio"]
 
 # 3. Runtime (the default target, last on purpose): compiled code, production node_modules, dataset specs; no npm, no compilers, a non-root user.
@@ -64,7 +65,8 @@ COPY --chown=root:root datasets ./datasets
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-# The API answers /healthz; the worker role has no HTTP port and overrides this check (see docker-compose.temporal.yml).
+# The API is healthy when ready to serve (/readyz: a champion loaded, captures writable); the worker role has no HTTP
+# port and disables this check (see docker-compose.temporal.yml).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/worker/main.js"]

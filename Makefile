@@ -14,21 +14,28 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
 .PHONY: settings-doc
-.PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
+.PHONY: up test build deps temporal-cli python-worker-venv bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
-up: node-version build temporal-cli
+up: node-version build temporal-cli python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
-test: node-version build temporal-cli cluster-deps
+# test/containers runs too when `make images` and `make container-test` have built the images and the Compose CLI; else it skips, saying so.
+test: node-version build temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
 # The production topology on this machine, in the foreground, state under var/cluster/; Ctrl-C stops all.
-cluster: node-version build cluster-deps
+cluster: node-version build cluster-deps python-worker-venv
 	node dist/src/cluster/main.js
 
-cluster-test: node-version build temporal-cli cluster-deps
+cluster-test: node-version build temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/cluster/**/*.test.js'
+
+# The Python training worker's venv (.venv-python-worker, pinned python/requirements.txt from PyPI), made once when
+# python3 is present; without it the Python trainers are off and everything else runs (their tests say they are skipped).
+python-worker-venv:
+	@if ./scripts/python-worker-venv.sh >/dev/null; then echo "Python trainers: .venv-python-worker ready (python/requirements.txt)"; \
+	else echo "Python trainers unavailable (reason above): GBDT training and everything else run"; fi
 
 # PostgreSQL from the distribution (installed with apt-get when missing and allowed), and the pinned Go components
 # built once into .tools/cluster (minutes with cold Go caches, nothing afterwards).
@@ -64,7 +71,7 @@ build: deps
 
 # docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
 settings-doc: build
-	node dist/src/config/settings-reference.js --write
+	node dist/scripts/settings-reference.js --write
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
@@ -79,3 +86,18 @@ drift-peer:
 
 clean:
 	rm -rf dist
+
+# Containers, with podman (apt-get install podman runc debootstrap). `make images` builds ml-pipeline:latest from the
+# Dockerfile and the other images docker-compose.temporal.yml names: the official bases when a registry answers, else
+# local stand-ins made from a debootstrap base (scripts/container-images.sh). `make container-test` runs the image's
+# structure checks (container-structure-test.yaml) and boots the compose topology (test/containers). `make test` runs
+# the same tests only when the images are already built, and says so when it skips them.
+.PHONY: images container-test compose-cli
+images: cluster-deps temporal-cli
+	./scripts/container-images.sh
+
+compose-cli:
+	@./scripts/compose-cli.sh >/dev/null
+
+container-test: node-version build temporal-cli images compose-cli
+	CONTAINER_TEST=1 TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha --no-config --require dist/test/support/root-hooks.js --timeout 120000 --exit 'dist/test/containers/**/*.test.js'

@@ -59,7 +59,7 @@ export function alertActivities(ctx: ActivityContext) {
       const info = activityInfo();
       const namespace = info.workflowNamespace || ctx.namespace;
       const routerInput: AlertRouterInput = { config: settings.router };
-      const client = await clientFor(ctx.temporalAddress, namespace);
+      const client = await clientFor(ctx.temporal ?? ctx.temporalAddress, namespace);
       const start = {
         workflowId: settings.routerWorkflowId,
         taskQueue: ctx.taskQueue,

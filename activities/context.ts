@@ -1,6 +1,7 @@
 // What every activity needs from the worker process: the artifact store, a scratch folder, and how to reach Temporal.
 import type { AlertSettings } from '../src/alerts/settings';
 import type { ArtifactStore } from '../src/store';
+import type { TemporalTarget } from '../src/temporal/target';
 
 export interface ActivityContext {
   projectRoot: string;
@@ -12,6 +13,8 @@ export interface ActivityContext {
   taskQueue: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /** TLS and API key for the worker's own client (schedules, the alert router); absent: plain text to temporalAddress. */
+  temporal?: TemporalTarget;
   /**
    * DRIFT_SCHEDULE_MINUTES: promoting a model creates its drift schedule (drift-<model>) with this
    * interval when it has none. 0 turns that off. Default 15.

@@ -2,6 +2,7 @@
 import { alertActivities } from './alerts';
 import type { ActivityContext } from './context';
 import { driftActivities } from './drift';
+import { importActivities } from './import-model';
 import { modelQualityActivities } from './model-quality';
 import { systemActivities } from './system';
 import { trainingActivities } from './training';
@@ -11,6 +12,7 @@ export function createActivities(ctx: ActivityContext) {
     ...systemActivities(ctx),
     ...alertActivities(ctx),
     ...trainingActivities(ctx),
+    ...importActivities(ctx),
     ...driftActivities(ctx),
     ...modelQualityActivities(ctx),
   };

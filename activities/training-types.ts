@@ -10,4 +10,8 @@ export type {
   TrainingResult,
   TrainingStatus,
   RegisterInput,
+  TrainerInfo,
+  TrainPythonInput,
+  TrainPythonResult,
+  PythonActivities,
 } from '../src/training/types';

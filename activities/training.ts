@@ -226,8 +226,24 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
       }, null);
     },
 
-    async evaluateModel({ run, modelKey, recentRowsKey }: { run: RunRef; modelKey: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
-      return guarded(async () => evaluateCandidate({ store, registry, run, snapshotFile: await snapshotFile(run), modelKey, ...(recentRowsKey ? { recentRowsKey } : {}) }), 'evaluating');
+    /**
+     * Scores the candidate on the holdout: the GBDT's JSON model (`modelKey`), or with `onnxKey` alone an ONNX model
+     * trained elsewhere (Python worker, import), run by onnxruntime-node. Everything after the scores is the same code.
+     */
+    async evaluateModel({ run, modelKey, onnxKey, recentRowsKey }: { run: RunRef; modelKey?: string; onnxKey?: string; recentRowsKey?: string }): Promise<EvaluationOutcome> {
+      return guarded(
+        async () =>
+          evaluateCandidate({
+            store,
+            registry,
+            run,
+            snapshotFile: await snapshotFile(run),
+            ...(modelKey !== undefined ? { modelKey } : {}),
+            ...(onnxKey !== undefined ? { onnxKey } : {}),
+            ...(recentRowsKey ? { recentRowsKey } : {}),
+          }),
+        'evaluating',
+      );
     },
 
     async exportModel({ run, modelKey }: { run: RunRef; modelKey: string }): Promise<{ onnxKey: string; parity: ParityOutcome }> {

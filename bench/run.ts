@@ -1,12 +1,17 @@
 // `npm run bench [-- data training serving drift quality store]`: every figure printed beside the baseline it is compared with in the same run.
 import { benchData } from './data';
 import { formatFigure, type Figure } from './figure';
+import { benchPythonTrainers } from './python-trainers';
 import { benchTraining } from './training';
 
 type Bench = (log: (line: string) => void) => Promise<Figure[]>;
 
 async function loadBenches(): Promise<Record<string, Bench>> {
-  const benches: Record<string, Bench> = { data: benchData, training: benchTraining };
+  const benches: Record<string, Bench> = {
+    data: benchData,
+    // the Python trainers' examples beside ours on their own specs (information, not a goal)
+    training: async (log) => [...(await benchTraining(log)), ...(await benchPythonTrainers(log))],
+  };
   const serving = await import('./serving');
   benches.serving = (log) => serving.benchServing({ log });
   const drift = await import('./drift');

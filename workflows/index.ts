@@ -5,3 +5,4 @@ export { alertDrill } from './alert-drill';
 export { trainingPipeline } from './training-pipeline';
 export { driftMonitor } from './drift-monitor';
 export { modelQualityMonitor } from './model-quality-monitor';
+export { importModel } from './import-model';

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -10,7 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { EvaluationOutcome, TrainingResult, TrainingStatus } from '../activities/training-types';
+import type { EvaluationOutcome, PythonActivities, TrainingOutcome, TrainingResult, TrainingStatus, TrainPythonResult } from '../activities/training-types';
+import { PYTHON_FAILURE_TYPES, PYTHON_TASK_QUEUE, PYTHON_TRAINER_PATCH, pythonEntry } from '../src/temporal/python-trainer';
 import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert } from './alerting';
 
@@ -29,6 +31,8 @@ export interface TrainingPipelineInput {
    * retrain: the candidate must also not fall behind the champion on them, not only on the old holdout.
    */
   recentRowsKey?: string;
+  /** The Python training worker's task queue, for specs whose `model.trainer` is a Python entry point. */
+  pythonTaskQueue?: string;
 }
 
 export const statusQuery = defineQuery<TrainingStatus>('status');
@@ -52,6 +56,31 @@ const training = proxyActivities<Activities>({
   heartbeatTimeout: '20 seconds',
   retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+
+// A user's Python trainer on the Python worker: it heartbeats every 2 s, so a SIGKILLed worker's attempt is retried by
+// another within the heartbeat timeout. No schedule-to-start timeout: with no Python worker the run waits on its queue.
+const pythonTraining = (taskQueue: string, entry: string) =>
+  proxyActivities<PythonActivities>({
+    taskQueue,
+    summary: `train with the Python trainer ${entry}`,
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '15 seconds',
+    retry: { maximumAttempts: 3, initialInterval: '2 seconds', backoffCoefficient: 2, nonRetryableErrorTypes: [...PYTHON_FAILURE_TYPES] },
+  });
+
+function pythonOutcome(t: TrainPythonResult): TrainingOutcome {
+  return {
+    rounds: 0,
+    trees: 0,
+    trainRows: t.trainRows,
+    holdoutRows: t.holdoutRows,
+    msPerRound: 0,
+    rowsPerSecond: t.seconds > 0 ? t.trainRows / t.seconds : 0,
+    resumedFromRound: 0,
+    attempt: t.attempt,
+    trainer: { kind: 'python', entry: t.trainer, estimator: t.estimator, seconds: t.seconds, libraries: t.libraries },
+  };
+}
 
 export async function trainingPipeline(input: TrainingPipelineInput): Promise<TrainingResult<EvaluationOutcome>> {
   const specOk = input && ((typeof input.spec === 'string' && input.spec.length > 0) || (typeof input.spec === 'object' && input.spec !== null && !Array.isArray(input.spec)));
@@ -108,21 +137,39 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     if (status.stage !== 'train') return;
     stage('train', `round ${round} of ${of}${attempt > 1 ? ` (attempt ${attempt}, resumed from checkpoint)` : ''}`, 0.2 + 0.6 * (round / of));
   });
-  stage('train', `round 0 of ${run.rounds}`, 0.2);
-  const model = await training.trainModel({ run });
+  // The one seam for other trainers: a Python entry point trains (and exports, and checks parity) on its own queue;
+  // every later step is the same code, evaluating the ONNX graph instead of the GBDT's JSON model.
+  const entry = pythonEntry(run.spec.model);
+  let model: TrainingOutcome;
+  let exported: { onnxKey: string; parity: TrainingResult['parity'] } | undefined;
+  if (entry !== undefined && patched(PYTHON_TRAINER_PATCH)) {
+    stage('train', `Python trainer ${entry}`, 0.2);
+    const trained = await pythonTraining(input.pythonTaskQueue ?? PYTHON_TASK_QUEUE, entry).trainPython({ snapshotKey: run.snapshotKey, spec: run.spec, runPrefix: run.runPrefix });
+    model = pythonOutcome(trained);
+    exported = { onnxKey: trained.onnxKey, parity: trained.parity };
+  } else {
+    stage('train', `round 0 of ${run.rounds}`, 0.2);
+    model = await training.trainModel({ run });
+  }
   status.training = model;
 
   stage('evaluate', 'holdout metrics, baselines and champion', 0.8);
-  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({ run, modelKey: model.modelKey, ...(input.recentRowsKey ? { recentRowsKey: input.recentRowsKey } : {}) });
+  const evaluation = await data('evaluate: holdout, baselines, champion, gates', 30).evaluateModel({
+    run,
+    ...(model.modelKey !== undefined ? { modelKey: model.modelKey } : { onnxKey: exported?.onnxKey }),
+    ...(input.recentRowsKey ? { recentRowsKey: input.recentRowsKey } : {}),
+  });
   status.evaluation = evaluation;
 
-  stage('export', 'ONNX export and parity check', 0.88);
-  const exported = await data('exportOnnx: self-contained model + parity check', 15).exportModel({ run, modelKey: model.modelKey });
+  if (exported === undefined) {
+    stage('export', 'ONNX export and parity check', 0.88);
+    exported = await data('exportOnnx: self-contained model + parity check', 15).exportModel({ run, modelKey: model.modelKey ?? '' });
+  }
 
   stage('register', 'registering the version', 0.94);
   const registered = await data('register: new registry version', 5).registerModel({
     run,
-    modelKey: model.modelKey,
+    ...(model.modelKey !== undefined ? { modelKey: model.modelKey } : {}),
     onnxKey: exported.onnxKey,
     profileKey: profile.profileKey,
     evaluation,

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { envOrExit, type Env } from '../config/env';
 import type { CliContext } from './context';
+import { registerImportCommand } from './import-commands';
 import { registerKeyCommands } from './key-commands';
 import { reportError, type OutputFormat } from './output';
 import { registerProfileCommands } from './profile-commands';
@@ -35,6 +36,7 @@ registerReportCommands(program, ctx);
 registerTrafficCommand(program, ctx.env, format);
 registerQualityCommands(program, ctx);
 registerStoreCommands(program, ctx);
+registerImportCommand(program, ctx);
 
 // commander's own usage errors (unknown option, missing argument) are bad input too
 program.exitOverride((err) => {

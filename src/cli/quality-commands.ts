@@ -61,7 +61,7 @@ export function registerQualityCommands(program: Command, ctx: CliContext): void
         ...(o.data.retrain ? { retrainOnDegradation: true } : {}),
       });
       if (!input.success) throw badInput(`quality check: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+      const connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
       try {
         const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
         const workflowId = `quality-${input.data.model}-cli-${Date.now().toString(36)}`;

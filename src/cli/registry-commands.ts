@@ -7,7 +7,7 @@ import { badInput, emit } from './output';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../store/from-env';
-import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
 import { ensureMonitorSchedules } from '../temporal/monitor-schedules';
 
 interface MetricLike {
@@ -118,9 +118,9 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
 async function monitorPromoted(e: Env, model: string): Promise<{ scheduleId: string; created: boolean }[]> {
   let connection: Connection;
   try {
-    connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+    connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
   } catch (err) {
-    if (!(err instanceof TemporalUnreachable)) throw err;
+    if (!(err instanceof TemporalUnreachable || err instanceof TemporalTlsError)) throw err;
     process.stderr.write(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.\n`);
     return [];
   }

@@ -51,7 +51,7 @@ const BAD_INPUT_TYPES = new Set(['InvalidSpec', 'InvalidWorkflowInput', 'DataCol
 
 async function withClient<T>(ctx: CliContext, fn: (client: Client) => Promise<T>): Promise<T> {
   const e = ctx.env();
-  const connection = await connectClient(e.TEMPORAL_ADDRESS, e.TEMPORAL_CONNECT_TIMEOUT_MS);
+  const connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
   try {
     return await fn(new Client({ connection, namespace: e.TEMPORAL_NAMESPACE }));
   } finally {

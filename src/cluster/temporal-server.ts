@@ -6,6 +6,7 @@ import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { ChildSpec } from '../up/processes';
 import { connectClient } from '../temporal/connect';
+import type { TemporalTarget } from '../temporal/target';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { writeFileAtomic } from '../util/fs-atomic';
 import { ownerOnlyFolder } from './private-folder';
@@ -127,7 +128,7 @@ export function temporalServerSpec(o: TemporalServerOptions, root: string): Chil
 }
 
 /** Waits for the frontend, then makes sure the namespace exists and the project's search attributes are registered. */
-export async function bootstrapNamespace(address: string, namespace: string, timeoutMs: number, say: (line: string) => void): Promise<Connection> {
+export async function bootstrapNamespace(address: TemporalTarget | string, namespace: string, timeoutMs: number, say: (line: string) => void): Promise<Connection> {
   const connection = await connectClient(address, timeoutMs);
   const deadline = Date.now() + timeoutMs;
   try {

@@ -6,6 +6,7 @@ import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { stopLeftovers } from '../up/pid-files';
 import { portIsFree, Supervisor, waitForHttp, waitForPort, type ManagedChild, type RestartPolicy } from '../up/processes';
+import { pythonWorkerLaunch } from '../up/python-worker';
 import { parseEnv } from '../config/env';
 import { ensureBucketFor } from './ensure-bucket';
 import { prepareMinio, waitForMinio } from './minio';
@@ -52,7 +53,7 @@ export function goTool(projectRoot: string, name: 'temporal-server' | 'temporal-
 
 /** Stop order: the project's processes first (they drain and flush), then UI and server, then the stores. */
 const stopLayers = (s: ClusterSettings): string[][] => [
-  [...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i))],
+  [...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i)), 'watchdog'],
   ['ui'],
   ['temporal'],
   ['minio', 'postgres'],
@@ -183,8 +184,23 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
         cwd: s.projectRoot,
       });
     }
+    // Outside the workers it watches: a run that no worker picks up, or a queue nobody polls, still ends up as an alert.
+    supervisor.start({
+      name: 'watchdog',
+      command: node,
+      args: [path.join(s.projectRoot, 'dist/src/watchdog/main.js')],
+      env: { ...appEnv, VAR_DIR: path.join(s.dir, 'watchdog') },
+      cwd: s.projectRoot,
+    });
     for (const api of apis) {
       if (!(await waitForHttp(`${api.url}/healthz`, 60_000))) throw new Error(`${api.name} did not answer at ${api.url}/healthz within 60 s`);
+    }
+    // one Python training worker (users' own trainers), when make prepared its venv
+    const python = pythonWorkerLaunch(s.projectRoot);
+    say(python.line);
+    if (python.available) {
+      const scratch = path.join(s.dir, 'python-worker');
+      supervisor.start({ name: 'python-worker', command: python.command, args: python.args, env: { ...appEnv, PROJECT_ROOT: s.projectRoot, VAR_DIR: scratch }, cwd: python.cwd });
     }
     await waitForPollers(connection, s.namespace, s.taskQueue, workers.map((w) => w.identity), 120_000);
     say(`workers polling ${s.taskQueue}: ${workers.map((w) => w.identity).join(', ')}`);

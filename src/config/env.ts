@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ServingConfig } from '../serving/config';
 import { parseStoreLocation } from '../store/location';
 import { modelNameSchema } from '../registry/model-name';
+import { checkTemporalTarget, temporalTarget, temporalTargetSettings } from '../temporal/target';
 
 const port = (fallback: number) =>
   z.coerce
@@ -36,6 +37,8 @@ export const EnvSchema = z
     TEMPORAL_UI_PORT: port(8233),
     /** host:port of the Temporal frontend; defaults to the local dev server on TEMPORAL_PORT. */
     TEMPORAL_ADDRESS: hostPort.optional(),
+    /** TLS, mTLS and API key for the frontend (src/temporal/target.ts; the `temporal` CLI's own variable names). */
+    ...temporalTargetSettings,
     /** The Temporal namespace workers poll and clients start runs in. */
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     /** The task queue of the TypeScript worker (trainingPipeline, monitors, alerts). */
@@ -107,6 +110,7 @@ export const EnvSchema = z
     path: ['AWS_SECRET_ACCESS_KEY'],
     error: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together',
   })
+  .superRefine(checkTemporalTarget)
   .transform((e) => {
     const varDir = path.resolve(e.PROJECT_ROOT, e.VAR_DIR ?? 'var');
     const location = parseStoreLocation(e.ARTIFACT_STORE ?? varDir, e.PROJECT_ROOT);
@@ -125,6 +129,8 @@ export const EnvSchema = z
       },
       FIRST_TRAINING_SPEC: e.FIRST_TRAINING_SPEC ?? `datasets/${e.MODEL_NAME}.json`,
       TEMPORAL_ADDRESS: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      /** Everything a client or worker connection needs: pass this, not TEMPORAL_ADDRESS, to connectClient/connectWorker. */
+      temporal: temporalTarget(e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`, e),
       TEMPORAL_UI_URL: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     };
   });

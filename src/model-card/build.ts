@@ -23,8 +23,8 @@ interface CardBase {
   quality?: ModelCard['gates']['quality'];
   parity: ModelCard['gates']['parity'];
   training: Omit<ModelCard['training'], 'params'>;
-  /** The trained model: its params and feature importance (any object with `params` and `trees` the trainer wrote). */
-  model: GbdtModel;
+  /** The trained model: its params and feature importance; null for a model another trainer made (`training.trainer` names it). */
+  model: GbdtModel | null;
   profile: DatasetProfile | null;
 }
 
@@ -67,7 +67,8 @@ function common(input: CardBase) {
       holdoutRows: input.holdoutRows,
       split: describeSplit(input.spec),
     },
-    importance: featureImportance(input.model),
+    // importance comes from the GBDT's trees; an ONNX graph from elsewhere has none this code can read
+    importance: input.model ? featureImportance(input.model) : [],
     features: input.spec.features.map((f) => ({
       name: f.name,
       type: f.type,
@@ -75,7 +76,7 @@ function common(input: CardBase) {
       profile: profiles.get(f.name) ?? null,
     })),
     gates: { promotion: input.promotion, ...(input.quality ? { quality: input.quality } : {}), parity: input.parity },
-    training: { params: input.model.params, ...input.training },
+    training: { params: input.model?.params ?? input.spec.model, ...input.training },
   };
 }
 

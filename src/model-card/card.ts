@@ -47,6 +47,13 @@ const CardTraining = z
     msPerRound: z.number(),
     resumedFromRound: z.number().int(),
     earlyStopping: AnyEarlyStopping.optional(),
+    /** Who trained the model when it was not this project's GBDT trainer (absent: the GBDT trainer). */
+    trainer: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('python'), entry: z.string(), estimator: z.string(), seconds: z.number(), libraries: z.record(z.string(), z.string()) }).strict(),
+        z.object({ kind: z.literal('imported'), source: z.string() }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 

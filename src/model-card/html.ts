@@ -74,6 +74,7 @@ function curveCharts(card: BinaryModelCard): string {
 }
 
 function importanceCharts(card: ModelCard): string {
+  if (card.importance.length === 0) return `<p class="meta">not available: the model was not trained by this project's GBDT trainer</p>`;
   const byGain = [...card.importance].sort((a, b) => b.gain - a.gain);
   const bySplits = [...card.importance].sort((a, b) => b.splits - a.splits);
   return (
@@ -112,12 +113,19 @@ function gates(card: ModelCard): string {
   return (
     `<table><tr><th>gate</th><th class="l">result</th><th class="l">details</th></tr>${quality}` +
     `<tr><td>promotion gates</td><td class="l">${status(g.promotion.passed, 'passed', 'not passed')}</td><td class="wrap">${g.promotion.reasons.map(esc).join('<br>')}</td></tr>` +
-    `<tr><td>ONNX parity</td><td class="l">${status(g.parity.ok, 'passed', 'failed')}</td><td class="wrap">max |ONNX − trainer| ${num(g.parity.maxAbsDiff)} over ${g.parity.rows} rows (limit 1e-5)</td></tr></table>`
+    (g.parity.rows === 0
+      ? `<tr><td>ONNX parity</td><td class="l">not applicable</td><td class="wrap">an imported model: no trainer to compare the graph with</td></tr></table>`
+      : `<tr><td>ONNX parity</td><td class="l">${status(g.parity.ok, 'passed', 'failed')}</td><td class="wrap">max |ONNX − trainer| ${num(g.parity.maxAbsDiff)} over ${g.parity.rows} rows (limit 1e-5)</td></tr></table>`)
   );
 }
 
 function training(card: ModelCard): string {
   const t = card.training;
+  if (t.trainer?.kind === 'python') {
+    const libs = Object.entries(t.trainer.libraries).map(([k, v]) => `${k} ${v}`).join(' · ');
+    return `<p class="meta">trained by the Python trainer <b>${esc(t.trainer.entry)}</b> (${esc(t.trainer.estimator)}) in ${num(t.trainer.seconds)} s on the Python worker, converted to ONNX</p><p class="meta small">${esc(libs)}</p>`;
+  }
+  if (t.trainer?.kind === 'imported') return `<p class="meta">imported ONNX model from <b>${esc(t.trainer.source)}</b> (trained elsewhere)</p>`;
   const p = t.params;
   const es = t.earlyStopping ? ` · early stopping: best round ${t.earlyStopping.bestRound} of ${t.earlyStopping.roundsRun} on ${t.earlyStopping.validationRows.toLocaleString('en-US')} validation rows` : '';
   return `<p class="meta">${t.trees} trees (${t.rounds} rounds, ${num(t.msPerRound)} ms a round${t.resumedFromRound ? `, resumed from round ${t.resumedFromRound}` : ''})${es}</p>` +

@@ -9,7 +9,7 @@ import type { RegisterInput } from './types';
 /** Builds the card of `version` and stores it beside the model (card.json + card.html). */
 export async function writeRunCard(store: ArtifactStore, registry: Registry, input: RegisterInput, version: number, createdAt: string): Promise<ModelCard> {
   const { run, evaluation } = input;
-  const model = await store.getJsonRequired(input.modelKey, GbdtModel);
+  const model = input.modelKey !== undefined ? await store.getJsonRequired(input.modelKey, GbdtModel) : null;
   const profile = await store.getJson(input.profileKey, DatasetProfile).catch(() => undefined);
   const base = {
     name: run.modelName,
@@ -27,7 +27,8 @@ export async function writeRunCard(store: ArtifactStore, registry: Registry, inp
     parity: input.parity,
     training: {
       rounds: input.training.rounds,
-      trees: input.training.trees ?? model.trees.length,
+      trees: input.training.trees ?? model?.trees.length ?? 0,
+      ...(input.training.trainer ? { trainer: input.training.trainer } : {}),
       msPerRound: input.training.msPerRound,
       resumedFromRound: input.training.resumedFromRound,
       ...(input.training.earlyStopping ? { earlyStopping: input.training.earlyStopping } : {}),

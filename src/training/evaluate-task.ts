@@ -8,6 +8,7 @@ import { frameToModelInput, OnnxModel } from '../model/onnx-model';
 import { evaluateTask } from '../model/task-metrics';
 import { regressionCharts } from '../model-card/task-charts';
 import { className } from '../task/task';
+import type { CandidateScorer } from './candidate';
 import type { EvaluateInput } from './evaluate';
 import { sameFeatures } from './evaluate';
 import { holdoutPredictionProfile } from './prediction-profile';
@@ -33,13 +34,12 @@ function taskEval(task: NonBinary): TaskEval<'regression'> | TaskEval<'multiclas
     : { score: score<TaskMetrics<'multiclass'>>, priorName: 'class prior', linearName: 'multinomial logistic', gates: MULTICLASS_GATES };
 }
 
-export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinary): Promise<TaskEvaluation<'regression'> | TaskEvaluation<'multiclass'>> {
-  const { store, registry, run, snapshotFile, modelKey, recentRowsKey } = input;
+export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinary, scorer: CandidateScorer): Promise<TaskEvaluation<'regression'> | TaskEvaluation<'multiclass'>> {
+  const { store, registry, run, snapshotFile, recentRowsKey } = input;
   const keys = runKeys(run.runPrefix);
   const rules = taskEval(task) as TaskEval<NonBinary['task']>;
   const { train, holdout } = await loadSplitFrames(snapshotFile, run.spec);
-  const model = await store.getJsonRequired(modelKey, GbdtModel);
-  const predictions = predictModel(model, holdout);
+  const predictions = await scorer.score(holdout);
   const candidate = rules.score(holdout, predictions);
   const classes = task.task === 'multiclass' ? task.classes : undefined;
   const prior = fitPrior(train, task.task, classes);
@@ -53,7 +53,7 @@ export async function evaluateTaskCandidate(input: EvaluateInput, task: NonBinar
 
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features, { task: task.task })).frame : undefined;
   let recent: TaskEvaluation['metrics']['recent'];
-  if (live) recent = { rows: live.rows, candidate: rules.score(live, predictModel(model, live)) };
+  if (live) recent = { rows: live.rows, candidate: rules.score(live, await scorer.score(live)) };
   const championVersion = await registry.alias(run.modelName);
   let champion: { version: number; metrics: TaskMetrics<NonBinary['task']> } | undefined;
   if (championVersion !== undefined) {

@@ -1,7 +1,7 @@
 // Evaluation of a trained candidate: holdout metrics beside the baselines and the champion on the same rows, then the gates.
 import { loadFrame, loadSplitFrames } from '../data/load-frame';
-import { GbdtModel, predictProba } from '../model/gbdt';
-import { LogisticModel, predictLogistic } from '../model/logistic';
+import type { Frame } from '../data/frame';
+import { predictLogistic } from '../model/logistic';
 import { evaluateBinary, majorityBaseline } from '../model/metrics';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';
 import { binaryCurves } from '../model-card/curves';
@@ -9,6 +9,7 @@ import { scoreProfile } from '../profile';
 import type { Registry } from '../registry/registry';
 import type { DatasetSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
+import { candidateScorer, runBaseline, type CandidateScorer } from './candidate';
 import { decideGates, withRecentGate } from './gates';
 import { runKeys } from './run-keys';
 import { evaluateTaskCandidate } from './evaluate-task';
@@ -21,24 +22,32 @@ export interface EvaluateInput {
   run: RunRef;
   /** A local copy of the run's snapshot. */
   snapshotFile: string;
-  modelKey: string;
+  /** The GBDT's JSON model; or, without it, `onnxKey`: an ONNX model from another trainer (Python worker, import). */
+  modelKey?: string;
+  onnxKey?: string;
   /** Store key of the newest labeled live rows (a quality-triggered retrain passes them): judged like the holdout. */
   recentRowsKey?: string;
 }
 
 /** Scores candidate, baselines and champion on the holdout, stores the holdout prediction profile, and decides. */
 export async function evaluateCandidate(input: EvaluateInput): Promise<EvaluationOutcome> {
-  const task = runTask(input.run);
-  return task.task === 'binary' ? evaluateBinaryCandidate(input) : evaluateTaskCandidate(input, task);
+  const { store, run, modelKey, onnxKey } = input;
+  const task = runTask(run);
+  // the GBDT's JSON model or another trainer's ONNX graph: scored the same way, so every later line is shared
+  const scorer = await candidateScorer(store, run, { ...(modelKey !== undefined ? { modelKey } : {}), ...(onnxKey !== undefined ? { onnxKey } : {}) });
+  try {
+    return task.task === 'binary' ? await evaluateBinaryCandidate(input, scorer) : await evaluateTaskCandidate(input, task, scorer);
+  } finally {
+    await scorer.release();
+  }
 }
 
-/** Binary: the GBDT beside the logistic baseline (trained with it) and the majority class; gates on AUC. */
-async function evaluateBinaryCandidate({ store, registry, run, snapshotFile, modelKey, recentRowsKey }: EvaluateInput): Promise<BinaryEvaluation> {
-  const keys = runKeys(run.runPrefix);
+/** Binary: the candidate beside the logistic baseline (the GBDT trainer's, else fitted here) and the majority class; gates on AUC. */
+async function evaluateBinaryCandidate({ store, registry, run, snapshotFile, recentRowsKey }: EvaluateInput, scorer: CandidateScorer): Promise<BinaryEvaluation> {
   const { train, holdout } = await loadSplitFrames(snapshotFile, run.spec);
-  const model = await store.getJsonRequired(modelKey, GbdtModel);
-  const baseline = await store.getJsonRequired(keys.baseline, LogisticModel);
-  const candidateProba = predictProba(model, holdout);
+  const keys = runKeys(run.runPrefix);
+  const baseline = await runBaseline(store, run, train);
+  const candidateProba = await scorer.score(holdout);
   const logisticProba = predictLogistic(baseline, holdout);
   const candidate = evaluateBinary(holdout.label, candidateProba);
   // The training side of the prediction distribution, stored with the profile at registration.
@@ -49,7 +58,7 @@ async function evaluateBinaryCandidate({ store, registry, run, snapshotFile, mod
   let champion: BinaryEvaluation['metrics']['champion'];
   let recent: BinaryEvaluation['metrics']['recent'];
   const live = recentRowsKey ? (await loadFrame(await store.fetchFile(recentRowsKey), run.spec.features)).frame : undefined;
-  if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, predictProba(model, live)) };
+  if (live) recent = { rows: live.rows, candidate: evaluateBinary(live.label, await scorer.score(live)) };
   let championCurves: ReturnType<typeof binaryCurves> | undefined;
   if (championVersion !== undefined) {
     const meta = await registry.metadata(run.modelName, championVersion);

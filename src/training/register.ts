@@ -14,7 +14,8 @@ export async function registerRun(store: ArtifactStore, registry: Registry, inpu
   const files: Record<string, Buffer> = {
     'model.onnx': await store.getRequired(input.onnxKey),
     'profile.json': await profileWithScores(store, input.profileKey, runKeys(run.runPrefix).holdoutScores),
-    'gbdt.json': await store.getRequired(input.modelKey),
+    // a model from another trainer has no GBDT JSON: its ONNX graph is the whole model
+    ...(input.modelKey !== undefined ? { 'gbdt.json': await store.getRequired(input.modelKey) } : {}),
   };
   const [workflowId, runId] = run.runKey.split('/');
   const meta = await registry.register({
@@ -36,6 +37,7 @@ export async function registerRun(store: ArtifactStore, registry: Registry, inpu
         rows: run.rows,
         // what the version predicts, read by serving and the monitors (absent on versions from before tasks: binary)
         ...taskFields(run),
+        ...(input.training.trainer ? { trainer: input.training.trainer } : {}),
       },
     },
   });

@@ -49,9 +49,16 @@ export interface QualityOutcome {
   reportKey: string;
 }
 
+/** Who made a model that this project's GBDT trainer did not: a user's Python function, or an ONNX file imported as is. */
+export type TrainerInfo =
+  | { kind: 'python'; entry: string; estimator: string; seconds: number; libraries: Record<string, string> }
+  | { kind: 'imported'; source: string };
+
 export interface TrainingOutcome {
-  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. */
-  modelKey: string;
+  /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. Absent when `trainer` made an ONNX model. */
+  modelKey?: string;
+  /** Set when the model is not this project's GBDT (absent: the GBDT trainer). */
+  trainer?: TrainerInfo;
   rounds: number;
   trainRows: number;
   holdoutRows: number;
@@ -110,6 +117,30 @@ export interface TaskEvaluation<T extends 'regression' | 'multiclass' = 'regress
 
 export type EvaluationOutcome = BinaryEvaluation | TaskEvaluation<'regression'> | TaskEvaluation<'multiclass'>;
 
+/** The Python worker's `trainPython` activity (python/ml_worker/train.py): store keys in, the ONNX model's key out. */
+export interface TrainPythonInput {
+  snapshotKey: string;
+  spec: DatasetSpec;
+  runPrefix: string;
+}
+
+export interface TrainPythonResult {
+  onnxKey: string;
+  trainer: string;
+  estimator: string;
+  trainRows: number;
+  holdoutRows: number;
+  seconds: number;
+  parity: ParityOutcome;
+  attempt: number;
+  libraries: Record<string, string>;
+}
+
+/** The Python activities, typed for proxyActivities (they run on the Python worker's task queue, not in this process). */
+export interface PythonActivities {
+  trainPython(input: TrainPythonInput): Promise<TrainPythonResult>;
+}
+
 export interface ParityOutcome {
   rows: number;
   maxAbsDiff: number;
@@ -155,7 +186,8 @@ export interface TrainingResult<E extends EvaluationOutcome = BinaryEvaluation> 
 /** What registerModel gets: the run, the keys of what earlier steps wrote, and their outcomes. */
 export interface RegisterInput {
   run: RunRef;
-  modelKey: string;
+  /** The GBDT's JSON model; absent for a model another trainer made (then `training.trainer` says who). */
+  modelKey?: string;
   onnxKey: string;
   profileKey: string;
   evaluation: EvaluationOutcome;

@@ -3,11 +3,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { envOrExit, type Env } from '../config/env';
-import { connectClient, TemporalUnreachable } from '../temporal/connect';
+import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
+import { TemporalCredentialsError } from '../temporal/target';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { portIsFree, Supervisor, waitForHttp } from './processes';
 import { firstStart } from './first-start';
+import { pythonWorkerLaunch } from './python-worker';
 
 /** A path as a person would type it: relative inside the project, absolute outside. */
 function shown(root: string, file: string): string {
@@ -84,20 +86,28 @@ async function main(): Promise<void> {
 
   let client: Client;
   try {
-    const connection = await connectClient(env.TEMPORAL_ADDRESS, devServer ? 60_000 : env.TEMPORAL_CONNECT_TIMEOUT_MS);
+    const connection = await connectClient(env.temporal, devServer ? 60_000 : env.TEMPORAL_CONNECT_TIMEOUT_MS);
     client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
     const added = await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE);
     if (added.length) say(`registered search attributes ${added.join(', ')}`);
   } catch (err) {
-    if (err instanceof TemporalUnreachable) {
+    if (err instanceof TemporalUnreachable || err instanceof TemporalTlsError) {
       process.stderr.write(`[up] ${err.message}\n`);
       return stopAll(3);
+    }
+    if (err instanceof TemporalCredentialsError) {
+      process.stderr.write(`[up] invalid settings: ${err.message}\n`);
+      return stopAll(2);
     }
     throw err;
   }
 
   const childEnv = { ...process.env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_UI_URL: env.TEMPORAL_UI_URL, VAR_DIR: env.VAR_DIR };
   supervisor.start({ name: 'worker', command: process.execPath, args: [path.join(env.PROJECT_ROOT, 'dist/src/worker/main.js')], env: childEnv, cwd: env.PROJECT_ROOT });
+  // the Python worker reads the same settings (TEMPORAL_ADDRESS, VAR_DIR, ARTIFACT_STORE, S3_*, AWS_*) as the worker
+  const python = pythonWorkerLaunch(env.PROJECT_ROOT);
+  say(python.line);
+  if (python.available) supervisor.start({ name: 'python-worker', command: python.command, args: python.args, env: { ...childEnv, PROJECT_ROOT: env.PROJECT_ROOT }, cwd: python.cwd });
   const apiMain = path.join(env.PROJECT_ROOT, 'dist/src/serving/main.js');
   const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
   if (existsSync(apiMain)) {

@@ -4,7 +4,8 @@ import { closeAlertClients } from '../../activities/alerts';
 import { alertSettingsFromEnv } from '../alerts/settings';
 import { ConfigError, envOrExit } from '../config/env';
 import { openStore } from '../store';
-import { connectWorker, TemporalUnreachable } from '../temporal/connect';
+import { connectWorker, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
+import { describeTarget, TemporalCredentialsError } from '../temporal/target';
 import { createMlWorker } from './worker';
 
 // The SDK knows five levels; pino-style names map onto them.
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const env = envOrExit();
   Runtime.install({ logger: new DefaultLogger(sdkLogLevel[env.LOG_LEVEL]) });
   const alerts = loadAlertsOrExit(env);
-  const connection = await connectWorker(env.TEMPORAL_ADDRESS, env.TEMPORAL_CONNECT_TIMEOUT_MS);
+  const connection = await connectWorker(env.temporal, env.TEMPORAL_CONNECT_TIMEOUT_MS);
   const worker = await createMlWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       taskQueue: env.TASK_QUEUE,
       temporalUiUrl: env.TEMPORAL_UI_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
+      temporal: env.temporal,
       driftScheduleMinutes: env.DRIFT_SCHEDULE_MINUTES,
       qualityScheduleMinutes: env.QUALITY_SCHEDULE_MINUTES,
       alerts: alerts.settings,
@@ -38,11 +40,13 @@ async function main(): Promise<void> {
   });
   if (alerts.warning) Runtime.instance().logger.warn(alerts.warning);
   // Worker.run() installs its own SIGINT/SIGTERM handling (shutdownSignals) and drains before resolving.
-  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}), artifact store ${env.store.location.kind === 's3' ? `s3://${env.store.location.bucket}/${env.store.location.prefix}` : env.store.location.root}\n`);
+  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${describeTarget(env.temporal)}, namespace ${env.TEMPORAL_NAMESPACE}), artifact store ${env.store.location.kind === 's3' ? `s3://${env.store.location.bucket}/${env.store.location.prefix}` : env.store.location.root}\n`);
   await worker.run();
   await closeAlertClients();
   await connection.close();
   process.stdout.write('worker stopped\n');
+  // Every task is handed back or finished: exit now rather than wait on handles a step left open (DuckDB, sockets).
+  process.exit(0);
 }
 
 /** Slack token (or token file) and alert settings; a bad combination stops the worker like any bad setting. */
@@ -59,7 +63,11 @@ function loadAlertsOrExit(env: ReturnType<typeof envOrExit>): ReturnType<typeof 
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof TemporalUnreachable) {
+  if (err instanceof TemporalCredentialsError) {
+    process.stderr.write(`worker: invalid settings: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof TemporalUnreachable || err instanceof TemporalTlsError) {
     process.stderr.write(`worker: ${err.message}\n`);
     process.exit(3);
   }

@@ -1,6 +1,7 @@
 // Builds the ml-pipeline worker: every workflow and activity, from a pre-built bundle when one exists.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Duration } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityContext } from '../../activities';
 import { releaseOnShutdown } from './release-on-shutdown';
@@ -42,6 +43,8 @@ export interface MlWorkerOptions {
   /** A bundle to share between workers (tests); defaults to the pre-built file, else bundles now. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** How long running activities may finish after shutdown starts before they are handed back (default 10 s). */
+  shutdownGraceTime?: Duration;
 }
 
 export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
@@ -57,6 +60,9 @@ export async function createMlWorker(opts: MlWorkerOptions): Promise<Worker> {
     // Workflow interceptors are compiled into the bundle (see bundle()).
     // The trainer is CPU-bound; two at once on a small machine only slows both.
     maxConcurrentActivityTaskExecutions: 4,
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: opts.shutdownGraceTime ?? '10 seconds',
+    // After the grace time running activities are handed back (releaseOnShutdown); the worker must then stop even if
+    // one of them never settles (a native call), so the process exits and a supervisor or orchestrator sees it.
+    shutdownForceTime: '30 seconds',
   });
 }

@@ -1,5 +1,5 @@
 // `make cluster` for real: PostgreSQL, a Temporal server on it, MinIO, two workers and two API replicas, and the faults
-// a deployment meets (a worker host dies mid-training, the Temporal server dies, the object store goes away for 30 s).
+// a deployment meets (a worker host dies mid-training, the Temporal server or PostgreSQL dies, the object store goes away for 30 s).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -252,6 +252,62 @@ describe('make cluster: the production topology on one machine', function () {
     } finally {
       await schedule.delete();
     }
+  });
+
+  it('a SIGTERMed worker holding trainModel drains or hands it back: the step goes on on the other worker without waiting out its heartbeat timeout', async () => {
+    const handle = await startTraining(`cluster-train-term-${Date.now()}`, { promote: false });
+    await waitFor('a training checkpoint', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+    const victimIdentity = await waitFor('the worker running trainModel', 30_000, () => pendingActivityWorker(client, handle.workflowId, 'trainModel'));
+    const victim = cluster.workers.find((w) => w.identity === victimIdentity);
+    assert.ok(victim, `trainModel runs on a cluster worker (${victimIdentity})`);
+    const component = cluster.component(victim.name);
+    component.hold();
+    component.signal('SIGTERM');
+    // What the server holds for the step from now on: a retry shows the failure that ended the attempt before it.
+    const failures = new Set<string>();
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const d = await client.workflow.getHandle(handle.workflowId).describe().catch(() => undefined);
+        for (const p of d?.raw.pendingActivities ?? []) {
+          if (p.activityType?.name !== 'trainModel' || !p.lastFailure) continue;
+          failures.add(p.lastFailure.applicationFailureInfo?.type ?? (p.lastFailure.timeoutFailureInfo ? 'timeout' : (p.lastFailure.message ?? '?')));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      const result = (await handle.result()) as TrainingResult;
+      const train = activityRuns(await historyOf(client, handle.workflowId)).find((r) => r.type === 'trainModel');
+      note(`trainModel under SIGTERM: ${train?.identity === victimIdentity ? 'finished by the draining worker' : `handed back (${[...failures].join(', ')}) and finished by ${train?.identity}`}`);
+      assert.ok(result.version > 0);
+      if (train?.identity !== victimIdentity) {
+        assert.ok(!failures.has('timeout'), `the attempt was left to its heartbeat timeout: ${[...failures].join(', ')}`);
+        assert.ok(failures.has('WorkerShutdown'), `handed back as WorkerShutdown: ${[...failures].join(', ')}`);
+      }
+    } finally {
+      done = true;
+      await watch;
+      component.release();
+    }
+  });
+
+  it('finishes a run across a SIGKILL of PostgreSQL mid-training: the supervisor restarts it, the server reconnects', async () => {
+    // its own run and version check: this scenario does not depend on the ones before it
+    const handle = await startTraining(`cluster-train-pg-${Date.now()}`, { promote: false });
+    await waitFor('training to start', 180_000, async () => lastProgressRound(await historyOf(client, handle.workflowId)) > 0);
+    const postgres = cluster.component('postgres');
+    const restarted = postgres.nextStart();
+    const before = postgres.restarts;
+    postgres.signal('SIGKILL');
+    const killedAt = Date.now();
+    await restarted;
+    const result = (await handle.result()) as TrainingResult;
+    note(`PostgreSQL SIGKILLed mid-training: restarted by the supervisor, run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    assert.equal(postgres.restarts, before + 1);
+    assert.ok((await store.versions(MODEL)).includes(result.version), `version ${result.version} is registered`);
+    // the supervisor and its watchdog saw it all as one cluster: no workers-down alert for a database restart
+    assert.ok(!log.some((l) => /Workers down/.test(l)), 'no workers-down alert');
   });
 
   it('rides out 30 s without the object store: activities retry and finish, the API serves and buffers capture, nothing acknowledged is lost', async () => {

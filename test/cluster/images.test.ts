@@ -1,4 +1,4 @@
-// The Docker files cannot run here (no Docker engine): check that they parse and agree with the settings schema and pins.
+// The Docker files parsed: they agree with the settings schema and the pins (test/containers builds and boots them).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,7 @@ const Service = z.object({
   environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   ports: z.array(z.string()).optional(),
   volumes: z.array(z.string()).optional(),
+  tmpfs: z.array(z.string()).optional(),
   depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string() }))]).optional(),
   healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional() }).optional(),
 });
@@ -40,7 +41,7 @@ function compose(vars: Record<string, string>) {
 const settingNames = new Set([...Object.keys(EnvSchema.in.shape), ...Object.keys(ServingConfig.shape)]);
 const goPin = (name: string) => new RegExp(`${name}\\) module="([^"]+)"`).exec(read('scripts/go-tool.sh'))?.[1] ?? '';
 
-describe('images and docker-compose.temporal.yml (parsed, not run: no Docker engine here)', () => {
+describe('images and docker-compose.temporal.yml (parsed)', () => {
   const vars = { POSTGRES_PASSWORD: 'pg-secret-for-test', MINIO_ROOT_PASSWORD: 'minio-secret-for-test' };
   const file = compose(vars);
   const appServices = Object.entries(file.services).filter(([, s]) => s.build?.target === 'runtime');
@@ -50,7 +51,7 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
   });
 
   it('runs the project from its image: workers, API replicas and the bucket setup, no host folder or node_modules mounted', () => {
-    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api', 'store-setup', 'worker']);
+    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'store-setup', 'worker']);
     for (const [name, s] of Object.entries(file.services)) {
       for (const v of s.volumes ?? []) {
         const source = v.split(':')[0];
@@ -60,9 +61,27 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
     }
     for (const [name, s] of appServices) assert.equal(s.image, 'ml-pipeline:latest', `${name} runs the project's image`);
     const worker = file.services.worker;
-    const api = file.services.api;
     assert.deepEqual(worker.command, ['node', 'dist/src/worker/main.js']);
-    assert.deepEqual(api.command, ['node', 'dist/src/serving/main.js']);
+    for (const api of [file.services['api-1'], file.services['api-2']]) assert.deepEqual(api.command, ['node', 'dist/src/serving/main.js']);
+  });
+
+  it('publishes every port on 127.0.0.1 unless PUBLISH_IP says otherwise', () => {
+    const published = (f: typeof file) => Object.values(f.services).flatMap((s) => s.ports ?? []);
+    assert.ok(published(file).length >= 6);
+    for (const mapping of published(file)) assert.match(mapping, /^127\.0\.0\.1:\d+:\d+$/, `${mapping} is published on loopback only`);
+    for (const mapping of published(compose({ ...vars, PUBLISH_IP: '0.0.0.0' }))) assert.match(mapping, /^0\.0\.0\.0:/);
+  });
+
+  it('gives each API replica its own INSTANCE_ID and its own volume for /data (the capture spool survives a restart)', () => {
+    const apis = [file.services['api-1'], file.services['api-2']];
+    const ids = apis.map((s) => String(s.environment?.INSTANCE_ID));
+    assert.deepEqual(new Set(ids).size, 2, `distinct INSTANCE_IDs: ${ids.join(', ')}`);
+    const volumes = apis.map((s) => (s.volumes ?? []).find((v) => v.endsWith(':/data'))?.split(':')[0]);
+    assert.ok(volumes.every((v) => v && v in (file.volumes ?? {})), `named volumes at /data: ${volumes.join(', ')}`);
+    assert.equal(new Set(volumes).size, 2);
+    for (const api of apis) assert.equal(api.tmpfs, undefined, 'no tmpfs over the spool');
+    const ports = apis.map((s) => s.ports?.[0]?.split(':')[1]);
+    assert.equal(new Set(ports).size, 2, `distinct published ports: ${ports.join(', ')}`);
   });
 
   it("gives the project's services only known settings, and values the settings schema accepts", () => {
@@ -76,7 +95,7 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
   });
 
   it('wires ports and addresses consistently: API port, Temporal frontend, MinIO endpoint, UI link', () => {
-    const api = file.services.api;
+    const api = file.services['api-1'];
     const apiEnv = parseEnv({ ...(api.environment as Record<string, string>), PROJECT_ROOT: '/app' });
     assert.equal(apiEnv.API_HOST, '0.0.0.0', 'the API listens on all interfaces inside its container');
     for (const mapping of api.ports ?? []) assert.equal(Number(mapping.split(':').pop()), apiEnv.API_PORT, `published ${mapping} targets API_PORT`);
@@ -84,7 +103,7 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
     const [temporalHost, temporalPort] = apiEnv.TEMPORAL_ADDRESS.split(':');
     assert.ok(file.services[temporalHost], `TEMPORAL_ADDRESS names the service ${temporalHost}`);
     assert.equal(String(file.services[temporalHost].environment?.FRONTEND_GRPC_PORT), temporalPort);
-    assert.ok(file.services[temporalHost].ports?.includes(`${temporalPort}:${temporalPort}`));
+    assert.ok(file.services[temporalHost].ports?.includes(`127.0.0.1:${temporalPort}:${temporalPort}`));
 
     const s3 = new URL(String(api.environment?.S3_ENDPOINT));
     assert.ok(file.services[s3.hostname], `S3_ENDPOINT names the service ${s3.hostname}`);
@@ -95,7 +114,7 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
     assert.match(String(api.environment?.ARTIFACT_STORE), /^s3:\/\//);
 
     const ui = file.services['temporal-ui'];
-    const uiPublished = (ui.ports ?? [])[0]?.split(':')[0];
+    const uiPublished = (ui.ports ?? [])[0]?.split(':')[1];
     assert.equal(new URL(apiEnv.TEMPORAL_UI_URL).port, uiPublished, 'alert links point at the published Web UI');
     assert.equal(String(ui.environment?.TEMPORAL_ADDRESS), apiEnv.TEMPORAL_ADDRESS);
     assert.equal(String(file.services.temporal.environment?.POSTGRES_PWD), String(file.services.postgresql.environment?.POSTGRES_PASSWORD));
@@ -105,7 +124,9 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
     const server = goPin('temporal-server').split('@')[1].replace(/^v/, '');
     const ui = goPin('temporal-ui').split('@')[1].replace(/^v/, '');
     assert.equal(file.services.temporal.image, `temporalio/server:${server}`);
-    assert.equal(file.services['temporal-schema'].image, `temporalio/admin-tools:${server}`);
+    // admin-tools tags name the bundled CLIs too (temporalio/admin-tools:1.29.1 is not published)
+    assert.match(String(file.services['temporal-schema'].image), new RegExp(`^temporalio/admin-tools:${server.replace(/\./g, '\\.')}-tctl-[\\d.]+-cli-[\\d.]+$`));
+    assert.equal(file.services['temporal-setup'].image, file.services['temporal-schema'].image);
     assert.equal(file.services['temporal-ui'].image, `temporalio/ui:${ui}`);
     assert.match(read('Dockerfile'), new RegExp(`MINIO_MODULE=${goPin('minio').replace(/[.@]/g, '\\$&')}\\n`));
   });
@@ -118,7 +139,7 @@ describe('images and docker-compose.temporal.yml (parsed, not run: no Docker eng
     assert.match(dockerfile, /^ARG NODE_IMAGE=node:24-/m);
     assert.match(dockerfile, /RUN npm ci --omit=dev/);
     assert.match(runtime, /^USER node$/m);
-    assert.match(runtime, /^HEALTHCHECK .*\n\s+CMD .*\/healthz/m);
+    assert.match(runtime, /^HEALTHCHECK .*\n\s+CMD .*\/readyz/m, 'healthy means ready to serve, not merely alive');
     assert.doesNotMatch(runtime, /npm ci|npm install|tsc/, 'nothing is installed or compiled in the runtime stage');
     assert.match(runtime, /rm -rf [^;&]*\/usr\/local\/bin\/npm /, 'npm itself is removed from the runtime stage');
     const copied = [...runtime.matchAll(/^COPY --from=(\w+)/gm)].map((m) => m[1]);

@@ -19,7 +19,7 @@ export function openStoreView(appEnv: NodeJS.ProcessEnv, scratch: string): Store
   return {
     versions: (model) => registry.versions(model),
     champion: (model) => registry.alias(model),
-    trainedModel: (result) => store.getRequired(result.training.modelKey),
+    trainedModel: (result) => store.getRequired(result.training.modelKey ?? `${result.model}: no GBDT model key`),
     captureRows: async (model) => {
       const rows = new Map<string, number>();
       for (const o of await store.list(`capture/${model}/`)) {

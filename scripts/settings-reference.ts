@@ -1,10 +1,12 @@
 // The settings reference (docs/settings.md), generated from the settings schemas and their comments, so it cannot drift.
 import { readFileSync } from 'node:fs';
+import { temporalTargetSettings } from '../src/temporal/target';
 import path from 'node:path';
 import { z } from 'zod';
-import { ClusterEnvSchema } from '../cluster/settings';
-import { ServingConfig } from '../serving/config';
-import { EnvSchema } from './env';
+import { ClusterEnvSchema } from '../src/cluster/settings';
+import { ServingConfig } from '../src/serving/config';
+import { WatchdogEnv } from '../src/watchdog/settings';
+import { EnvSchema } from '../src/config/env';
 
 export interface SettingDoc {
   name: string;
@@ -17,8 +19,11 @@ export interface SettingDoc {
 /** Schemas whose keys are settings, the file that declares each (its comments are the descriptions), and who reads them. */
 const SOURCES = [
   { group: 'all processes', shape: () => EnvSchema.in.shape as Record<string, z.ZodType>, file: 'src/config/env.ts' },
+  // the Temporal connection settings are spread into EnvSchema from their own module, where their comments are
+  { group: 'all processes', shape: () => temporalTargetSettings as Record<string, z.ZodType>, file: 'src/temporal/target.ts' },
   { group: 'prediction API', shape: () => ServingConfig.shape as Record<string, z.ZodType>, file: 'src/serving/config.ts' },
   { group: '`make cluster`', shape: () => ClusterEnvSchema.shape as Record<string, z.ZodType>, file: 'src/cluster/settings.ts' },
+  { group: 'watchdog', shape: () => WatchdogEnv.shape as Record<string, z.ZodType>, file: 'src/watchdog/settings.ts' },
 ] as const;
 
 /** Defaults that depend on the machine or on other settings, said in words instead of a machine's value. */
@@ -117,7 +122,7 @@ export function renderSettings(settings: readonly SettingDoc[]): string {
 }
 
 if (require.main === module) {
-  const root = path.resolve(__dirname, '..', '..', '..');
+  const root = path.resolve(__dirname, '..', '..');
   const text = renderSettings(settingsReference(root));
   if (process.argv.includes('--write')) {
     require('node:fs').writeFileSync(path.join(root, 'docs', 'settings.md'), text);

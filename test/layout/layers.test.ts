@@ -1,0 +1,72 @@
+// The layering rule, checked on the source: imports run from entry points down to the concerns, never back up.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../support/temporal';
+
+/**
+ * The rule:
+ * 1. workflows/ import activities only as types (`import type`), and from src/ only modules that do no I/O (the
+ *    WORKFLOW_SAFE list): the workflow sandbox replays them.
+ * 2. activities/ import src/ and each other, never workflows/ at run time.
+ * 3. src/ concerns never import activities/ or workflows/, and never an entry point (the processes: worker, cli, up,
+ *    cluster, watchdog). Entry points may import anything below them.
+ */
+const ENTRY_POINTS = new Set(['worker', 'cli', 'up', 'cluster', 'watchdog']);
+const WORKFLOW_SAFE = [/^src\/alerts\/(model|router-contract|router-state)$/, /^src\/temporal\/(search-attributes|python-trainer)$/, /^src\/task\//];
+
+interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return tsFiles(full);
+    return name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function imports(top: string): Import[] {
+  return tsFiles(path.join(projectRoot, top)).flatMap((file) => {
+    const from = path.relative(projectRoot, file).replace(/\.ts$/, '');
+    const text = readFileSync(file, 'utf8');
+    return [...text.matchAll(/^(?:import|export)(\s+type)?[^'"]*?from\s+'(\.[^']+)'/gm)].map((m) => ({
+      from,
+      to: path.posix.normalize(path.posix.join(path.posix.dirname(from), m[2])),
+      typeOnly: Boolean(m[1]),
+    }));
+  });
+}
+
+describe('layers', () => {
+  it('workflows import activities only as types, and from src/ only sandbox-safe modules', () => {
+    const bad = imports('workflows')
+      .filter((i) => !i.typeOnly)
+      .filter((i) => (i.to.startsWith('activities/') || i.to === 'activities') || (i.to.startsWith('src/') && !WORKFLOW_SAFE.some((re) => re.test(i.to))))
+      .map((i) => `${i.from} -> ${i.to}`);
+    assert.deepEqual(bad, []);
+  });
+
+  it('activities never import workflows at run time', () => {
+    const bad = imports('activities')
+      .filter((i) => !i.typeOnly && i.to.startsWith('workflows'))
+      .map((i) => `${i.from} -> ${i.to}`);
+    assert.deepEqual(bad, []);
+  });
+
+  it('src/ concerns never import activities/, workflows/ or an entry point (worker, cli, up, cluster, watchdog)', () => {
+    const bad = imports('src')
+      .filter((i) => !ENTRY_POINTS.has(i.from.split('/')[1]))
+      .filter((i) => i.to.startsWith('activities') || i.to.startsWith('workflows') || (i.to.startsWith('src/') && ENTRY_POINTS.has(i.to.split('/')[1])))
+      .map((i) => `${i.from} -> ${i.to}`);
+    assert.deepEqual(bad, []);
+  });
+
+  it('the check finds an import that breaks the rule', () => {
+    const broken = { from: 'src/serving/app', to: 'src/cli/output', typeOnly: false };
+    assert.ok(ENTRY_POINTS.has(broken.to.split('/')[1]) && !ENTRY_POINTS.has(broken.from.split('/')[1]));
+  });
+});
