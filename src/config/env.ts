@@ -103,6 +103,17 @@ export const EnvSchema = z
     STORE_CACHE_MB: positiveInt(4096),
     /** A worker keeps retrying a store request that failed transiently (no connection, 5xx) this long before the attempt fails. */
     STORE_RETRY_SECONDS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(3600, 'must be at most 3600').default(60),
+    /**
+     * Extra folders (comma-separated) whose files a worker's data steps may read as a spec's local source.
+     * Beyond them a worker's DuckDB reads only its scratch folder, the store cache, a local store's data
+     * prefixes, the project's datasets/ and node_modules: spec SQL cannot reach the worker's other files.
+     */
+    DATA_DIRS: z
+      .string()
+      .transform((s) => s.split(',').map((d) => d.trim()).filter((d) => d.length > 0))
+      .default([]),
+    /** Drift and model-quality reports kept per model and kind; each monitor run deletes its model's older ones. */
+    REPORTS_KEEP_PER_MODEL: positiveInt(500),
     /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
     INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
   })

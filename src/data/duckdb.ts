@@ -1,4 +1,6 @@
-// The one typed surface over @duckdb/node-api: open an offline in-memory database, run SQL, quote safely.
+// The one typed surface over @duckdb/node-api: open an offline in-memory database, run SQL, quote safely, limit file access.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBTypeId, type JS } from '@duckdb/node-api';
 // The C-API binding that node-api itself wraps (pinned by it); used only to copy whole vectors into typed arrays,
 // because node-api's per-item getItem costs ~150 ns a value (a BigInt validity test each), 0.3 s per column of 2M rows.
@@ -13,6 +15,54 @@ export interface DuckDbOptions {
   threads?: number;
   /** e.g. "2GB"; the default is DuckDB's (80% of RAM). */
   memoryLimit?: string;
+  /** Files the instance may touch; default: the scope's (withFileAccess), else the process's (limitFileAccess), else any. */
+  access?: FileAccess;
+}
+
+/**
+ * What a DuckDB instance may read and write when external access is limited: files under `directories`
+ * and the exact `paths`, nothing else (no other file, no URL, no extension). SQL from a spec
+ * (`source.select`/`where`) then cannot read the worker's secrets or anything outside the run's data.
+ */
+export interface FileAccess {
+  directories: readonly string[];
+  paths?: readonly string[];
+  /** Where DuckDB may spill when memory runs short (also allowed); default: none set (DuckDB's own). */
+  tempDirectory?: string;
+}
+
+let processAccess: FileAccess | undefined;
+const scopedAccess = new AsyncLocalStorage<FileAccess>();
+
+/** Sets the file access of every DuckDB instance this process opens from now on (a worker calls it once at start); undefined lifts it. */
+export function limitFileAccess(access: FileAccess | undefined): void {
+  processAccess = access;
+}
+
+/** Runs `fn` with DuckDB instances opened inside it (across awaits) limited to `access`. */
+export function withFileAccess<T>(access: FileAccess, fn: () => Promise<T>): Promise<T> {
+  return scopedAccess.run(access, fn);
+}
+
+/** The access in force for an instance opened now, if any. */
+export function currentFileAccess(): FileAccess | undefined {
+  return scopedAccess.getStore() ?? processAccess;
+}
+
+/** The access in force, widened by `directories` (a step's own scratch folder); undefined (unlimited) stays so. */
+export function accessWith(directories: readonly string[]): FileAccess | undefined {
+  const current = currentFileAccess();
+  return current ? { ...current, directories: [...current.directories, ...directories] } : undefined;
+}
+
+/** A DuckDB LIST literal of absolute paths; folders end in a separator so a sibling with the same prefix is not allowed. */
+function pathList(paths: readonly string[], folders: boolean): string {
+  return `[${paths.map((p) => quoteString(folders ? `${path.resolve(p).replace(/[\\/]+$/, '')}${path.sep}` : path.resolve(p))).join(', ')}]`;
+}
+
+/** Whether a DuckDB error is the refusal of a file outside the allowed ones. */
+export function isAccessDenied(err: unknown): boolean {
+  return /Permission Error: .*(disabled by configuration|not allowed)/i.test(duckDbMessage(err));
 }
 
 export interface ColumnInfo {
@@ -45,6 +95,22 @@ export class DuckDb {
     const connection = await instance.connect();
     // Timestamps compare and print the same on every machine (the ICU setting is not a startup option).
     await connection.run("SET TimeZone = 'UTC'");
+    const access = options.access ?? currentFileAccess();
+    if (access) {
+      try {
+        // set on the running instance (the startup config refuses these keys), then locked so SQL cannot lift them
+        if (access.tempDirectory) await connection.run(`SET temp_directory = ${quoteString(path.resolve(access.tempDirectory))}`);
+        const dirs = [...access.directories, ...(access.tempDirectory ? [access.tempDirectory] : [])];
+        await connection.run(`SET allowed_directories = ${pathList(dirs, true)}`);
+        await connection.run(`SET allowed_paths = ${pathList(access.paths ?? [], false)}`);
+        await connection.run('SET enable_external_access = false');
+        await connection.run('SET lock_configuration = true');
+      } catch (err) {
+        connection.closeSync();
+        instance.closeSync();
+        throw err;
+      }
+    }
     return new DuckDb(instance, connection);
   }
 

@@ -5,6 +5,7 @@ export const DATA_ERROR_TYPES = [
   'DataFileNotFound',
   'DataFileUnreadable',
   'DataSourceSqlInvalid',
+  'DataAccessDenied',
   'DataColumnMissing',
   'DataColumnWrongType',
   'DataEmpty',

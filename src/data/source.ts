@@ -3,7 +3,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import { positiveRule, resolveSourcePath } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
-import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString } from './duckdb';
+import { ColumnInfo, DuckDb, duckDbMessage, isAccessDenied, isNumericType, isTemporalType, quoteIdent, quoteString } from './duckdb';
 import { DataError } from './errors';
 import { targetTypeProblem } from './target';
 
@@ -136,8 +136,19 @@ export interface CheckedSource extends SourceRelation {
   columns: ColumnInfo[];
 }
 
+/** A file outside what data steps may read (the source, the snapshot, the store cache): named, never retried. */
+function accessDenied(err: unknown, field: string): DataError {
+  const msg = duckDbMessage(err);
+  return new DataError(
+    'DataAccessDenied',
+    `${field} touches a file data steps may not read (${msg.replace(/^Permission Error: /, '')}); they read only the spec's source, the run's snapshot and the store cache (put data in the store and use store:<key>, or ask the operator to add its folder to DATA_DIRS)`,
+    { field, cause: msg },
+  );
+}
+
 /** Maps a DuckDB error raised while reading files to a typed error; anything else is left for the caller. */
 export function readFailure(err: unknown, where: string): DataError {
+  if (isAccessDenied(err)) return accessDenied(err, where);
   const msg = duckDbMessage(err);
   if (/No files found/i.test(msg)) return new DataError('DataFileNotFound', `no file matches ${where}: ${msg}`, { path: where });
   return new DataError('DataFileUnreadable', `cannot read ${where}: ${msg}. Check that the file is valid for its format and not truncated.`, {
@@ -164,7 +175,13 @@ export function classifyReadError(err: unknown, where: string, outputPath?: stri
  */
 export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: string, extraColumns: string[] = []): Promise<CheckedSource> {
   const resolved = resolveSourcePath(spec.source.path, specFile);
-  const files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => String(r.file));
+  let files: string[];
+  try {
+    files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => String(r.file));
+  } catch (err) {
+    if (isAccessDenied(err)) throw accessDenied(err, `source.path ${spec.source.path}`);
+    throw err;
+  }
   if (files.length === 0) {
     throw new DataError(
       'DataFileNotFound',
@@ -196,7 +213,7 @@ export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: strin
     await db.describe(`SELECT * FROM ${rel.readerSql}`);
   } catch (err) {
     const msg = duckDbMessage(err);
-    if (/No files found/i.test(msg)) throw readFailure(err, rel.path);
+    if (/No files found/i.test(msg) || isAccessDenied(err)) throw readFailure(err, rel.path);
     throw new DataError('DataFileUnreadable', `cannot read ${files.join(', ')} as ${describeFormat(rel.format)}: ${msg}. Check the file is not corrupt or truncated, or set source.format.`, {
       path: rel.path,
       format: rel.format,
@@ -222,6 +239,7 @@ async function describeOrSqlError(db: DuckDb, sql: string, field: string, text: 
     return await db.describe(sql);
   } catch (err) {
     const msg = duckDbMessage(err);
+    if (isAccessDenied(err)) throw accessDenied(err, field);
     if (isReadError(msg) && !/Binder|Parser|Catalog/.test(msg)) throw readFailure(err, field);
     throw new DataError('DataSourceSqlInvalid', `${field} (${text ?? 'default'}) is not valid SQL over the source: ${msg}`, { field, cause: msg });
   }

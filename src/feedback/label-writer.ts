@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppendLog } from '../serving/append-log';
+import { LabelIndex } from './label-index';
 import type { LabelValue } from './label-value';
 
 /** One accepted label as the writer queues it. */
@@ -22,8 +23,8 @@ export interface LabelWriterOptions {
   flushMs: number;
   bufferRecords: number;
   maxFileBytes: number;
-  /** Ids remembered for duplicate detection at most; older ones are forgotten (a repeat is then written again, harmlessly). */
-  indexMax: number;
+  /** Bytes the duplicate index may take; past it the least recently labeled ids are forgotten (a repeat is then written again, harmlessly). */
+  indexMaxBytes: number;
   log: FastifyBaseLogger;
   /** Tag in file names (default: random per start), as the capture writer's. */
   instance?: string;
@@ -52,24 +53,27 @@ export function labelsRootFor(captureRoot: string): string {
 }
 
 /**
- * Appends `{"ts","model","id","label","key_id","n"}` lines to `<dir>/<model>/<hour>-<instance>-<seq>.jsonl`.
- * Storage is append-only: a different label for a known id is a new line (readers take the latest by
- * ts then n), and the same label again writes nothing. The index of latest labels is this process's
- * view (files present at start plus what it accepted); another replica's recent writes are not in it,
- * so across replicas a repeat may be written twice, which readers collapse.
+ * Appends `{"ts","model","id","label","key_id","n"}` lines (plus `"admin":true` from an admin key) to
+ * `<dir>/<model>/<hour>-<instance>-<seq>.jsonl`. A label is bound to the key that sent it: it applies to
+ * that key's own predictions (an admin key's to any key's), so one client cannot relabel another's; the
+ * quality monitor's join applies the binding. Storage is append-only: a different label for a known
+ * (key, id) is a new line (readers take the latest by ts then n), and the same label again writes nothing.
+ * A label counts as accepted only once its line is written and synced; a failed write acknowledges
+ * nothing and leaves the index untouched, so a resend is taken. The index of latest labels is this
+ * process's view (files present at start plus what it wrote); another replica's recent writes are not in
+ * it, so across replicas a repeat may be written twice, which readers collapse.
  */
 export class LabelWriter {
   readonly folder: string;
   private readonly out: AppendLog;
-  /** id -> latest label's time in ms, negative for label 0 (one number per id keeps the index small); other labels in `values`. */
-  private readonly latest = new Map<string, number>();
-  /** id -> latest label, for labels other than 0/1 (regression values, classes). */
-  private readonly values = new Map<string, LabelValue>();
+  /** (key id, id) -> latest label's time in ms, tagged with a digest of its value (0/1, a number or a class: the same 24 bytes each). */
+  readonly index: LabelIndex;
   private loaded: Promise<void> | undefined;
   private seq = 0;
 
   constructor(private readonly opts: LabelWriterOptions) {
     this.folder = path.join(opts.dir, opts.model);
+    this.index = new LabelIndex(opts.indexMaxBytes);
     this.out = new AppendLog({
       folder: this.folder,
       flushMs: opts.flushMs,
@@ -77,6 +81,7 @@ export class LabelWriter {
       maxFileBytes: opts.maxFileBytes,
       log: opts.log,
       what: 'label',
+      sync: true,
       ...(opts.instance ? { instance: opts.instance } : {}),
       ...(opts.onWritten ? { onWritten: opts.onWritten } : {}),
       ...(opts.onWriteFailed ? { onWriteFailed: opts.onWriteFailed } : {}),
@@ -103,29 +108,35 @@ export class LabelWriter {
   }
 
   /**
-   * Decides each label against the latest known one and queues the new ones as one write. Returns
-   * undefined, changing nothing, when the buffer cannot take them (the caller answers 503: retrying is safe).
+   * Decides each label against the latest one this key sent and writes the new ones as one synced write.
+   * Resolves undefined, changing nothing, when the buffer cannot take them, and rejects when the write
+   * failed (the caller answers 503 either way: retrying is safe, and a retry is taken, not a duplicate).
    */
-  submit(labels: readonly LabelRecord[], keyId: string): LabelOutcome | undefined {
+  async submit(labels: readonly LabelRecord[], keyId: string, admin = false): Promise<LabelOutcome | undefined> {
     const now = Date.now();
-    const overlay = new Map<string, LabelValue>();
+    // labels are compared by digest: the index keeps no values, only their digests
+    const overlay = new Map<string, number>();
     const fresh: LabelRecord[] = [];
     let duplicates = 0;
     let relabeled = 0;
     for (const l of labels) {
-      const known = overlay.get(l.id) ?? this.known(l.id);
-      if (known === l.label) {
+      const digest = this.index.valueDigest(l.label);
+      const known = overlay.get(l.id) ?? this.known(keyId, l.id);
+      if (known === digest) {
         duplicates++;
         continue;
       }
       if (known !== undefined) relabeled++;
-      overlay.set(l.id, l.label);
+      overlay.set(l.id, digest);
       fresh.push(l);
     }
     if (fresh.length > 0) {
-      if (!this.out.enqueue(this.lines(now, keyId, this.seq, fresh), fresh.length)) return undefined;
+      const written = this.out.enqueueDurable(this.lines(now, keyId, admin, this.seq, fresh), fresh.length);
+      if (!written) return undefined;
       this.seq += fresh.length;
-      for (const l of fresh) this.remember(l.id, l.label, now);
+      await written;
+      // only now: a label whose write failed must not make its resend look like a duplicate
+      for (const l of fresh) this.remember(keyId, l.id, overlay.get(l.id) ?? this.index.valueDigest(l.label), now);
     }
     return { accepted: fresh.length, duplicates, relabeled };
   }
@@ -148,23 +159,15 @@ export class LabelWriter {
     return this.out.openFile;
   }
 
-  private known(id: string): LabelValue | undefined {
-    const v = this.latest.get(id);
-    return v === undefined ? undefined : (this.values.get(id) ?? (v > 0 ? 1 : 0));
+  /** The digest of the latest label this key sent for `id`, if the index still holds it. */
+  private known(keyId: string, id: string): number | undefined {
+    return this.index.entry(keyId, id)?.tag;
   }
 
-  private remember(id: string, label: LabelValue, ts: number): void {
-    const old = this.latest.get(id);
-    if (old !== undefined && Math.abs(old) > ts) return; // an older line read late never overrides a newer one
-    this.latest.delete(id); // re-inserted at the end: eviction drops the least recently labeled ids first
-    this.latest.set(id, label === 0 ? -ts : ts);
-    if (label === 0 || label === 1) this.values.delete(id);
-    else this.values.set(id, label);
-    if (this.latest.size > this.opts.indexMax) {
-      const oldest = this.latest.keys().next().value as string;
-      this.latest.delete(oldest);
-      this.values.delete(oldest);
-    }
+  private remember(keyId: string, id: string, digest: number, ts: number): void {
+    const old = this.index.get(keyId, id);
+    if (old !== undefined && old > ts) return; // an older line read late never overrides a newer one
+    this.index.set(keyId, id, ts, digest);
   }
 
   private async loadIndex(): Promise<void> {
@@ -187,11 +190,12 @@ export class LabelWriter {
       for await (const line of lines) {
         if (line.length === 0) continue;
         try {
-          const r = JSON.parse(line) as { ts?: unknown; id?: unknown; label?: unknown };
+          const r = JSON.parse(line) as { ts?: unknown; id?: unknown; label?: unknown; key_id?: unknown };
           const ts = typeof r.ts === 'string' ? Date.parse(r.ts) : NaN;
+          const keyId = typeof r.key_id === 'string' ? r.key_id : '';
           const label = r.label;
           const valid = (typeof label === 'number' && Number.isFinite(label)) || typeof label === 'string' || typeof label === 'boolean';
-          if (typeof r.id === 'string' && valid && ts > 0) this.remember(r.id, label, ts);
+          if (typeof r.id === 'string' && valid && ts > 0) this.remember(keyId, r.id, this.index.valueDigest(label), ts);
         } catch {
           // a cut line (killed mid-write) is skipped; readers skip it too
         }
@@ -200,8 +204,8 @@ export class LabelWriter {
   }
 
   /** JSONL of `records`; record k gets sequence number first + k (orders labels stamped in the same millisecond). */
-  private lines(ts: number, keyId: string, first: number, records: readonly LabelRecord[]): string {
-    const head = `{"ts":"${new Date(ts).toISOString()}","model":${JSON.stringify(this.opts.model)},"key_id":${JSON.stringify(keyId)},`;
+  private lines(ts: number, keyId: string, admin: boolean, first: number, records: readonly LabelRecord[]): string {
+    const head = `{"ts":"${new Date(ts).toISOString()}","model":${JSON.stringify(this.opts.model)},"key_id":${JSON.stringify(keyId)},${admin ? '"admin":true,' : ''}`;
     let text = '';
     for (let i = 0; i < records.length; i++) {
       const r = records[i];

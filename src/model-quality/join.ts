@@ -117,25 +117,28 @@ function taskColumns(t: JoinTask | undefined): TaskColumns {
 }
 
 function capturesSql(files: readonly string[], tc: TaskColumns): string {
-  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::INTEGER AS version, NULL::${tc.outputType} AS probability WHERE false)`;
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS key_id, NULL::VARCHAR AS ts, NULL::INTEGER AS version, NULL::${tc.outputType} AS probability WHERE false)`;
   return (
-    `(SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, version, ${tc.output} AS probability FROM read_json(${list(files)}, format='newline_delimited', ` +
-    `columns={ts: 'VARCHAR', version: 'INTEGER', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', ${tc.capture}}, ignore_errors=true) WHERE ts IS NOT NULL AND ${tc.valid})`
+    `(SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, coalesce(key_id, '') AS key_id, ts, version, ${tc.output} AS probability FROM read_json(${list(files)}, format='newline_delimited', ` +
+    `columns={ts: 'VARCHAR', version: 'INTEGER', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', key_id: 'VARCHAR', ${tc.capture}}, ignore_errors=true) WHERE ts IS NOT NULL AND ${tc.valid})`
   );
 }
 
 function labelsSql(files: readonly string[], tc: TaskColumns): string {
-  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS ts, NULL::BIGINT AS n, NULL::${tc.labelSqlType} AS label WHERE false)`;
+  if (files.length === 0) return `(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS key_id, NULL::BOOLEAN AS admin, NULL::VARCHAR AS ts, NULL::BIGINT AS n, NULL::${tc.labelSqlType} AS label WHERE false)`;
   return (
-    `(SELECT id, ts, n, ${tc.label} AS label FROM read_json(${list(files)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: '${tc.labelType}'}, ignore_errors=true) ` +
+    `(SELECT id, coalesce(key_id, '') AS key_id, coalesce(admin, false) AS admin, ts, n, ${tc.label} AS label FROM read_json(${list(files)}, format='newline_delimited', ` +
+    `columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', key_id: 'VARCHAR', admin: 'BOOLEAN', label: '${tc.labelType}'}, ignore_errors=true) ` +
     `WHERE id IS NOT NULL AND ts IS NOT NULL AND ${tc.labelValid})`
   );
 }
 
 /**
- * One pass over the capture files and one over the label files. Predictions: the latest per id among
- * those stamped in [start, end) by `version`; labels: the latest per id by (receive time, sequence),
- * whenever it arrived, so late labels count. Unmatched labels are checked against every capture file given.
+ * One pass over the capture files and one over the label files. Predictions: the latest per (id, key) among
+ * those stamped in [start, end) by `version`; labels: the latest by (receive time, sequence), whenever it
+ * arrived, so late labels count. A label applies only to predictions made by the key that sent it, or to
+ * any key's when an admin key sent it, so one client cannot relabel another's predictions. Unmatched
+ * labels are checked against every capture file given.
  */
 export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): Promise<Joined> {
   const own = db ?? (await DuckDb.open());
@@ -145,16 +148,18 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
   const binary = !input.task || input.task.task === 'binary';
   try {
     await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles, tc)}`);
-    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT id, arg_max(label, (ts, n)) AS label, min(label) <> max(label) AS relabeled FROM ${labelsSql(input.labelFiles, tc)} GROUP BY id`);
+    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT * FROM ${labelsSql(input.labelFiles, tc)}`);
     await own.run(
-      `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
-        `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id) ` +
-        `SELECT w.id, w.probability, l.label${binary ? '::UTINYINT' : ''} AS label, w.n FROM w LEFT JOIN __labels l USING (id)`,
+      `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, key_id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
+        `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id, key_id), ` +
+        `m AS (SELECT w.id, w.key_id, arg_max(l.label, (l.ts, l.n)) AS label FROM w JOIN __labels l ON l.id = w.id AND (l.key_id = w.key_id OR l.admin) GROUP BY w.id, w.key_id) ` +
+        `SELECT w.id, w.key_id, w.probability, m.label${binary ? '::UTINYINT' : ''} AS label, w.n FROM w LEFT JOIN m USING (id, key_id)`,
     );
     const c = await own.one(
       `SELECT (SELECT count(*) FROM __joined) AS predictions, (SELECT count(label) FROM __joined) AS labeled, (SELECT count(*) FILTER (WHERE n > 1) FROM __joined) AS repeated, ` +
-        `(SELECT count(*) FROM __labels) AS label_ids, (SELECT count(*) FILTER (WHERE relabeled) FROM __labels) AS relabeled, ` +
-        `(SELECT count(*) FROM __labels l WHERE NOT EXISTS (SELECT 1 FROM __caps c WHERE c.id = l.id)) AS unmatched`,
+        `(SELECT count(DISTINCT id) FROM __labels) AS label_ids, ` +
+        `(SELECT count(*) FROM (SELECT id FROM __labels GROUP BY id, key_id HAVING min(label) <> max(label))) AS relabeled, ` +
+        `(SELECT count(DISTINCT l.id) FROM __labels l WHERE NOT EXISTS (SELECT 1 FROM __caps c WHERE c.id = l.id AND (c.key_id = l.key_id OR l.admin))) AS unmatched`,
     );
     const others = await own.rows(
       `SELECT version, count(DISTINCT id) AS n FROM __caps WHERE ts >= ${start} AND ts < ${end} AND version <> ${Math.trunc(input.version)} GROUP BY version ORDER BY version`,
@@ -189,16 +194,16 @@ async function readOutputs(db: DuckDb, rows: number, width: number): Promise<{ o
   const output = new Float64Array(rows * width);
   const target = new Float64Array(rows);
   if (width === 1) {
-    await db.readInto(`SELECT probability::DOUBLE, label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id`, [
+    await db.readInto(`SELECT probability::DOUBLE, label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id, key_id`, [
       { array: output, nullValue: NaN },
       { array: target, nullValue: NaN },
     ]);
     return { output, target };
   }
   await db.readInto(
-    `SELECT p::DOUBLE FROM (SELECT id, unnest(probability) AS p, generate_subscripts(probability, 1) AS k FROM __joined WHERE label IS NOT NULL) ORDER BY id, k`,
+    `SELECT p::DOUBLE FROM (SELECT id, key_id, unnest(probability) AS p, generate_subscripts(probability, 1) AS k FROM __joined WHERE label IS NOT NULL) ORDER BY id, key_id, k`,
     [{ array: output, nullValue: NaN }],
   );
-  await db.readInto(`SELECT label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id`, [{ array: target, nullValue: NaN }]);
+  await db.readInto(`SELECT label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id, key_id`, [{ array: target, nullValue: NaN }]);
   return { output, target };
 }

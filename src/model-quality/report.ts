@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { REPORT_ID } from '../drift/monitor/report-model';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
+import { listNewest, reportIdsNewestFirst } from '../reports/stored';
 import { renderQualityHtml } from './html';
 import { ClassMixTest, MulticlassHoldout, MulticlassLive, RegressionHoldout, RegressionLive } from './task-metrics';
 import { HoldoutFigures, LiveMetrics, PositiveRateTest, QualityVerdict, Violation } from './verdict';
@@ -100,21 +101,10 @@ export async function readQualityReportHtml(store: ArtifactStore, id: string): P
 
 /** Newest first (ids start with the window end stamp). */
 export async function listQualityReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<QualityReportSummary[]> {
-  const ids = (await store.list(QUALITY_REPORTS_PREFIX))
-    .map((o) => o.key.slice(QUALITY_REPORTS_PREFIX.length))
-    .filter((n) => !n.includes('/') && n.endsWith('.json'))
-    .map((n) => n.slice(0, -'.json'.length))
-    .filter((id) => REPORT_ID.test(id))
-    .sort()
-    .reverse();
-  const out: QualityReportSummary[] = [];
-  for (const id of ids) {
-    if (out.length >= (opts.limit ?? 50)) break;
-    const r = await readQualityReport(store, id);
-    if (!r || (opts.model && r.model !== opts.model)) continue;
-    out.push({ id: r.id, createdAt: r.createdAt, model: r.model, modelVersion: r.modelVersion, window: r.window, verdict: r.verdict, summary: r.summary, labeled: r.counts.labeled });
-  }
-  return out;
+  const ids = await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX);
+  // ids of other models are skipped by name, never read: O(limit) reads whatever the filter
+  const reports = await listNewest(ids, { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) }, (id) => readQualityReport(store, id), (r) => r.model);
+  return reports.map((r) => ({ id: r.id, createdAt: r.createdAt, model: r.model, modelVersion: r.modelVersion, window: r.window, verdict: r.verdict, summary: r.summary, labeled: r.counts.labeled }));
 }
 
 /** Scores in `bins` equal-width bins, split by label. */

@@ -1,7 +1,7 @@
 // Retraining data after degraded quality: the labeled live rows of a recent window, combined with the spec's own source.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
+import { accessWith, DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
 import { buildSourceRelation, LABEL_COLUMN, ROW_COLUMN } from '../data/source';
 import { capturePrefix } from '../drift/monitor/capture-files';
 import { resolveRetrainSpec } from '../drift/monitor/run';
@@ -135,14 +135,19 @@ export async function prepareQualityRetrain(o: {
   const classes = task === 'multiclass' ? await classesOf(o.store, o.model, o.version, spec) : undefined;
   if (task === 'multiclass' && !classes) return { ...none, note: `${o.model} v${o.version} names no classes; not retraining` };
   const live = liveLabelSql(task, classes);
-  const db = await DuckDb.open();
+  // its own temp folder besides what the worker's DuckDB may touch
+  const access = accessWith([dir]);
+  const db = await DuckDb.open(access ? { access } : {});
   try {
     await db.run(
-      `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
-        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', features: 'STRUCT(${struct})'}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
-        `p AS (SELECT id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id), ` +
-        `l AS (SELECT id, arg_max(label, (ts, n)) AS label FROM read_json(${list(labels)}, format='newline_delimited', columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', label: '${live.type}'}, ignore_errors=true) WHERE ${live.valid} GROUP BY id) ` +
-        `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id) ORDER BY p.ts DESC, p.id LIMIT ${rd.maxRows}`,
+      `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, coalesce(key_id, '') AS key_id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', key_id: 'VARCHAR', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
+        `p AS (SELECT id, key_id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id, key_id), ` +
+        `lr AS (SELECT id, coalesce(key_id, '') AS key_id, coalesce(admin, false) AS admin, ts, n, label FROM read_json(${list(labels)}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', key_id: 'VARCHAR', admin: 'BOOLEAN', label: ${quoteString(live.type)}}, ignore_errors=true) WHERE ${live.valid}), ` +
+        // a label applies to the predictions of the key that sent it, or of any key when an admin sent it
+        `l AS (SELECT p.id, p.key_id, arg_max(lr.label, (lr.ts, lr.n)) AS label FROM p JOIN lr ON lr.id = p.id AND (lr.key_id = p.key_id OR lr.admin) GROUP BY p.id, p.key_id) ` +
+        `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id, key_id) ORDER BY p.ts DESC, p.id, p.key_id LIMIT ${rd.maxRows}`,
     );
     const n = numOrNull((await db.one('SELECT count(*) AS n FROM live')).n) ?? 0;
     const compare = Math.min(n - 1, Math.ceil(n * rd.compareShare));

@@ -10,7 +10,8 @@ import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
 import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
-import { scoreHistogram, writeQualityReport, type QualityReport } from './report';
+import { applyRetention } from '../reports/stored';
+import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type QualityReport } from './report';
 import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type Decision, type HoldoutFigures, type PositiveRateTest, type QualitySettings, type Violation } from './verdict';
 import { modelNameSchema } from '../registry/model-name';
 import { versionTask } from '../task/version-task';
@@ -197,6 +198,7 @@ export async function executeQualityCheck(o: {
     summary: decision.summary,
   };
   const keys = await writeQualityReport(o.store, report);
+  await applyRetention(o.store, QUALITY_REPORTS_PREFIX, plan.model);
   return {
     reportId: report.id,
     verdict: report.verdict,

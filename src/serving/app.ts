@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';
-import { ServingConfig, type ServingConfigInput } from './config';
+import { ServingConfig, trustProxyOption, type ServingConfigInput } from './config';
 import { registerDocs } from './docs';
 import { HttpError, installErrorHandling, zodIssues } from './errors';
 import { zodFor } from './schemas';
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: requestIds(),
     return503OnClosing: true,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     routerOptions: { ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
   const log = app.log;

@@ -23,6 +23,13 @@ export interface AppendLogOptions {
   what: string;
   /** Tag in file names that keeps writers apart (default: 6 random hex digits per start). */
   instance?: string;
+  /** fdatasync after each write, so what `enqueueDurable` acknowledges survives a power loss too (labels; captures skip it). */
+  sync?: boolean;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
 }
 
 /** Size of the reused byte chunks lines are encoded into (a longer text gets a chunk of its own). */
@@ -55,6 +62,8 @@ export class AppendLog {
   private used = 0;
   private readonly pool: Buffer[] = [];
   private bufferedRows = 0;
+  /** Callers of enqueueDurable waiting for the write that holds their lines. */
+  private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private handle: FileHandle | undefined;
@@ -102,6 +111,19 @@ export class AppendLog {
     this.used += this.current!.write(lines, this.used);
     this.bufferedRows += rows;
     return true;
+  }
+
+  /**
+   * Queues `lines` and starts a write at once; resolves when the write holding them succeeded, rejects when
+   * it failed (nothing of them is acknowledged). Concurrent callers share writes (a group commit).
+   * Undefined, queuing nothing, when closed or the buffer cannot take them.
+   */
+  enqueueDurable(lines: string, rows: number): Promise<void> | undefined {
+    if (!this.enqueue(lines, rows)) return undefined;
+    if (lines.length === 0) return Promise.resolve();
+    const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    void this.flush();
+    return written;
   }
 
   /** Moves the chunk being filled to the filled list. */
@@ -178,8 +200,10 @@ export class AppendLog {
     this.seal();
     const chunks = this.filled;
     const rows = this.bufferedRows;
+    const waiters = this.waiters;
     this.filled = [];
     this.bufferedRows = 0;
+    this.waiters = [];
     const total = chunks.reduce((n, c) => n + c.length, 0);
     try {
       const handle = await this.fileFor(total);
@@ -190,11 +214,15 @@ export class AppendLog {
         while (done < end) done += (await handle.write(chunks[i], done - start, end - done)).bytesWritten;
       }
       this.fileBytes += total;
+      if (this.opts.sync) await handle.datasync();
       this.ok = true;
       this.opts.onWritten?.(rows);
+      for (const w of waiters) w.resolve();
     } catch (err) {
       this.ok = false;
       this.opts.onWriteFailed?.(rows);
+      const failed = new Error(`${this.opts.what} write failed: ${(err as Error).message}`);
+      for (const w of waiters) w.reject(failed);
       this.opts.log.error({ err, folder: this.folder }, `${this.opts.what} write failed; ${rows} records dropped`);
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFu
 import { HttpError } from './errors';
 import type { ArtifactStore } from '../store';
 import { pollSignature, type FilePoller } from './file-poller';
-import { KEYS_KEY, readKeyFile, type KeyRing } from './keys';
+import { InvalidKeyFile, KEYS_KEY, readKeyFile, type KeyRing } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { WindowCounter } from './window-counter';
 
@@ -24,35 +24,38 @@ const challenge = { 'www-authenticate': 'Bearer realm="predictions"' };
 /** Brute-force guard: failed authentications counted per client address in fixed windows. */
 export interface AuthFailureLimit {
   failures: WindowCounter;
-  /** Failed attempts per address per window; the next request with a key from that address gets 429 until the window ends. */
+  /** Failed attempts per address per window; past it, further wrong keys from that address get 429 until the window ends. */
   max: number;
   metrics?: ServingMetrics;
 }
 
 /**
- * onRequest hook: 401 unless a valid, unrevoked key is presented; sets request.principal. An address
- * that presented `max` wrong keys in the window gets 429 for every key it presents (right ones too, so
- * a guesser learns nothing) until the window ends. Requests without a key are not guesses and do not count.
+ * onRequest hook: 401 unless a valid, unrevoked key is presented; sets request.principal. A valid key is
+ * always served (its own rate limit applies after this hook): only failures are limited, so clients that
+ * share an address with a guesser (behind one proxy or NAT, or in the counter's shared overflow bucket)
+ * are never locked out. An address that presented `max` wrong keys in the window gets 429 instead of 401
+ * for its next wrong keys until the window ends. Requests without a key are not guesses and do not count.
+ * The client address is the socket's, or the one TRUST_PROXY lets fastify read from X-Forwarded-For.
  */
 export function authenticate(ring: KeyRing, limit?: AuthFailureLimit) {
   return function auth(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const raw = presentedKey(request);
     if (raw === undefined) return done(new HttpError(401, 'missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"', undefined, challenge));
-    if (limit && limit.failures.count(request.ip) >= limit.max) {
-      const seconds = Math.ceil(limit.failures.msLeft() / 1000);
-      limit.metrics?.authBlocked.inc();
-      return done(new HttpError(429, `too many failed authentications from this address; retry in ${seconds} s`, undefined, { 'retry-after': String(seconds) }));
-    }
     const principal = raw.length > 0 && raw.length <= MAX_KEY_LENGTH ? ring.verify(raw) : undefined;
-    if (!principal) {
-      if (limit) {
-        limit.failures.hit(request.ip);
-        limit.metrics?.authFailures.inc();
-      }
-      return done(new HttpError(401, 'invalid or revoked API key', undefined, challenge));
+    if (principal) {
+      request.principal = principal;
+      return done();
     }
-    request.principal = principal;
-    done();
+    if (limit) {
+      if (limit.failures.count(request.ip) >= limit.max) {
+        const seconds = Math.ceil(limit.failures.msLeft() / 1000);
+        limit.metrics?.authBlocked.inc();
+        return done(new HttpError(429, `too many failed authentications from this address; retry in ${seconds} s`, undefined, { 'retry-after': String(seconds) }));
+      }
+      limit.failures.hit(request.ip);
+      limit.metrics?.authFailures.inc();
+    }
+    done(new HttpError(401, 'invalid or revoked API key', undefined, challenge));
   };
 }
 
@@ -62,10 +65,16 @@ export function requireAdmin(request: FastifyRequest, _reply: FastifyReply, done
   done();
 }
 
-/** Loads the keys object into the ring now and again whenever it changes; a bad object keeps the last good keys. */
+/**
+ * Loads the keys object into the ring now and again whenever it changes. A bad object keeps the last good
+ * keys until it changes again; a read that failed transiently (store unreachable, 5xx) is retried on every
+ * poll until it succeeds, so a revocation made meanwhile still takes effect within the poll interval after
+ * the store answers again.
+ */
 export async function watchKeyFile(store: ArtifactStore, ring: KeyRing, intervalMs: number, log: FastifyBaseLogger, metrics: ServingMetrics): Promise<FilePoller> {
   const file = `${store.url}/${KEYS_KEY}`;
   let last = 'missing';
+  let failing = false;
   const signature = async () => {
     try {
       last = (await store.head(KEYS_KEY))?.etag ?? 'missing';
@@ -79,10 +88,19 @@ export async function watchKeyFile(store: ArtifactStore, ring: KeyRing, interval
       const data = await readKeyFile(store);
       ring.setFileKeys(data.keys);
       metrics.apiKeys.set(ring.size);
+      if (failing) log.info({ file }, 'API key file readable again');
+      failing = false;
       log.info({ file, active: ring.size }, 'API keys loaded');
     } catch (err) {
-      // logged once per change of the file, not every poll
-      log.error({ err: { message: (err as Error).message }, file }, 'API key file unreadable; keeping the keys loaded before');
+      if (err instanceof InvalidKeyFile) {
+        // a bad file is kept out until it changes again; logged once per change, not every poll
+        log.error({ err: { message: err.message }, file }, 'API key file unreadable; keeping the keys loaded before');
+        return;
+      }
+      if (!failing) log.error({ err: { message: (err as Error).message }, file }, 'API key file could not be read; keeping the keys loaded before and retrying every poll');
+      failing = true;
+      // thrown: the poller does not record this version as seen, so the next poll reads it again
+      throw err;
     }
   });
   await poller.check();

@@ -1,4 +1,5 @@
 // Settings of the prediction service (limits, capture, batching, polling, processes) as one zod schema with defaults.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -21,6 +22,50 @@ const keyList = z
   .union([z.string().transform((s) => s.split(',')), z.array(z.string())])
   .transform((list) => list.map((k) => k.trim()).filter((k) => k.length > 0))
   .default([]);
+
+/** An IPv4/IPv6 address, or one with a /prefix (CIDR). */
+function isAddressOrCidr(entry: string): boolean {
+  const [addr, prefix, ...rest] = entry.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which proxies' X-Forwarded-For the service believes: `false` (default: the client address is the
+ * socket's), a comma-separated list of proxy addresses or CIDRs (only those peers are believed), a hop
+ * count (`1` = the last X-Forwarded-For entry, as the nearest proxy wrote it; the peer itself is not
+ * checked, so only when the port is reachable through the proxy alone), or `true` (every entry; same caveat).
+ */
+export const TrustProxy = z
+  .union([z.boolean(), z.number(), z.string()])
+  .transform((v, ctx): boolean | number | string[] => {
+    if (typeof v === 'boolean') return v;
+    const text = String(v).trim();
+    if (/^(true|yes)$/i.test(text)) return true;
+    if (/^(false|no|)$/i.test(text)) return false;
+    if (/^\d+$/.test(text)) {
+      const hops = Number(text);
+      if (hops > 64) ctx.addIssue({ code: 'custom', message: 'a hop count must be at most 64' });
+      return hops;
+    }
+    const list = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+    const bad = list.filter((e) => !isAddressOrCidr(e));
+    if (bad.length > 0 || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1)' });
+      return z.NEVER;
+    }
+    return list;
+  })
+  .default(false);
+
+/** TRUST_PROXY as fastify's trustProxy option (fastify ignores a bare hop count, so hops become a function). */
+export function trustProxyOption(setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  const hops = setting;
+  return hops === 0 ? false : (_address: string, hop: number) => hop < hops;
+}
 
 export const ServingConfig = z.object({
   /** Most rows one request may carry (v1 instances, OIP batch size). */
@@ -50,6 +95,13 @@ export const ServingConfig = z.object({
   SERVING_AUTH_FAIL_MAX: int(20, 1),
   /** The brute-force guard's window. */
   SERVING_AUTH_FAIL_WINDOW_MS: int(60_000, 100),
+  /**
+   * Proxies whose X-Forwarded-For names the client, for the brute-force guard and logs: false (the socket's
+   * address), comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1; only those peers are
+   * believed), a hop count (1 = the entry the nearest proxy wrote; only when the port is reachable through
+   * the proxy alone), or true (every entry). Behind a load balancer set it, else every client shares its address.
+   */
+  TRUST_PROXY: TrustProxy,
   /** Non-champion versions kept loaded for /v2/models/{name}/versions/{v} (0 = only the champion answers). */
   SERVING_EXTRA_VERSIONS: int(2, 0, 16),
   /** Per-request log lines cost throughput; errors are always logged. */
@@ -70,6 +122,12 @@ export const ServingConfig = z.object({
   CAPTURE_UPLOAD_MS: int(5000, 50, 600_000),
   /** Folder for capture files; default <store>/capture with a local store, else a spool in <VAR_DIR>/capture-spool uploaded to the store. */
   CAPTURE_DIR: z.string().min(1).optional(),
+  /**
+   * Bytes per model the feedback duplicate index may take (fixed-size digests of key id + inference id
+   * with a digest of the label, about 24 bytes each whatever the task); past it the least recently labeled
+   * ids are forgotten. Fullness is in /metrics.
+   */
+  LABEL_INDEX_MB: int(32, 1, 16_384),
   /** How often the champion alias (in the store) is checked for a new version. */
   MODEL_POLL_MS: int(1000, 50),
   /** How often the API key file is checked for changes (revocations take effect within this). */

@@ -46,11 +46,16 @@ export function keyIdOf(raw: string): string | undefined {
   return RAW_KEY.exec(raw)?.[1];
 }
 
+/** The key object exists but is not a valid key file (as opposed to a store that could not be read). */
+export class InvalidKeyFile extends Error {
+  override name = 'InvalidKeyFile';
+}
+
 export async function readKeyFile(store: ArtifactStore): Promise<KeyFile> {
   try {
     return (await store.getJson(KEYS_KEY, KeyFile)) ?? EMPTY;
   } catch (err) {
-    if (err instanceof CorruptObject) throw new Error(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
+    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
     throw err;
   }
 }
@@ -60,7 +65,7 @@ async function changeKeys(store: ArtifactStore, change: (file: KeyFile) => KeyFi
   try {
     await store.update(KEYS_KEY, KeyFile, (current) => change(structuredClone(current ?? EMPTY)));
   } catch (err) {
-    if (err instanceof CorruptObject) throw new Error(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
+    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
     throw err;
   }
 }

@@ -84,6 +84,8 @@ export class ModelManager {
   private champion: LoadedModel | undefined;
   /** Other versions, loaded on demand for /v2/.../versions/{v}, least recently used first. */
   private extras = new Map<number, Promise<LoadedModel>>();
+  /** Entries of `extras` that finished loading, so readiness can answer without awaiting one. */
+  private settled = new WeakSet<Promise<LoadedModel>>();
   private aliasSig = '';
   /** Why the last load or check failed, for /v1/models and 503 messages; cleared by a successful swap. */
   private lastFailure: string | undefined;
@@ -267,6 +269,7 @@ export class ModelManager {
     } else {
       await this.opts.registry.metadata(this.opts.name, version); // RegistryError when it does not exist
       const loading = this.load(version);
+      loading.then(() => this.settled.add(loading)).catch(() => undefined);
       entry = loading;
       this.extras.set(version, loading);
       // a version that failed stays failed for a while, so repeated calls cannot make it reload in a loop
@@ -279,21 +282,19 @@ export class ModelManager {
     return entry;
   }
 
-  /** Whether `version` is loaded and checked now (the champion or a cached extra). */
-  async isLoaded(version: number): Promise<boolean> {
+  /** Whether `version` is loaded and checked now (the champion or a cached extra); answers from state, never waits or loads. */
+  isLoaded(version: number): boolean {
     if (this.champion?.version === version) return true;
     const entry = this.extras.get(version);
-    if (!entry) return false;
-    return entry.then(
-      () => true,
-      () => false,
-    );
+    return entry !== undefined && this.settled.has(entry);
   }
 
   private keepOrRetire(model: LoadedModel): void {
     if (this.opts.config.SERVING_EXTRA_VERSIONS > 0 && !this.closed) {
       // the old champion stays warm for explicit-version calls and a fast rollback
-      this.extras.set(model.version, Promise.resolve(model));
+      const kept = Promise.resolve(model);
+      this.settled.add(kept);
+      this.extras.set(model.version, kept);
       this.trimExtras();
     } else {
       void this.retire(model);

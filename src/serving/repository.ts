@@ -129,6 +129,11 @@ export class ModelRepository {
     return this.load(e);
   }
 
+  /** The manager of a known model if it is loaded now; never loads, never marks it used (readiness probes ask this). */
+  loadedManager(name: string): ModelManager | undefined {
+    return this.entries.get(name)?.manager;
+  }
+
   unknown(name: string): HttpError {
     const names = this.names();
     return new HttpError(404, `unknown model ${echo(name)}; this service serves ${names.length ? names.map((n) => JSON.stringify(n)).join(', ') : 'no models yet'} (GET /v1/models)`);

@@ -6,6 +6,8 @@ import { ConfigError, envOrExit } from '../config/env';
 import { openStore } from '../store';
 import { connectWorker, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
 import { describeTarget, TemporalCredentialsError } from '../temporal/target';
+import { limitFileAccess } from '../data/duckdb';
+import { workerFileAccess } from './file-access';
 import { createMlWorker } from './worker';
 
 // The SDK knows five levels; pino-style names map onto them.
@@ -17,6 +19,8 @@ async function main(): Promise<void> {
   const env = envOrExit();
   Runtime.install({ logger: new DefaultLogger(sdkLogLevel[env.LOG_LEVEL]) });
   const alerts = loadAlertsOrExit(env);
+  // spec SQL runs in this process's DuckDB: it may read the run's data, not the worker's other files
+  limitFileAccess(workerFileAccess(env));
   const connection = await connectWorker(env.temporal, env.TEMPORAL_CONNECT_TIMEOUT_MS);
   const worker = await createMlWorker({
     connection,

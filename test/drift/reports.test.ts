@@ -6,8 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { DuckDb } from '../../src/data/duckdb';
 import { buildReport, checkCapture, listCaptureFiles, DriftReport } from '../../src/drift/monitor';
 import { renderReportHtml } from '../../src/drift/report/html';
-import { listDriftReports, readDriftReport, writeDriftReport } from '../../src/drift/report/store';
-import { localStore, type ArtifactStore } from '../../src/store';
+import { DRIFT_REPORTS_PREFIX, listDriftReports, readDriftReport, writeDriftReport } from '../../src/drift/report/store';
+import { pruneReports } from '../../src/reports/stored';
+import { ArtifactStore, LocalFolderBackend, localStore } from '../../src/store';
 import { reportsPlugin } from '../../src/drift/reports-plugin';
 import { writeCaptureFiles } from '../../src/traffic/capture-writer';
 import { flightsSmallTraining, parquet, tempDir } from './monitor-helpers';
@@ -137,5 +138,44 @@ describe('drift reports', function () {
       }
       await guarded.close();
     });
+  });
+});
+
+describe('drift reports: bounded lists and retention', function () {
+  this.timeout(120_000);
+
+  it('a list costs O(limit) reads whatever the model filter matches; retention keeps the newest per model', async () => {
+    const varDir = await tempDir('drift-reports-bounded-');
+    const base = await realReport(varDir, '20250106T010000Z-flights-small-aaaa1111');
+    const backend = new LocalFolderBackend(varDir);
+    let reads = 0;
+    const counting = Object.create(backend) as LocalFolderBackend;
+    counting.get = async (key: string) => {
+      if (key.startsWith('reports/')) reads++;
+      return backend.get(key);
+    };
+    const store = new ArtifactStore(counting);
+    for (let i = 0; i < 20; i++) {
+      const hh = String(i).padStart(2, '0');
+      await writeDriftReport(store, { ...base, id: `20250107T${hh}0000Z-flights-small-run${hh}` });
+      await writeDriftReport(store, { ...base, model: 'other', id: `20250107T${hh}0000Z-other-run${hh}` });
+    }
+    reads = 0;
+    assert.deepEqual(await listDriftReports(store, { model: 'nothing-matches', limit: 500 }), []);
+    assert.equal(reads, 0, 'a filter that matches nothing reads no report');
+    const three = await listDriftReports(store, { model: 'other', limit: 3 });
+    assert.deepEqual(three.map((r) => r.id), ['20250107T190000Z-other-run19', '20250107T180000Z-other-run18', '20250107T170000Z-other-run17']);
+    assert.equal(reads, 3);
+    // a model whose name is a prefix of another's is told apart by the id
+    reads = 0;
+    assert.equal((await listDriftReports(store, { model: 'flights', limit: 500 })).length, 0);
+    assert.equal(reads, 0);
+
+    assert.equal(await pruneReports(store, DRIFT_REPORTS_PREFIX, 'other', 5), 15);
+    assert.deepEqual((await listDriftReports(store, { model: 'other', limit: 500 })).map((r) => r.id).slice(-1), ['20250107T150000Z-other-run15']);
+    assert.equal((await listDriftReports(store, { model: 'other', limit: 500 })).length, 5);
+    assert.equal((await listDriftReports(store, { model: 'flights-small', limit: 500 })).length, 20, 'other models keep theirs');
+    const left = (await store.list(DRIFT_REPORTS_PREFIX)).map((o) => o.key).filter((k) => k.includes('-other-'));
+    assert.equal(left.length, 10, 'JSON and page of the five kept, nothing of the pruned');
   });
 });

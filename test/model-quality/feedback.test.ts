@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createKey } from '../../src/serving/keys';
+import { localStore } from '../../src/store';
 import { auth, harness, type Harness, ROW, tempVarDir } from '../serving/helpers';
 
 interface LabelLine {
@@ -71,10 +73,11 @@ describe('model quality: feedback API', () => {
     const cs = lines.filter((l) => l.id === c);
     assert.ok(cs[1].ts > cs[0].ts || (cs[1].ts === cs[0].ts && cs[1].n > cs[0].n), 'the later label sorts later by (ts, n)');
 
-    // A restarted service knows the stored labels: repeats stay duplicates, nothing new is written.
+    // A restarted service knows the stored labels: repeats (from the same key) stay duplicates, nothing new is written.
+    const sameKey = h.userKey;
     h = await harness({ varDir: h.varDir });
     url = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const afterRestart = await send({ labels: [{ id: a, label: 1 }, { id: c, label: 0 }, { id: c, label: 1 }] });
+    const afterRestart = await send({ labels: [{ id: a, label: 1 }, { id: c, label: 0 }, { id: c, label: 1 }] }, '/v1/feedback', sameKey);
     assert.deepEqual(afterRestart.body, { model: 'flights', accepted: 1, duplicates: 2, relabeled: 1, malformed: [] });
   });
 
@@ -137,6 +140,63 @@ describe('model quality: feedback API', () => {
     assert.equal((await send({ labels: [{ id: 'a', label: 1 }] }, '/v1/models/nope/feedback')).status, 404);
     const anon = await fetch(`${url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"labels":[{"id":"a","label":1}]}' });
     assert.equal(anon.status, 401);
+  });
+
+  it('a label whose write fails is not acknowledged (503) and its resend is taken, not called a duplicate', async () => {
+    const other = await harness();
+    try {
+      const folder = path.join(other.varDir, 'labels', 'flights');
+      // the folder was made at start; no file is open yet: the first write has to open one and cannot
+      await rm(folder, { recursive: true });
+      await writeFile(folder, 'not a folder');
+      const body = { labels: [{ id: 'w-1', label: 1 }] };
+      const failed = await other.app.inject({ method: 'POST', url: '/v1/feedback', headers: auth(other.userKey), payload: body });
+      assert.equal(failed.statusCode, 503, failed.body);
+      assert.match(failed.json().message, /could not be written; nothing was stored/);
+      await rm(folder);
+      await mkdir(folder);
+      const resent = await other.app.inject({ method: 'POST', url: '/v1/feedback', headers: auth(other.userKey), payload: body });
+      assert.equal(resent.statusCode, 200, resent.body);
+      assert.deepEqual(resent.json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 0, malformed: [] });
+      // acknowledged means on disk already, before any flush timer or close
+      const lines = (await readFile(path.join(folder, (await readdir(folder))[0]), 'utf8')).trim().split('\n');
+      assert.deepEqual(lines.map((l) => (JSON.parse(l) as LabelLine).id), ['w-1']);
+      const metrics = (await other.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /feedback_labels_write_failed_total\{model="flights"\} 1/);
+      // the duplicate index says how big and how full it is
+      assert.match(metrics, /feedback_label_index_entries\{model="flights"\} 1\n/);
+      assert.match(metrics, /feedback_label_index_bytes\{model="flights"\} \d+/);
+      assert.match(metrics, /feedback_label_index_fullness\{model="flights"\} [0-9.e-]+\n/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('labels are bound to the key that sent them: another key cannot relabel or shadow them; admin labels are marked', async () => {
+    const other = await harness();
+    try {
+      const bob = await createKey(localStore(other.varDir), 'bob', 'user');
+      await other.app.serving.reloadKeys();
+      const send = (key: string, label: 0 | 1) => other.app.inject({ method: 'POST', url: '/v1/feedback', headers: auth(key), payload: { labels: [{ id: 'shared-1', label }] } });
+      assert.deepEqual((await send(bob.key, 1)).json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 0, malformed: [] });
+      // alice's own label for her id is new to her, whatever bob sent
+      assert.deepEqual((await send(other.userKey, 1)).json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 0, malformed: [] });
+      assert.deepEqual((await send(other.userKey, 0)).json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 1, malformed: [] });
+      assert.deepEqual((await send(other.adminKey, 1)).json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 0, malformed: [] });
+      await other.close();
+      const lines = (await labelLines(other.varDir)) as (LabelLine & { admin?: boolean })[];
+      assert.deepEqual(
+        lines.map((l) => [l.key_id, l.label, l.admin ?? false]),
+        [
+          [bob.info.id, 1, false],
+          [other.userKeyId, 1, false],
+          [other.userKeyId, 0, false],
+          [lines[3].key_id, 1, true],
+        ],
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it('an unusable labels folder answers 503 (nothing stored, retry is safe) and recovers once it is fixed', async () => {

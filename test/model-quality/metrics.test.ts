@@ -1,6 +1,6 @@
 // Every live metric and the join against values computed independently (scikit-learn, SciPy, plain Python) on committed vectors.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { joinPredictionsWithLabels, jsonlFiles, liveMetrics, positiveRateTest } from '../../src/model-quality';
@@ -88,5 +88,35 @@ describe('model quality: metrics and join vs scikit-learn', () => {
     const empty = await joinPredictionsWithLabels({ captureFiles: [], labelFiles: [], window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' }, version: 1 });
     assert.deepEqual(empty.counts, { predictions: 0, labeled: 0, otherVersions: [], labelIds: 0, unmatchedLabels: 0, relabeledIds: 0, repeatedIds: 0 });
     assert.equal(empty.probability.length, 0);
+  });
+});
+
+describe('model quality: labels are bound to the key that made the prediction', () => {
+  it("another key's label is not applied (unmatched); the predicting key's own and an admin key's are", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'quality-bind-'));
+    try {
+      const cap = path.join(dir, 'capture');
+      const lab = path.join(dir, 'labels');
+      await mkdir(cap);
+      await mkdir(lab);
+      const ts = '2026-01-05T00:00:00.000Z';
+      const capture = (id: string, p: number) => JSON.stringify({ ts, model: 'qm', version: 1, api: 'v1', request_id: 'r', key_id: 'alice', row: 0, id, probability: p, label: 0, features: {} });
+      await writeFile(path.join(cap, 'a.jsonl'), `${[capture('x1', 0.2), capture('x2', 0.4), capture('x3', 0.6)].join('\n')}\n`);
+      const label = (id: string, key: string, value: number, n: number, admin = false) => JSON.stringify({ ts: '2026-01-05T01:00:00.000Z', model: 'qm', key_id: key, ...(admin ? { admin: true } : {}), n, id, label: value });
+      // mallory (a user key) labels alice's x1 and x2; alice labels x2 herself; the admin labels x3
+      await writeFile(path.join(lab, 'a.jsonl'), `${[label('x1', 'mallory', 1, 0), label('x2', 'mallory', 1, 5), label('x2', 'alice', 0, 2), label('x3', 'root', 1, 3, true)].join('\n')}\n`);
+      const joined = await joinPredictionsWithLabels({
+        captureFiles: await jsonlFiles(cap),
+        labelFiles: await jsonlFiles(lab),
+        window: { start: '2026-01-01T00:00:00.000Z', end: '2026-02-01T00:00:00.000Z' },
+        version: 1,
+      });
+      assert.equal(joined.counts.predictions, 3);
+      assert.equal(joined.counts.labeled, 2);
+      assert.deepEqual([Array.from(joined.probability), Array.from(joined.label)], [[0.4, 0.6], [0, 1]], "x2 keeps alice's 0 although mallory sent 1 after it");
+      assert.equal(joined.counts.unmatchedLabels, 2, "mallory's labels match none of her own predictions");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,9 +3,15 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
+import { authenticate } from '../../src/serving/auth';
+import { parseServingConfig } from '../../src/serving/config';
+import { WindowCounter } from '../../src/serving/window-counter';
 import { createKey, devKeyPath, ensureDevKey, hashKey, KeyRing, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
-import { localStore } from '../../src/store';
-import { auth, eventually, harness, ROW, tempVarDir, type Harness } from './helpers';
+import { Registry } from '../../src/registry/registry';
+import { buildApp } from '../../src/serving/app';
+import { registerSynthetic } from '../../src/serving/synthetic';
+import { ArtifactStore, LocalFolderBackend, localStore, StoreUnavailable } from '../../src/store';
+import { auth, eventually, harness, MODEL, modelA, ROW, sleep, TEST_CONFIG, tempVarDir, type Harness } from './helpers';
 
 describe('serving: key store (CLI functions)', () => {
   it('stores only hashes, returns the raw key once, lists without hashes, revokes by id or name', async () => {
@@ -104,6 +110,35 @@ describe('serving: authentication', () => {
     assert.equal((await predict(auth(h.userKey))).statusCode, 200, 'other keys keep working');
   });
 
+  it('a key revoked while the key file cannot be read (transient store errors) stops working once it can, without another change', async () => {
+    const varDir = await tempVarDir();
+    const local = localStore(varDir);
+    await registerSynthetic(new Registry(local), MODEL, modelA(), { runKey: 'a' });
+    // the folder backend, with reads of the key file failing while `down` is set (an S3 endpoint answering 503)
+    const backend = new LocalFolderBackend(varDir);
+    let down = false;
+    const flaky = Object.create(backend) as LocalFolderBackend;
+    flaky.get = async (key: string) => {
+      if (down && key === KEYS_KEY) throw new StoreUnavailable('simulated: 503 Slow Down');
+      return backend.get(key);
+    };
+    const app = await buildApp({ registry: new Registry(local), varDir, modelName: MODEL, store: new ArtifactStore(flaky), config: { ...TEST_CONFIG, API_KEYS_POLL_MS: 50 }, defaultMetrics: false });
+    try {
+      const { key, info } = await createKey(local, 'soon-revoked', 'user');
+      const call = async () => (await app.inject({ method: 'GET', url: '/v1/models', headers: auth(key) })).statusCode;
+      await eventually(async () => (await call()) === 200, 5000);
+      down = true;
+      await revokeKey(local, info.id);
+      await sleep(400); // several polls see the new version and fail to read it
+      assert.equal(await call(), 200, 'the keys loaded before stay in force while the file cannot be read');
+      down = false;
+      // no further change to the file: the version seen while failing must be read again
+      await eventually(async () => (await call()) === 401, 3000);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('health, readiness, metrics and docs are open', async () => {
     for (const url of ['/healthz', '/readyz', '/metrics', '/docs', '/docs/json', '/v2/health/live', '/v2/health/ready', '/v2/models/flights/ready']) {
       const res = await h.app.inject({ method: 'GET', url });
@@ -191,32 +226,89 @@ describe('serving: rate limit per key', () => {
 });
 
 describe('serving: failed authentication is rate limited per client address (brute force)', () => {
-  it('after SERVING_AUTH_FAIL_MAX wrong keys an address gets 429 even for a right key; other addresses are unaffected', async () => {
+  it('after SERVING_AUTH_FAIL_MAX wrong keys an address gets 429 for further wrong keys, while a right key from it is still served', async () => {
     const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 5, SERVING_AUTH_FAIL_WINDOW_MS: 60_000 } });
     try {
       const from = (remoteAddress: string, key: string) =>
         h.app.inject({ method: 'POST', url: '/v1/predict', remoteAddress, headers: auth(key), payload: { instances: [ROW] } });
       const guesses = Array.from({ length: 5 }, (_, i) => `mlk_${'0'.repeat(12)}_${String(i).padStart(43, 'x')}`);
       for (const g of guesses) assert.equal((await from('10.0.0.7', g)).statusCode, 401);
-      // the sixth attempt is refused before the key is even looked at, whatever the key
-      const blocked = await from('10.0.0.7', h.userKey);
+      const blocked = await from('10.0.0.7', 'another-guess');
       assert.equal(blocked.statusCode, 429);
       assert.match(blocked.json().message, /too many failed authentications from this address; retry in \d+ s/);
       const retry = Number(blocked.headers['retry-after']);
       assert.ok(retry >= 1 && retry <= 60, `retry-after ${blocked.headers['retry-after']}`);
-      assert.equal((await from('10.0.0.7', 'another-guess')).statusCode, 429);
-      // another address with the right key, and with wrong keys below the limit, is not affected
-      assert.equal((await from('10.0.0.8', h.userKey)).statusCode, 200);
+      // a client sharing the guesser's address (one NAT, one proxy) is not locked out: a valid key is always served
+      assert.equal((await from('10.0.0.7', h.userKey)).statusCode, 200);
+      assert.equal((await from('10.0.0.7', h.adminKey)).statusCode, 200);
+      assert.equal((await from('10.0.0.7', 'yet-another-guess')).statusCode, 429);
+      // another address with wrong keys below the limit is not affected
       assert.equal((await from('10.0.0.9', 'wrong')).statusCode, 401);
       // requests without any key are not guesses: they neither count nor get blocked
       for (let i = 0; i < 10; i++) assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.0.0.10' })).statusCode, 401);
-      assert.equal((await from('10.0.0.10', h.userKey)).statusCode, 200);
+      assert.equal((await from('10.0.0.10', 'wrong')).statusCode, 401);
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
-      assert.match(metrics, /auth_failures_total 6/);
+      assert.match(metrics, /auth_failures_total 7/);
       assert.match(metrics, /auth_blocked_total 2/);
     } finally {
       await h.close();
     }
+  });
+
+  it('past the address table cap, new addresses share an overflow bucket that never blocks a valid key', async () => {
+    const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 2 } });
+    try {
+      // a counter with room for one address, as a flood of distinct addresses leaves the real one
+      const small = new WindowCounter(60_000, 1);
+      const hook = authenticate(h.app.serving.keys, { failures: small, max: 2 });
+      const run = (ip: string, key: string) =>
+        new Promise<number>((resolve) => {
+          const request = { ip, headers: { 'x-api-key': key } } as unknown as Parameters<typeof hook>[0];
+          hook(request, {} as Parameters<typeof hook>[1], (err?: Error) => resolve(err ? (err as unknown as { statusCode: number }).statusCode : 200));
+        });
+      assert.equal(await run('192.0.2.1', 'bad'), 401); // takes the only slot
+      for (let i = 2; i < 6; i++) await run(`192.0.2.${i}`, 'bad'); // all in the overflow bucket
+      assert.equal(await run('192.0.2.99', 'bad'), 429, 'the overflow bucket is full of failures');
+      assert.equal(await run('192.0.2.99', h.userKey), 200, 'a valid key from an overflowed address is served');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('TRUST_PROXY (hops) counts failures per forwarded client, not per proxy', async () => {
+    const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 2, TRUST_PROXY: '1' } });
+    try {
+      const via = (client: string, key: string) =>
+        h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.9.9.9', headers: { ...auth(key), 'x-forwarded-for': client } });
+      assert.equal((await via('203.0.113.1', 'bad-1')).statusCode, 401);
+      assert.equal((await via('203.0.113.1', 'bad-2')).statusCode, 401);
+      assert.equal((await via('203.0.113.1', 'bad-3')).statusCode, 429);
+      // another client behind the same proxy: its own count
+      assert.equal((await via('203.0.113.2', 'bad-1')).statusCode, 401);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('TRUST_PROXY (addresses or CIDRs) believes only the listed proxies; bad values are refused naming the setting', async () => {
+    const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 1, TRUST_PROXY: '10.9.0.0/16, 127.0.0.1' } });
+    try {
+      const via = (proxy: string, client: string, key: string) =>
+        h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: proxy, headers: { ...auth(key), 'x-forwarded-for': client } });
+      assert.equal((await via('10.9.1.1', '203.0.113.5', 'bad')).statusCode, 401);
+      assert.equal((await via('10.9.1.1', '203.0.113.6', 'bad')).statusCode, 401, 'a trusted proxy: each client counts alone');
+      // an untrusted peer cannot pick its address by sending the header
+      assert.equal((await via('198.51.100.1', '203.0.113.7', 'bad')).statusCode, 401);
+      assert.equal((await via('198.51.100.1', '203.0.113.8', 'bad')).statusCode, 429);
+    } finally {
+      await h.close();
+    }
+    assert.deepEqual(parseServingConfig({ TRUST_PROXY: '2' }).TRUST_PROXY, 2);
+    assert.deepEqual(parseServingConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+    assert.deepEqual(parseServingConfig({}).TRUST_PROXY, false);
+    assert.deepEqual(parseServingConfig({ TRUST_PROXY: '::1,fd00::/8' }).TRUST_PROXY, ['::1', 'fd00::/8']);
+    assert.throws(() => parseServingConfig({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY: must be true, false, a hop count/);
+    assert.throws(() => parseServingConfig({ TRUST_PROXY: 'proxy.example' }), /TRUST_PROXY/);
   });
 
   it('the window ends: the address may try again', async () => {
@@ -227,9 +319,9 @@ describe('serving: failed authentication is rate limited per client address (bru
       await new Promise((r) => setTimeout(r, h.app.serving.counters.authFailures.msLeft() + 5));
       assert.equal((await from('bad-1')).statusCode, 401);
       assert.equal((await from('bad-2')).statusCode, 401);
-      assert.equal((await from(h.userKey)).statusCode, 429);
+      assert.equal((await from('bad-3')).statusCode, 429);
       await new Promise((r) => setTimeout(r, h.app.serving.counters.authFailures.msLeft() + 5));
-      assert.equal((await from(h.userKey)).statusCode, 200);
+      assert.equal((await from('bad-4')).statusCode, 401);
     } finally {
       await h.close();
     }

@@ -159,6 +159,30 @@ describe('serving: model repository limits and failures', () => {
     }
   });
 
+  it('readiness probes answer from state: an unloaded model (or version) is not ready, and asking never loads it or evicts another', async () => {
+    const h = await harness({ config: { SERVING_MAX_LOADED_MODELS: 2 } });
+    try {
+      const states = async () => Object.fromEntries(((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string }[]).map((m) => [m.name, m.state]));
+      await registerSynthetic(h.registry, 'alpha', modelA(), { runKey: 'alpha' });
+      await eventually(async () => (await states()).alpha === 'loaded', 5000);
+      await registerSynthetic(h.registry, 'beta', modelB(), { runKey: 'beta' });
+      await eventually(async () => (await states()).beta === 'unloaded', 5000);
+      // no key needed for probes: each of these would load beta (evicting alpha) if readiness loaded models
+      for (let i = 0; i < 3; i++) {
+        const versioned = await h.app.inject({ method: 'GET', url: '/v2/models/beta/versions/1/ready' });
+        assert.equal(versioned.statusCode, 503, versioned.body);
+        assert.deepEqual(versioned.json(), { name: 'beta', ready: false, error: 'Service Unavailable', message: 'version 1 of "beta" is not loaded' });
+        assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/beta/ready' })).statusCode, 503);
+        assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/beta/versions/99/ready' })).statusCode, 503);
+      }
+      assert.deepEqual(await states(), { alpha: 'loaded', beta: 'unloaded', flights: 'loaded' });
+      assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/alpha/versions/1/ready' })).statusCode, 200);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/flights/ready' })).statusCode, 200);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a model that fails to load answers 503 with the reason; every other model keeps serving', async () => {
     const h = await harness();
     try {

@@ -7,7 +7,8 @@ import { Registry, RegistryError } from '../../registry/registry';
 import { loadSpec, parseSpec, SpecError } from '../../spec/dataset';
 import type { ArtifactStore } from '../../store';
 import { monitorReportId } from '../../util/report-id';
-import { writeDriftReport } from '../report/store';
+import { applyRetention } from '../../reports/stored';
+import { DRIFT_REPORTS_PREFIX, writeDriftReport } from '../report/store';
 import { listCaptureKeys } from './capture-files';
 import { buildReport, checkCapture } from './check';
 import type { MonitoredFeature } from './live';
@@ -184,6 +185,7 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
     check,
   );
   const paths = await writeDriftReport(o.store, report);
+  await applyRetention(o.store, DRIFT_REPORTS_PREFIX, plan.model);
   return {
     reportId: report.id,
     verdict: report.verdict,

@@ -1,5 +1,6 @@
 // Drift reports in the artifact store: reports/drift/<id>.json and <id>.html, each written whole, read back validated.
 import type { ArtifactStore } from '../../store';
+import { listNewest, reportIdsNewestFirst } from '../../reports/stored';
 import { DriftReport, DriftReportSummary, REPORT_ID } from '../monitor/report-model';
 import { renderReportHtml } from './html';
 
@@ -63,21 +64,9 @@ export function summaryOf(r: DriftReport): DriftReportSummary {
   };
 }
 
-/** Newest first (ids start with the window's end stamp), at most `limit`, optionally of one model. */
+/** Newest first (ids start with the window's end stamp), at most `limit`, optionally of one model; O(limit) reads. */
 export async function listDriftReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<DriftReportSummary[]> {
-  const limit = opts.limit ?? 50;
-  const names = (await store.list(DRIFT_REPORTS_PREFIX)).map((o) => o.key.slice(DRIFT_REPORTS_PREFIX.length)).filter((n) => !n.includes('/'));
-  const ids = names
-    .filter((n) => n.endsWith('.json'))
-    .map((n) => n.slice(0, -'.json'.length))
-    .filter((id) => REPORT_ID.test(id))
-    .sort()
-    .reverse();
-  const out: DriftReportSummary[] = [];
-  for (const id of ids) {
-    if (out.length >= limit) break;
-    const r = await readDriftReport(store, id);
-    if (r && (opts.model === undefined || r.model === opts.model)) out.push(summaryOf(r));
-  }
-  return out;
+  const ids = await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX);
+  const reports = await listNewest(ids, { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) }, (id) => readDriftReport(store, id), (r) => r.model);
+  return reports.map(summaryOf);
 }

@@ -1,6 +1,6 @@
 // Ground truth in: POST /v1/feedback (served model) and /v1/models/{name}/feedback, {"labels":[{"id","label"}]}, idempotent.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { z } from 'zod';
 import { LabelWriter, labelsPrefix, type LabelRecord } from '../../feedback/label-writer';
 import type { ArtifactStore } from '../../store';
@@ -15,8 +15,6 @@ import type { Guard } from './guard';
 export const MAX_LABELS_PER_CALL = 10_000;
 /** 10,000 labels with long ids fit; the service-wide body limit is sized for predictions. */
 const FEEDBACK_BODY_LIMIT = 8 * 1024 * 1024;
-/** Ids the duplicate index remembers per model. */
-const INDEX_MAX_IDS = 1_000_000;
 
 /** One label: the inference id a prediction returned, and the true class. */
 export const LabelEntry = z.strictObject(
@@ -122,8 +120,21 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     labelNames: ['model', 'outcome'] as const,
     registers: [metrics.registry],
   });
-  const writeFailed = new Counter({ name: 'feedback_labels_write_failed_total', help: 'Accepted labels lost to a failed file write', labelNames: ['model'] as const, registers: [metrics.registry] });
+  const writeFailed = new Counter({ name: 'feedback_labels_write_failed_total', help: 'Labels refused with 503 because their write failed (none was acknowledged)', labelNames: ['model'] as const, registers: [metrics.registry] });
   const writers = new Map<string, LabelWriter>();
+  const indexGauge = (name: string, help: string, read: (w: LabelWriter) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['model'] as const,
+      registers: [metrics.registry],
+      collect() {
+        for (const [model, w] of writers) this.set({ model }, read(w));
+      },
+    });
+  indexGauge('feedback_label_index_bytes', 'Bytes the duplicate index of labels takes now (at most LABEL_INDEX_MB)', (w) => w.index.bytes);
+  indexGauge('feedback_label_index_entries', 'Label digests the duplicate index holds', (w) => w.index.entries);
+  indexGauge('feedback_label_index_fullness', 'Share (0-1) of the duplicate index in use; at 1 the least recently labeled ids are forgotten', (w) => w.index.fullness);
   const uploaders: CaptureUploader[] = [];
   const writerFor = (model: string): LabelWriter => {
     let w = writers.get(model);
@@ -134,7 +145,7 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
         flushMs: config.CAPTURE_FLUSH_MS,
         bufferRecords: config.CAPTURE_BUFFER_RECORDS,
         maxFileBytes: config.CAPTURE_MAX_FILE_BYTES,
-        indexMax: INDEX_MAX_IDS,
+        indexMaxBytes: config.LABEL_INDEX_MB * 1024 * 1024,
         log,
         onWriteFailed: (rows) => writeFailed.inc({ model }, rows),
         ...(opts.instance ? { instance: opts.instance } : {}),
@@ -187,7 +198,13 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     } catch {
       throw new HttpError(503, 'the labels folder is not writable; see the service log', undefined, { 'retry-after': '5' });
     }
-    const outcome = writer.submit(labels, request.principal?.id ?? '');
+    let outcome: Awaited<ReturnType<LabelWriter['submit']>>;
+    try {
+      outcome = await writer.submit(labels, request.principal?.id ?? '', request.principal?.role === 'admin');
+    } catch {
+      // nothing of this call is acknowledged or indexed: the resend is taken
+      throw new HttpError(503, 'the labels could not be written; nothing was stored, retry later (resending is safe)', undefined, { 'retry-after': '1' });
+    }
     if (!outcome) {
       counted.inc({ model, outcome: 'refused' }, labels.length);
       throw new HttpError(503, 'label buffer is full; nothing was stored, retry later (resending is safe)', undefined, { 'retry-after': '1' });
@@ -202,7 +219,7 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     tags: ['feedback'],
     security: [{ bearer: [] }, { apiKey: [] }] as Array<Record<string, string[]>>,
     description:
-      'Body: {"labels": [{"id": "<inference id>", "label": <label>}, ...]}, at most 10,000. The label is 0 or 1 for a binary model, a number for a regression model, one of the classes for a multiclass model (a label of another kind: 400 naming it and the classes; GET /v1/models/{name} lists them). Ground truth for earlier predictions, by the inference ids they returned. Idempotent: the same id and label again is a duplicate; a different label for an id replaces it (both are kept). Ids never predicted are kept and reported as unmatched by the quality monitor. Stored with the capture loss bound (CAPTURE_FLUSH_MS).',
+      'Body: {"labels": [{"id": "<inference id>", "label": <label>}, ...]}, at most 10,000. The label is 0 or 1 for a binary model, a number for a regression model, one of the classes for a multiclass model (a label of another kind: 400 naming it and the classes; GET /v1/models/{name} lists them). Ground truth for earlier predictions, by the inference ids they returned. Idempotent: the same id and label again is a duplicate; a different label for an id replaces it (both are kept). A label applies to the predictions of the key that sends it (labels from an admin key apply to any key), so one client cannot relabel the predictions of another. Ids never predicted are kept and reported as unmatched by the quality monitor. Answered only once the labels are written and synced to disk; a 503 means nothing was stored.',
     response: { 200: jsonSchema(FeedbackResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
   };
   app.post('/v1/feedback', { ...opts.guard, bodyLimit: FEEDBACK_BODY_LIMIT, schema: { ...schema, summary: 'Send true labels for predictions of the served model' } }, async (request) =>

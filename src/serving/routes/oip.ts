@@ -121,12 +121,9 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
   const readyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { name, version } = request.params as { name: string; version?: string };
     if (!repository.has(name)) throw repository.unknown(name);
-    let ready: boolean;
-    if (version === undefined) ready = repository.current(name) !== undefined;
-    else {
-      const manager = await repository.manager(name);
-      ready = await manager.isLoaded(Number(version));
-    }
+    // from state only: an open probe must never load a model (and evict others to make room)
+    const manager = repository.loadedManager(name);
+    const ready = version === undefined ? manager?.current !== undefined : manager?.isLoaded(Number(version)) === true;
     if (ready) return { name, ready };
     const why = repository.status(name)?.reason;
     return reply.code(503).send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `model "${name}" is not loaded${why ? `: ${why}` : ''}` : `version ${version} of "${name}" is not loaded` });
