@@ -1,7 +1,8 @@
 // What the console pages show, read through the registry and the report stores' own list/read functions.
-import { listDriftReports, readDriftReport } from '../drift/report/store';
+import { DRIFT_REPORTS_PREFIX, listDriftReports, readDriftReport } from '../drift/report/store';
+import { modelOfReportId, reportIdsNewestFirst } from '../reports/stored';
 import type { DriftReport } from '../drift/monitor/report-model';
-import { listQualityReports } from '../model-quality/report';
+import { listQualityReports, QUALITY_REPORTS_PREFIX } from '../model-quality/report';
 import type { QualityReport } from '../model-quality/report';
 import { readQualityReport } from '../model-quality/report';
 import type { Registry, VersionMetadata } from '../registry/registry';
@@ -121,25 +122,28 @@ export interface ReportPageQuery {
 }
 
 /**
- * Page `page` of the newest reports. The list functions read at most `limit` reports, so a page costs
- * page*size+1 reads per kind (the +1 tells whether there is a next page), however many are stored. The verdict
- * filter applies to the reports of that page.
+ * Page `page` of the newest reports: one list call per kind for the ids (newest first: ids start with the window's
+ * end stamp; other models' ids are skipped by name), then only the page's reports are read, so a page costs at
+ * most `size` reads (+1 per kind to know whether there is a next page) however many are stored. The verdict filter
+ * applies to the reports of that page.
  */
 export async function reportPage(store: ArtifactStore, q: ReportPageQuery): Promise<{ rows: ReportRow[]; hasNext: boolean }> {
-  const limit = q.page * q.size + 1;
-  const opts = { limit, ...(q.model ? { model: q.model } : {}) };
-  const all: ReportRow[] = [];
-  if (q.kind !== 'quality') {
-    for (const r of await listDriftReports(store, opts)) {
-      all.push({ kind: 'drift', id: r.id, createdAt: r.createdAt, windowEnd: r.window.end, model: r.model, modelVersion: r.modelVersion, verdict: r.verdict, summary: r.summary, href: `/v1/reports/${r.id}.html` });
-    }
+  const tagged: { kind: 'drift' | 'quality'; id: string }[] = [];
+  if (q.kind !== 'quality') tagged.push(...(await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX)).map((id) => ({ kind: 'drift' as const, id })));
+  if (q.kind !== 'drift') tagged.push(...(await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX)).map((id) => ({ kind: 'quality' as const, id })));
+  const mine = q.model === undefined ? tagged : tagged.filter((t) => modelOfReportId(t.id) === q.model);
+  mine.sort((a, b) => (a.id === b.id ? a.kind.localeCompare(b.kind) : a.id < b.id ? 1 : -1));
+  const slice = mine.slice((q.page - 1) * q.size, q.page * q.size);
+  const read = async (t: { kind: 'drift' | 'quality'; id: string }): Promise<ReportRow | null> => {
+    const r = t.kind === 'drift' ? await readDriftReport(store, t.id) : await readQualityReport(store, t.id);
+    if (!r) return null;
+    const href = t.kind === 'drift' ? `/v1/reports/${r.id}.html` : `/v1/reports/quality/${r.id}.html`;
+    return { kind: t.kind, id: r.id, createdAt: r.createdAt, windowEnd: r.window.end, model: r.model, modelVersion: r.modelVersion, verdict: r.verdict, summary: r.summary, href };
+  };
+  const rows: ReportRow[] = [];
+  for (const t of slice) {
+    const r = await read(t);
+    if (r && (q.model === undefined || r.model === q.model)) rows.push(r);
   }
-  if (q.kind !== 'drift') {
-    for (const r of await listQualityReports(store, opts)) {
-      all.push({ kind: 'quality', id: r.id, createdAt: r.createdAt, windowEnd: r.window.end, model: r.model, modelVersion: r.modelVersion, verdict: r.verdict, summary: r.summary, href: `/v1/reports/quality/${r.id}.html` });
-    }
-  }
-  all.sort((a, b) => (a.windowEnd === b.windowEnd ? b.id.localeCompare(a.id) : b.windowEnd.localeCompare(a.windowEnd)));
-  const slice = all.slice((q.page - 1) * q.size, q.page * q.size);
-  return { rows: q.verdict ? slice.filter((r) => r.verdict === q.verdict) : slice, hasNext: all.length > q.page * q.size };
+  return { rows: q.verdict ? rows.filter((r) => r.verdict === q.verdict) : rows, hasNext: mine.length > q.page * q.size };
 }
