@@ -175,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportsPlugin, { store });
   await app.register(qualityReportsPlugin, { store });
   await app.register(modelCardRoutes, { registry: deps.registry });
+  await app.register((await import('../console/plugin')).consolePlugin, { registry: deps.registry, store, adminGuard: guard(app, { admin: true }) });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

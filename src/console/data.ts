@@ -1,0 +1,149 @@
+// What the console pages show, read through the registry and the report stores' own list/read functions.
+import { DRIFT_REPORTS_PREFIX, listDriftReports, readDriftReport } from '../drift/report/store';
+import { modelOfReportId, reportIdsNewestFirst } from '../reports/stored';
+import type { DriftReport } from '../drift/monitor/report-model';
+import { listQualityReports, QUALITY_REPORTS_PREFIX } from '../model-quality/report';
+import type { QualityReport } from '../model-quality/report';
+import { readQualityReport } from '../model-quality/report';
+import type { Registry, VersionMetadata } from '../registry/registry';
+import type { ArtifactStore } from '../store';
+import { versionTask } from '../task/version-task';
+
+export type Task = 'binary' | 'multiclass' | 'regression';
+
+/** The metric a person compares versions by, per task (lower is better for log loss and RMSE). */
+export const KEY_METRIC: Record<Task, { field: string; label: string }> = {
+  binary: { field: 'auc', label: 'AUC' },
+  multiclass: { field: 'logLoss', label: 'log loss' },
+  regression: { field: 'rmse', label: 'RMSE' },
+};
+
+export function taskOf(meta: VersionMetadata): Task {
+  try {
+    return versionTask(meta).task;
+  } catch {
+    return 'multiclass';
+  }
+}
+
+export function candidateMetrics(meta: VersionMetadata): Record<string, unknown> {
+  const c = meta.metrics.candidate;
+  return c && typeof c === 'object' ? (c as Record<string, unknown>) : {};
+}
+
+export interface ModelRow {
+  name: string;
+  champion: number | null;
+  task: Task;
+  keyMetric: { label: string; value: unknown };
+  lastTrainedAt: string | null;
+  drift: { verdict: string; id: string } | null;
+  quality: { verdict: string; id: string } | null;
+}
+
+export async function modelRows(registry: Registry, store: ArtifactStore): Promise<ModelRow[]> {
+  const rows: ModelRow[] = [];
+  for (const name of await registry.models()) {
+    const versions = await registry.versions(name);
+    if (versions.length === 0) continue;
+    const champion = (await registry.alias(name)) ?? null;
+    const latest = await registry.metadata(name, versions[versions.length - 1]);
+    const shown = champion !== null && champion !== latest.version ? await registry.metadata(name, champion) : latest;
+    const task = taskOf(shown);
+    const km = KEY_METRIC[task];
+    const [drift] = await listDriftReports(store, { limit: 1, model: name });
+    const [quality] = await listQualityReports(store, { limit: 1, model: name });
+    rows.push({
+      name,
+      champion,
+      task,
+      keyMetric: { label: km.label, value: candidateMetrics(shown)[km.field] },
+      lastTrainedAt: latest.createdAt,
+      drift: drift ? { verdict: drift.verdict, id: drift.id } : null,
+      quality: quality ? { verdict: quality.verdict, id: quality.id } : null,
+    });
+  }
+  return rows;
+}
+
+export interface ModelDetail {
+  name: string;
+  champion: number | null;
+  versions: VersionMetadata[];
+  history: { alias: string; version: number; at: string; reason: string }[];
+  /** Oldest first. */
+  drift: DriftReport[];
+  quality: QualityReport[];
+}
+
+/** At most `reports` of each kind, the newest; null when the model is not in the registry. */
+export async function modelDetail(registry: Registry, store: ArtifactStore, name: string, reports = 30): Promise<ModelDetail | null> {
+  const numbers = await registry.versions(name);
+  if (numbers.length === 0) return null;
+  const versions = await Promise.all(numbers.map((v) => registry.metadata(name, v)));
+  const drift: DriftReport[] = [];
+  for (const s of await listDriftReports(store, { limit: reports, model: name })) {
+    const r = await readDriftReport(store, s.id);
+    if (r) drift.push(r);
+  }
+  const quality: QualityReport[] = [];
+  for (const s of await listQualityReports(store, { limit: reports, model: name })) {
+    const r = await readQualityReport(store, s.id);
+    if (r) quality.push(r);
+  }
+  return {
+    name,
+    champion: (await registry.alias(name)) ?? null,
+    versions,
+    history: await registry.aliasHistory(name),
+    drift: drift.reverse(),
+    quality: quality.reverse(),
+  };
+}
+
+export interface ReportRow {
+  kind: 'drift' | 'quality';
+  id: string;
+  createdAt: string;
+  windowEnd: string;
+  model: string;
+  modelVersion: number;
+  verdict: string;
+  summary: string;
+  href: string;
+}
+
+export interface ReportPageQuery {
+  model?: string;
+  kind?: 'drift' | 'quality';
+  verdict?: string;
+  page: number;
+  size: number;
+}
+
+/**
+ * Page `page` of the newest reports: one list call per kind for the ids (newest first: ids start with the window's
+ * end stamp; other models' ids are skipped by name), then only the page's reports are read, so a page costs at
+ * most `size` reads (+1 per kind to know whether there is a next page) however many are stored. The verdict filter
+ * applies to the reports of that page.
+ */
+export async function reportPage(store: ArtifactStore, q: ReportPageQuery): Promise<{ rows: ReportRow[]; hasNext: boolean }> {
+  const tagged: { kind: 'drift' | 'quality'; id: string }[] = [];
+  if (q.kind !== 'quality') tagged.push(...(await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX)).map((id) => ({ kind: 'drift' as const, id })));
+  if (q.kind !== 'drift') tagged.push(...(await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX)).map((id) => ({ kind: 'quality' as const, id })));
+  const mine = q.model === undefined ? tagged : tagged.filter((t) => modelOfReportId(t.id) === q.model);
+  mine.sort((a, b) => (a.id === b.id ? a.kind.localeCompare(b.kind) : a.id < b.id ? 1 : -1));
+  const slice = mine.slice((q.page - 1) * q.size, q.page * q.size);
+  const read = async (t: { kind: 'drift' | 'quality'; id: string }): Promise<ReportRow | null> => {
+    const r = t.kind === 'drift' ? await readDriftReport(store, t.id) : await readQualityReport(store, t.id);
+    if (!r) return null;
+    const href = t.kind === 'drift' ? `/v1/reports/${r.id}.html` : `/v1/reports/quality/${r.id}.html`;
+    return { kind: t.kind, id: r.id, createdAt: r.createdAt, windowEnd: r.window.end, model: r.model, modelVersion: r.modelVersion, verdict: r.verdict, summary: r.summary, href };
+  };
+  const rows: ReportRow[] = [];
+  for (const t of slice) {
+    const r = await read(t);
+    if (r && (q.model === undefined || r.model === q.model)) rows.push(r);
+  }
+  return { rows: q.verdict ? rows.filter((r) => r.verdict === q.verdict) : rows, hasNext: mine.length > q.page * q.size };
+}
