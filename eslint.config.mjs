@@ -10,6 +10,8 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // Deliberately unused parameters and bindings say so with a leading underscore (as tsc's noUnusedParameters allows).
+      // A handler or hook that reads a variable assigned once, later (a server's callback, a signal handler), needs `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
     },
   },

@@ -3,7 +3,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import { positiveRule, resolveSourcePath } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
-import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteIdent, quoteString } from './duckdb';
+import { ColumnInfo, DuckDb, duckDbMessage, isNumericType, isTemporalType, quoteString, cellText } from './duckdb';
 import { DataError } from './errors';
 import { targetTypeProblem } from './target';
 
@@ -164,7 +164,7 @@ export function classifyReadError(err: unknown, where: string, outputPath?: stri
  */
 export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: string, extraColumns: string[] = []): Promise<CheckedSource> {
   const resolved = resolveSourcePath(spec.source.path, specFile);
-  const files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => String(r.file));
+  const files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => cellText(r.file));
   if (files.length === 0) {
     throw new DataError(
       'DataFileNotFound',
