@@ -14,13 +14,15 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
 .PHONY: settings-doc
+# `make lint` checks the tree (ESLint with type-aware rules, then Prettier); `make format` rewrites it in Prettier's style.
+.PHONY: lint format
 .PHONY: up test build deps temporal-cli bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" node dist/src/up/main.js
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
-test: node-version build temporal-cli cluster-deps
+test: node-version build lint temporal-cli cluster-deps
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
 # The production topology on this machine, in the foreground, state under var/cluster/; Ctrl-C stops all.
@@ -65,6 +67,13 @@ build: deps
 # docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
 settings-doc: build
 	node dist/src/config/settings-reference.js --write
+
+lint: deps
+	npx eslint --cache --cache-location node_modules/.cache/eslint/ .
+	npx prettier --check .
+
+format: deps
+	npx prettier --write .
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
