@@ -14,6 +14,8 @@ export PATH := $(NODE_BIN):$(PATH)
 NODE_ABI := $(shell $(NODE_BIN)/node -p process.versions.modules)
 
 .PHONY: settings-doc
+# `make lint` checks the tree (ESLint with type-aware rules, then Prettier); `make format` rewrites it in Prettier's style.
+.PHONY: lint format
 .PHONY: up test build deps temporal-cli python-worker-venv bench bench-peers drift-peer clean typecheck node-version cluster cluster-test cluster-deps
 
 up: node-version build temporal-cli python-worker-venv
@@ -21,7 +23,7 @@ up: node-version build temporal-cli python-worker-venv
 
 # Every test, the cluster's included (test/cluster boots PostgreSQL, a Temporal server, MinIO, workers and API replicas).
 # test/containers runs too when `make images` and `make container-test` have built the images and the Compose CLI; else it skips, saying so.
-test: node-version build temporal-cli cluster-deps python-worker-venv
+test: node-version build lint temporal-cli cluster-deps python-worker-venv
 	TEMPORAL_CLI="$$(./scripts/temporal-cli.sh)" npx mocha
 
 # The production topology on this machine, in the foreground, state under var/cluster/; Ctrl-C stops all.
@@ -72,6 +74,13 @@ build: deps
 # docs/settings.md from the settings schemas and their comments (a test fails when it is out of date).
 settings-doc: build
 	node dist/scripts/settings-reference.js --write
+
+lint: deps
+	npx eslint --cache --cache-location node_modules/.cache/eslint/ .
+	npx prettier --check .
+
+format: deps
+	npx prettier --write .
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit

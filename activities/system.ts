@@ -40,6 +40,7 @@ const PROBE_MS = 10_000;
 
 function packageVersion(name: string): string {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a package's own package.json, by a name known only at run time
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return 'unknown';

@@ -210,7 +210,7 @@ export async function benchRegression(dir: string, log: (line: string) => void):
 }
 
 /** penguins.json's rows and split with the three species as classes (penguins-species.json's hyper-parameters). */
-function penguinsSpecies(s: DatasetSpec): unknown {
+function penguinsSpecies(s: DatasetSpec): object {
   return {
     ...s,
     name: 'penguins-species',
@@ -285,7 +285,7 @@ async function penguinsOverSeeds(dir: string): Promise<Figure[]> {
   const seeds = [42, 1, 2, 3, 4];
   for (const seed of seeds) {
     const d = await load(dir, `species-${seed}`, shipped ? 'datasets/penguins-species.json' : 'datasets/penguins.json', (s) => ({
-      ...(shipped ? s : (penguinsSpecies(s) as object)),
+      ...(shipped ? s : penguinsSpecies(s)),
       split: { ...s.split, seed },
     }));
     const k = d.classes?.length ?? 0;

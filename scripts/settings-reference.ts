@@ -1,5 +1,5 @@
 // The settings reference (docs/settings.md), generated from the settings schemas and their comments, so it cannot drift.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { temporalTargetSettings } from '../src/temporal/target';
 import path from 'node:path';
 import { z } from 'zod';
@@ -57,6 +57,7 @@ function showDefault(name: string, schema: z.ZodType): string {
   const value = unwrapDefault(schema);
   if (value === undefined) return 'unset';
   if (Array.isArray(value)) return value.length ? `\`${value.join(',')}\`` : 'empty';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- setting defaults are strings, numbers and booleans
   return `\`${String(value)}\``;
 }
 
@@ -125,7 +126,7 @@ if (require.main === module) {
   const root = path.resolve(__dirname, '..', '..');
   const text = renderSettings(settingsReference(root));
   if (process.argv.includes('--write')) {
-    require('node:fs').writeFileSync(path.join(root, 'docs', 'settings.md'), text);
+    writeFileSync(path.join(root, 'docs', 'settings.md'), text);
     process.stdout.write('docs/settings.md written\n');
   } else process.stdout.write(text);
 }

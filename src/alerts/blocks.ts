@@ -51,6 +51,7 @@ function num(value: number): string {
 
 function observed(value: unknown): string {
   if (value === undefined) return '';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- String() only for what JSON cannot show (undefined inside, functions, symbols)
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   return clip(text, 80);
 }

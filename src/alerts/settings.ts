@@ -1,7 +1,6 @@
 // Alert settings: built from the environment at worker start (token from a variable or a file), with defaults.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { ConfigError, type Env } from '../config/env';
 import { defaultRouterConfig, type RouterConfig } from './model';
 import { Secret } from './redact';

@@ -88,7 +88,7 @@ export async function waitForPostgres(plan: PostgresPlan, timeoutMs: number): Pr
       await runTool(path.join(plan.bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(plan.port), '-t', '2'], { timeoutMs: 5000 });
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections on port ${plan.port} within ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections on port ${plan.port} within ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -1,6 +1,6 @@
 // The Temporal server of the cluster: schema on PostgreSQL with the SQL tool, a generated config, then `server start`.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';

@@ -19,7 +19,7 @@ const positiveInt = (fallback: number) =>
 
 const hostPort = z
   .string()
-  .regex(/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -84,7 +84,7 @@ export const EnvSchema = z
     ARTIFACT_STORE: z
       .string()
       .min(1)
-      .refine((v) => !v.startsWith('s3://') || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._=+@,~\/-]*)?$/.test(v), {
+      .refine((v) => !v.startsWith('s3://') || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._=+@,~/-]*)?$/.test(v), {
         error: 'must be s3://bucket/prefix (bucket: 3-63 lowercase letters, digits, dots, dashes) or a folder',
       })
       .refine((v) => v.startsWith('s3://') || !/^[a-z0-9]+:\/\//i.test(v) || v.startsWith('file://'), { error: 'must be s3://bucket/prefix or a folder' })

@@ -139,7 +139,7 @@ export class DuckDb {
   /** Column names and types of a relation (a query or a table expression), without scanning its data. */
   async describe(relationSql: string): Promise<ColumnInfo[]> {
     const rows = await this.rows(`DESCRIBE ${relationSql}`);
-    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    return rows.map((r) => ({ name: cellText(r.column_name), type: cellText(r.column_type) }));
   }
 
   /** A streaming result for column-wise reading chunk by chunk (no per-row JS objects). */
@@ -275,6 +275,12 @@ export function toCell(value: JS): SqlCell {
 }
 
 /** A cell that must be a number (or NULL); anything else is a programming error in the query. */
+/** A cell as text, as String() prints it: the columns read this way are scalars (names, types, categories). */
+export function cellText(cell: SqlCell | undefined): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- callers select scalar columns; String() is the text they always had
+  return String(cell);
+}
+
 export function numOrNull(cell: SqlCell | undefined): number | null {
   if (cell === null || cell === undefined) return null;
   if (typeof cell === 'number') return cell;

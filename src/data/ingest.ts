@@ -1,7 +1,7 @@
 // Writes the immutable, idempotent Parquet snapshot of a run (projected columns, the label per task, row number) and its manifest.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/fs-atomic';
 import { z } from 'zod';

@@ -2,7 +2,7 @@
 import type { DatasetSpec, FeatureSpec } from '../spec/dataset';
 import type { TaskKind } from '../task/task';
 import { showColumn } from '../spec/columns';
-import { ColumnTarget, DuckDb, duckDbMessage, numOrNull, quoteIdent, quoteString } from './duckdb';
+import { ColumnTarget, DuckDb, duckDbMessage, numOrNull, quoteIdent, quoteString, cellText } from './duckdb';
 import type { FeatureColumn, Frame } from './frame';
 import { takeRows } from './frame';
 import { DataError, LABEL_COLUMN, mix32, ROW_COLUMN } from './source';
@@ -78,7 +78,7 @@ export async function loadFrame(snapshotPath: string, features: readonly Feature
       }
       const typeName = quoteIdent(`__dict_${i}`);
       await db.run(`CREATE TYPE ${typeName} AS ENUM (SELECT DISTINCT CAST(${c} AS VARCHAR) FROM ${src} WHERE ${c} IS NOT NULL ORDER BY 1)`);
-      dictionaries.push((await db.rows(`SELECT unnest(enum_range(NULL::${typeName})) AS v`)).map((r) => String(r.v)));
+      dictionaries.push((await db.rows(`SELECT unnest(enum_range(NULL::${typeName})) AS v`)).map((r) => cellText(r.v)));
       exprs.push(`CAST(enum_code(CAST(CAST(${c} AS VARCHAR) AS ${typeName})) AS INTEGER)`);
     }
     if (options.timeSplit) {

@@ -3,7 +3,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import { positiveRule, resolveSourcePath } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { formatFromExtension, resolveFormat, SOURCE_FORMATS, type SourceFormat } from './format';
-import { ColumnInfo, DuckDb, duckDbMessage, isAccessDenied, isNumericType, isTemporalType, quoteIdent, quoteString } from './duckdb';
+import { cellText, ColumnInfo, DuckDb, duckDbMessage, isAccessDenied, isNumericType, isTemporalType, quoteString } from './duckdb';
 import { DataError } from './errors';
 import { targetTypeProblem } from './target';
 
@@ -177,7 +177,7 @@ export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: strin
   const resolved = resolveSourcePath(spec.source.path, specFile);
   let files: string[];
   try {
-    files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => String(r.file));
+    files = (await db.rows(`SELECT file FROM glob(${quoteString(resolved)}) ORDER BY file`)).map((r) => cellText(r.file));
   } catch (err) {
     if (isAccessDenied(err)) throw accessDenied(err, `source.path ${spec.source.path}`);
     throw err;

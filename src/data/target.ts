@@ -4,7 +4,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import { positiveRule } from '../spec/dataset';
 import { showColumn } from '../spec/columns';
 import { ClassValue, className, MAX_CLASSES } from '../task/task';
-import { DuckDb, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from './duckdb';
+import { DuckDb, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell, cellText } from './duckdb';
 import { DataError } from './errors';
 
 const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/i;
@@ -137,7 +137,7 @@ export async function resolveClasses(db: DuckDb, spec: DatasetSpec, relationSql:
       { column: target.column, unknownRows, unknownValues, examples: shown.map((r) => r.v), classes: listed },
     );
   }
-  const found = new Map(rows.map((r) => [String(r.k), r]));
+  const found = new Map(rows.map((r) => [cellText(r.k), r]));
   const missing = listed.filter((c) => !found.has(className(c)));
   if (missing.length > 0) {
     throw new DataError(
@@ -157,7 +157,7 @@ export async function resolveClasses(db: DuckDb, spec: DatasetSpec, relationSql:
 /** A data value as a class: strings stay strings, integers numbers, booleans booleans (anything else its text). */
 function classValue(v: SqlCell | undefined, k: SqlCell | undefined): ClassValue {
   const parsed = ClassValue.safeParse(v);
-  return parsed.success ? parsed.data : String(k);
+  return parsed.success ? parsed.data : cellText(k);
 }
 
 function examples(rows: { v?: SqlCell; n?: SqlCell }[]): string {

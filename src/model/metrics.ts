@@ -151,8 +151,11 @@ export function thresholdMetrics(label: Labels, proba: Probabilities, threshold 
   let tn = 0;
   for (let i = 0; i < label.length; i++) {
     const predicted = proba[i] >= threshold;
-    if (predicted) label[i] ? tp++ : fp++;
-    else label[i] ? fn++ : tn++;
+    if (predicted) {
+      if (label[i]) tp++;
+      else fp++;
+    } else if (label[i]) fn++;
+    else tn++;
   }
   const n = label.length;
   return {

@@ -127,6 +127,7 @@ export class OnnxModel {
   /**
    * `rows * width` numbers (binary: P(positive); regression: the value; multiclass: K class probabilities per row,
    * row-major). Extra columns in `input` are ignored; missing or mis-typed ones throw ModelInputError. */
+  // eslint-disable-next-line @typescript-eslint/require-await -- the interface is asynchronous; async turns a throw into a rejection
   async predict(input: ModelInput, rows: number): Promise<Float32Array> {
     if (this.released) throw new OnnxModelError('model was released', 'released');
     if (!Number.isInteger(rows) || rows < 0) throw new ModelInputError(`rows must be a non-negative integer, got ${rows}`);
@@ -153,12 +154,12 @@ export class OnnxModel {
   private run(feeds: Record<string, ort.Tensor>, rows: number): Float32Array {
     const result = this.session.run(feeds, this.fetches, RUN_OPTIONS);
     if (this.task === 'binary') {
-      const probs = (result[PROBABILITY_OUTPUT] as ort.Tensor).data as Float32Array;
+      const probs = (result[PROBABILITY_OUTPUT]).data as Float32Array;
       const out = new Float32Array(rows);
       for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
       return out;
     }
-    const data = (result[this.output] as ort.Tensor).data;
+    const data = (result[this.output]).data;
     if (data.length !== rows * this.width) {
       throw new OnnxModelError(`output ${this.output} has ${data.length} values for ${rows} rows of ${this.width}`, 'task_mismatch');
     }
@@ -210,6 +211,7 @@ export class OnnxModel {
     return { feeds, cols };
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- the interface is asynchronous; async turns a throw into a rejection
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;

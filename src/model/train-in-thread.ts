@@ -75,6 +75,7 @@ export function trainInThread(frame: Frame, params: GbdtParams, checkpoint: Gbdt
             writes = writes.then(() => save(message.checkpoint, message.roundsDone, totalRounds));
             writes.catch((err: unknown) => {
               void worker.terminate();
+              // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the save threw, unchanged
               finish(() => reject(err));
             });
           }
@@ -83,6 +84,7 @@ export function trainInThread(frame: Frame, params: GbdtParams, checkpoint: Gbdt
           doneReceived = true;
           writes.then(
             () => finish(() => resolve({ model: message.model, ...(message.baseline ? { baseline: message.baseline } : {}), resumedFromRound, totalRounds, seconds, rows })),
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what the save threw, unchanged
             (err: unknown) => finish(() => reject(err)),
           );
           break;

@@ -45,6 +45,7 @@ export const WASM_EXP_RANGE = 1e300;
 
 // TypeScript declares the WebAssembly global in its DOM lib only; this is the part used here.
 declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- augments the global WebAssembly namespace, which only a namespace can do
   namespace WebAssembly {
     class Memory {
       constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });

@@ -1,5 +1,5 @@
 // Profiles a snapshot (or any relation) in ONE SQL scan: exact per-feature value counts, then arithmetic over them.
-import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../data/duckdb';
+import { DuckDb, duckDbMessage, isNumericType, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell, cellText } from '../data/duckdb';
 import { DataError, LABEL_COLUMN } from '../data/source';
 import type { FeatureSpec } from '../spec/dataset';
 import { categoryDistribution, numericDistribution } from './fine';
@@ -158,12 +158,12 @@ async function profileWith(
         const sql = refTop
           ? `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IN (${refTop.top.map((t) => sqlLiteral(t.value)).join(', ')})`
           : `SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY n DESC, f${i} LIMIT ${topK}`;
-        const top = (await db.rows(sql)).map((r) => ({ value: String(r.v), count: numOrNull(r.n) ?? 0 }));
+        const top = (await db.rows(sql)).map((r) => ({ value: cellText(r.v), count: numOrNull(r.n) ?? 0 }));
         const p = categoricalProfile(f.name, rows, nn, d, topK, refTop, top);
         if (fine) {
           // Every category up to the cap: the first cap rows by count desc, then value (as `top`, just more of them).
           const all = (await db.rows(`SELECT f${i} AS v, n FROM ${table} WHERE s = ${i} AND f${i} IS NOT NULL ORDER BY n DESC, f${i} LIMIT ${fine.categoricalCap}`)).map((r) => ({
-            value: String(r.v),
+            value: cellText(r.v),
             count: numOrNull(r.n) ?? 0,
           }));
           const distribution = categoryDistribution(all, fine.categoricalCap);

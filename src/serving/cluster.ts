@@ -2,7 +2,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import type { UsageCounts, UsageDelta, UsageStore } from './usage';
+import type { UsageCounts, UsageStore } from './usage';
 import { WindowCounterHub, type WindowCounter } from './window-counter';
 
 /** How often a process reports its counts to the primary and learns the others': the bound on how far a limit can be overshot. */
@@ -71,7 +71,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<void> {
           send(other, { type: 'others', name: msg.name, window: msg.window, counts: hubs[msg.name].othersFor(j, keys) });
         }
       } else {
-        usage.merge(msg.deltas as UsageDelta[]);
+        usage.merge(msg.deltas);
         // the other processes report every SYNC_MS: answering after two of those includes what they counted until now
         const ask = msg.ask;
         if (ask !== undefined) setTimeout(() => send(w, { type: 'usageSnapshot', ask, keys: usage.snapshot() }), 2 * SYNC_MS);

@@ -55,7 +55,7 @@ export async function readKeyFile(store: ArtifactStore): Promise<KeyFile> {
   try {
     return (await store.getJson(KEYS_KEY, KeyFile)) ?? EMPTY;
   } catch (err) {
-    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
+    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -65,7 +65,7 @@ async function changeKeys(store: ArtifactStore, change: (file: KeyFile) => KeyFi
   try {
     await store.update(KEYS_KEY, KeyFile, (current) => change(structuredClone(current ?? EMPTY)));
   } catch (err) {
-    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`);
+    if (err instanceof CorruptObject) throw new InvalidKeyFile(`${store.url}/${KEYS_KEY} is not a valid key file: ${err.message}`, { cause: err });
     throw err;
   }
 }

@@ -117,7 +117,7 @@ export class ModelManager {
   /** Re-reads the alias when it changed (or a failed version is due for a retry). */
   async poll(): Promise<void> {
     if (this.closed) return;
-    let sig = 'missing';
+    let sig: string;
     try {
       sig = await this.opts.registry.aliasSignature(this.opts.name);
     } catch {

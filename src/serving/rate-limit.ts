@@ -23,5 +23,5 @@ export function rateLimitHook(counter: WindowCounter, max: number, windowMs: num
     reply.header('x-ratelimit-reset', reset);
     if (current <= max) return done();
     done(new HttpError(429, `rate limit exceeded: at most ${max} requests per ${windowMs} ms per key; retry in ${reset} s`, undefined, { 'retry-after': String(reset) }));
-  } as onRequestHookHandler;
+  };
 }

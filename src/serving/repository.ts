@@ -101,7 +101,7 @@ export class ModelRepository {
   current(name: string): LoadedModel | undefined {
     const e = this.entries.get(name);
     const m = e?.manager?.current;
-    if (m) e!.lastUsed = ++this.tick;
+    if (m) e.lastUsed = ++this.tick;
     return m;
   }
 
@@ -358,7 +358,7 @@ export class ModelRepository {
     if (this.timer) clearInterval(this.timer);
     await this.scanning;
     const all = [...this.entries.values()];
-    await Promise.all(all.map((e) => e.loading?.catch(() => undefined)));
+    await Promise.all(all.map((e) => e.loading?.catch(() => undefined) ?? Promise.resolve()));
     await Promise.all(all.map(async (e) => e.manager?.close()));
   }
 
@@ -366,6 +366,6 @@ export class ModelRepository {
   async closeCaptures(): Promise<void> {
     await Promise.all(this.captures().map((c) => c.close()));
     // after the writers closed: the uploaders ship the last lines of every file
-    await Promise.all([...this.entries.values()].map((e) => e.uploader?.close()));
+    await Promise.all([...this.entries.values()].map((e) => e.uploader?.close() ?? Promise.resolve()));
   }
 }

@@ -41,6 +41,7 @@ export const InferenceId = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
   .max(MAX_INFERENCE_ID_LENGTH, `must be at most ${MAX_INFERENCE_ID_LENGTH} characters`)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is this pattern's purpose
   .regex(/^[^\x00-\x1f\x7f]+$/, 'must not hold control characters');
 
 export function predictRequestSchema(features: readonly FeatureSpecLike[], maxRows: number) {

@@ -100,7 +100,7 @@ export class WindowCounterHub {
     const touched: [string, number][] = [];
     for (const [k, n] of report.counts) {
       let per = this.byKey.get(k);
-      if (!per) this.byKey.set(k, (per = new Map()));
+      if (!per) this.byKey.set(k, (per = new Map<number, number>()));
       per.set(from, (per.get(from) ?? 0) + n);
       touched.push([k, n]);
     }

@@ -67,7 +67,7 @@ export const TargetSpec = z
       }
     }
   })
-  .transform((t) => ({ ...t, task: t.task ?? ('binary' as TaskKind) }));
+  .transform((t) => ({ ...t, task: t.task ?? ('binary') }));
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
 export const DriftFeatureSettings = z

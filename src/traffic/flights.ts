@@ -1,7 +1,7 @@
 // Flights rows to replay as traffic: training months (Jan-Apr) or later months (May-Jun), optionally shifted, in a repeatable order.
 import path from 'node:path';
 import { z } from 'zod';
-import { DuckDb, quoteString, sqlLiteral } from '../data/duckdb';
+import { DuckDb, quoteString, sqlLiteral, cellText } from '../data/duckdb';
 import { resolveSourcePath } from '../spec/dataset';
 
 /** The file the flights specs read (3M real US flights, Jan-Jun 2001). */
@@ -101,8 +101,8 @@ export async function readFlightRows(q: FlightRowsQuery, db?: DuckDb): Promise<F
       hour: Number(r.hour),
       day_of_week: Number(r.day_of_week),
       distance: Number(r.distance),
-      origin: String(r.origin),
-      destination: String(r.destination),
+      origin: cellText(r.origin),
+      destination: cellText(r.destination),
       delay: r.delay === null ? null : Number(r.delay),
     }));
   } finally {

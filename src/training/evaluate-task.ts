@@ -3,7 +3,7 @@
 import type { Frame } from '../data/frame';
 import { loadFrame, loadSplitFrames } from '../data/load-frame';
 import { fitLinearBaseline, fitPrior, predictBaseline } from '../model/baselines';
-import { GbdtModel, predictModel, type GbdtTask } from '../model/gbdt';
+import type { GbdtTask } from '../model/gbdt';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';
 import { evaluateTask } from '../model/task-metrics';
 import { regressionCharts } from '../model-card/task-charts';

@@ -1,6 +1,5 @@
 // Evaluation of a trained candidate: holdout metrics beside the baselines and the champion on the same rows, then the gates.
 import { loadFrame, loadSplitFrames } from '../data/load-frame';
-import type { Frame } from '../data/frame';
 import { predictLogistic } from '../model/logistic';
 import { evaluateBinary, majorityBaseline } from '../model/metrics';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';

@@ -45,7 +45,7 @@ describe('alerts on a real Temporal dev server', function () {
           assert.equal(afterFirst.counters.received, 1, 'one alert per failed run (the run failure itself is not alerted again)');
           assert.equal(fake.messages.length, 1);
 
-          const text = FakeSlack.readableText(fake.messages[0]!);
+          const text = FakeSlack.readableText(fake.messages[0]);
           assert.ok(text.includes(`${UI}/namespaces/default/workflows/${first.workflowId}/${first.firstExecutionRunId}`), text);
           assert.match(text, /alertDrillActivity/);
           assert.match(text, /AlertDrillFailure/);
@@ -162,7 +162,7 @@ describe('alerts on a real Temporal dev server', function () {
           assert.equal(fake.messages.length, 1);
           const [, limited, ok] = fake.requests;
           // Retry-After is honoured: the policy's own backoff here is 100-200 ms, Retry-After asked for 1 s.
-          assert.ok(ok!.receivedAt - limited!.receivedAt >= 950, `retried after ${ok!.receivedAt - limited!.receivedAt} ms`);
+          assert.ok(ok.receivedAt - limited.receivedAt >= 950, `retried after ${ok.receivedAt - limited.receivedAt} ms`);
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);
         }
@@ -244,7 +244,7 @@ describe('alerts on a real Temporal dev server', function () {
 
           await drift('resolve');
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.resolved === 1 && s.counters.delivered === 2);
-          assert.match(FakeSlack.readableText(fake.messages[1]!), /Resolved: Drift detected/);
+          assert.match(FakeSlack.readableText(fake.messages[1]), /Resolved: Drift detected/);
 
           await drift('drift');
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 3);
@@ -279,14 +279,14 @@ describe('alerts on a real Temporal dev server', function () {
           // A local activity's failure reaches the workflow unwrapped (no ActivityFailure around it).
           await assert.rejects(local.result(), failedWithType('AlertDrillFailure'));
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 1);
-          const localText = FakeSlack.readableText(fake.messages[0]!);
+          const localText = FakeSlack.readableText(fake.messages[0]);
           assert.match(localText, /alertDrillActivity failed for good in alertDrill/);
           assert.ok(localText.includes(`/workflows/${local.workflowId}/`));
 
           const stuck = await env.client.workflow.start('alertDrill', { taskQueue, workflowId: stuckId, args: [{ scenario: 'stuck', message: 'bug 1234 in workflow code' }] });
           const state = await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 2);
           assert.equal(state.counters.received, 2);
-          const stuckText = FakeSlack.readableText(fake.messages[1]!);
+          const stuckText = FakeSlack.readableText(fake.messages[1]);
           assert.match(stuckText, /alertDrill is stuck: its workflow task keeps failing/);
           assert.match(stuckText, /bug 1234 in workflow code/);
           assert.equal((await stuck.describe()).status.name, 'RUNNING', 'a workflow-task failure does not close the run');
@@ -322,13 +322,13 @@ describe('alerts on a real Temporal dev server', function () {
           const state = await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 1);
           assert.equal(state.counters.received, 1);
           assert.equal(state.keys[0]?.key, 'workflow-failed:alertDrill:DataQualityGateFailed');
-          assert.match(FakeSlack.readableText(fake.messages[0]!), /alertDrill failed/);
+          assert.match(FakeSlack.readableText(fake.messages[0]), /alertDrill failed/);
 
           // A plain workflow failure (no activity involved) is alerted by the inbound interceptor.
           const wf = await env.client.workflow.start('alertDrill', { taskQueue, workflowId: uniqueId('drill-workflow'), args: [{ scenario: 'workflow' }] });
           await assert.rejects(wf.result(), failedWithType('AlertDrillWorkflowFailure'));
           await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.delivered === 2);
-          assert.match(FakeSlack.readableText(fake.messages[1]!), /AlertDrillWorkflowFailure/);
+          assert.match(FakeSlack.readableText(fake.messages[1]), /AlertDrillWorkflowFailure/);
           await maybeRecord('alertDrill-workflow-failed', env, { workflowId: wf.workflowId }, context.varDir);
         } finally {
           await stopRouter(env, alerts.routerWorkflowId);

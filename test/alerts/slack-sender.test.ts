@@ -44,7 +44,7 @@ describe('alerts: Slack sender on the real WebClient', () => {
     assert.equal(fake.requests[0]?.apiMethod, 'chat.postMessage');
     assert.equal(fake.requests[0]?.authorization, `Bearer ${token}`);
     assert.equal(fake.messages[0]?.channel, 'C1');
-    assert.match(FakeSlack.readableText(fake.messages[0]!), /Export failed/);
+    assert.match(FakeSlack.readableText(fake.messages[0]), /Export failed/);
     assert.ok((fake.messages[0]?.blocks.length ?? 0) > 2);
   });
 

@@ -44,7 +44,7 @@ describe('alerts from a failing training run', function () {
             assert.equal(state.counters.delivered, 1);
             assert.equal(state.counters.suppressed, 1);
             assert.equal(fake.messages.length, 1, 'exactly one Slack message');
-            const text = FakeSlack.readableText(fake.messages[0]!);
+            const text = FakeSlack.readableText(fake.messages[0]);
             assert.ok(text.includes(`${UI}/namespaces/default/workflows/${runs[0].workflowId}/${runs[0].firstExecutionRunId}`), text);
             assert.match(text, /trainingPipeline/);
             assert.match(text, /ingest/);

@@ -35,7 +35,7 @@ describe('project CLI', () => {
     assert.match(promoted.stderr, /drift and quality schedules not checked: cannot reach the Temporal server at 127\.0\.0\.1:9 .* Promote again/);
     let { stdout } = await cli(varDir, 'models', 'list');
     assert.match(stdout, /^\s+1\* .* 0\.6100/m);
-    assert.match(stdout, /^\s+2  .* 0\.6600/m);
+    assert.match(stdout, /^\s+2 {2}.* 0\.6600/m);
     ({ stdout } = await cli(varDir, 'models', 'promote', 'flights', '2', '--reason', 'better AUC'));
     assert.match(stdout, /champion is now version 2/);
     ({ stdout } = await cli(varDir, 'models', 'rollback', 'flights'));
@@ -111,7 +111,7 @@ describe('project CLI on the artifact store', function () {
       for (const n of names) assert.match(listed, new RegExp(`active  ${n}$`, 'm'));
 
       await run1('store', 'put', path.join(projectRoot, 'datasets/flights-small.json'), 'datasets/small/spec.json');
-      assert.match((await run1('store', 'ls', 'datasets/')).stdout, /^\s+\d+  \S+  datasets\/small\/spec\.json$/m);
+      assert.match((await run1('store', 'ls', 'datasets/')).stdout, /^\s+\d+ {2}\S+ {2}datasets\/small\/spec\.json$/m);
       const back = (await run1('store', 'get', 'datasets/small/spec.json', '-')).stdout;
       assert.equal(back, await readFile(path.join(projectRoot, 'datasets/flights-small.json'), 'utf8'));
       await assert.rejects(run1('store', 'put', path.join(projectRoot, 'datasets/flights-small.json'), '../outside.json'), /must not contain "\.\." segments/);

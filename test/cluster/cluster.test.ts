@@ -122,6 +122,7 @@ describe('make cluster: the production topology on one machine', function () {
     const workerB = cluster.component(b.name);
     workerB.hold();
     workerB.signal('SIGTERM');
+    // eslint-disable-next-line @typescript-eslint/require-await -- the callee expects a function returning a promise
     await waitFor('worker b to stop', 30_000, async () => !workerB.running);
 
     const started = Date.now();
@@ -130,6 +131,7 @@ describe('make cluster: the production topology on one machine', function () {
     const workerA = cluster.component(a.name);
     workerA.hold();
     workerA.signal('SIGTERM');
+    // eslint-disable-next-line @typescript-eslint/require-await -- the callee expects a function returning a promise
     await waitFor('worker a to stop', 30_000, async () => !workerA.running);
     await rm(a.scratch, { recursive: true, force: true });
     workerB.release();
@@ -316,6 +318,7 @@ describe('make cluster: the production topology on one machine', function () {
     const minio = cluster.component('minio');
     minio.hold();
     minio.signal('SIGTERM');
+    // eslint-disable-next-line @typescript-eslint/require-await -- the callee expects a function returning a promise
     await waitFor('MinIO to stop', 30_000, async () => !minio.running);
     const stoppedAt = Date.now();
     const dropsBefore = await Promise.all(replicas.map((r) => metric(r.url, 'capture_records_dropped_total')));

@@ -97,18 +97,18 @@ describe('drift reports', function () {
     it('GET /v1/reports lists summaries with links; limit and model are validated', async () => {
       const res = await app.inject({ method: 'GET', url: '/v1/reports?model=flights-small' });
       assert.equal(res.statusCode, 200);
-      const body = res.json() as { reports: { id: string; verdict: string; links: { html: string } }[] };
+      const body = res.json<{ reports: { id: string; verdict: string; links: { html: string } }[] }>();
       assert.deepEqual(body.reports.map((r) => [r.id, r.verdict, r.links.html]), [[report.id, 'feature drift', `/v1/reports/${report.id}.html`]]);
       const bad = await app.inject({ method: 'GET', url: '/v1/reports?limit=0&color=red' });
       assert.equal(bad.statusCode, 400);
-      const issues = (bad.json() as { issues: { path: string }[] }).issues.map((i) => i.path).sort();
+      const issues = (bad.json<{ issues: { path: string }[] }>()).issues.map((i) => i.path).sort();
       assert.deepEqual(issues, ['querystring.color', 'querystring.limit']);
     });
 
     it('GET /v1/reports/:id is the JSON, :id.html the page with a strict content policy', async () => {
       const json = await app.inject({ method: 'GET', url: `/v1/reports/${report.id}` });
       assert.equal(json.statusCode, 200);
-      assert.equal((json.json() as DriftReport).id, report.id);
+      assert.equal((json.json<DriftReport>()).id, report.id);
       const page = await app.inject({ method: 'GET', url: `/v1/reports/${report.id}.html` });
       assert.equal(page.statusCode, 200);
       assert.match(String(page.headers['content-type']), /^text\/html/);

@@ -99,7 +99,7 @@ describe('traffic', function () {
       registerTrafficCommand(program);
       const out = process.stdout.write.bind(process.stdout);
       let printed = '';
-      process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+      process.stdout.write = ((chunk: string) => ((printed += chunk), true));
       try {
         await program.parseAsync(['traffic', '--url', api.url, '--key', 'good-key', '--from', 'later', '--rows', '120', '--batch', '50', '--rate', '0', '--shift', 'distance=+100', '--seed', '9', '--no-progress'], { from: 'user' });
       } finally {

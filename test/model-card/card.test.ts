@@ -1,6 +1,5 @@
 // Model cards: built from a trained model, stored beside the version, served self-contained by the API naming every feature.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { predictProba, trainGbdt } from '../../src/model/gbdt';
 import { predictLogistic, trainLogistic } from '../../src/model/logistic';
 import { evaluateBinary, majorityBaseline } from '../../src/model/metrics';

@@ -1,5 +1,4 @@
 // Fixtures for the model-quality workflow tests: a registered model "qm" with known holdout figures.
-import path from 'node:path';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { syntheticModelBytes } from '../../src/serving/synthetic';

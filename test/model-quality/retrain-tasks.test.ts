@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDb, quoteString } from '../../src/data/duckdb';
+import { DuckDb, cellText, quoteString } from '../../src/data/duckdb';
 import { prepareQualityRetrain } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
 import { syntheticModelBytes } from '../../src/serving/synthetic';
@@ -77,7 +77,7 @@ describe('model quality: retraining data per task', function () {
         const recentRows = await db.rows(`SELECT __label AS l, typeof(__label) AS t FROM read_parquet(${recent}) ORDER BY __row`);
         assert.equal(recentRows.length, compare);
         if (task === 'multiclass') {
-          assert.ok(liveTargets.every((r) => CLASSES.includes(String(r.t))));
+          assert.ok(liveTargets.every((r) => CLASSES.includes(cellText(r.t))));
           assert.equal(recentRows[0].t, 'UTINYINT');
           // newest first: live-39 (Adelie, index 0), live-38 (Gentoo, 2), ...
           assert.deepEqual(recentRows.map((r) => Number(r.l)), Array.from({ length: compare }, (_, k) => (LIVE - 1 - k) % 3));

@@ -36,7 +36,7 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
 
         // The real API on a real port: June rows replayed by the traffic command's code, their true labels sent after.
         const app = await buildApp({ registry: new Registry(localStore(varDir)), varDir, modelName: 'flights-small', config: { MODEL_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
-        let labeled = 0;
+        let labeled: number;
         try {
           const url = await app.listen({ host: '127.0.0.1', port: 0 });
           const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();

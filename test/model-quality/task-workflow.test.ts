@@ -89,7 +89,7 @@ describe('modelQualityMonitor per task', function () {
 
           await waitForRouter(env, alerts.routerWorkflowId, (st) => idle(st) && st.counters.delivered === 1);
           assert.equal(fake.messages.length, 1);
-          const text = FakeSlack.readableText(fake.messages[0]!);
+          const text = FakeSlack.readableText(fake.messages[0]);
           assert.match(text, /Model quality degraded: tm v4/);
           assert.match(text, /classMix/);
         },

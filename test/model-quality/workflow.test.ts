@@ -68,7 +68,7 @@ describe('modelQualityMonitor workflow', function () {
 
           await waitForRouter(env, alerts.routerWorkflowId, (st) => idle(st) && st.counters.delivered === 1);
           assert.equal(fake.messages.length, 1);
-          const text = FakeSlack.readableText(fake.messages[0]!);
+          const text = FakeSlack.readableText(fake.messages[0]);
           assert.match(text, /Model quality degraded: qm v3/);
           assert.match(text, /logLoss/);
           assert.ok(text.includes(`/v1/reports/quality/${bad.reportId}.html`), text);
@@ -96,7 +96,7 @@ describe('modelQualityMonitor workflow', function () {
           assert.equal(ok.resolved, true);
           await waitForRouter(env, alerts.routerWorkflowId, (st) => idle(st) && st.counters.resolved === 1 && st.counters.delivered === 2);
           assert.equal(fake.messages.length, 2);
-          assert.match(FakeSlack.readableText(fake.messages[1]!), /Resolved: Model quality degraded/);
+          assert.match(FakeSlack.readableText(fake.messages[1]), /Resolved: Model quality degraded/);
           assert.equal((await readQualityState(localStore(varDir), 'qm'))?.alertOpen, false);
 
           // The recorded history replays against the current code: the workflow is deterministic.

@@ -84,7 +84,7 @@ describe('model/baselines per task', function () {
     assert.ok(Math.abs(z.weight / z.std + 0.5) < 1e-4, `z ${z.weight / z.std}`);
     const cat = model.categorical[0];
     const [a, b, c] = ['a', 'b', 'c'].map((v) => cat.weights[cat.categories.indexOf(v)]);
-    assert.ok(Math.abs(b - a - 4) < 1e-4 && Math.abs(c - b - 2.5) < 1e-4, `category effects ${[a, b, c]}`);
+    assert.ok(Math.abs(b - a - 4) < 1e-4 && Math.abs(c - b - 2.5) < 1e-4, `category effects ${[a, b, c].join(',')}`);
     const test = regressionFrame(500, 2, 0);
     const m = evaluateRegression(test.target!, predictBaseline(model, test));
     assert.ok(m.rmse < 1e-4, `rmse ${m.rmse}`);

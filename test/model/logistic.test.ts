@@ -50,7 +50,7 @@ describe('model/logistic', function () {
     assert.ok(Math.abs(z.weight + 1) < 0.2, `z weight ${z.weight}`);
     const cat = model.categorical[0];
     const w = (v: string) => cat.weights[cat.categories.indexOf(v)];
-    assert.ok(w('a') < w('b') && w('b') < w('c'), `category weights ${cat.categories} ${cat.weights}`);
+    assert.ok(w('a') < w('b') && w('b') < w('c'), `category weights ${cat.categories.join(',')} ${cat.weights.join(',')}`);
     const auc = rocAuc(test.frame.label, predictLogistic(model, test.frame)) ?? 0;
     const oracleAuc = rocAuc(test.frame.label, test.oracle.map((s) => 1 / (1 + Math.exp(-s)))) ?? 0;
     assert.ok(auc > oracleAuc - 0.01, `AUC ${auc} vs oracle ${oracleAuc}`);

@@ -68,7 +68,7 @@ describe('model/onnx', function () {
     try {
       const got = await session.predict(frameToModelInput(edgeFrame), edgeFrame.rows);
       const want = predictProba(m, edgeFrame);
-      assert.ok(maxAbsDiff(got, want) <= 1e-6, `${Array.from(got)} vs ${Array.from(want)}`);
+      assert.ok(maxAbsDiff(got, want) <= 1e-6, `${Array.from(got).join(',')} vs ${Array.from(want).join(',')}`);
       // 1.5 <= 1.5 goes left and 1.5000001 goes right: the two rows must land in different leaves.
       assert.notEqual(want[1], want[5]);
       // NaN goes left (learned missing side) like a = 0; NULL, unseen and '' all encode as missing in tree 2.

@@ -40,6 +40,7 @@ describe('trainInThread', () => {
     const partial = GbdtTrainer.create(multi, params, { task });
     for (let i = 0; i < 5; i++) partial.round();
     const checkpoints: number[] = [];
+    // eslint-disable-next-line @typescript-eslint/require-await -- the callee expects a function returning a promise
     const result = await trainInThread(multi, params, partial.checkpoint(), { task, onCheckpoint: async (_c, done) => void checkpoints.push(done) });
     assert.equal(result.model.kind, 'gbdt-multiclass');
     assert.deepEqual(result.model, whole.model());

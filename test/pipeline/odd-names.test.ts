@@ -91,7 +91,6 @@ describe('trainingPipeline with column names as the data has them', function () 
     assert.deepEqual(profile.features.map((f) => f.name), ['Body Mass (g)', 'Island']);
 
     const app = await buildApp({ registry, varDir, modelName: MODEL, config: { MODEL_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
-    let captured: string[];
     try {
       await app.ready();
       const key = (await createKey(localStore(varDir), 'tester', 'user')).key;
@@ -121,7 +120,7 @@ describe('trainingPipeline with column names as the data has them', function () 
     }
 
     // Capture records keep the name as the JSON key, and the drift query reads it back.
-    captured = await listCaptureFiles(captureFolder(varDir, MODEL));
+    const captured = await listCaptureFiles(captureFolder(varDir, MODEL));
     assert.ok(captured.length > 0, 'a capture file was written');
     const lines = (await Promise.all(captured.map((f) => readFile(f, 'utf8')))).join('').trim().split('\n');
     assert.deepEqual(JSON.parse(lines[0]).features, { 'Body Mass (g)': 3200, Island: 'Dream' });

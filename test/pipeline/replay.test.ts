@@ -93,7 +93,10 @@ describe('recorded workflow histories replay on the current code', function () {
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === 'object') {
-        for (const [k, x] of Object.entries(v)) (k === 'data' && typeof x === 'string' ? texts.push(Buffer.from(x, 'base64').toString('utf8')) : walk(x));
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'data' && typeof x === 'string') texts.push(Buffer.from(x, 'base64').toString('utf8'));
+          else walk(x);
+        }
       } else if (typeof v === 'string') texts.push(v);
     };
     // systemCheck's one activity reports the worker's own folders to a person, by design: no step hands them on

@@ -62,7 +62,7 @@ const CASES: Case[] = [
       const m = (result as TrainingResult<TaskEvaluation<'regression'>>).metrics;
       assert.ok(m.candidate.rmse < m.baselines[0].metrics.rmse, `RMSE ${m.candidate.rmse} beats the mean's ${m.baselines[0].metrics.rmse}`);
       assert.equal(typeof v1.prediction, 'number');
-      assert.ok(Number.isFinite(v1.prediction as number));
+      assert.ok(Number.isFinite(v1.prediction));
       assert.deepEqual(oip.map((o) => [o.name, o.datatype, o.shape]), [['prediction', 'FP32', [1]]]);
       assert.ok(Math.abs((oip[0].data[0] as number) - (v1.prediction as number)) < 1e-4, 'v1 and OIP agree');
     },
@@ -151,7 +151,7 @@ describe('trainingPipeline per task, end to end', function () {
         const inputs = spec.features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP32' : 'BYTES', shape: [1, 1], data: [c.row[f.name]] }));
         const oip = await app.inject({ method: 'POST', url: `/v2/models/${spec.name}/infer`, headers, payload: { inputs } });
         assert.equal(oip.statusCode, 200, oip.body);
-        c.check(result, (v1.json() as { predictions: Record<string, unknown>[] }).predictions[0], oip.json().outputs);
+        c.check(result, (v1.json<{ predictions: Record<string, unknown>[] }>()).predictions[0], oip.json().outputs);
 
         const card = await app.inject({ method: 'GET', url: modelCardPath(spec.name, result.version) });
         assert.equal(card.statusCode, 200, card.body);

@@ -63,9 +63,11 @@ describe('trainModel heartbeats through every phase', function () {
 
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 20_000 });
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const run = await env.run<[Parameters<typeof activities.ingest>[0]], RunRef, typeof activities.ingest>(activities.ingest, { spec: spec as Record<string, unknown>, workflowId: 'heartbeat', runId: 'run-1' });
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- activities are closures over their dependencies, never using `this`
+    const run = await env.run<[Parameters<typeof activities.ingest>[0]], RunRef, typeof activities.ingest>(activities.ingest, { spec: spec, workflowId: 'heartbeat', runId: 'run-1' });
     gating = true;
     beats.length = 0;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- activities are closures over their dependencies, never using `this`
     const outcome = await env.run<[{ run: RunRef }], TrainingOutcome, typeof activities.trainModel>(activities.trainModel, { run });
 
     assert.equal(outcome.rounds, 6);

@@ -36,7 +36,7 @@ describe('quality: classes on one side of the split (multiclass)', () => {
     const s = spec({ kind: 'time', column: 'day', holdoutFrom: '2001-01-15' });
     const m = await ingestSnapshot({ spec: s, specFile: path.join(dir, 'spec.json'), outDir: path.join(dir, 'out'), runKey: 'time' });
     assert.deepEqual(m.classes, ['Adelie', 'Chinstrap', 'Emperor', 'Gentoo', 'Macaroni']);
-    const report = await runQualitySuite({ parquetFile: m.path }, s.expectations, { classSplit: { split: s.split, classes: m.classes! } });
+    const report = await runQualitySuite({ parquetFile: m.path }, s.expectations, { classSplit: { split: s.split, classes: m.classes } });
     assert.equal(report.success, true);
     assert.deepEqual(report.classSplit, {
       classes: ['Adelie', 'Chinstrap', 'Emperor', 'Gentoo', 'Macaroni'],
@@ -46,8 +46,8 @@ describe('quality: classes on one side of the split (multiclass)', () => {
       onlyInHoldout: ['Emperor'],
     });
     assert.equal(report.warnings?.length, 2);
-    assert.match(report.warnings![0], /class "Macaroni" has 1 training rows and none in the holdout/);
-    assert.match(report.warnings![1], /class "Emperor" has 2 holdout rows and none in training, so the model cannot learn it/);
+    assert.match(report.warnings[0], /class "Macaroni" has 1 training rows and none in the holdout/);
+    assert.match(report.warnings[1], /class "Emperor" has 2 holdout rows and none in training, so the model cannot learn it/);
   });
 
   it('random split: the same membership as the trainer’s split (row number and seed)', async () => {
@@ -64,7 +64,7 @@ describe('quality: classes on one side of the split (multiclass)', () => {
     assert.deepEqual(report.classSplit?.holdout, expectHoldout);
     assert.deepEqual(report.classSplit?.train, expectTrain);
     const one = m.classes!.filter((_, c) => (expectHoldout[c] === 0) !== (expectTrain[c] === 0));
-    assert.deepEqual([...report.classSplit!.onlyInTraining, ...report.classSplit!.onlyInHoldout].sort(), one.sort());
+    assert.deepEqual([...report.classSplit.onlyInTraining, ...report.classSplit.onlyInHoldout].sort(), one.sort());
   });
 
   it('binary runs (no classSplit option) keep the report as it was', async () => {

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDb, quoteString } from '../../src/data/duckdb';
+import { DuckDb, cellText, quoteString } from '../../src/data/duckdb';
 import { ingestSnapshot } from '../../src/data/ingest';
 import { DataError, readerSql } from '../../src/data/source';
 import { compileExamples, compileSuite, ExpectationResult, QualityInput, QualityReport, runQualitySuite, writeQualityReport } from '../../src/quality';
@@ -158,7 +158,7 @@ describe('quality/runQualitySuite', () => {
       const sources = plans.flatMap((p) => ('examples' in p ? [p.examples] : []));
       assert.ok(sources.length >= 10);
       const operators = async (sql: string): Promise<string[]> => {
-        const plan = (await db.rows(`EXPLAIN (FORMAT json) ${sql}`)).map((r) => String(r.explain_value)).join('');
+        const plan = (await db.rows(`EXPLAIN (FORMAT json) ${sql}`)).map((r) => cellText(r.explain_value)).join('');
         interface Node { name: string; children?: Node[] }
         const walk = (n: Node): string[] => [n.name, ...(n.children ?? []).flatMap(walk)];
         return (JSON.parse(plan) as Node[]).flatMap(walk);

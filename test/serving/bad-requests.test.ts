@@ -14,7 +14,7 @@ interface ErrorJson {
 function assertError(res: LightMyRequestResponse, status: number, error: string): ErrorJson {
   assert.equal(res.statusCode, status, res.body);
   assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = res.json() as ErrorJson;
+  const body = res.json<ErrorJson>();
   assert.equal(body.error, error);
   assert.equal(typeof body.message, 'string');
   for (const k of Object.keys(body)) assert.ok(['error', 'message', 'issues'].includes(k), `unexpected field ${k}`);

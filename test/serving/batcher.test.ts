@@ -47,6 +47,7 @@ describe('serving: adaptive batcher', () => {
   it('rejects every request of a failed run and keeps serving afterwards', async () => {
     let fail = true;
     const b = new Batcher(
+      // eslint-disable-next-line @typescript-eslint/require-await -- the callee expects a function returning a promise
       async (records) => {
         if (fail) throw new Error('boom');
         return new Float32Array(records.length).fill(0.5);

@@ -73,7 +73,7 @@ describe('serving: pooled model input', () => {
         Array.from({ length: n }, (_, i) => ({ distance: (seed * 37 + i * 101) % 2000, dep_hour: (seed + i) % 24, carrier: ['AA', 'DL', 'zz', ''][(seed + i) % 4], origin: i % 3 === 0 ? null : 'ORD' }));
       const batches = [1, 3, 1, 2, 3, 1, 300].map((n, k) => rowsOf(n, k));
       const expected = await Promise.all(batches.map((b) => model.predict(
-        Object.fromEntries(features.map((f) => [f.name, f.type === 'numeric' ? Float32Array.from(b, (r) => (r[f.name as 'distance'] ?? NaN) as number) : b.map((r) => (r[f.name as 'carrier'] ?? '') as string)])),
+        Object.fromEntries(features.map((f) => [f.name, f.type === 'numeric' ? Float32Array.from(b, (r) => (r[f.name as 'distance'] ?? NaN)) : b.map((r) => (r[f.name as 'carrier'] ?? ''))])),
         b.length,
       )));
       for (let round = 0; round < 3; round++) {

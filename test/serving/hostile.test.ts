@@ -1,7 +1,6 @@
 // 10,000 hostile requests over real HTTP to the real API process: no 5xx, no crash, every refusal a JSON error.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import path from 'node:path';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { registerSynthetic } from '../../src/serving/synthetic';
@@ -62,7 +61,7 @@ describe('serving: hostile requests', function () {
             byKind.set(r.kind, counts);
             if (a.status >= 500) bad.push(`${a.status} ${r.kind} ${r.method} ${r.path.slice(0, 120)}: ${a.body.slice(0, 200)}`);
             else if (a.status >= 400 && r.method !== 'HEAD') {
-              let ok = false;
+              let ok: boolean;
               try {
                 const b = JSON.parse(a.body) as { error?: unknown; message?: unknown };
                 ok = typeof b.error === 'string' && typeof b.message === 'string' && b.message.length > 0 && !/at .+\.js:\d+/.test(a.body);

@@ -1,6 +1,5 @@
 // The real API process: SIGTERM drains and flushes every acknowledged request to capture; SIGKILL loses at most the flush window.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { Registry } from '../../src/registry/registry';
 import { registerSynthetic } from '../../src/serving/synthetic';
 import { modelA, ROW, tempVarDir } from './helpers';

@@ -108,7 +108,7 @@ describe('serving: model repository', () => {
     const index = await post('/v2/repository/index', {});
     assert.equal(index.statusCode, 200, index.body);
     assert.deepEqual(
-      (index.json() as { name: string; state: string }[]).map((m) => [m.name, m.state]),
+      (index.json<{ name: string; state: string }[]>()).map((m) => [m.name, m.state]),
       [
         ['delays', 'READY'],
         ['flights', 'READY'],
@@ -117,7 +117,7 @@ describe('serving: model repository', () => {
     assert.equal((await post('/v2/repository/models/delays/unload', {})).statusCode, 403);
     const unloaded = await post('/v2/repository/models/delays/unload', {}, h.adminKey);
     assert.equal(unloaded.statusCode, 200, unloaded.body);
-    const after = (await post('/v2/repository/index', { ready: true })).json() as { name: string }[];
+    const after = (await post('/v2/repository/index', { ready: true })).json<{ name: string }[]>();
     assert.deepEqual(after.map((m) => m.name), ['flights']);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/delays/ready' })).statusCode, 503);
     assert.equal((await post('/v2/repository/models/flights/unload', {}, h.adminKey)).statusCode, 409);

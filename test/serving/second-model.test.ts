@@ -1,6 +1,5 @@
 // On a real dev server: a second model trained by trainingPipeline is served by the running API process without a restart, and gets a drift schedule.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { TrainingResult } from '../../activities/training-types';
 import { driftScheduleId } from '../../src/drift/schedule';
 import { Registry } from '../../src/registry/registry';

@@ -36,8 +36,8 @@ export async function spawnServer(varDir: string, env: Record<string, string> = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(...d.toString('utf8').split('\n').filter(Boolean)));
-  child.stderr!.on('data', (d: Buffer) => output.push(...d.toString('utf8').split('\n').filter(Boolean)));
+  child.stdout.on('data', (d: Buffer) => output.push(...d.toString('utf8').split('\n').filter(Boolean)));
+  child.stderr.on('data', (d: Buffer) => output.push(...d.toString('utf8').split('\n').filter(Boolean)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
   const probe = opts.ready === false ? '/healthz' : '/readyz';
@@ -74,7 +74,7 @@ export async function spawnServer(varDir: string, env: Record<string, string> = 
 /** Every capture line of the model's folder; a cut last line of a file (SIGKILL mid-write) is returned in `cut`. */
 export async function readCapture(varDir: string): Promise<{ lines: Record<string, unknown>[]; cut: number }> {
   const dir = path.join(varDir, 'capture', 'flights');
-  let files: string[] = [];
+  let files: string[];
   try {
     files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
   } catch {

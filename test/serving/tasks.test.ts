@@ -65,7 +65,7 @@ describe('serving per task (regression, multiclass)', function () {
     const want = await direct(regression());
     const res = await h.app.inject({ method: 'POST', url: '/v1/models/delay/predict', headers: auth(h.userKey), payload: { instances: ROWS, ids: ['a', 'b', 'c', 'd'] } });
     assert.equal(res.statusCode, 200, res.body);
-    const body = res.json() as { model: unknown; predictions: { id: string; prediction: number }[] };
+    const body = res.json<{ model: unknown; predictions: { id: string; prediction: number }[] }>();
     assert.deepEqual(body.model, { name: 'delay', version: 1 });
     assert.deepEqual(
       body.predictions.map((p) => Object.keys(p).sort()),
@@ -86,7 +86,7 @@ describe('serving per task (regression, multiclass)', function () {
     const want = await direct(multiclass());
     const res = await h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: ROWS } });
     assert.equal(res.statusCode, 200, res.body);
-    const preds = (res.json() as { predictions: { id: string; label: string; probabilities: Record<string, number> }[] }).predictions;
+    const preds = (res.json<{ predictions: { id: string; label: string; probabilities: Record<string, number> }[] }>()).predictions;
     assert.equal(preds.length, ROWS.length);
     preds.forEach((p, i) => {
       assert.deepEqual(Object.keys(p).sort(), ['id', 'label', 'probabilities']);
@@ -144,7 +144,7 @@ describe('serving per task (regression, multiclass)', function () {
       Array.from({ length: 24 }, (_, r) => h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: [ROWS[r % 4], ROWS[(r + 1) % 4]] } })),
     );
     results.forEach((res, r) => {
-      const preds = (res.json() as { predictions: { probabilities: Record<string, number> }[] }).predictions;
+      const preds = (res.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
       preds.forEach((p, j) => {
         const i = (r + j) % 4;
         assert.deepEqual(
@@ -215,7 +215,7 @@ describe('serving per task (regression, multiclass)', function () {
       { id: 'x1', label: 'late' },
       { id: 'x2', label: 'on-time' },
     ]);
-    assert.deepEqual({ ...(again.json() as object), model: undefined }, { model: undefined, accepted: 1, duplicates: 1, relabeled: 1, malformed: [] });
+    assert.deepEqual({ ...(again.json<object>()), model: undefined }, { model: undefined, accepted: 1, duplicates: 1, relabeled: 1, malformed: [] });
 
     const bin = await post('flights', [{ id: 'q', label: 2 }]);
     assert.equal(bin.statusCode, 200);
@@ -228,7 +228,7 @@ describe('serving per task (regression, multiclass)', function () {
     assert.deepEqual(band.classes, [...SYNTHETIC_CLASSES]);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models/delay', headers: auth(h.userKey) })).json().task, 'regression');
 
-    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, { post?: { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> } }> };
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { post?: { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> } }> }>();
     const ok = (p: string) => JSON.stringify(doc.paths[p]?.post?.responses?.['200']?.content?.['application/json']?.schema);
     assert.match(ok('/v1/models/delay/predict'), /"prediction"/);
     assert.doesNotMatch(ok('/v1/models/delay/predict'), /"probability"/);
@@ -245,7 +245,7 @@ describe('serving per task (regression, multiclass)', function () {
     const m = await OnnxModel.load(v2, features());
     try {
       const want = await m.predictRecords(ROWS);
-      const preds = (res.json() as { predictions: { probabilities: Record<string, number> }[] }).predictions;
+      const preds = (res.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
       assert.deepEqual(preds.map((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])).flat(), Array.from(want));
     } finally {
       await m.release();
@@ -277,12 +277,12 @@ describe('serving per task (regression, multiclass)', function () {
     const files = async (kind: string, model: string) => jsonlFiles(path.join(h.varDir, kind, model));
     const delay = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'delay'), labelFiles: await files('labels', 'delay'), window, version: 1, task: { task: 'regression' } });
     // j1..j4 are the only ids labeled with these values (ids a, b were labeled earlier)
-    const served = (reg.json() as { predictions: { prediction: number }[] }).predictions.map((p) => p.prediction);
+    const served = (reg.json<{ predictions: { prediction: number }[] }>()).predictions.map((p) => p.prediction);
     const pairs = Array.from(delay.target ?? [], (t, i) => [t, delay.output?.[i]] as const);
     for (let i = 0; i < 4; i++) assert.ok(pairs.some(([t, o]) => t === values[i] && o === served[i]), `regression row ${i}`);
     const band = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'band'), labelFiles: await files('labels', 'band'), window, version: 2, task: { task: 'multiclass', classes: [...SYNTHETIC_CLASSES] } });
     assert.equal(band.counts.labeled, 4, 'the version-2 predictions with labels: j1..j4');
-    const probs = (mc.json() as { predictions: { probabilities: Record<string, number> }[] }).predictions;
+    const probs = (mc.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
     // ordered by id: j1..j4
     assert.deepEqual(Array.from(band.target ?? []), classes.map((c) => SYNTHETIC_CLASSES.indexOf(c as (typeof SYNTHETIC_CLASSES)[number])));
     assert.deepEqual(Array.from(band.output ?? []), probs.flatMap((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])));

@@ -1,5 +1,5 @@
 // Reads a window of captured rows with DuckDB in one pass: value counts at the fine profile's resolution, or counts on a coarse profile's bins and categories.
-import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell } from '../../data/duckdb';
+import { DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral, type SqlCell, cellText } from '../../data/duckdb';
 import { binIndex, binSql } from '../../profile/histogram';
 import { profileRelationWith } from '../../profile/profile';
 import { LABEL_COLUMN } from '../../data/source';
@@ -279,7 +279,7 @@ async function aggregateWindow(db: DuckDb, base: string, q: CaptureWindowQuery, 
     'min(ts) AS ts_min',
     'max(ts) AS ts_max',
   ];
-  q.features.forEach((f, i) => {
+  q.features.forEach((_f, i) => {
     const c = `f${i}`;
     agg.push(`count(${c}) AS ${c}_nn`);
     const ref = refs[i];
@@ -334,7 +334,7 @@ async function aggregateWindow(db: DuckDb, base: string, q: CaptureWindowQuery, 
       const counts = new Float64Array(ref.top.length);
       let listed = 0;
       for (const [key, n] of pairs) {
-        const j = key === null ? undefined : slot.get(String(key));
+        const j = key === null ? undefined : slot.get(cellText(key));
         if (j !== undefined) {
           counts[j] += n;
           listed += n;

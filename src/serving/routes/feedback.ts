@@ -110,6 +110,7 @@ export interface FeedbackOptions {
   instance?: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify registers a plugin that returns a promise as an async plugin; this one needs no await
 export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions): Promise<void> {
   const { config, modelName, metrics, repository, registry, log } = { ...app.serving, log: app.log };
   const labelsRoot = opts.labelsDir;

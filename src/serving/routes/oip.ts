@@ -85,6 +85,7 @@ export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSp
 
 const REPOSITORY_STATE = { loaded: 'READY', loading: 'LOADING', unloaded: 'UNAVAILABLE', failed: 'UNAVAILABLE', 'no-champion': 'UNAVAILABLE' } as const;
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify registers a plugin that returns a promise as an async plugin; this one needs no await
 export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; adminGuard: Guard }): Promise<void> {
   const { repository, capture, metrics, modelName, registry, config } = app.serving;
   const g = opts.guard;
@@ -105,6 +106,7 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
   };
 
   const live = { schema: { tags, summary: 'Liveness', response: { 200: jsonSchema(OipLive) } } };
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
   app.get('/v2/health/live', live, async () => ({ live: true }));
   app.get('/v2/health/ready', { schema: { tags, summary: 'Readiness (the default model is loaded)', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady) } } }, async (_req, reply) => {
     const loaded = repository.current(modelName) !== undefined;
@@ -112,6 +114,7 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     if (ready) return { ready };
     return reply.code(503).send({ ready, error: 'Service Unavailable', message: loaded ? 'capture writer is not working' : `no champion model of "${modelName}" is loaded yet` });
   });
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
   app.get('/v2', { schema: { tags, summary: 'Server metadata', response: { 200: jsonSchema(OipServerMetadata) } } }, async () => ({
     name: 'durable-ml-pipeline',
     version: '2',
@@ -192,6 +195,7 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
         response: { 200: jsonSchema(RepositoryIndexResponse), ...errorResponses(400, 401, 415, 429) },
       },
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
     async (request: FastifyRequest) => {
       const body = parseOr400(RepositoryIndexRequest, request.body ?? {}, 'repository index request');
       return repository

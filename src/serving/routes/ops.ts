@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { Health, Readiness, UsageResponse, errorResponses, jsonSchema } from '../schemas';
 import type { Guard } from './guard';
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify registers a plugin that returns a promise as an async plugin; this one needs no await
 export async function opsRoutes(app: FastifyInstance): Promise<void> {
   const { models, capture, metrics, repository } = app.serving;
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is alive', response: { 200: jsonSchema(Health) } } }, async () => ({ status: 'ok' as const }));
 
   app.get(
@@ -32,6 +34,7 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify registers a plugin that returns a promise as an async plugin; this one needs no await
 export async function usageRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
   const { usageSnapshot } = app.serving;
   app.get(

@@ -44,6 +44,7 @@ const security: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] 
 const predictDescription =
   'Body: {"instances": [{feature: value, ...}], "ids": [optional, one per instance]}. Each prediction carries an inference id (yours, else <request id>.<row>) to send ground truth with (POST /v1/models/{name}/feedback). Every feature of the model is required; numeric ones take a finite number, categorical ones a string; null means "missing". Unknown fields are rejected. Each model has its own request schema (GET /v1/models/{name}; /docs lists them).';
 
+// eslint-disable-next-line @typescript-eslint/require-await -- Fastify registers a plugin that returns a promise as an async plugin; this one needs no await
 export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }): Promise<void> {
   const { repository, metrics, modelName } = app.serving;
   const g = opts.guard;
@@ -119,6 +120,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         response: { 200: jsonSchema(ModelList), ...errorResponses(401, 429) },
       },
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
     async () => ({ default: modelName, models: repository.list() }),
   );
 
@@ -133,6 +135,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         response: { 200: jsonSchema(CurrentModel), ...errorResponses(401, 429, 503) },
       },
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
     async () => {
       const m = championOr503(app);
       return {
@@ -160,6 +163,7 @@ export async function predictRoutes(app: FastifyInstance, opts: { guard: Guard }
         response: { 200: jsonSchema(ModelDetail), ...errorResponses(401, 404, 429) },
       },
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- Fastify sends an async handler's resolved value as the reply
     async (request: FastifyRequest) => {
       const { name } = request.params as { name: string };
       const status = repository.status(name);
