@@ -41,9 +41,7 @@ export function modelQualityActivities(ctx: ActivityContext) {
 
     /** Labeled live rows + the spec's source as a derived spec for a retrain, as store objects (same report id: same keys). */
     async prepareQualityRetrain(input: { model: string; version: number; reportId: string; retrainData: MonitoringSpec['retrainData']; end: string }): Promise<PreparedRetrain> {
-      return heartbeating('writing retraining data', () =>
-        prepareQualityRetrain({ store: ctx.store, scratchDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input }),
-      );
+      return heartbeating('writing retraining data', () => prepareQualityRetrain({ store: ctx.store, scratchDir: ctx.varDir, projectRoot: ctx.projectRoot, ...input }));
     },
 
     /** Remembers the verdict and whether a quality alert is open. */

@@ -174,9 +174,7 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
           if (!execution) return;
           try {
             const client = await temporalClient(ctx);
-            await client.workflow
-              .getHandle(execution.workflowId, execution.runId)
-              .signal(TRAINING_PROGRESS_SIGNAL, { round, of, attempt: context.info.attempt });
+            await client.workflow.getHandle(execution.workflowId, execution.runId).signal(TRAINING_PROGRESS_SIGNAL, { round, of, attempt: context.info.attempt });
           } catch {
             // progress display is best effort; training must not fail for it
           }

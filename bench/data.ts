@@ -35,9 +35,7 @@ async function median<T>(n: number, fn: () => Promise<T>): Promise<{ ms: number;
 async function plainScan(relation: string): Promise<{ ms: number; cpuMs: number }> {
   const db = await DuckDb.open();
   try {
-    const { ms, cpuMs } = await timed(() =>
-      db.one(`SELECT count(*) AS n, sum(distance) AS d, avg(delay) AS m, count(origin) AS o, count(destination) AS t, max(date) AS x FROM (${relation})`),
-    );
+    const { ms, cpuMs } = await timed(() => db.one(`SELECT count(*) AS n, sum(distance) AS d, avg(delay) AS m, count(origin) AS o, count(destination) AS t, max(date) AS x FROM (${relation})`));
     return { ms, cpuMs };
   } finally {
     db.close();

@@ -77,7 +77,10 @@ export async function benchDrift(log: (line: string) => void = () => undefined):
     // Live: 1M May-June rows (the months after training), as the prediction service captures them.
     const capture = path.join(dir, 'capture', 'flights');
     const written = await timed(() =>
-      writeCaptureFiles({ dir: capture, model: 'flights', version: 1, rows: { parquet, from: 'later', rows: ROWS, seed: 3 }, startMs: Date.UTC(2025, 0, 1), spacingMs: 3, rowsPerFile: ROWS / FILES }, db),
+      writeCaptureFiles(
+        { dir: capture, model: 'flights', version: 1, rows: { parquet, from: 'later', rows: ROWS, seed: 3 }, startMs: Date.UTC(2025, 0, 1), spacingMs: 3, rowsPerFile: ROWS / FILES },
+        db,
+      ),
     );
     const files = await listCaptureFiles(capture);
     log(`wrote ${ROWS} capture rows (May-June flights) in ${files.length} files with DuckDB COPY in ${written.ms.toFixed(0)} ms`);
@@ -172,11 +175,18 @@ async function evidentlyPeer(
     log('Evidently peer skipped: no Python venv (make drift-peer, or set DRIFT_PYTHON to a python with evidently installed)');
     return null;
   }
-  const cols = (source: string) => features.map((f) => `${f.type === 'numeric' ? `CAST(${source}${quoteIdent(f.name)} AS DOUBLE)` : `CAST(${source}${quoteIdent(f.name)} AS VARCHAR)`} AS ${quoteIdent(f.name)}`).join(', ');
+  const cols = (source: string) =>
+    features.map((f) => `${f.type === 'numeric' ? `CAST(${source}${quoteIdent(f.name)} AS DOUBLE)` : `CAST(${source}${quoteIdent(f.name)} AS VARCHAR)`} AS ${quoteIdent(f.name)}`).join(', ');
   const refFile = path.join(dir, 'reference.parquet');
   await db.run(`COPY (SELECT ${cols('')} FROM (${referenceSql})) TO ${quoteString(refFile)} (FORMAT parquet)`);
-  const numeric = features.filter((f) => f.type === 'numeric').map((f) => f.name).join(',');
-  const categorical = features.filter((f) => f.type === 'categorical').map((f) => f.name).join(',');
+  const numeric = features
+    .filter((f) => f.type === 'numeric')
+    .map((f) => f.name)
+    .join(',');
+  const categorical = features
+    .filter((f) => f.type === 'categorical')
+    .map((f) => f.name)
+    .join(',');
   // The same capture files the check read (every row is in the window and of this model here, so no filter is needed).
   const r = await runPeer(python, [refFile, numeric, categorical, ...files]);
   log(
@@ -225,14 +235,12 @@ function peerFigures(peer: PeerResult | null, checkMs: number, checkCpuMs: numbe
       baseline: { name: 'Evidently CPU, DataDriftPreset on data in memory', value: peer.runCpuSeconds * 1000 },
       note: 'ours includes reading 1M JSON lines; the peer here starts from DataFrames',
     },
-    ...check.comparison.features.map(
-      (f): Figure => ({
-        name: `drift.${f.feature}.${f.method}`,
-        value: f.statistic,
-        unit: '',
-        baseline: { name: 'Evidently on the raw rows', value: peer.columns[f.feature]?.value ?? NaN },
-      }),
-    ),
+    ...check.comparison.features.map((f): Figure => ({
+      name: `drift.${f.feature}.${f.method}`,
+      value: f.statistic,
+      unit: '',
+      baseline: { name: 'Evidently on the raw rows', value: peer.columns[f.feature]?.value ?? NaN },
+    })),
   ];
 }
 

@@ -12,10 +12,7 @@ export function formatFigure(f: Figure): string {
   const v = `${round(f.value)} ${f.unit}`;
   if (!f.baseline) return `${f.name.padEnd(48)} ${v}${f.note ? `  (${f.note})` : ''}`;
   const ratio = f.baseline.value === 0 ? NaN : f.value / f.baseline.value;
-  return (
-    `${f.name.padEnd(48)} ${v.padEnd(18)} vs ${f.baseline.name}: ${round(f.baseline.value)} ${f.baseline.unit ?? f.unit}` +
-    `  ratio ${round(ratio)}${f.note ? `  (${f.note})` : ''}`
-  );
+  return `${f.name.padEnd(48)} ${v.padEnd(18)} vs ${f.baseline.name}: ${round(f.baseline.value)} ${f.baseline.unit ?? f.unit}` + `  ratio ${round(ratio)}${f.note ? `  (${f.note})` : ''}`;
 }
 
 function round(x: number): string {

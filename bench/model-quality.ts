@@ -84,7 +84,12 @@ export async function benchModelQuality(log: (line: string) => void = () => unde
     const scan = median(scans);
     const check = median(checks);
     return [
-      { name: 'quality.scan.1m+1m', value: scan, unit: 'ms', note: `count(*) over ${ROWS} captured rows and ${ROWS} labels (${FILES} + ${FILES} JSONL files), the columns the join reads, median of ${REPEATS}` },
+      {
+        name: 'quality.scan.1m+1m',
+        value: scan,
+        unit: 'ms',
+        note: `count(*) over ${ROWS} captured rows and ${ROWS} labels (${FILES} + ${FILES} JSONL files), the columns the join reads, median of ${REPEATS}`,
+      },
       {
         name: 'quality.check.1m+1m',
         value: check,

@@ -252,7 +252,12 @@ async function interleaved(gen: Generator, targets: Record<string, Load>, connec
     for (const [name, t] of Object.entries(targets)) {
       const before = t.pid ? await cpuTicks(t.pid) : NaN;
       const genBefore = await childTicks();
-      const r = await gen.shoot({ url: t.url, ...(t.method ? { method: t.method } : {}), ...(t.headers ? { headers: t.headers } : {}), ...(t.body !== undefined ? { body: t.body } : {}) }, connections, ROUND_SEC, t.rate);
+      const r = await gen.shoot(
+        { url: t.url, ...(t.method ? { method: t.method } : {}), ...(t.headers ? { headers: t.headers } : {}), ...(t.body !== undefined ? { body: t.body } : {}) },
+        connections,
+        ROUND_SEC,
+        t.rate,
+      );
       const a = acc[name];
       a.genTicks += (await childTicks()) - genBefore;
       a.ticks += t.pid ? (await cpuTicks(t.pid)) - before : NaN;
@@ -267,7 +272,15 @@ async function interleaved(gen: Generator, targets: Record<string, Load>, connec
   return Object.fromEntries(
     Object.entries(acc).map(([name, a]) => [
       name,
-      { rps: a.requests / a.seconds, p50: median(a.p50), p99: median(a.p99), non2xx: a.non2xx, errors: a.errors, cpuUsPerReq: (a.ticks * TICK_US) / a.requests, genUsPerReq: (a.genTicks * TICK_US) / a.requests },
+      {
+        rps: a.requests / a.seconds,
+        p50: median(a.p50),
+        p99: median(a.p99),
+        non2xx: a.non2xx,
+        errors: a.errors,
+        cpuUsPerReq: (a.ticks * TICK_US) / a.requests,
+        genUsPerReq: (a.genTicks * TICK_US) / a.requests,
+      },
     ]),
   );
 }
@@ -388,7 +401,12 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'bench-serving-'));
   const servers: Served[] = [];
   try {
-    log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min) on ${os.availableParallelism()} cores; the load generator shares them`);
+    log(
+      `load: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (1/5/15 min) on ${os.availableParallelism()} cores; the load generator shares them`,
+    );
     log('training a small synthetic model');
     const bytes = syntheticModelBytes();
     await registerSynthetic(new Registry(localStore(varDir)), 'flights', bytes, { runKey: 'bench' });
@@ -420,46 +438,94 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     };
     const figures: Figure[] = [];
     if (!fixedOnly) {
-    log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
-    const r = await interleaved(unpaced, targets, connections, duration);
-    for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
+      log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
+      const r = await interleaved(unpaced, targets, connections, duration);
+      for (const [name, t] of Object.entries(r)) if (t.non2xx > 0 || t.errors > 0) log(`warning: ${name} had ${t.non2xx} non-2xx responses and ${t.errors} errors`);
 
-    const p = '/v1/predict (auth, validation, capture), 1 process';
-    figures.push({ name: `serving: ${p} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthz.rps }, note: 'goal ratio >= 0.5' });
-    figures.push({ name: `serving: ${p} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthz.p99 } });
-    // CPU per request does not depend on how much CPU the shared machine leaves us: it predicts throughput on an idle one
-    figures.push({ name: `serving: ${p} server CPU per request`, value: r.predict.cpuUsPerReq, unit: 'us', baseline: { name: '/healthz same server', value: r.healthz.cpuUsPerReq }, note: 'ratio <= 2 means rps ratio >= 0.5 when CPU-bound' });
-    if (many && r.predictN && r.healthzN) {
-      const n = `/v1/predict, ${processes} processes`;
-      figures.push({ name: `serving: ${n} rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.rps }, note: 'goal ratio >= 0.5' });
-      figures.push({ name: `serving: ${n} rps vs 1 process`, value: r.predictN.rps, unit: 'req/s', baseline: { name: '1 process', value: r.predict.rps }, note: `the load generator shares the ${os.availableParallelism()} cores` });
-      figures.push({ name: `serving: ${n} p99`, value: r.predictN.p99, unit: 'ms', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.p99 } });
-      figures.push({ name: `serving: ${n} server CPU per request`, value: r.predictN.cpuUsPerReq, unit: 'us', baseline: { name: '1 process', value: r.predict.cpuUsPerReq } });
-    }
-    if (flask && r.flask) {
-      figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime rps', value: r.flask.rps, unit: 'req/s' });
-      figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime p99', value: r.flask.p99, unit: 'ms' });
-      figures.push({ name: `serving: ${p} vs Flask rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
-      if (many && r.predictN) figures.push({ name: `serving: /v1/predict ${processes} processes vs Flask rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
-      figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
-      figures.push({ name: 'serving: Flask server CPU per request (gunicorn tree)', value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq }, note: 'ratio = how many times more CPU Flask needs per request; goal >= 10' });
-      if (many && r.predictN) {
-        figures.push({ name: `serving: Flask server CPU per request vs ours, ${processes} processes`, value: r.flask.cpuUsPerReq, unit: 'us', baseline: { name: `/v1/predict ${processes} processes`, value: r.predictN.cpuUsPerReq }, note: 'both CPU-bound: the req/s ratio if the load generator had cores of its own' });
-        // the generator's share of the cores comes out of the faster server's: the gap between this ratio and the req/s ratio
-        const cores = os.availableParallelism();
-        const share = (t: Target) => (t.rps * t.genUsPerReq) / 1e6 / cores;
-        figures.push({ name: `serving: load generator CPU per request, /v1/predict ${processes} processes`, value: r.predictN.genUsPerReq, unit: 'us', baseline: { name: 'Flask', value: r.flask.genUsPerReq }, note: `it took ${(100 * share(r.predictN)).toFixed(0)}% of the ${cores} cores while loading ours, ${(100 * share(r.flask)).toFixed(1)}% while loading Flask` });
+      const p = '/v1/predict (auth, validation, capture), 1 process';
+      figures.push({ name: `serving: ${p} rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthz.rps }, note: 'goal ratio >= 0.5' });
+      figures.push({ name: `serving: ${p} p99`, value: r.predict.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthz.p99 } });
+      // CPU per request does not depend on how much CPU the shared machine leaves us: it predicts throughput on an idle one
+      figures.push({
+        name: `serving: ${p} server CPU per request`,
+        value: r.predict.cpuUsPerReq,
+        unit: 'us',
+        baseline: { name: '/healthz same server', value: r.healthz.cpuUsPerReq },
+        note: 'ratio <= 2 means rps ratio >= 0.5 when CPU-bound',
+      });
+      if (many && r.predictN && r.healthzN) {
+        const n = `/v1/predict, ${processes} processes`;
+        figures.push({ name: `serving: ${n} rps`, value: r.predictN.rps, unit: 'req/s', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.rps }, note: 'goal ratio >= 0.5' });
+        figures.push({
+          name: `serving: ${n} rps vs 1 process`,
+          value: r.predictN.rps,
+          unit: 'req/s',
+          baseline: { name: '1 process', value: r.predict.rps },
+          note: `the load generator shares the ${os.availableParallelism()} cores`,
+        });
+        figures.push({ name: `serving: ${n} p99`, value: r.predictN.p99, unit: 'ms', baseline: { name: `/healthz ${processes} processes`, value: r.healthzN.p99 } });
+        figures.push({ name: `serving: ${n} server CPU per request`, value: r.predictN.cpuUsPerReq, unit: 'us', baseline: { name: '1 process', value: r.predict.cpuUsPerReq } });
       }
-    }
+      if (flask && r.flask) {
+        figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime rps', value: r.flask.rps, unit: 'req/s' });
+        figures.push({ name: 'serving: Flask+gunicorn(2x8)+onnxruntime p99', value: r.flask.p99, unit: 'ms' });
+        figures.push({ name: `serving: ${p} vs Flask rps`, value: r.predict.rps, unit: 'req/s', baseline: { name: 'Flask peer', value: r.flask.rps }, note: 'goal ratio >= 10' });
+        if (many && r.predictN)
+          figures.push({
+            name: `serving: /v1/predict ${processes} processes vs Flask rps`,
+            value: r.predictN.rps,
+            unit: 'req/s',
+            baseline: { name: 'Flask peer', value: r.flask.rps },
+            note: 'goal ratio >= 10',
+          });
+        figures.push({ name: `serving: ${p} vs Flask p99`, value: r.predict.p99, unit: 'ms', baseline: { name: 'Flask peer', value: r.flask.p99 } });
+        figures.push({
+          name: 'serving: Flask server CPU per request (gunicorn tree)',
+          value: r.flask.cpuUsPerReq,
+          unit: 'us',
+          baseline: { name: '/v1/predict 1 process', value: r.predict.cpuUsPerReq },
+          note: 'ratio = how many times more CPU Flask needs per request; goal >= 10',
+        });
+        if (many && r.predictN) {
+          figures.push({
+            name: `serving: Flask server CPU per request vs ours, ${processes} processes`,
+            value: r.flask.cpuUsPerReq,
+            unit: 'us',
+            baseline: { name: `/v1/predict ${processes} processes`, value: r.predictN.cpuUsPerReq },
+            note: 'both CPU-bound: the req/s ratio if the load generator had cores of its own',
+          });
+          // the generator's share of the cores comes out of the faster server's: the gap between this ratio and the req/s ratio
+          const cores = os.availableParallelism();
+          const share = (t: Target) => (t.rps * t.genUsPerReq) / 1e6 / cores;
+          figures.push({
+            name: `serving: load generator CPU per request, /v1/predict ${processes} processes`,
+            value: r.predictN.genUsPerReq,
+            unit: 'us',
+            baseline: { name: 'Flask', value: r.flask.genUsPerReq },
+            note: `it took ${(100 * share(r.predictN)).toFixed(0)}% of the ${cores} cores while loading ours, ${(100 * share(r.flask)).toFixed(1)}% while loading Flask`,
+          });
+        }
+      }
     }
 
     // latency at a fixed, moderate rate: 2,000 req/s spread evenly over 8 connections (the issue's setting)
     log(`fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server, ${opts.fixedSec ?? 20} s each in rounds of ${ROUND_SEC} s (p99: median of the rounds)`);
     const fixed = await interleaved(gen, { healthz: { ...targets.healthz, rate: 2000 }, predict: { ...targets.predict, rate: 2000 } }, 8, opts.fixedSec ?? 20);
-    figures.push({ name: 'serving: /v1/predict p99 at 2000 req/s (8 conns)', value: fixed.predict.p99, unit: 'ms', baseline: { name: '/healthz p99', value: fixed.healthz.p99 }, note: 'goal: within 1 ms' });
+    figures.push({
+      name: 'serving: /v1/predict p99 at 2000 req/s (8 conns)',
+      value: fixed.predict.p99,
+      unit: 'ms',
+      baseline: { name: '/healthz p99', value: fixed.healthz.p99 },
+      note: 'goal: within 1 ms',
+    });
     figures.push({ name: 'serving: /v1/predict - /healthz p99 at 2000 req/s', value: fixed.predict.p99 - fixed.healthz.p99, unit: 'ms', note: 'goal <= 1' });
     figures.push({ name: 'serving: /v1/predict p50 at 2000 req/s (8 conns)', value: fixed.predict.p50, unit: 'ms', baseline: { name: '/healthz p50', value: fixed.healthz.p50 } });
-    log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    log(
+      `load after: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     return figures;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

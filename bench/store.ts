@@ -33,9 +33,11 @@ async function measure(store: ArtifactStore, file: string): Promise<Measured> {
   });
   const Counter = z.object({ n: z.number() });
   const cas = await timed(() =>
-    Promise.all(Array.from({ length: WRITERS }, async () => {
-      for (let i = 0; i < UPDATES_EACH; i++) await store.update('bench/counter.json', Counter, (c) => ({ n: (c?.n ?? 0) + 1 }));
-    })),
+    Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        for (let i = 0; i < UPDATES_EACH; i++) await store.update('bench/counter.json', Counter, (c) => ({ n: (c?.n ?? 0) + 1 }));
+      }),
+    ),
   );
   const final = await store.getJson('bench/counter.json', Counter);
   if (final?.n !== WRITERS * UPDATES_EACH) throw new Error(`lost updates: ${final?.n}`);

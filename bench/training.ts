@@ -83,7 +83,12 @@ export async function benchTraining(log: (line: string) => void = () => undefine
     const big = await load(dir, 'bench', 'datasets/flights.json', (s) => ({ ...s, name: 'flights-bench', source: { ...s.source, where: undefined } }));
     const april = await load(dir, 'april', 'datasets/flights.json');
     if (april.train.rows !== big.train.rows) throw new Error(`flights.json trains on ${april.train.rows} rows, the bench split on ${big.train.rows}`);
-    log(`train ${big.train.rows} rows (Jan-Mar), holdouts: Apr-Jun ${big.holdout.rows}, April ${april.holdout.rows}; ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    log(
+      `train ${big.train.rows} rows (Jan-Mar), holdouts: Apr-Jun ${big.holdout.rows}, April ${april.holdout.rows}; ${os.cpus().length} cores, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
 
     const ours = train(big.train, big.spec, log);
     const oursAprJun = auc(big.holdout.label, predictProba(ours.model, big.holdout));
@@ -112,18 +117,43 @@ export async function benchTraining(log: (line: string) => void = () => undefine
 
     figures.push(
       one
-        ? { name: 'train.auc.april (flights.json)', value: oursApril, unit: 'AUC', baseline: { name: 'LightGBM', value: auc(april.holdout.label, one.predictions.april) }, note: `difference ${(oursApril - auc(april.holdout.label, one.predictions.april)).toFixed(4)}` }
+        ? {
+            name: 'train.auc.april (flights.json)',
+            value: oursApril,
+            unit: 'AUC',
+            baseline: { name: 'LightGBM', value: auc(april.holdout.label, one.predictions.april) },
+            note: `difference ${(oursApril - auc(april.holdout.label, one.predictions.april)).toFixed(4)}`,
+          }
         : { name: 'train.auc.april (flights.json)', value: oursApril, unit: 'AUC' },
       one
-        ? { name: 'train.auc.aprjun (bench split)', value: oursAprJun, unit: 'AUC', baseline: { name: 'LightGBM', value: auc(big.holdout.label, one.predictions.aprjun) }, note: `difference ${(oursAprJun - auc(big.holdout.label, one.predictions.aprjun)).toFixed(4)}` }
+        ? {
+            name: 'train.auc.aprjun (bench split)',
+            value: oursAprJun,
+            unit: 'AUC',
+            baseline: { name: 'LightGBM', value: auc(big.holdout.label, one.predictions.aprjun) },
+            note: `difference ${(oursAprJun - auc(big.holdout.label, one.predictions.aprjun)).toFixed(4)}`,
+          }
         : { name: 'train.auc.aprjun (bench split)', value: oursAprJun, unit: 'AUC' },
       { name: 'train.auc.april vs logistic', value: oursApril, unit: 'AUC', baseline: { name: 'logistic regression', value: lrApril } },
-      { name: 'train.auc.aprjun vs logistic', value: oursAprJun, unit: 'AUC', baseline: { name: 'logistic regression', value: lrAprJun }, note: `majority ${majorityBaseline(big.holdout.label, big.train.label).auc ?? 0.5}` },
+      {
+        name: 'train.auc.aprjun vs logistic',
+        value: oursAprJun,
+        unit: 'AUC',
+        baseline: { name: 'logistic regression', value: lrAprJun },
+        note: `majority ${majorityBaseline(big.holdout.label, big.train.label).auc ?? 0.5}`,
+      },
     );
     if (one) figures.push({ name: 'train.rounds.seconds vs LightGBM 1 thread', value: ours.roundSeconds, unit: 's', baseline: { name: 'LightGBM 1 thread', value: one.trainSeconds }, note });
     if (two) figures.push({ name: 'train.rounds.seconds vs LightGBM 2 threads', value: ours.roundSeconds, unit: 's', baseline: { name: 'LightGBM 2 threads', value: two.trainSeconds } });
     // On a shared machine wall time mostly measures the neighbours; CPU time is what each trainer itself spent.
-    if (one) figures.push({ name: 'train.rounds.cpuSeconds vs LightGBM 1 thread', value: ours.roundCpuSeconds, unit: 'cpu s', baseline: { name: 'LightGBM 1 thread', value: one.trainCpuSeconds }, note: 'ours: both threads added up' });
+    if (one)
+      figures.push({
+        name: 'train.rounds.cpuSeconds vs LightGBM 1 thread',
+        value: ours.roundCpuSeconds,
+        unit: 'cpu s',
+        baseline: { name: 'LightGBM 1 thread', value: one.trainCpuSeconds },
+        note: 'ours: both threads added up',
+      });
     if (one) {
       figures.push({
         name: 'train.binning+rounds vs LightGBM 1 thread',
@@ -150,7 +180,13 @@ export async function benchTraining(log: (line: string) => void = () => undefine
       const lr = auc(d.holdout.label, predictLogistic(trainLogistic(d.train), d.holdout));
       const lgb = await runLightGbm({ train: d.train, holdouts: [{ name: 'h', frame: d.holdout }], params: d.spec.model, threads: [1] });
       const lgbNote = lgb.ok ? `, LightGBM ${auc(d.holdout.label, lgb.runs[0].predictions.h).toFixed(4)}` : '';
-      figures.push({ name: `train.auc.${name} vs logistic`, value: ourAuc, unit: 'AUC', baseline: { name: 'logistic regression', value: lr }, note: `${d.train.rows} train / ${d.holdout.rows} holdout rows${lgbNote}` });
+      figures.push({
+        name: `train.auc.${name} vs logistic`,
+        value: ourAuc,
+        unit: 'AUC',
+        baseline: { name: 'logistic regression', value: lr },
+        note: `${d.train.rows} train / ${d.holdout.rows} holdout rows${lgbNote}`,
+      });
     }
     figures.push(...(await benchRegression(dir, log)), ...(await benchMulticlass(dir, log)));
     return figures;
@@ -197,14 +233,31 @@ export async function benchRegression(dir: string, log: (line: string) => void):
   const figures: Figure[] = [];
   if (one) {
     const lgb = rmse(target(d.holdout), one.predictions.april);
-    figures.push({ name: 'train.regression.rmse.april (flights delay)', value: ourRmse, unit: 'min', baseline: { name: 'LightGBM', value: lgb }, note: `goal <= LightGBM + 1 %; mean predictor ${meanRmse.toFixed(2)}` });
+    figures.push({
+      name: 'train.regression.rmse.april (flights delay)',
+      value: ourRmse,
+      unit: 'min',
+      baseline: { name: 'LightGBM', value: lgb },
+      note: `goal <= LightGBM + 1 %; mean predictor ${meanRmse.toFixed(2)}`,
+    });
     figures.push({ name: 'train.regression.rounds.seconds vs LightGBM 1 thread', value: ours.roundSeconds, unit: 's', baseline: { name: 'LightGBM 1 thread', value: one.trainSeconds }, note });
-    figures.push({ name: 'train.regression.rounds.cpuSeconds vs LightGBM 1 thread', value: ours.roundCpuSeconds, unit: 'cpu s', baseline: { name: 'LightGBM 1 thread', value: one.trainCpuSeconds }, note: 'ours: both threads added up' });
+    figures.push({
+      name: 'train.regression.rounds.cpuSeconds vs LightGBM 1 thread',
+      value: ours.roundCpuSeconds,
+      unit: 'cpu s',
+      baseline: { name: 'LightGBM 1 thread', value: one.trainCpuSeconds },
+      note: 'ours: both threads added up',
+    });
   } else figures.push({ name: 'train.regression.rmse.april (flights delay)', value: ourRmse, unit: 'min', note: `mean predictor ${meanRmse.toFixed(2)}` });
   if (two) figures.push({ name: 'train.regression.rounds.seconds vs LightGBM 2 threads', value: ours.roundSeconds, unit: 's', baseline: { name: 'LightGBM 2 threads', value: two.trainSeconds } });
   figures.push(
     { name: 'train.regression.msPerRound', value: (ours.roundSeconds * 1000) / rounds, unit: 'ms', note },
-    { name: 'train.regression.onnx.parity', value: parity.maxScaledDiff ?? parity.maxAbsDiff, unit: '', note: `max |diff| / max(1, |value|) over ${parity.rows} rows, limit 1e-5; max |diff| ${parity.maxAbsDiff.toExponential(2)}` },
+    {
+      name: 'train.regression.onnx.parity',
+      value: parity.maxScaledDiff ?? parity.maxAbsDiff,
+      unit: '',
+      note: `max |diff| / max(1, |value|) over ${parity.rows} rows, limit 1e-5; max |diff| ${parity.maxAbsDiff.toExponential(2)}`,
+    },
   );
   return figures;
 }
@@ -260,7 +313,13 @@ export async function benchMulticlass(dir: string, log: (line: string) => void):
     if (one) {
       const lgbProba = one.predictions.h;
       figures.push(
-        { name: `train.multiclass.logLoss.${name}`, value: ll, unit: '', baseline: { name: 'LightGBM', value: multiclassLogLoss(d.holdout.label, lgbProba, k) }, note: `goal <= LightGBM + 1 %; ${rows}` },
+        {
+          name: `train.multiclass.logLoss.${name}`,
+          value: ll,
+          unit: '',
+          baseline: { name: 'LightGBM', value: multiclassLogLoss(d.holdout.label, lgbProba, k) },
+          note: `goal <= LightGBM + 1 %; ${rows}`,
+        },
         { name: `train.multiclass.accuracy.${name}`, value: accuracy(p), unit: '', baseline: { name: 'LightGBM', value: accuracy(lgbProba) }, note: 'goal >= LightGBM - 0.005' },
         { name: `train.multiclass.seconds.${name}`, value: ours.roundSeconds, unit: 's', baseline: { name: 'LightGBM 1 thread', value: one.trainSeconds } },
       );
@@ -295,5 +354,13 @@ async function penguinsOverSeeds(dir: string): Promise<Figure[]> {
     ours += multiclassLogLoss(d.holdout.label, predictModel(model, d.holdout), k) / seeds.length;
     lgb += multiclassLogLoss(d.holdout.label, peer.predictions.h, k) / seeds.length;
   }
-  return [{ name: 'train.multiclass.logLoss.penguins (5 split seeds)', value: ours, unit: '', baseline: { name: 'LightGBM', value: lgb }, note: `mean holdout log loss over split seeds ${seeds.join(', ')}` }];
+  return [
+    {
+      name: 'train.multiclass.logLoss.penguins (5 split seeds)',
+      value: ours,
+      unit: '',
+      baseline: { name: 'LightGBM', value: lgb },
+      note: `mean holdout log loss over split seeds ${seeds.join(', ')}`,
+    },
+  ];
 }

@@ -75,7 +75,11 @@ export function commentAbove(source: string, name: string): string {
     if (t.startsWith('//')) taken.unshift(t.replace(/^\/\/\s?/, ''));
     else if (t.startsWith('*/')) continue;
     else if (t.startsWith('/**') || t.startsWith('*')) {
-      const text = t.replace(/^\/\*\*\s?/, '').replace(/^\*\s?/, '').replace(/\*\/$/, '').trim();
+      const text = t
+        .replace(/^\/\*\*\s?/, '')
+        .replace(/^\*\s?/, '')
+        .replace(/\*\/$/, '')
+        .trim();
       if (text) taken.unshift(text);
       if (t.startsWith('/**')) break;
     } else break;
@@ -109,7 +113,7 @@ export function renderSettings(settings: readonly SettingDoc[]): string {
     '# Settings',
     '',
     'Every setting is an environment variable, validated when a process starts (`src/config/env.ts`, the serving',
-    'settings in `src/serving/config.ts`, `make cluster`\'s in `src/cluster/settings.ts`); a bad value stops the process',
+    "settings in `src/serving/config.ts`, `make cluster`'s in `src/cluster/settings.ts`); a bad value stops the process",
     'with one message naming every problem (exit code 2). Secrets (Slack token, API keys, S3 credentials) are never logged.',
     '',
     'This page is generated from those schemas and their comments: `make settings-doc` rewrites it, and `make test` fails',

@@ -61,10 +61,7 @@ const SAMPLE_DRIFT: AlertDetailsInput = {
 export async function alertDrill(rawInput: AlertDrillInput = {}): Promise<AlertDrillResult> {
   const parsed = AlertDrillInput.safeParse(rawInput ?? {});
   if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `alertDrill input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`,
-      'InvalidWorkflowInput',
-    );
+    throw ApplicationFailure.nonRetryable(`alertDrill input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ')}`, 'InvalidWorkflowInput');
   }
   const input = parsed.data;
   switch (input.scenario) {

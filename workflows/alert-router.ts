@@ -1,36 +1,9 @@
 // alertRouter: the namespace's one alert desk; drops repeats within the cooldown, posts the rest, continues-as-new.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  log,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, proxyActivities, setCurrentDetails, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
 import { AlertSignalPayload, ResolveSignalPayload, RouterConfig, defaultRouterConfig, type Alert } from '../src/alerts/model';
-import {
-  alertSignal,
-  resolveSignal,
-  stateQuery,
-  type AlertRouterInput,
-  type PendingSignal,
-  type RouterStateView,
-} from '../src/alerts/router-contract';
-import {
-  decideAlert,
-  decideResolve,
-  emptyMemory,
-  prune,
-  recordDelivered,
-  recordFailure,
-  type RouterMemory,
-} from '../src/alerts/router-state';
+import { alertSignal, resolveSignal, stateQuery, type AlertRouterInput, type PendingSignal, type RouterStateView } from '../src/alerts/router-contract';
+import { decideAlert, decideResolve, emptyMemory, prune, recordDelivered, recordFailure, type RouterMemory } from '../src/alerts/router-state';
 
 // Failures that retrying the same message cannot fix: fail the delivery at once.
 const NON_RETRYABLE = ['SlackConfigError', 'SlackMessageRejected', 'AlertInvalid'];

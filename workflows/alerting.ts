@@ -1,16 +1,5 @@
 // Raising and resolving alerts from workflow code: through the routeAlert activity, never failing the caller.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ChildWorkflowFailure,
-  TerminatedFailure,
-  TimeoutFailure,
-  log,
-  proxyActivities,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, ChildWorkflowFailure, TerminatedFailure, TimeoutFailure, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
 import type { AlertDetailsInput, AlertInput, RouteRequestInput, Severity } from '../src/alerts/model';
 
@@ -144,11 +133,7 @@ export function describeFailure(err: unknown): { errorType: string; message: str
 }
 
 /** The interceptor's trigger: an activity failed for good (out of attempts, non-retryable, or timed out). */
-export async function alertActivityFailure(
-  activityType: string,
-  failure: Error,
-  how: { retryState?: string; maximumAttempts?: number | undefined },
-): Promise<void> {
+export async function alertActivityFailure(activityType: string, failure: Error, how: { retryState?: string; maximumAttempts?: number | undefined }): Promise<void> {
   const { workflowType } = workflowInfo();
   const { errorType, message } = describeFailure(failure);
   await raiseAlert({

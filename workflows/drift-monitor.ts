@@ -1,15 +1,5 @@
 // driftMonitor: compare what the service captured with the champion's training profile, report it, alert on drift, maybe retrain.
-import {
-  ApplicationFailure,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
-  defineQuery,
-  log,
-  proxyActivities,
-  startChild,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, defineQuery, log, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 // startChild rejects with common's class when the fixed retrain id is already running.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
@@ -84,13 +74,20 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
   if (planned.kind === 'skip') {
     status.model = planned.model;
     stage('skipped', planned.reason);
-    upsertSearchAttributes([{ key: ModelName, value: planned.model }, { key: PipelineStage, value: stageTag('skipped') }]);
+    upsertSearchAttributes([
+      { key: ModelName, value: planned.model },
+      { key: PipelineStage, value: stageTag('skipped') },
+    ]);
     return { model: planned.model, skipped: planned.reason, drifted: [], alerted: false, resolved: false };
   }
   const plan = planned.plan;
   const { model, version } = plan;
   Object.assign(status, { model, version, window: plan.window });
-  upsertSearchAttributes([{ key: ModelName, value: model }, { key: ModelVersion, value: version }, { key: PipelineStage, value: 'drift-check' }]);
+  upsertSearchAttributes([
+    { key: ModelName, value: model },
+    { key: ModelVersion, value: version },
+    { key: PipelineStage, value: 'drift-check' },
+  ]);
 
   stage('check', `${model} v${version}: rows stamped ${plan.window.start} to ${plan.window.end}`);
   const outcome = await scan.checkDrift({ plan, workflowId, runId, createdAt: new Date().toISOString() });
@@ -163,9 +160,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
  * `retrain-<model>`, so drift seen by several runs never trains twice at once.
  */
 async function startRetrain(model: string, version: number, explicit: string | undefined, reportId: string, drifted: DriftedColumn[]): Promise<{ workflowId?: string; note: string }> {
-  const prepared = await quick.prepareRetrain.executeWithOptions({ summary: 'prepareRetrain: find the spec to retrain with' }, [
-    { model, version, ...(explicit ? { explicit } : {}) },
-  ]);
+  const prepared = await quick.prepareRetrain.executeWithOptions({ summary: 'prepareRetrain: find the spec to retrain with' }, [{ model, version, ...(explicit ? { explicit } : {}) }]);
   if (!prepared.spec) return { note: prepared.note };
   const childId = `retrain-${model}`;
   try {

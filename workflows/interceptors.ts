@@ -49,10 +49,7 @@ class ActivityFailureAlerts implements WorkflowOutboundCallsInterceptor {
     }
   }
 
-  async scheduleLocalActivity(
-    input: LocalActivityInput,
-    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
-  ): Promise<unknown> {
+  async scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>): Promise<unknown> {
     try {
       return await next(input);
     } catch (err) {

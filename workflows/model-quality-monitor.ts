@@ -70,13 +70,20 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
   if (planned.kind === 'skip') {
     status.model = planned.model;
     stage('skipped', planned.reason);
-    upsertSearchAttributes([{ key: ModelName, value: planned.model }, { key: PipelineStage, value: stageTag('skipped') }]);
+    upsertSearchAttributes([
+      { key: ModelName, value: planned.model },
+      { key: PipelineStage, value: stageTag('skipped') },
+    ]);
     return { model: planned.model, skipped: planned.reason, violations: [], alerted: false, resolved: false };
   }
   const plan = planned.plan;
   const { model, version } = plan;
   Object.assign(status, { model, version, window: plan.window });
-  upsertSearchAttributes([{ key: ModelName, value: model }, { key: ModelVersion, value: version }, { key: PipelineStage, value: 'quality-check' }]);
+  upsertSearchAttributes([
+    { key: ModelName, value: model },
+    { key: ModelVersion, value: version },
+    { key: PipelineStage, value: 'quality-check' },
+  ]);
 
   stage('check', `${model} v${version}: predictions stamped ${plan.window.start} to ${plan.window.end}`);
   const outcome: QualityCheckOutcome = await scan.checkModelQuality({ plan, workflowId, runId, createdAt: new Date().toISOString() });

@@ -26,7 +26,14 @@ const quick = proxyActivities<Activities>({
  * abandoned child under the fixed id `retrain-<model>`, so degradation seen by several runs (or by
  * the drift monitor) never trains twice at once.
  */
-export async function startQualityRetrain(o: { model: string; version: number; reportId: string; violations: Violation[]; retrainData: MonitoringSpec['retrainData']; now: string }): Promise<RetrainStart> {
+export async function startQualityRetrain(o: {
+  model: string;
+  version: number;
+  reportId: string;
+  violations: Violation[];
+  retrainData: MonitoringSpec['retrainData'];
+  now: string;
+}): Promise<RetrainStart> {
   const prepared = await quick.prepareQualityRetrain.executeWithOptions({ summary: 'prepareQualityRetrain: labeled live rows + retrain spec' }, [
     { model: o.model, version: o.version, reportId: o.reportId, retrainData: o.retrainData, end: o.now },
   ]);
@@ -35,7 +42,13 @@ export async function startQualityRetrain(o: { model: string; version: number; r
   try {
     await startChild<typeof trainingPipeline>('trainingPipeline', {
       workflowId: childId,
-      args: [{ spec: prepared.spec, reason: `model quality degraded (${o.violations.map((v) => v.metric).join(', ')}; report ${o.reportId})`, ...(prepared.recentRowsKey ? { recentRowsKey: prepared.recentRowsKey } : {}) }],
+      args: [
+        {
+          spec: prepared.spec,
+          reason: `model quality degraded (${o.violations.map((v) => v.metric).join(', ')}; report ${o.reportId})`,
+          ...(prepared.recentRowsKey ? { recentRowsKey: prepared.recentRowsKey } : {}),
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       staticSummary: `Retrain ${o.model} on labeled live data after degraded quality (report ${o.reportId})`,

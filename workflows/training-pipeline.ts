@@ -1,15 +1,5 @@
 // trainingPipeline: dataset spec in, promoted (or explained-why-not) ONNX model out, with the data gate before training.
-import {
-  ApplicationFailure,
-  defineQuery,
-  defineSignal,
-  patched,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EvaluationOutcome, PythonActivities, TrainingOutcome, TrainingResult, TrainingStatus, TrainPythonResult } from '../activities/training-types';
 import { PYTHON_FAILURE_TYPES, PYTHON_TASK_QUEUE, PYTHON_TRAINER_PATCH, pythonEntry } from '../src/temporal/python-trainer';
@@ -123,9 +113,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
     throw ApplicationFailure.create({
       type: 'DataQualityGateFailed',
       nonRetryable: true,
-      message: `data-quality gate failed (${quality.failed.length}/${quality.total}): ${quality.failed
-        .map((f) => `${f.name} (${f.summary})`)
-        .join('; ')}. Report: ${quality.reportKey}`,
+      message: `data-quality gate failed (${quality.failed.length}/${quality.total}): ${quality.failed.map((f) => `${f.name} (${f.summary})`).join('; ')}. Report: ${quality.reportKey}`,
       details: [quality],
     });
   }

@@ -52,7 +52,7 @@ function num(value: number): string {
 function observed(value: unknown): string {
   if (value === undefined) return '';
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- String() only for what JSON cannot show (undefined inside, functions, symbols)
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return clip(text, 80);
 }
 
@@ -119,10 +119,7 @@ export function renderSlackMessage(alert: Alert): SlackMessage {
   const icon = resolved ? ':white_check_mark:' : SEVERITY_ICON[alert.severity];
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(header, HEADER_MAX), emoji: true } }];
 
-  const fields: TextObject[] = [
-    field('Severity', `${icon} ${resolved ? 'resolved' : alert.severity}`),
-    field('Workflow', `${code(s.workflowType)}\n${code(s.workflowId)}`),
-  ];
+  const fields: TextObject[] = [field('Severity', `${icon} ${resolved ? 'resolved' : alert.severity}`), field('Workflow', `${code(s.workflowType)}\n${code(s.workflowId)}`)];
   if (s.activity) fields.push(field('Activity', code(s.activity)));
   if (s.attempt !== undefined) fields.push(field('Attempt', String(s.attempt)));
   if (s.errorType) fields.push(field('Error type', code(s.errorType)));

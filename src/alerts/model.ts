@@ -104,10 +104,7 @@ export const ResolveRequest = z
 export type ResolveRequest = z.infer<typeof ResolveRequest>;
 
 /** The one input of the routeAlert activity. */
-export const RouteRequest = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('alert'), alert: Alert }),
-  z.object({ kind: z.literal('resolve'), resolve: ResolveRequest }),
-]);
+export const RouteRequest = z.discriminatedUnion('kind', [z.object({ kind: z.literal('alert'), alert: Alert }), z.object({ kind: z.literal('resolve'), resolve: ResolveRequest })]);
 export type RouteRequest = z.infer<typeof RouteRequest>;
 export type RouteRequestInput = z.input<typeof RouteRequest>;
 

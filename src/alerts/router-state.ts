@@ -67,10 +67,7 @@ function remember(memory: RouterMemory, id: string): boolean {
   return true;
 }
 
-export type AlertDecision =
-  | { action: 'deliver' }
-  | { action: 'suppress'; until: number }
-  | { action: 'duplicate' };
+export type AlertDecision = { action: 'deliver' } | { action: 'suppress'; until: number } | { action: 'duplicate' };
 
 /** Records an incoming alert and decides whether it goes out now (outside the key's cooldown). */
 export function decideAlert(memory: RouterMemory, alert: Alert, now: number, config: RouterConfig): AlertDecision {
@@ -117,9 +114,7 @@ export function decideResolve(memory: RouterMemory, request: ResolveRequest, now
     memory.counters.duplicates++;
     return [];
   }
-  const matches = Object.values(memory.keys).filter(
-    (k) => k.open && (request.key !== undefined ? k.key === request.key : k.key.startsWith(request.keyPrefix ?? '\u0000')),
-  );
+  const matches = Object.values(memory.keys).filter((k) => k.open && (request.key !== undefined ? k.key === request.key : k.key.startsWith(request.keyPrefix ?? '\u0000')));
   const messages: Alert[] = [];
   for (const state of matches) {
     state.open = false;

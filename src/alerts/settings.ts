@@ -34,10 +34,7 @@ export interface LoadedAlertSettings {
 }
 
 /** Reads SLACK_* and ALERT_* settings; a bad combination or an unreadable token file is a ConfigError. */
-export function alertSettingsFromEnv(
-  env: Env,
-  readTokenFile: (file: string) => string = (file) => readFileSync(file, 'utf8'),
-): LoadedAlertSettings {
+export function alertSettingsFromEnv(env: Env, readTokenFile: (file: string) => string = (file) => readFileSync(file, 'utf8')): LoadedAlertSettings {
   if (env.SLACK_BOT_TOKEN && env.SLACK_BOT_TOKEN_FILE) {
     throw new ConfigError(['SLACK_BOT_TOKEN and SLACK_BOT_TOKEN_FILE are both set: keep one']);
   }

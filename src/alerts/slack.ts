@@ -1,13 +1,5 @@
 // Posts alerts with @slack/web-api's WebClient (its own retries off) and sorts Slack's failures into retry classes.
-import {
-  LogLevel,
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-  WebClient,
-  type Logger as SlackLogger,
-} from '@slack/web-api';
+import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Alert } from './model';
 import { renderSlackMessage } from './blocks';
 import { redactLine, type LogSink, type Secret } from './redact';

@@ -36,7 +36,11 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
           throw new CliError(`cannot read ${onnx}: ${err.code ?? err.message}`, EXIT.badInput);
         });
         // content-addressed: importing the same file twice reuses the object
-        const name = path.basename(onnx).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'model.onnx';
+        const name =
+          path
+            .basename(onnx)
+            .replace(/[^A-Za-z0-9._-]/g, '_')
+            .replace(/^\.+/, '') || 'model.onnx';
         onnxKey = `imports/${createHash('sha256').update(bytes).digest('hex').slice(0, 24)}/${name}`;
         await storeFromEnv(e).put(onnxKey, bytes);
         note(format, `uploaded ${onnx} to store key ${onnxKey}`);

@@ -18,10 +18,7 @@ import { registerTrafficCommand } from './traffic';
 const program = new Command('mlp')
   .description('durable ML pipeline: train, validate specs, registry, keys, reports, drift and quality checks, store')
   .addOption(new Option('-o, --output <format>', 'text for people, json for scripts').choices(['text', 'json']).default('text'))
-  .addHelpText(
-    'after',
-    '\nExit codes: 0 ok, 1 a check or run failed (drift found, quality degraded, run failed), 2 bad input (spec, options), 3 a service is unavailable (Temporal, store).',
-  )
+  .addHelpText('after', '\nExit codes: 0 ok, 1 a check or run failed (drift found, quality degraded, run failed), 2 bad input (spec, options), 3 a service is unavailable (Temporal, store).')
   .showHelpAfterError();
 let cached: Env | undefined;
 const format = (): OutputFormat => (program.opts<{ output: OutputFormat }>().output === 'json' ? 'json' : 'text');

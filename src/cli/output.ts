@@ -39,7 +39,8 @@ export function exitCodeOf(err: unknown): ExitCode {
 export function reportError(err: unknown, format: OutputFormat): ExitCode {
   const code = exitCodeOf(err);
   const message = err instanceof Error ? err.message : String(err);
-  const issues = err instanceof SpecError ? err.issues : err instanceof CliError && Array.isArray((err.details as { issues?: unknown })?.issues) ? (err.details as { issues: string[] }).issues : undefined;
+  const issues =
+    err instanceof SpecError ? err.issues : err instanceof CliError && Array.isArray((err.details as { issues?: unknown })?.issues) ? (err.details as { issues: string[] }).issues : undefined;
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ error: message, exitCode: code, ...(issues ? { issues } : {}), ...(err instanceof DataError ? { type: err.type } : {}) })}\n`);
   } else {

@@ -52,7 +52,10 @@ export function registerQualityCommands(program: Command, ctx: CliContext): void
       const o = Options.safeParse(raw);
       if (!o.success) throw badInput(`quality check: ${o.error.issues.map((i) => i.message).join('; ')}`);
       const e = env();
-      const window = o.data.lastMinutes !== undefined || o.data.start || o.data.end ? { ...(o.data.lastMinutes !== undefined ? { lastMinutes: o.data.lastMinutes } : {}), ...(o.data.start ? { start: o.data.start } : {}), ...(o.data.end ? { end: o.data.end } : {}) } : undefined;
+      const window =
+        o.data.lastMinutes !== undefined || o.data.start || o.data.end
+          ? { ...(o.data.lastMinutes !== undefined ? { lastMinutes: o.data.lastMinutes } : {}), ...(o.data.start ? { start: o.data.start } : {}), ...(o.data.end ? { end: o.data.end } : {}) }
+          : undefined;
       const input = ModelQualityInput.safeParse({
         model: model ?? e.MODEL_NAME,
         ...(window ? { window } : {}),

@@ -37,7 +37,13 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         const versions = [];
         for (const v of await reg.versions(n)) {
           const m = await reg.metadata(n, v);
-          versions.push({ version: v, champion: v === champion, createdAt: m.createdAt, dataHash: m.dataHash ?? null, metrics: m.metrics as { candidate?: MetricLike & { prAuc?: number | null }; logistic?: MetricLike } });
+          versions.push({
+            version: v,
+            champion: v === champion,
+            createdAt: m.createdAt,
+            dataHash: m.dataHash ?? null,
+            metrics: m.metrics as { candidate?: MetricLike & { prAuc?: number | null }; logistic?: MetricLike },
+          });
         }
         models.push({ name: n, champion, versions });
       }
@@ -90,7 +96,10 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       const v = parseVersion(version);
       await registry().setAlias(name, v, opts.reason);
       const schedules = opts.monitoring ? await monitorPromoted(env(), name) : [];
-      emit(ctx.format(), { model: name, champion: v, schedules }, (r) => [`${r.model}: champion is now version ${r.champion}`, ...r.schedules.map((x) => `${r.model}: schedule ${x.scheduleId} ${x.created ? 'created' : 'already there, left as it is'}`)]);
+      emit(ctx.format(), { model: name, champion: v, schedules }, (r) => [
+        `${r.model}: champion is now version ${r.champion}`,
+        ...r.schedules.map((x) => `${r.model}: schedule ${x.scheduleId} ${x.created ? 'created' : 'already there, left as it is'}`),
+      ]);
     });
 
   models

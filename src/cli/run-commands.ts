@@ -41,7 +41,7 @@ async function follow(handle: WorkflowHandle, print: (line: string) => void): Pr
 /** The failure a person can act on: the innermost cause's message and type (e.g. InvalidSpec, DataQualityGateFailed). */
 function describeFailure(err: unknown): { message: string; type?: string } {
   let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause).cause;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = cause.cause;
   const type = (cause as { type?: unknown } | null)?.type;
   return { message: cause instanceof Error ? cause.message : String(cause), ...(typeof type === 'string' ? { type } : {}) };
 }

@@ -26,8 +26,19 @@ export function registerSpecCommands(program: Command, ctx: CliContext): void {
       }
       emit(
         ctx.format(),
-        { valid: true, spec: file, model: parsed.name, task: parsed.target.task, target: parsed.target.column, features: parsed.features.length, expectations: parsed.expectations.length, ...(files !== undefined ? { sourceFiles: files } : {}), dataChecked: opts.data },
-        (r) => `${r.spec}: valid (${r.model}: ${r.task} on ${r.target}, ${r.features} features, ${r.expectations} expectations${r.dataChecked ? ', source readable with the columns and types it needs' : ''})`,
+        {
+          valid: true,
+          spec: file,
+          model: parsed.name,
+          task: parsed.target.task,
+          target: parsed.target.column,
+          features: parsed.features.length,
+          expectations: parsed.expectations.length,
+          ...(files !== undefined ? { sourceFiles: files } : {}),
+          dataChecked: opts.data,
+        },
+        (r) =>
+          `${r.spec}: valid (${r.model}: ${r.task} on ${r.target}, ${r.features} features, ${r.expectations} expectations${r.dataChecked ? ', source readable with the columns and types it needs' : ''})`,
       );
     });
 }

@@ -47,7 +47,7 @@ export function registerTrafficCommand(program: Command, env: () => Env = () => 
     .option('--key <key>', 'API key (default: the key in <VAR_DIR>/dev-api-key)')
     .option('--data <parquet>', 'flights parquet file (default: vega-datasets flights-3m.parquet)')
     .option('--month <m>', 'only flights of this calendar month (1-6 in the shipped data), e.g. 4 for April')
-    .option('--labels', 'after the replay, send each scored row\'s true label (delay > 15) to the feedback API')
+    .option('--labels', "after the replay, send each scored row's true label (delay > 15) to the feedback API")
     .option('--label-delay <seconds>', 'wait this long before sending labels (ground truth arrives later)', '5')
     .option('--no-progress', 'no progress bar')
     .action(async (raw: Record<string, unknown>) => {
@@ -87,16 +87,35 @@ export async function runTraffic(o: TrafficOptions, env: Env, format: 'text' | '
   const shifts: Shift[] = o.shift.map(parseShift);
   const url = o.url ?? `http://${env.API_HOST}:${env.API_PORT}`;
   const key = o.key ?? (await readKey(env.VAR_DIR));
-  const rows = await readFlightRows({ parquet: o.data ?? flightsParquetPath(env.PROJECT_ROOT), from: o.from, rows: o.rows, seed: o.seed, shifts, ...(o.month ? { months: [o.month, o.month] as const } : {}) });
+  const rows = await readFlightRows({
+    parquet: o.data ?? flightsParquetPath(env.PROJECT_ROOT),
+    from: o.from,
+    rows: o.rows,
+    seed: o.seed,
+    shifts,
+    ...(o.month ? { months: [o.month, o.month] as const } : {}),
+  });
   const shifted = shifts.length ? `, shifted ${shifts.map((s) => `${s.feature} ${s.delta >= 0 ? '+' : ''}${s.delta}`).join(', ')}` : '';
   log(`replaying ${rows.length} ${o.from}-period flights rows${shifted} to ${url} (${o.rate > 0 ? `${o.rate} rows/s` : 'unpaced'}, ${o.batch} per request)\n`);
-  const bar = o.progress ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | ok {ok} | failed {failed} | {eta_formatted} left', hideCursor: true }, Presets.shades_classic) : undefined;
+  const bar = o.progress
+    ? new SingleBar({ format: '{bar} {percentage}% | {value}/{total} rows | ok {ok} | failed {failed} | {eta_formatted} left', hideCursor: true }, Presets.shades_classic)
+    : undefined;
   bar?.start(rows.length, 0, { ok: 0, failed: 0 });
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    const r = await replay({ url, key, rows, batch: o.batch, rate: o.rate, concurrency: o.concurrency, signal: stop.signal, collectIds: o.labels, onProgress: (p) => bar?.update(p.sent, { ok: p.ok, failed: p.failed }) });
+    const r = await replay({
+      url,
+      key,
+      rows,
+      batch: o.batch,
+      rate: o.rate,
+      concurrency: o.concurrency,
+      signal: stop.signal,
+      collectIds: o.labels,
+      onProgress: (p) => bar?.update(p.sent, { ok: p.ok, failed: p.failed }),
+    });
     bar?.stop();
     Object.assign(summary, { model: r.model, rows: rows.length, okRows: r.okRows, failedRows: r.failedRows, seconds: r.seconds, statuses: r.statuses, errors: r.errors });
     log(

@@ -48,4 +48,3 @@ export async function waitForMinio(port: number, timeoutMs: number): Promise<voi
     await new Promise((r) => setTimeout(r, 300));
   }
 }
-

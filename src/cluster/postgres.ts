@@ -42,11 +42,10 @@ export async function preparePostgres(opts: { dir: string; port: number; user: s
     await writeFile(pwfile, opts.password + '\n', { mode: 0o600 });
     if (who.uid !== undefined && who.gid !== undefined) await chown(pwfile, who.uid, who.gid);
     try {
-      await runTool(
-        path.join(bin, 'initdb'),
-        ['-D', data, '-U', opts.user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'],
-        { ...who, cwd: base },
-      );
+      await runTool(path.join(bin, 'initdb'), ['-D', data, '-U', opts.user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'], {
+        ...who,
+        cwd: base,
+      });
     } finally {
       await rm(pwfile, { force: true });
     }

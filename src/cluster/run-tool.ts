@@ -7,7 +7,11 @@ export interface ToolResult {
 }
 
 export class ToolFailed extends Error {
-  constructor(readonly command: string, readonly output: string, code: number | string | undefined) {
+  constructor(
+    readonly command: string,
+    readonly output: string,
+    code: number | string | undefined,
+  ) {
     super(`${command} failed (exit ${code ?? '?'}):\n${output.trim().split('\n').slice(-20).join('\n')}`);
     this.name = 'ToolFailed';
   }

@@ -44,7 +44,10 @@ export const ClusterEnvSchema = z.object({
   /** How many TypeScript workers (each with its own scratch folder). */
   CLUSTER_WORKERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(8, 'must be at most 8').default(2),
   /** The S3 bucket the artifact store uses on MinIO. */
-  CLUSTER_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name').default('ml-pipeline'),
+  CLUSTER_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name')
+    .default('ml-pipeline'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('ml-pipeline'),
   MODEL_NAME: modelNameSchema().default('flights'),

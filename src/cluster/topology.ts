@@ -52,12 +52,7 @@ export function goTool(projectRoot: string, name: 'temporal-server' | 'temporal-
 }
 
 /** Stop order: the project's processes first (they drain and flush), then UI and server, then the stores. */
-const stopLayers = (s: ClusterSettings): string[][] => [
-  [...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i)), 'watchdog'],
-  ['ui'],
-  ['temporal'],
-  ['minio', 'postgres'],
-];
+const stopLayers = (s: ClusterSettings): string[][] => [[...workerNames(s), ...s.apiPorts.map((_, i) => apiName(i)), 'watchdog'], ['ui'], ['temporal'], ['minio', 'postgres']];
 
 const workerNames = (s: ClusterSettings) => Array.from({ length: s.workers }, (_, i) => `worker-${String.fromCharCode(97 + i)}`);
 const apiName = (i: number) => `api-${i + 1}`;
@@ -202,7 +197,13 @@ export async function startCluster(s: ClusterSettings, opts: StartOptions): Prom
       const scratch = path.join(s.dir, 'python-worker');
       supervisor.start({ name: 'python-worker', command: python.command, args: python.args, env: { ...appEnv, PROJECT_ROOT: s.projectRoot, VAR_DIR: scratch }, cwd: python.cwd });
     }
-    await waitForPollers(connection, s.namespace, s.taskQueue, workers.map((w) => w.identity), 120_000);
+    await waitForPollers(
+      connection,
+      s.namespace,
+      s.taskQueue,
+      workers.map((w) => w.identity),
+      120_000,
+    );
     say(`workers polling ${s.taskQueue}: ${workers.map((w) => w.identity).join(', ')}`);
     if (!(await waitForPort(s.temporalUiPort, 30_000))) say(`the Web UI did not open port ${s.temporalUiPort} within 30 s`);
 

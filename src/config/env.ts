@@ -7,23 +7,13 @@ import { modelNameSchema } from '../registry/model-name';
 import { checkTemporalTarget, temporalTarget, temporalTargetSettings } from '../temporal/target';
 
 const port = (fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be between 1 and 65535')
-    .max(65535, 'must be between 1 and 65535')
-    .default(fallback);
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(fallback);
 
-const positiveInt = (fallback: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
 
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const EnvSchema = z
   .object({
@@ -110,12 +100,20 @@ export const EnvSchema = z
      */
     DATA_DIRS: z
       .string()
-      .transform((s) => s.split(',').map((d) => d.trim()).filter((d) => d.length > 0))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((d) => d.trim())
+          .filter((d) => d.length > 0),
+      )
       .default([]),
     /** Drift and model-quality reports kept per model and kind; each monitor run deletes its model's older ones. */
     REPORTS_KEEP_PER_MODEL: positiveInt(500),
     /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
-    INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -').optional(),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -')
+      .optional(),
   })
   .refine((e) => (e.AWS_ACCESS_KEY_ID === undefined) === (e.AWS_SECRET_ACCESS_KEY === undefined), {
     path: ['AWS_SECRET_ACCESS_KEY'],

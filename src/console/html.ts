@@ -5,8 +5,7 @@ export { esc };
 
 /** Colour class of a drift or quality verdict (null: no report yet). */
 export function badge(kind: 'drift' | 'quality', verdict: string | null, href?: string): string {
-  const tone =
-    verdict === null ? 'none' : verdict === 'no drift' || verdict === 'ok' ? 'good' : verdict === 'insufficient data' || verdict === 'insufficient labels' ? 'unknown' : 'bad';
+  const tone = verdict === null ? 'none' : verdict === 'no drift' || verdict === 'ok' ? 'good' : verdict === 'insufficient data' || verdict === 'insufficient labels' ? 'unknown' : 'bad';
   const text = `${kind}: ${verdict ?? 'no report'}`;
   const inner = `<span class="badge ${tone}" data-kind="${esc(kind)}" data-verdict="${esc(verdict ?? '')}">${esc(text)}</span>`;
   return href ? `<a href="${esc(href)}">${inner}</a>` : inner;

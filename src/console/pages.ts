@@ -42,7 +42,15 @@ function liveKeyMetric(r: ModelDetail['quality'][number]): { label: string; valu
 }
 
 export function modelBody(d: ModelDetail, links: Links): string {
-  const metricNames = [...new Set(d.versions.flatMap((v) => Object.entries(candidateMetrics(v)).filter(([, x]) => typeof x === 'number').map(([k]) => k)))].slice(0, 10);
+  const metricNames = [
+    ...new Set(
+      d.versions.flatMap((v) =>
+        Object.entries(candidateMetrics(v))
+          .filter(([, x]) => typeof x === 'number')
+          .map(([k]) => k),
+      ),
+    ),
+  ].slice(0, 10);
   const head = `<tr><th scope="col">Version</th><th scope="col">Created</th><th scope="col">Task</th>${metricNames.map((m) => `<th scope="col">${esc(m)}</th>`).join('')}<th scope="col">Card</th></tr>`;
   const rows = d.versions
     .map((v) => {
@@ -138,7 +146,9 @@ export function reportsBody(q: ReportPageQuery, rows: ReportRow[], hasNext: bool
 <button type="submit">Filter</button></form>`;
   const trs = rows
     .map(
-      (r) => `<tr data-report="${esc(r.id)}"><td>${esc(r.windowEnd)}</td><td>${esc(r.kind)}</td><td><a href="${esc(`/console/models/${encodeURIComponent(r.model)}`)}">${esc(r.model)}</a></td><td class="num">${esc(r.modelVersion)}</td>
+      (
+        r,
+      ) => `<tr data-report="${esc(r.id)}"><td>${esc(r.windowEnd)}</td><td>${esc(r.kind)}</td><td><a href="${esc(`/console/models/${encodeURIComponent(r.model)}`)}">${esc(r.model)}</a></td><td class="num">${esc(r.modelVersion)}</td>
 <td>${badge(r.kind, r.verdict)}</td><td><a href="${esc(r.href)}">${esc(r.summary)}</a></td></tr>`,
     )
     .join('\n');

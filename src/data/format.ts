@@ -12,7 +12,10 @@ const SNIFF_BYTES = 64 * 1024;
 
 /** The file name without compression suffixes, lower-cased. */
 function baseName(sourcePath: string): string {
-  return path.basename(sourcePath).toLowerCase().replace(/\.(gz|zst|zstd)$/, '');
+  return path
+    .basename(sourcePath)
+    .toLowerCase()
+    .replace(/\.(gz|zst|zstd)$/, '');
 }
 
 /** The format the extension names, or null. `.json` means an array until the content says otherwise. */

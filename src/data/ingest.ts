@@ -113,18 +113,14 @@ export async function ingestSnapshot(options: IngestOptions): Promise<SnapshotMa
     const { selectList, roles } = projection(spec, source, extras, resolved?.classes);
     onProgress?.('writing');
     try {
-      await db.run(
-        `COPY (SELECT ${selectList} FROM (${source.relationSql}) AS __src WHERE ${keepRowSql(spec)}) ` +
-          `TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
+      await db.run(`COPY (SELECT ${selectList} FROM (${source.relationSql}) AS __src WHERE ${keepRowSql(spec)}) ` + `TO ${quoteString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     } catch (err) {
       throw classifyReadError(err, source.files.join(', '), tmp);
     }
     onProgress?.('verifying');
     const label = LABEL_COLUMN;
     const counts = await db.one(
-      `SELECT count(*) AS n, ${spec.target.task === 'binary' ? `coalesce(sum(${label}), 0)` : '0'} AS p, min(${label}) AS lo, max(${label}) AS hi ` +
-        `FROM read_parquet(${quoteString(tmp)})`,
+      `SELECT count(*) AS n, ${spec.target.task === 'binary' ? `coalesce(sum(${label}), 0)` : '0'} AS p, min(${label}) AS lo, max(${label}) AS hi ` + `FROM read_parquet(${quoteString(tmp)})`,
     );
     const rows = numOrNull(counts.n) ?? 0;
     const positives = numOrNull(counts.p) ?? 0;
@@ -171,22 +167,13 @@ async function labelCounts(db: DuckDb, parquet: string, classes: number): Promis
   return out;
 }
 
-function projection(
-  spec: DatasetSpec,
-  source: CheckedSource,
-  extras: string[],
-  classes?: ClassValue[],
-): { selectList: string; roles: Map<string, SnapshotColumn['role']> } {
+function projection(spec: DatasetSpec, source: CheckedSource, extras: string[], classes?: ClassValue[]): { selectList: string; roles: Map<string, SnapshotColumn['role']> } {
   const roles = new Map<string, SnapshotColumn['role']>([[ROW_COLUMN, 'row']]);
   const parts = [quoteIdent(ROW_COLUMN)];
   for (const f of spec.features) {
     const c = quoteIdent(f.name);
     // The frame and profile treat NaN/Inf as missing; writing NULL makes SQL aggregates agree with them.
-    parts.push(
-      f.type === 'numeric'
-        ? `CASE WHEN isfinite(CAST(${c} AS DOUBLE)) THEN CAST(${c} AS DOUBLE) END AS ${c}`
-        : `CAST(${c} AS VARCHAR) AS ${c}`,
-    );
+    parts.push(f.type === 'numeric' ? `CASE WHEN isfinite(CAST(${c} AS DOUBLE)) THEN CAST(${c} AS DOUBLE) END AS ${c}` : `CAST(${c} AS VARCHAR) AS ${c}`);
     roles.set(f.name, 'feature');
   }
   parts.push(labelSelectSql(spec, classes, LABEL_COLUMN));
@@ -269,5 +256,3 @@ export async function sha256File(file: string): Promise<string> {
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
-
-

@@ -49,9 +49,7 @@ export async function loadFrame(snapshotPath: string, features: readonly Feature
     }
     const types = new Map((await db.describe(`SELECT * FROM ${src}`)).map((c) => [c.name, c.type]));
     const present = new Set(types.keys());
-    const absent = [ROW_COLUMN, LABEL_COLUMN, ...features.map((f) => f.name), ...(options.timeSplit ? [options.timeSplit.column] : [])].filter(
-      (c) => !present.has(c),
-    );
+    const absent = [ROW_COLUMN, LABEL_COLUMN, ...features.map((f) => f.name), ...(options.timeSplit ? [options.timeSplit.column] : [])].filter((c) => !present.has(c));
     if (absent.length > 0) {
       throw new DataError('SnapshotInvalid', `snapshot ${snapshotPath} lacks column(s) ${absent.map(showColumn).join(', ')}; it was made from another spec, re-run ingest`, {
         missing: absent,
@@ -95,9 +93,7 @@ export async function loadFrame(snapshotPath: string, features: readonly Feature
     const target = regression ? new Float64Array(total) : undefined;
     const columns: FeatureColumn[] = features.map((f, i): FeatureColumn => {
       const dictionary = dictionaries[i];
-      return dictionary === null
-        ? { name: f.name, kind: 'numeric', values: new Float32Array(total) }
-        : { name: f.name, kind: 'categorical', codes: new Int32Array(total), dictionary };
+      return dictionary === null ? { name: f.name, kind: 'numeric', values: new Float32Array(total) } : { name: f.name, kind: 'categorical', codes: new Int32Array(total), dictionary };
     });
     const timeHoldout = options.timeSplit ? new Uint8Array(total) : undefined;
     const targets: ColumnTarget[] = [
@@ -167,10 +163,7 @@ function pick(rows: Uint32Array, idx: Uint32Array): Uint32Array {
 }
 
 /** Loads a snapshot and splits it into train and holdout as the spec says (the label read per `spec.target.task`). */
-export async function loadSplitFrames(
-  snapshotPath: string,
-  spec: Pick<DatasetSpec, 'features' | 'split'> & { target?: { task: TaskKind } },
-): Promise<SplitFrames> {
+export async function loadSplitFrames(snapshotPath: string, spec: Pick<DatasetSpec, 'features' | 'split'> & { target?: { task: TaskKind } }): Promise<SplitFrames> {
   const loaded = await loadFrame(snapshotPath, spec.features, { timeSplit: timeSplitOf(spec.split), task: spec.target?.task });
   return splitLoaded(loaded, spec.split);
 }

@@ -28,11 +28,7 @@ export function detectFormat(sourcePath: string, declared?: SourceFormat): Sourc
 }
 
 function unknownFormat(sourcePath: string): DataError {
-  return new DataError(
-    'DataFileUnreadable',
-    `cannot tell the format of ${sourcePath} from its extension or its first bytes; set source.format to ${SOURCE_FORMATS.join(', ')}`,
-    { path: sourcePath },
-  );
+  return new DataError('DataFileUnreadable', `cannot tell the format of ${sourcePath} from its extension or its first bytes; set source.format to ${SOURCE_FORMATS.join(', ')}`, { path: sourcePath });
 }
 
 /** Words for a format in messages, so "json" is not mistaken for newline-delimited records. */
@@ -183,11 +179,9 @@ export async function checkSource(db: DuckDb, spec: DatasetSpec, specFile: strin
     throw err;
   }
   if (files.length === 0) {
-    throw new DataError(
-      'DataFileNotFound',
-      `no file matches source.path ${spec.source.path} (resolved to ${resolved}); fix the path in the spec (relative paths start at the spec's folder)`,
-      { path: resolved },
-    );
+    throw new DataError('DataFileNotFound', `no file matches source.path ${spec.source.path} (resolved to ${resolved}); fix the path in the spec (relative paths start at the spec's folder)`, {
+      path: resolved,
+    });
   }
   let format: SourceFormat | null;
   try {

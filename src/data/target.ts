@@ -28,8 +28,7 @@ export function targetTypeProblem(spec: DatasetSpec, type: string): string | nul
     case 'multiclass':
       return type === 'VARCHAR' || type === 'BOOLEAN' || INTEGER.test(type.trim()) || /^ENUM\(/i.test(type.trim())
         ? null
-        : `${col} is ${type}; multiclass classes are strings, whole numbers or booleans, so CAST it in source.select ` +
-            `(to INTEGER or VARCHAR), or use task "regression" if it is a quantity`;
+        : `${col} is ${type}; multiclass classes are strings, whole numbers or booleans, so CAST it in source.select ` + `(to INTEGER or VARCHAR), or use task "regression" if it is a quantity`;
   }
 }
 

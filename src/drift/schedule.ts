@@ -10,9 +10,16 @@ export const DriftScheduleOptions = z
     model: modelNameSchema(),
     taskQueue: z.string().min(1),
     /** Run every this many minutes (DRIFT_SCHEDULE_MINUTES, default 15). */
-    everyMinutes: z.number().int().positive().max(7 * 24 * 60),
+    everyMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 60),
     /** Default `drift-<model>`. */
-    scheduleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/).optional(),
+    scheduleId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/)
+      .optional(),
     /**
      * How late a missed run (server down at the scheduled time) may still start. Default: one interval,
      * so after an outage one catch-up run covers the gap (the window is "since the last run") instead of

@@ -105,7 +105,10 @@ export class LabelIndex {
    * them to (the secret is never shown).
    */
   valueDigest(label: unknown): number {
-    const d = createHmac('sha256', this.secret).update('value\u0000').update(JSON.stringify(label) ?? '').digest();
+    const d = createHmac('sha256', this.secret)
+      .update('value\u0000')
+      .update(JSON.stringify(label) ?? '')
+      .digest();
     return (d.readUInt32LE(0) & 0x1fffff) * 0x100000000 + d.readUInt32LE(4) || 1;
   }
 

@@ -24,8 +24,7 @@ const shown = (v: unknown): string => {
 export function labelChecker(t: LabelTask): (raw: unknown) => LabelCheck {
   if (t.task === 'binary') return (raw) => (raw === 0 || raw === 1 ? { ok: true, label: raw } : { ok: false, reason: 'label: must be 0 or 1' });
   if (t.task === 'regression') {
-    return (raw) =>
-      typeof raw === 'number' && Number.isFinite(raw) ? { ok: true, label: raw } : { ok: false, reason: `label: ${shown(raw)} is not a finite number (this is a regression model)` };
+    return (raw) => (typeof raw === 'number' && Number.isFinite(raw) ? { ok: true, label: raw } : { ok: false, reason: `label: ${shown(raw)} is not a finite number (this is a regression model)` });
   }
   const classes = t.classes ?? [];
   const byName = new Map(classes.map((c) => [className(c), c]));

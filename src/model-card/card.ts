@@ -26,9 +26,7 @@ const CardModel = z
     split: z.string(),
   })
   .strict();
-const CardFeatures = z.array(
-  z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']), description: z.string().optional(), profile: FeatureProfile.nullable() }).strict(),
-);
+const CardFeatures = z.array(z.object({ name: z.string(), type: z.enum(['numeric', 'categorical']), description: z.string().optional(), profile: FeatureProfile.nullable() }).strict());
 const CardGates = z
   .object({
     promotion: z.object({ passed: z.boolean(), reasons: z.array(z.string()) }).strict(),
@@ -63,9 +61,7 @@ export const BinaryModelCard = z
     kind: z.literal('model-card'),
     formatVersion: z.literal(1),
     model: CardModel,
-    metrics: z
-      .object({ candidate: Metrics, logistic: Metrics, majority: Metrics, champion: Metrics.extend({ version: z.number().int() }).optional() })
-      .strict(),
+    metrics: z.object({ candidate: Metrics, logistic: Metrics, majority: Metrics, champion: Metrics.extend({ version: z.number().int() }).optional() }).strict(),
     curves: z.object({ candidate: Curves, logistic: Curves, champion: Curves.optional() }).strict(),
     importance: z.array(Importance),
     features: CardFeatures,

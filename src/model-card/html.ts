@@ -7,7 +7,6 @@ import type { BinaryModelCard, ModelCard } from './card';
 import { multiclassSections, regressionSections } from './html-tasks';
 import { barsSvg, COLORS, legend, unitSquareSvg, type Series } from './charts';
 
-
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#fafafa}
 main{max-width:1100px;margin:0 auto;padding:24px}h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
@@ -42,7 +41,6 @@ function metricsTable(card: BinaryModelCard): string {
   return `<table>${head}${body}</table>`;
 }
 
-
 function curveCharts(card: BinaryModelCard): string {
   const c = card.curves;
   const roc: Series[] = [
@@ -56,13 +54,23 @@ function curveCharts(card: BinaryModelCard): string {
     { name: 'this version', color: COLORS.candidate, points: c.candidate.pr },
   ];
   const prevalence = card.metrics.candidate.prevalence;
-  pr.push({ name: `no skill (prevalence ${pct(prevalence)})`, color: COLORS.majority, points: [[0, prevalence], [1, prevalence]] });
+  pr.push({
+    name: `no skill (prevalence ${pct(prevalence)})`,
+    color: COLORS.majority,
+    points: [
+      [0, prevalence],
+      [1, prevalence],
+    ],
+  });
   const calib = (m: BinaryMetrics) => m.calibration.map((b): [number, number] => [b.meanPredicted, b.fractionPositive]);
   const calibration: Series[] = [
     { name: 'logistic baseline', color: COLORS.logistic, points: calib(card.metrics.logistic), dots: true },
     { name: 'this version', color: COLORS.candidate, points: calib(card.metrics.candidate), dots: true },
   ];
-  const keys: [string, string][] = [['this version', COLORS.candidate], ['logistic baseline', COLORS.logistic]];
+  const keys: [string, string][] = [
+    ['this version', COLORS.candidate],
+    ['logistic baseline', COLORS.logistic],
+  ];
   if (c.champion) keys.push(['champion', COLORS.champion]);
   return (
     `<p>${legend(keys)}</p><div class="grid">` +
@@ -78,8 +86,16 @@ function importanceCharts(card: ModelCard): string {
   const byGain = [...card.importance].sort((a, b) => b.gain - a.gain);
   const bySplits = [...card.importance].sort((a, b) => b.splits - a.splits);
   return (
-    `<div class="grid"><div class="box"><b>Total gain (share)</b>${barsSvg('importance by gain', byGain.map((f) => ({ label: f.feature, value: f.gain, text: pct(f.gain) })), COLORS.candidate)}</div>` +
-    `<div class="box"><b>Split count</b>${barsSvg('importance by split count', bySplits.map((f) => ({ label: f.feature, value: f.splits, text: String(f.splits) })), '#72b7b2')}</div></div>`
+    `<div class="grid"><div class="box"><b>Total gain (share)</b>${barsSvg(
+      'importance by gain',
+      byGain.map((f) => ({ label: f.feature, value: f.gain, text: pct(f.gain) })),
+      COLORS.candidate,
+    )}</div>` +
+    `<div class="box"><b>Split count</b>${barsSvg(
+      'importance by split count',
+      bySplits.map((f) => ({ label: f.feature, value: f.splits, text: String(f.splits) })),
+      '#72b7b2',
+    )}</div></div>`
   );
 }
 
@@ -91,7 +107,10 @@ function profileCells(p: FeatureProfile | null): string {
     return `<td>${pct(missing)}</td><td class="wrap">min ${num(p.min)} · p05 ${num(q.p05)} · median ${num(q.p50)} · p95 ${num(q.p95)} · max ${num(p.max)}</td><td class="wrap">mean ${num(p.mean)} · sd ${num(p.stddev)}</td>`;
   }
   const present = p.count - p.nulls;
-  const top = p.top.slice(0, 6).map((t) => `${esc(t.value)} ${pct(present > 0 ? t.count / present : 0)}`).join(' · ');
+  const top = p.top
+    .slice(0, 6)
+    .map((t) => `${esc(t.value)} ${pct(present > 0 ? t.count / present : 0)}`)
+    .join(' · ');
   return `<td>${pct(missing)}</td><td class="wrap">${p.distinct.toLocaleString('en-US')} distinct${p.distinctExact ? '' : '+'}</td><td class="wrap">top: ${top}</td>`;
 }
 
@@ -122,14 +141,20 @@ function gates(card: ModelCard): string {
 function training(card: ModelCard): string {
   const t = card.training;
   if (t.trainer?.kind === 'python') {
-    const libs = Object.entries(t.trainer.libraries).map(([k, v]) => `${k} ${v}`).join(' · ');
+    const libs = Object.entries(t.trainer.libraries)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ');
     return `<p class="meta">trained by the Python trainer <b>${esc(t.trainer.entry)}</b> (${esc(t.trainer.estimator)}) in ${num(t.trainer.seconds)} s on the Python worker, converted to ONNX</p><p class="meta small">${esc(libs)}</p>`;
   }
   if (t.trainer?.kind === 'imported') return `<p class="meta">imported ONNX model from <b>${esc(t.trainer.source)}</b> (trained elsewhere)</p>`;
   const p = t.params;
-  const es = t.earlyStopping ? ` · early stopping: best round ${t.earlyStopping.bestRound} of ${t.earlyStopping.roundsRun} on ${t.earlyStopping.validationRows.toLocaleString('en-US')} validation rows` : '';
-  return `<p class="meta">${t.trees} trees (${t.rounds} rounds, ${num(t.msPerRound)} ms a round${t.resumedFromRound ? `, resumed from round ${t.resumedFromRound}` : ''})${es}</p>` +
-    `<p class="meta">learning rate ${p.learningRate} · depth ${p.maxDepth} · ${p.maxBins} bins · ${p.minDataInLeaf} rows per leaf · L2 ${p.l2} · subsample ${p.subsample} · seed ${p.seed}</p>`;
+  const es = t.earlyStopping
+    ? ` · early stopping: best round ${t.earlyStopping.bestRound} of ${t.earlyStopping.roundsRun} on ${t.earlyStopping.validationRows.toLocaleString('en-US')} validation rows`
+    : '';
+  return (
+    `<p class="meta">${t.trees} trees (${t.rounds} rounds, ${num(t.msPerRound)} ms a round${t.resumedFromRound ? `, resumed from round ${t.resumedFromRound}` : ''})${es}</p>` +
+    `<p class="meta">learning rate ${p.learningRate} · depth ${p.maxDepth} · ${p.maxBins} bins · ${p.minDataInLeaf} rows per leaf · L2 ${p.l2} · subsample ${p.subsample} · seed ${p.seed}</p>`
+  );
 }
 
 /** The holdout metrics and charts, per task; everything else on the page is the same for every task. */
@@ -141,7 +166,8 @@ function taskSections(card: ModelCard): string {
 export function renderModelCardHtml(card: ModelCard): string {
   const m = card.model;
   const passed = card.gates.promotion.passed;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${esc(m.name)} v${m.version}: model card</title><style>${CSS}</style></head><body><main>` +
     `<h1>${esc(m.name)} · version ${m.version} <span class="badge" style="background:${passed ? '#2e7d32' : '#c62828'}">${passed ? 'gates passed' : 'gates not passed'}</span></h1>` +
     (m.description ? `<p class="meta">${esc(m.description)}</p>` : '') +
@@ -149,5 +175,6 @@ export function renderModelCardHtml(card: ModelCard): string {
     `<p class="meta small">run ${esc(m.runKey)}${m.dataHash ? ` · data ${esc(m.dataHash)}` : ''}</p>` +
     taskSections(card) +
     `<h2>Feature importance</h2>${importanceCharts(card)}<h2>Features</h2>${featureTable(card)}` +
-    `<h2>Gates</h2>${gates(card)}<h2>Training</h2>${training(card)}</main></body></html>\n`;
+    `<h2>Gates</h2>${gates(card)}<h2>Training</h2>${training(card)}</main></body></html>\n`
+  );
 }

@@ -100,8 +100,12 @@ const y = (v: number) => H - PAD.b - v * (H - PAD.t - PAD.b);
 
 function axes(xLabel: string, yLabel: string, yMax = 1): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
-  const tx = ticks.map((t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${y(0)}" y2="${y(0) + 4}" stroke="#888"/><text x="${x(t)}" y="${y(0) + 16}" font-size="11" text-anchor="middle">${t}</text>`).join('');
-  const ty = ticks.map((t) => `<line x1="${x(0) - 4}" x2="${x(0)}" y1="${y(t)}" y2="${y(t)}" stroke="#888"/><text x="${x(0) - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${num(t * yMax, 2)}</text>`).join('');
+  const tx = ticks
+    .map((t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${y(0)}" y2="${y(0) + 4}" stroke="#888"/><text x="${x(t)}" y="${y(0) + 16}" font-size="11" text-anchor="middle">${t}</text>`)
+    .join('');
+  const ty = ticks
+    .map((t) => `<line x1="${x(0) - 4}" x2="${x(0)}" y1="${y(t)}" y2="${y(t)}" stroke="#888"/><text x="${x(0) - 6}" y="${y(t) + 4}" font-size="11" text-anchor="end">${num(t * yMax, 2)}</text>`)
+    .join('');
   return (
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="#888"/><line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(1)}" stroke="#888"/>${tx}${ty}` +
     `<text x="${(x(0) + x(1)) / 2}" y="${H - 4}" font-size="12" text-anchor="middle">${esc(xLabel)}</text>` +
@@ -114,7 +118,10 @@ function series(bins: CalibrationBin[], color: string, name: string): string {
   const max = Math.max(...bins.map((b) => b.count));
   const line = bins.map((b) => `${x(b.meanPredicted).toFixed(1)},${y(b.fractionPositive).toFixed(1)}`).join(' ');
   const dots = bins
-    .map((b) => `<circle cx="${x(b.meanPredicted).toFixed(1)}" cy="${y(b.fractionPositive).toFixed(1)}" r="${(2.5 + 4 * Math.sqrt(b.count / max)).toFixed(1)}" fill="${color}" fill-opacity="0.8"><title>${esc(name)} ${num(b.lower)}–${num(b.upper)}: ${b.count} rows, mean predicted ${num(b.meanPredicted)}, observed ${num(b.fractionPositive)}</title></circle>`)
+    .map(
+      (b) =>
+        `<circle cx="${x(b.meanPredicted).toFixed(1)}" cy="${y(b.fractionPositive).toFixed(1)}" r="${(2.5 + 4 * Math.sqrt(b.count / max)).toFixed(1)}" fill="${color}" fill-opacity="0.8"><title>${esc(name)} ${num(b.lower)}–${num(b.upper)}: ${b.count} rows, mean predicted ${num(b.meanPredicted)}, observed ${num(b.fractionPositive)}</title></circle>`,
+    )
     .join('');
   return `<polyline points="${line}" fill="none" stroke="${color}" stroke-width="1.5"/>${dots}`;
 }
@@ -162,11 +169,14 @@ export function renderQualityHtml(r: QualityReport): string {
     : '';
   const bl = binaryLive(r);
   const bh = binaryHoldout(r);
-  const charts = bl && bh
-    ? `<div class="cards"><div class="card"><h2 style="margin-top:0">Calibration</h2>${key(LIVE, 'live')}${key(HOLDOUT, 'holdout')}${calibrationSvg(bl.calibration, bh.calibration)}<div class="small">Equal-width bins; dot size grows with rows. On the dashed line, predicted = observed.</div></div>` +
-      (r.histogram ? `<div class="card"><h2 style="margin-top:0">Scores by true label</h2>${key(NEG, 'label 0')}${key(POS, 'label 1')}${histogramSvg(r.histogram)}<div class="small">Each label's scores as shares of that label; the further apart, the better the ranking.</div></div>` : '') +
-      `</div>`
-    : '';
+  const charts =
+    bl && bh
+      ? `<div class="cards"><div class="card"><h2 style="margin-top:0">Calibration</h2>${key(LIVE, 'live')}${key(HOLDOUT, 'holdout')}${calibrationSvg(bl.calibration, bh.calibration)}<div class="small">Equal-width bins; dot size grows with rows. On the dashed line, predicted = observed.</div></div>` +
+        (r.histogram
+          ? `<div class="card"><h2 style="margin-top:0">Scores by true label</h2>${key(NEG, 'label 0')}${key(POS, 'label 1')}${histogramSvg(r.histogram)}<div class="small">Each label's scores as shares of that label; the further apart, the better the ranking.</div></div>`
+          : '') +
+        `</div>`
+      : '';
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Model quality ${esc(r.model)} v${r.modelVersion}: ${esc(r.verdict)}</title><style>${CSS}</style></head><body><main>` +
     `<h1>Model quality: ${esc(r.model)} v${r.modelVersion} <span class="badge" style="background:${COLORS[r.verdict]}">${esc(r.verdict)}</span></h1>` +

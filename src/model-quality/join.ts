@@ -96,10 +96,28 @@ interface TaskColumns {
 
 function taskColumns(t: JoinTask | undefined): TaskColumns {
   if (!t || t.task === 'binary') {
-    return { capture: `probability: 'DOUBLE'`, output: 'probability', outputType: 'DOUBLE', valid: 'probability BETWEEN 0 AND 1', labelType: 'INTEGER', label: 'label', labelSqlType: 'INTEGER', labelValid: 'label IN (0, 1)' };
+    return {
+      capture: `probability: 'DOUBLE'`,
+      output: 'probability',
+      outputType: 'DOUBLE',
+      valid: 'probability BETWEEN 0 AND 1',
+      labelType: 'INTEGER',
+      label: 'label',
+      labelSqlType: 'INTEGER',
+      labelValid: 'label IN (0, 1)',
+    };
   }
   if (t.task === 'regression') {
-    return { capture: `prediction: 'DOUBLE'`, output: 'prediction', outputType: 'DOUBLE', valid: 'isfinite(prediction)', labelType: 'DOUBLE', label: 'label', labelSqlType: 'DOUBLE', labelValid: 'isfinite(label)' };
+    return {
+      capture: `prediction: 'DOUBLE'`,
+      output: 'prediction',
+      outputType: 'DOUBLE',
+      valid: 'isfinite(prediction)',
+      labelType: 'DOUBLE',
+      label: 'label',
+      labelSqlType: 'DOUBLE',
+      labelValid: 'isfinite(label)',
+    };
   }
   const k = t.classes?.length ?? 0;
   // labels are stored as the class value (a JSON string, number or boolean); read as text they match the class names
@@ -200,10 +218,9 @@ async function readOutputs(db: DuckDb, rows: number, width: number): Promise<{ o
     ]);
     return { output, target };
   }
-  await db.readInto(
-    `SELECT p::DOUBLE FROM (SELECT id, key_id, unnest(probability) AS p, generate_subscripts(probability, 1) AS k FROM __joined WHERE label IS NOT NULL) ORDER BY id, key_id, k`,
-    [{ array: output, nullValue: NaN }],
-  );
+  await db.readInto(`SELECT p::DOUBLE FROM (SELECT id, key_id, unnest(probability) AS p, generate_subscripts(probability, 1) AS k FROM __joined WHERE label IS NOT NULL) ORDER BY id, key_id, k`, [
+    { array: output, nullValue: NaN },
+  ]);
   await db.readInto(`SELECT label::DOUBLE FROM __joined WHERE label IS NOT NULL ORDER BY id, key_id`, [{ array: target, nullValue: NaN }]);
   return { output, target };
 }

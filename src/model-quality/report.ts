@@ -103,7 +103,12 @@ export async function readQualityReportHtml(store: ArtifactStore, id: string): P
 export async function listQualityReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<QualityReportSummary[]> {
   const ids = await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX);
   // ids of other models are skipped by name, never read: O(limit) reads whatever the filter
-  const reports = await listNewest(ids, { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) }, (id) => readQualityReport(store, id), (r) => r.model);
+  const reports = await listNewest(
+    ids,
+    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) },
+    (id) => readQualityReport(store, id),
+    (r) => r.model,
+  );
   return reports.map((r) => ({ id: r.id, createdAt: r.createdAt, model: r.model, modelVersion: r.modelVersion, window: r.window, verdict: r.verdict, summary: r.summary, labeled: r.counts.labeled }));
 }
 

@@ -155,14 +155,21 @@ export async function prepareQualityRetrain(o: {
     // newest first (ts desc, id): rank < compare is the comparison slice
     await db.run(`CREATE TEMP TABLE ranked AS SELECT *, row_number() OVER () - 1 AS rk FROM live`);
     const feats = spec.features.map((f) => quoteIdent(f.name)).join(', ');
-    await db.run(`COPY (SELECT CAST(rk AS BIGINT) AS ${ROW_COLUMN}, ${feats}, ${live.snapshotLabel} AS ${LABEL_COLUMN} FROM ranked WHERE rk < ${compare} ORDER BY rk) TO ${quoteString(recent)} (FORMAT parquet)`);
+    await db.run(
+      `COPY (SELECT CAST(rk AS BIGINT) AS ${ROW_COLUMN}, ${feats}, ${live.snapshotLabel} AS ${LABEL_COLUMN} FROM ranked WHERE rk < ${compare} ORDER BY rk) TO ${quoteString(recent)} (FORMAT parquet)`,
+    );
     const trainN = n - compare;
 
     let targetSql: string;
     if (task === 'binary') {
       const pos = targetValueFor(spec, 1);
       const neg = targetValueFor(spec, 0);
-      if (pos === null || neg === null) return { ...none, liveRows: n, note: `the target rule ${spec.target.column} ${positiveRule(spec.target).op} ${JSON.stringify(positiveRule(spec.target).value)} has no value for both classes; not retraining` };
+      if (pos === null || neg === null)
+        return {
+          ...none,
+          liveRows: n,
+          note: `the target rule ${spec.target.column} ${positiveRule(spec.target).op} ${JSON.stringify(positiveRule(spec.target).value)} has no value for both classes; not retraining`,
+        };
       targetSql = `CASE WHEN label = 1 THEN ${pos} ELSE ${neg} END`;
     } else targetSql = live.target;
     const split = spec.split.kind === 'time' ? `, CAST(${quoteString(spec.split.holdoutFrom)} AS TIMESTAMP) - INTERVAL 1 DAY AS ${quoteIdent(spec.split.column)}` : '';

@@ -12,11 +12,35 @@ import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
 import { applyRetention } from '../reports/stored';
 import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type QualityReport } from './report';
-import { decide, expectedGapOf, holdoutFigures, liveMetrics, positiveRateTest, QualityVerdict, type Decision, type HoldoutFigures, type PositiveRateTest, type QualitySettings, type Violation } from './verdict';
+import {
+  decide,
+  expectedGapOf,
+  holdoutFigures,
+  liveMetrics,
+  positiveRateTest,
+  QualityVerdict,
+  type Decision,
+  type HoldoutFigures,
+  type PositiveRateTest,
+  type QualitySettings,
+  type Violation,
+} from './verdict';
 import { modelNameSchema } from '../registry/model-name';
 import { versionTask } from '../task/version-task';
 import type { JoinTask } from './join';
-import { type ClassMixTest, classMixTest, multiclassHoldout, multiclassLive, multiclassRules, regressionHoldout, regressionLive, regressionRules, type MulticlassHoldout, type RegressionHoldout, type TaskDecision } from './task-metrics';
+import {
+  type ClassMixTest,
+  classMixTest,
+  multiclassHoldout,
+  multiclassLive,
+  multiclassRules,
+  regressionHoldout,
+  regressionLive,
+  regressionRules,
+  type MulticlassHoldout,
+  type RegressionHoldout,
+  type TaskDecision,
+} from './task-metrics';
 
 /** Predictions stamped in the last 30 s wait for the next run (capture is flushed a little after stamping). */
 export const DEFAULT_QUALITY_LAG_SECONDS = 30;
@@ -245,10 +269,17 @@ function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']
     rules = multiclassRules(l, h, classMix, s);
   }
   if (insufficient || !rules) {
-    return { live, rate: null, classMix, decision: { verdict: 'insufficient labels', violations: [], notes: [], summary: `insufficient labels: ${counts.labeled} labeled predictions, at least ${s.minLabeledRows} needed` } };
+    return {
+      live,
+      rate: null,
+      classMix,
+      decision: { verdict: 'insufficient labels', violations: [], notes: [], summary: `insufficient labels: ${counts.labeled} labeled predictions, at least ${s.minLabeledRows} needed` },
+    };
   }
   const violations: Violation[] = rules.violations;
-  const summary = violations.length ? `degraded on ${counts.labeled} labeled predictions: ${violations.map((v) => v.message).join('; ')}` : `ok on ${counts.labeled} labeled predictions: ${rules.okSummary}`;
+  const summary = violations.length
+    ? `degraded on ${counts.labeled} labeled predictions: ${violations.map((v) => v.message).join('; ')}`
+    : `ok on ${counts.labeled} labeled predictions: ${rules.okSummary}`;
   return { live, rate: null, classMix, decision: { verdict: violations.length ? 'degraded' : 'ok', violations, notes: rules.notes, summary } };
 }
 

@@ -10,9 +10,16 @@ export const QualityScheduleOptions = z
     model: modelNameSchema(),
     taskQueue: z.string().min(1),
     /** Run every this many minutes (QUALITY_SCHEDULE_MINUTES, default 60). */
-    everyMinutes: z.number().int().positive().max(7 * 24 * 60),
+    everyMinutes: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 60),
     /** Default `quality-<model>`. */
-    scheduleId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/).optional(),
+    scheduleId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/)
+      .optional(),
     /** Create paused, or pause/unpause on update; omitted keeps the current state on update. */
     paused: z.boolean().optional(),
     /** Leave an existing schedule as it is (promotion creates one when a model has none, never undoes a person's change). */

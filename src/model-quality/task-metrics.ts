@@ -149,7 +149,17 @@ export function classMixTest(
   }
   const df = Math.max(1, cells - 1);
   const pValue = stat < Number.MAX_VALUE ? Math.max(0, 1 - chisquareCdf(stat, df)) : 0;
-  return { basis, expected: [...expected], observed: [...observedShares], chiSquare: stat, degreesOfFreedom: df, pValue, maxShift, significant: pValue < s.significance, beyondMargin: maxShift > s.classMixMargin };
+  return {
+    basis,
+    expected: [...expected],
+    observed: [...observedShares],
+    chiSquare: stat,
+    degreesOfFreedom: df,
+    pValue,
+    maxShift,
+    significant: pValue < s.significance,
+    beyondMargin: maxShift > s.classMixMargin,
+  };
 }
 
 /** A violation of a regression or multiclass rule (the binary ones are in verdict.ts). */
@@ -208,11 +218,25 @@ export function multiclassRules(live: MulticlassLive, holdout: MulticlassHoldout
   const notes: string[] = [];
   if (holdout.accuracy === null) notes.push('accuracy not judged: the version has no holdout accuracy');
   else if (holdout.accuracy - live.accuracy > s.maxAccuracyDrop) {
-    violations.push({ metric: 'accuracy', live: live.accuracy, holdout: holdout.accuracy, change: live.accuracy - holdout.accuracy, threshold: s.maxAccuracyDrop, message: `accuracy ${pc(live.accuracy)} is ${((holdout.accuracy - live.accuracy) * 100).toFixed(1)} points below the holdout's ${pc(holdout.accuracy)} (allowed ${s.maxAccuracyDrop})` });
+    violations.push({
+      metric: 'accuracy',
+      live: live.accuracy,
+      holdout: holdout.accuracy,
+      change: live.accuracy - holdout.accuracy,
+      threshold: s.maxAccuracyDrop,
+      message: `accuracy ${pc(live.accuracy)} is ${((holdout.accuracy - live.accuracy) * 100).toFixed(1)} points below the holdout's ${pc(holdout.accuracy)} (allowed ${s.maxAccuracyDrop})`,
+    });
   }
   if (holdout.logLoss === null) notes.push('log loss not judged: the version has no holdout log loss');
   else if (live.logLoss - holdout.logLoss > s.maxLogLossRise) {
-    violations.push({ metric: 'logLoss', live: live.logLoss, holdout: holdout.logLoss, change: live.logLoss - holdout.logLoss, threshold: s.maxLogLossRise, message: `log loss ${f4(live.logLoss)} is ${f4(live.logLoss - holdout.logLoss)} above the holdout's ${f4(holdout.logLoss)} (allowed ${s.maxLogLossRise})` });
+    violations.push({
+      metric: 'logLoss',
+      live: live.logLoss,
+      holdout: holdout.logLoss,
+      change: live.logLoss - holdout.logLoss,
+      threshold: s.maxLogLossRise,
+      message: `log loss ${f4(live.logLoss)} is ${f4(live.logLoss - holdout.logLoss)} above the holdout's ${f4(holdout.logLoss)} (allowed ${s.maxLogLossRise})`,
+    });
   }
   if (mix.basis === 'predicted') notes.push('class mix judged against the mean predicted probabilities: the version has no holdout class shares');
   if (mix.significant && mix.beyondMargin) {
@@ -228,5 +252,9 @@ export function multiclassRules(live: MulticlassLive, holdout: MulticlassHoldout
       message: `observed class mix shifted: ${JSON.stringify(name)} is ${pc(mix.observed[worst])} of the labels vs ${pc(mix.expected[worst])} ${mix.basis === 'holdout' ? 'on the holdout' : 'predicted'}; chi-square ${mix.chiSquare.toFixed(2)} (${mix.degreesOfFreedom} df), p = ${mix.pValue.toExponential(2)} (violation when p < ${s.significance} and a share moves by more than ${s.classMixMargin})`,
     });
   }
-  return { violations, notes, okSummary: `accuracy ${pc(live.accuracy)} (holdout ${holdout.accuracy === null ? '–' : pc(holdout.accuracy)}), log loss ${f4(live.logLoss)} (holdout ${holdout.logLoss === null ? '–' : f4(holdout.logLoss)}), macro-F1 ${f4(live.macroF1)}` };
+  return {
+    violations,
+    notes,
+    okSummary: `accuracy ${pc(live.accuracy)} (holdout ${holdout.accuracy === null ? '–' : pc(holdout.accuracy)}), log loss ${f4(live.logLoss)} (holdout ${holdout.logLoss === null ? '–' : f4(holdout.logLoss)}), macro-F1 ${f4(live.macroF1)}`,
+  };
 }

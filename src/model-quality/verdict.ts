@@ -187,11 +187,25 @@ export function decide(live: LiveMetrics | null, holdout: HoldoutFigures, rate: 
   if (live.auc === null) notes.push('AUC not judged: the labels hold one class only');
   else if (holdout.auc === null) notes.push('AUC not judged: the version has no holdout AUC');
   else if (holdout.auc - live.auc > s.maxAucDrop) {
-    violations.push({ metric: 'auc', live: live.auc, holdout: holdout.auc, change: live.auc - holdout.auc, threshold: s.maxAucDrop, message: `ROC AUC ${f4(live.auc)} is ${f4(holdout.auc - live.auc)} below the holdout's ${f4(holdout.auc)} (allowed ${s.maxAucDrop})` });
+    violations.push({
+      metric: 'auc',
+      live: live.auc,
+      holdout: holdout.auc,
+      change: live.auc - holdout.auc,
+      threshold: s.maxAucDrop,
+      message: `ROC AUC ${f4(live.auc)} is ${f4(holdout.auc - live.auc)} below the holdout's ${f4(holdout.auc)} (allowed ${s.maxAucDrop})`,
+    });
   }
   if (holdout.logLoss === null) notes.push('log loss not judged: the version has no holdout log loss');
   else if (live.logLoss - holdout.logLoss > s.maxLogLossRise) {
-    violations.push({ metric: 'logLoss', live: live.logLoss, holdout: holdout.logLoss, change: live.logLoss - holdout.logLoss, threshold: s.maxLogLossRise, message: `log loss ${f4(live.logLoss)} is ${f4(live.logLoss - holdout.logLoss)} above the holdout's ${f4(holdout.logLoss)} (allowed ${s.maxLogLossRise})` });
+    violations.push({
+      metric: 'logLoss',
+      live: live.logLoss,
+      holdout: holdout.logLoss,
+      change: live.logLoss - holdout.logLoss,
+      threshold: s.maxLogLossRise,
+      message: `log loss ${f4(live.logLoss)} is ${f4(live.logLoss - holdout.logLoss)} above the holdout's ${f4(holdout.logLoss)} (allowed ${s.maxLogLossRise})`,
+    });
   }
   if (rate.significant && rate.beyondMargin) {
     violations.push({

@@ -57,7 +57,9 @@ export const CategoryEncoder = z.object({ feature: z.string(), categories: z.arr
 export type CategoryEncoder = z.infer<typeof CategoryEncoder>;
 
 /** Binary early stopping, as stored since format 1 (validation log loss). */
-export const BinaryEarlyStopping = z.object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), bestValidationLogLoss: z.number() }).strict();
+export const BinaryEarlyStopping = z
+  .object({ bestRound: z.number().int().min(0), roundsRun: z.number().int().min(0), validationRows: z.number().int().min(0), bestValidationLogLoss: z.number() })
+  .strict();
 
 /** The metric early stopping watched for a regression or multiclass model. */
 export const STOPPING_METRICS = ['l2', 'l1', 'huber', 'multi_logloss'] as const;
@@ -131,26 +133,24 @@ export const GbdtMulticlassModel = z
 export type GbdtMulticlassModel = z.infer<typeof GbdtMulticlassModel>;
 
 /** The trained model as JSON; `kind` says the task (old registry versions are all `gbdt-binary`). */
-export const GbdtModel = z
-  .discriminatedUnion('kind', [GbdtBinaryModel, GbdtRegressionModel, GbdtMulticlassModel])
-  .superRefine((m, ctx) => {
-    for (const t of m.trees) {
-      for (const f of t.feature) {
-        if (f >= m.features.length) ctx.addIssue({ code: 'custom', message: `a tree uses feature ${f}, the model has ${m.features.length}` });
-      }
+export const GbdtModel = z.discriminatedUnion('kind', [GbdtBinaryModel, GbdtRegressionModel, GbdtMulticlassModel]).superRefine((m, ctx) => {
+  for (const t of m.trees) {
+    for (const f of t.feature) {
+      if (f >= m.features.length) ctx.addIssue({ code: 'custom', message: `a tree uses feature ${f}, the model has ${m.features.length}` });
     }
-    for (const f of m.features) {
-      if (f.type === 'categorical' && !m.encoders.some((e) => e.feature === f.name)) {
-        ctx.addIssue({ code: 'custom', message: `categorical feature ${f.name} has no encoder` });
-      }
+  }
+  for (const f of m.features) {
+    if (f.type === 'categorical' && !m.encoders.some((e) => e.feature === f.name)) {
+      ctx.addIssue({ code: 'custom', message: `categorical feature ${f.name} has no encoder` });
     }
-    if (m.kind === 'gbdt-multiclass') {
-      const k = m.classes.length;
-      if (m.baseScores.length !== k) ctx.addIssue({ code: 'custom', message: `baseScores has ${m.baseScores.length} entries for ${k} classes` });
-      if (m.trees.length % k !== 0) ctx.addIssue({ code: 'custom', message: `${m.trees.length} trees is not a whole number of rounds of ${k} classes` });
-      if (new Set(m.classes.map((c) => className(c))).size !== k) ctx.addIssue({ code: 'custom', message: 'classes must have distinct names' });
-    }
-  });
+  }
+  if (m.kind === 'gbdt-multiclass') {
+    const k = m.classes.length;
+    if (m.baseScores.length !== k) ctx.addIssue({ code: 'custom', message: `baseScores has ${m.baseScores.length} entries for ${k} classes` });
+    if (m.trees.length % k !== 0) ctx.addIssue({ code: 'custom', message: `${m.trees.length} trees is not a whole number of rounds of ${k} classes` });
+    if (new Set(m.classes.map((c) => className(c))).size !== k) ctx.addIssue({ code: 'custom', message: 'classes must have distinct names' });
+  }
+});
 export type GbdtModel = z.infer<typeof GbdtModel>;
 
 /** The task a model predicts. */
@@ -318,7 +318,5 @@ export function featureImportance(model: GbdtModel): FeatureImportance[] {
     }
   }
   const total = gain.reduce((a, b) => a + b, 0);
-  return model.features
-    .map((f, i) => ({ feature: f.name, gain: total > 0 ? gain[i] / total : 0, splits: splits[i] }))
-    .sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
+  return model.features.map((f, i) => ({ feature: f.name, gain: total > 0 ? gain[i] / total : 0, splits: splits[i] })).sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
 }

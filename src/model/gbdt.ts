@@ -335,7 +335,9 @@ export class GbdtTrainer {
     const cpTask = cp.task ?? 'binary';
     const wantClasses = objective.kind === 'multiclass' ? JSON.stringify(objective.classes) : undefined;
     if (cpTask !== objective.kind || JSON.stringify(cp.classes) !== wantClasses) {
-      throw new GbdtCheckpointMismatch(`checkpoint is for a ${cpTask} model${cp.classes ? ` of ${JSON.stringify(cp.classes)}` : ''}, resume asks for ${objective.kind}${wantClasses ? ` of ${wantClasses}` : ''}`);
+      throw new GbdtCheckpointMismatch(
+        `checkpoint is for a ${cpTask} model${cp.classes ? ` of ${JSON.stringify(cp.classes)}` : ''}, resume asks for ${objective.kind}${wantClasses ? ` of ${wantClasses}` : ''}`,
+      );
     }
     const { rounds: _r1, checkpointEvery: _c1, ...want } = p;
     const { rounds: _r2, checkpointEvery: _c2, ...had } = cp.params;
@@ -496,9 +498,7 @@ export class GbdtTrainer {
         params,
         encoders,
         trees,
-        ...(stopping
-          ? { earlyStopping: { bestRound: this.bestRound, roundsRun: this.roundsDone, validationRows: this.validation.length, bestValidationLogLoss: this.bestLoss } }
-          : {}),
+        ...(stopping ? { earlyStopping: { bestRound: this.bestRound, roundsRun: this.roundsDone, validationRows: this.validation.length, bestValidationLogLoss: this.bestLoss } } : {}),
       };
     }
     const metric: StoppingMetric = obj.kind === 'multiclass' ? 'multi_logloss' : obj.loss;
@@ -508,7 +508,17 @@ export class GbdtTrainer {
     if (obj.kind === 'regression') {
       return { kind: 'gbdt-regression', formatVersion: 2, features, baseScore: this.prep.baseScores[0], loss: obj.loss, params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
     }
-    return { kind: 'gbdt-multiclass', formatVersion: 2, features, classes: [...obj.classes], baseScores: [...this.prep.baseScores], params, encoders, trees, ...(earlyStopping ? { earlyStopping } : {}) };
+    return {
+      kind: 'gbdt-multiclass',
+      formatVersion: 2,
+      features,
+      classes: [...obj.classes],
+      baseScores: [...this.prep.baseScores],
+      params,
+      encoders,
+      trees,
+      ...(earlyStopping ? { earlyStopping } : {}),
+    };
   }
 
   /** l1: each leaf becomes the median residual of its rows, shrunk by the learning rate (LightGBM's renewal). */

@@ -151,7 +151,17 @@ export class TaskRunner {
   constructor(private readonly data: TaskData) {
     const { mem, f, slots, histSize } = data;
     this.k = wasmKernels(
-      { bins: mem.bins.byteOffset, gh: mem.gh.byteOffset, leafOf: mem.leafOf.byteOffset, leafValues: mem.leafValues.byteOffset, scores: mem.scores.byteOffset, expNeg: mem.expNeg.byteOffset, label: mem.label.byteOffset, f, slots },
+      {
+        bins: mem.bins.byteOffset,
+        gh: mem.gh.byteOffset,
+        leafOf: mem.leafOf.byteOffset,
+        leafValues: mem.leafValues.byteOffset,
+        scores: mem.scores.byteOffset,
+        expNeg: mem.expNeg.byteOffset,
+        label: mem.label.byteOffset,
+        f,
+        slots,
+      },
       mem.memory,
       mem.pages,
     );
@@ -201,8 +211,8 @@ export class TaskRunner {
           leaves === 3
             ? k.markSplit(col, go, from.byteOffset, begin, end, tasks[w + LEFT_ID], tasks[w + RIGHT_ID])
             : part === 0
-            ? k.splitUp(col, go, from.byteOffset, begin, end, to.byteOffset, b0, split, sideLeft, out.byteOffset)
-            : k.splitDown(col, go, from.byteOffset, begin, end, to.byteOffset, split, e0, sideLeft, out.byteOffset);
+              ? k.splitUp(col, go, from.byteOffset, begin, end, to.byteOffset, b0, split, sideLeft, out.byteOffset)
+              : k.splitDown(col, go, from.byteOffset, begin, end, to.byteOffset, split, e0, sideLeft, out.byteOffset);
         tasks[w + LEFTS + part] = lefts;
         // When one child is a leaf, its rows are marked in a pass of their own (moved like the other side's): inside
         // the split loop it would cost a branch per row that the CPU cannot predict.
@@ -252,7 +262,19 @@ export class TaskWriter {
    * A split of rows [begin, end) into children leftId and rightId; a child with a value (not null) is a leaf: its
    * rows are marked with it, not moved.
    */
-  split(t: number, begin: number, end: number, col: number, goLeft: Uint8Array, leftCount: number, side: number, leftId: number, leftLeaf: number | null, rightId: number, rightLeaf: number | null): void {
+  split(
+    t: number,
+    begin: number,
+    end: number,
+    col: number,
+    goLeft: Uint8Array,
+    leftCount: number,
+    side: number,
+    leftId: number,
+    leftLeaf: number | null,
+    rightId: number,
+    rightLeaf: number | null,
+  ): void {
     const w = this.set(t, TASK_SPLIT, begin, end);
     const { tasks } = this.table;
     tasks[w + COL] = col;

@@ -142,12 +142,7 @@ export function accumulateGradient(d: Design, r: Float64Array, grad: Float64Arra
 }
 
 /** Limited-memory BFGS (two-loop recursion) with a backtracking Armijo line search; deterministic. */
-export function lbfgs(
-  f: (w: Float64Array, grad: Float64Array) => number,
-  start: Float64Array,
-  maxIterations: number,
-  tolerance: number,
-): { w: Float64Array; iterations: number } {
+export function lbfgs(f: (w: Float64Array, grad: Float64Array) => number, start: Float64Array, maxIterations: number, tolerance: number): { w: Float64Array; iterations: number } {
   const memory = 8;
   const dim = start.length;
   let w = Float64Array.from(start);
@@ -264,7 +259,10 @@ export interface StoredLinearWeights extends StoredLinearFeatures {
 }
 
 /** The JSON parts of a single-output model from its fitted parameter vector. */
-export function storeWeights(layout: Layout, w: Float64Array): Pick<StoredLinearWeights, 'intercept'> & {
+export function storeWeights(
+  layout: Layout,
+  w: Float64Array,
+): Pick<StoredLinearWeights, 'intercept'> & {
   numeric: StoredLinearWeights['numeric'][number][];
   categorical: StoredLinearWeights['categorical'][number][];
 } {

@@ -92,4 +92,3 @@ export function predictLogistic(model: LogisticModel, frame: Frame): Float64Arra
   for (let i = 0; i < out.length; i++) out[i] = sigmoid(out[i]);
   return out;
 }
-

@@ -72,7 +72,7 @@ function rocAucSorted(label: Labels, proba: Probabilities, idx: Uint32Array): nu
   const negatives = n - positives;
   if (positives === 0 || negatives === 0) return null;
   let rankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && proba[idx[end]] === proba[idx[start]]) end++;
     // Ranks start..end-1 (0-based) share the average rank (start + end + 1) / 2 (1-based).
@@ -101,7 +101,7 @@ function averagePrecisionSorted(label: Labels, proba: Probabilities, idx: Uint32
   let ap = 0;
   let prevRecall = 0;
   // Walk thresholds from the highest score down; a group of tied scores is one threshold.
-  for (let end = n; end > 0; ) {
+  for (let end = n; end > 0;) {
     let start = end - 1;
     while (start > 0 && proba[idx[start - 1]] === proba[idx[end - 1]]) start--;
     for (let k = start; k < end; k++) {

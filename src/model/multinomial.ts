@@ -29,13 +29,9 @@ export const MultinomialModel = z
     /** One per class. */
     intercepts: z.array(z.number()),
     /** Per numeric feature, one weight (of z = (x - mean) / std) and one missing weight per class. */
-    numeric: z.array(
-      z.object({ feature: z.string(), mean: z.number(), std: z.number(), weights: z.array(z.number()), missingWeights: z.array(z.number()) }).strict(),
-    ),
+    numeric: z.array(z.object({ feature: z.string(), mean: z.number(), std: z.number(), weights: z.array(z.number()), missingWeights: z.array(z.number()) }).strict()),
     /** Per categorical feature: weights[category][class]; NULL, '' and all others share otherWeights[class]. */
-    categorical: z.array(
-      z.object({ feature: z.string(), categories: z.array(z.string()), weights: z.array(z.array(z.number())), otherWeights: z.array(z.number()) }).strict(),
-    ),
+    categorical: z.array(z.object({ feature: z.string(), categories: z.array(z.string()), weights: z.array(z.array(z.number())), otherWeights: z.array(z.number()) }).strict()),
     iterations: z.number().int(),
     trainLogLoss: z.number(),
   })

@@ -13,9 +13,7 @@ const MIN_HESSIAN = 1e-16;
  * The rows an objective's passes read besides the training memory, in shared memory so the helper thread runs half
  * of each pass (parallel.ts).
  */
-export type ObjectiveRows =
-  | { kind: 'regression'; target: Float64Array; loss: RegressionLoss; delta: number }
-  | { kind: 'multiclass'; classScores: Float64Array; prob: Float64Array; k: number };
+export type ObjectiveRows = { kind: 'regression'; target: Float64Array; loss: RegressionLoss; delta: number } | { kind: 'multiclass'; classScores: Float64Array; prob: Float64Array; k: number };
 
 /** The row passes of regression and multiclass; each is row by row, so cutting the rows anywhere gives the same bits. */
 export const PASS_REGRESSION = 1;

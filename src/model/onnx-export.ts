@@ -175,11 +175,7 @@ function encoderAttributes(formatVersion: 1 | 2, categories: string[]): onnx.IAt
     return [attrStrings('keys_strings', keys), attrFloats('values_floats', values), attrFloat('default_float', NaN)];
   }
   const other = categories.length;
-  return [
-    attrStrings('keys_strings', [...categories, '']),
-    attrFloats('values_floats', [...categories.map((_, i) => i), other + 1]),
-    attrFloat('default_float', other),
-  ];
+  return [attrStrings('keys_strings', [...categories, '']), attrFloats('values_floats', [...categories.map((_, i) => i), other + 1]), attrFloat('default_float', other)];
 }
 
 /** Format 1's TreeEnsembleClassifier (ai.onnx.ml 3), kept so such models still export as they always did. */
@@ -242,7 +238,10 @@ function treeEnsemble(m: GbdtBinaryModel, input: string): onnx.INodeProto {
       attrInts('nodes_missing_value_tracks_true', missingTrue),
       // A single class id makes this onnxruntime's binary case: one score s, probabilities [1 - p, p], p = sigmoid(s).
       // (Older onnxruntime releases skipped the sigmoid when every weight was >= 0; 1.30 does not, and a test pins it.)
-      attrInts('class_ids', classTree.map(() => 0)),
+      attrInts(
+        'class_ids',
+        classTree.map(() => 0),
+      ),
       attrInts('class_treeids', classTree),
       attrInts('class_nodeids', classNode),
       attrFloats('class_weights', classWeight),

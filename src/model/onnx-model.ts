@@ -154,12 +154,12 @@ export class OnnxModel {
   private run(feeds: Record<string, ort.Tensor>, rows: number): Float32Array {
     const result = this.session.run(feeds, this.fetches, RUN_OPTIONS);
     if (this.task === 'binary') {
-      const probs = (result[PROBABILITY_OUTPUT]).data as Float32Array;
+      const probs = result[PROBABILITY_OUTPUT].data as Float32Array;
       const out = new Float32Array(rows);
       for (let i = 0; i < rows; i++) out[i] = probs[2 * i + 1];
       return out;
     }
-    const data = (result[this.output]).data;
+    const data = result[this.output].data;
     if (data.length !== rows * this.width) {
       throw new OnnxModelError(`output ${this.output} has ${data.length} values for ${rows} rows of ${this.width}`, 'task_mismatch');
     }

@@ -59,10 +59,7 @@ export interface HelperData extends KernelData {
 export function createKernels(data: KernelData, threads: number): RowKernels {
   const runner = new TaskRunner(data);
   const sums = new Float64Array(new SharedArrayBuffer(16));
-  const helper =
-    threads > 1
-      ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, lossMask: data.lossMask && sharedCopy(data.lossMask) })
-      : null;
+  const helper = threads > 1 ? startHelper({ ...data, control: new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4)), sums, lossMask: data.lossMask && sharedCopy(data.lossMask) }) : null;
   const front = new Float64Array(2);
   const { lossMask, objective, mem } = data;
 

@@ -27,12 +27,7 @@ export const PRIMARY_METRIC: Readonly<Record<TaskKind, PrimaryMetric>> = {
  * Scores `predictions` (`rows * width` numbers per the task's output contract) against the frame's truth: `label`
  * (binary 0/1, multiclass class index) or `target` (regression).
  */
-export function evaluateTask(
-  task: TaskKind,
-  truth: Pick<Frame, 'label' | 'target'>,
-  predictions: ArrayLike<number>,
-  classes?: readonly ClassValue[],
-): TaskMetrics {
+export function evaluateTask(task: TaskKind, truth: Pick<Frame, 'label' | 'target'>, predictions: ArrayLike<number>, classes?: readonly ClassValue[]): TaskMetrics {
   switch (task) {
     case 'binary':
       return evaluateBinary(truth.label, predictions);

@@ -19,9 +19,7 @@ function post(message: ThreadMessage): void {
 
 const job = workerData as Job;
 const options = job.task ? { task: job.task } : {};
-const trainer = job.checkpoint
-  ? GbdtTrainer.resume(job.frame, job.params, GbdtCheckpoint.parse(job.checkpoint), options)
-  : GbdtTrainer.create(job.frame, job.params, options);
+const trainer = job.checkpoint ? GbdtTrainer.resume(job.frame, job.params, GbdtCheckpoint.parse(job.checkpoint), options) : GbdtTrainer.create(job.frame, job.params, options);
 post({ kind: 'start', roundsDone: trainer.roundsDone, totalRounds: trainer.totalRounds });
 while (!trainer.done) {
   const stats = trainer.round();

@@ -173,13 +173,34 @@ const F64X2_ADD = [0xf0, 0x01];
  * instructions.
  */
 function addRow(b: Body, layout: WasmLayout, L: { row: number; out: number; gh: number; base: number; addr: number }): void {
-  b.get(L.row).i32(3).op(OP.i32_shl).op(OP.simd, ...V128_LOAD64_ZERO, ...uleb(3), ...uleb(layout.gh)).op(OP.simd, ...F64X2_PROMOTE_LOW_F32X4).set(L.gh);
+  b.get(L.row)
+    .i32(3)
+    .op(OP.i32_shl)
+    .op(OP.simd, ...V128_LOAD64_ZERO, ...uleb(3), ...uleb(layout.gh))
+    .op(OP.simd, ...F64X2_PROMOTE_LOW_F32X4)
+    .set(L.gh);
   b.get(L.row).i32(layout.f).op(OP.i32_mul).set(L.base);
   for (let j = 0; j < layout.f; j++) {
     const at = layout.slots[j] * 24;
-    b.get(L.base).mem(OP.i32_load8_u, 0, layout.bins + j).i32(24).op(OP.i32_mul).get(L.out).op(OP.i32_add).set(L.addr);
-    b.get(L.addr).get(L.addr).op(OP.simd, ...V128_LOAD, ...uleb(3), ...uleb(at)).get(L.gh).op(OP.simd, ...F64X2_ADD).op(OP.simd, ...V128_STORE, ...uleb(3), ...uleb(at));
-    b.get(L.addr).get(L.addr).mem(OP.f64_load, 3, at + 16).f64(1).op(OP.f64_add).mem(OP.f64_store, 3, at + 16);
+    b.get(L.base)
+      .mem(OP.i32_load8_u, 0, layout.bins + j)
+      .i32(24)
+      .op(OP.i32_mul)
+      .get(L.out)
+      .op(OP.i32_add)
+      .set(L.addr);
+    b.get(L.addr)
+      .get(L.addr)
+      .op(OP.simd, ...V128_LOAD, ...uleb(3), ...uleb(at))
+      .get(L.gh)
+      .op(OP.simd, ...F64X2_ADD)
+      .op(OP.simd, ...V128_STORE, ...uleb(3), ...uleb(at));
+    b.get(L.addr)
+      .get(L.addr)
+      .mem(OP.f64_load, 3, at + 16)
+      .f64(1)
+      .op(OP.f64_add)
+      .mem(OP.f64_store, 3, at + 16);
   }
 }
 
@@ -280,8 +301,20 @@ function gradientsBody(layout: WasmLayout): Body {
     // addScore(row, leafValues[node]), then clear the mark
     b.get(4).i32(4).op(OP.i32_shl).set(4);
     b.get(3).get(3).mem(OP.f64_load, 3, layout.scores).get(4).mem(OP.f64_load, 3, layout.leafValues).op(OP.f64_add).tee(9).mem(OP.f64_store, 3, layout.scores);
-    b.get(3).mem(OP.f64_load, 3, layout.expNeg).get(4).mem(OP.f64_load, 3, layout.leafValues + 8).op(OP.f64_mul).set(6);
-    b.get(6).f64(1 / WASM_EXP_RANGE).op(OP.f64_gt).get(6).f64(WASM_EXP_RANGE).op(OP.f64_lt).op(OP.i32_and).op(OP.i32_eqz);
+    b.get(3)
+      .mem(OP.f64_load, 3, layout.expNeg)
+      .get(4)
+      .mem(OP.f64_load, 3, layout.leafValues + 8)
+      .op(OP.f64_mul)
+      .set(6);
+    b.get(6)
+      .f64(1 / WASM_EXP_RANGE)
+      .op(OP.f64_gt)
+      .get(6)
+      .f64(WASM_EXP_RANGE)
+      .op(OP.f64_lt)
+      .op(OP.i32_and)
+      .op(OP.i32_eqz);
     b.op(OP.if, OP.void).get(9).op(OP.f64_neg).op(OP.call, EXP_FUNC).set(6).op(OP.end);
     b.get(3).get(6).mem(OP.f64_store, 3, layout.expNeg);
     b.get(5).i32(-1).mem(OP.i32_store, 2, layout.leafOf);
@@ -292,7 +325,15 @@ function gradientsBody(layout: WasmLayout): Body {
   b.f64(1).f64(1).get(6).op(OP.f64_add).op(OP.f64_div).set(7);
   b.get(3).get(7).get(2).mem(OP.i32_load8_u, 0, layout.label).op(OP.f64_convert_i32_u).op(OP.f64_sub).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh);
   b.get(6).get(7).op(OP.f64_mul).get(7).op(OP.f64_mul).set(8);
-  b.get(3).get(8).f64(1e-16).get(8).f64(1e-16).op(OP.f64_gt).op(OP.select).op(OP.f32_demote_f64).mem(OP.f32_store, 2, layout.gh + 4);
+  b.get(3)
+    .get(8)
+    .f64(1e-16)
+    .get(8)
+    .f64(1e-16)
+    .op(OP.f64_gt)
+    .op(OP.select)
+    .op(OP.f32_demote_f64)
+    .mem(OP.f32_store, 2, layout.gh + 4);
   b.get(2).i32(1).op(OP.i32_add).tee(2).get(1).op(OP.i32_lt_s).op(OP.br_if, 0);
   b.op(OP.end, OP.end, OP.end);
   return b;
@@ -304,7 +345,10 @@ export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
   const types = [
     type([F64], [F64]), // 0: exp
     type([I32, I32, I32, I32], []), // 1: histogram
-    type(Array.from({ length: 10 }, () => I32), [I32]), // 2: splitUp, splitDown
+    type(
+      Array.from({ length: 10 }, () => I32),
+      [I32],
+    ), // 2: splitUp, splitDown
     type([I32, I32, I32, I32], []), // 3: mark (same shape as histogram, kept apart for clarity)
     type([I32, I32, I32, I32, I32, I32, I32], [I32]), // 4: markSplit
     type([I32, I32], []), // 5: gradients
@@ -316,18 +360,63 @@ export function wasmModuleBytes(layout: WasmLayout, pages: number): Uint8Array {
   };
   // Function indices: the import (exp) is 0, then the bodies in this order.
   const bodies: [string, number, number[], Body][] = [
-    ['histogram', 1, locals([[4, I32], [1, V128]]), histogramBody(layout)],
-    ['splitUp', 2, locals([[7, I32], [1, V128]]), splitBody(layout, true)],
-    ['splitDown', 2, locals([[7, I32], [1, V128]]), splitBody(layout, false)],
+    [
+      'histogram',
+      1,
+      locals([
+        [4, I32],
+        [1, V128],
+      ]),
+      histogramBody(layout),
+    ],
+    [
+      'splitUp',
+      2,
+      locals([
+        [7, I32],
+        [1, V128],
+      ]),
+      splitBody(layout, true),
+    ],
+    [
+      'splitDown',
+      2,
+      locals([
+        [7, I32],
+        [1, V128],
+      ]),
+      splitBody(layout, false),
+    ],
     ['mark', 3, locals([[1, I32]]), markBody(layout)],
     ['markSplit', 4, locals([[4, I32]]), markSplitBody(layout)],
-    ['gradients', 5, locals([[4, I32], [4, F64]]), gradientsBody(layout)],
+    [
+      'gradients',
+      5,
+      locals([
+        [4, I32],
+        [4, F64],
+      ]),
+      gradientsBody(layout),
+    ],
   ];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     // env.exp, and the shared memory (min = max = pages)
-    ...section(2, vec([[...name('env'), ...name('exp'), 0x00, 0], [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)]])),
+    ...section(
+      2,
+      vec([
+        [...name('env'), ...name('exp'), 0x00, 0],
+        [...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(pages)],
+      ]),
+    ),
     ...section(3, vec(bodies.map(([, t]) => [t]))),
     ...section(7, vec(bodies.map(([n], i) => [...name(n), 0x00, ...uleb(i + 1)]))),
     ...section(10, [...uleb(bodies.length), ...bodies.flatMap(([, , loc, body]) => fn(loc, body))]),

@@ -111,8 +111,7 @@ export function mergeNumericDistributions(a: NumericDistribution, b: NumericDist
   return compactBins(lo, hi, counts, sums, bins, Math.max(x.distinct, y.distinct));
 }
 
-const byCountThenValue = (x: { value: string; count: number }, y: { value: string; count: number }): number =>
-  y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0);
+const byCountThenValue = (x: { value: string; count: number }, y: { value: string; count: number }): number => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0);
 
 /** Every category while there are at most `cap`, else the `cap` most frequent and the rest as `otherCount`. */
 export function categoryDistribution(counted: readonly { value: string; count: number }[], cap: number): CategoryDistribution {
@@ -126,6 +125,9 @@ export function categoryDistribution(counted: readonly { value: string; count: n
 export function mergeCategoryDistributions(a: CategoryDistribution, b: CategoryDistribution, cap: number): CategoryDistribution {
   const m = new Map<string, number>();
   for (const c of [...a.categories, ...b.categories]) m.set(c.value, (m.get(c.value) ?? 0) + c.count);
-  const merged = categoryDistribution([...m].map(([value, count]) => ({ value, count })), cap);
+  const merged = categoryDistribution(
+    [...m].map(([value, count]) => ({ value, count })),
+    cap,
+  );
   return { ...merged, otherCount: merged.otherCount + a.otherCount + b.otherCount, complete: merged.complete && a.complete && b.complete };
 }

@@ -65,12 +65,7 @@ export function edgesFromCutPoints(cuts: readonly (number | null)[]): number[] |
  * A quantile estimated from histogram counts by linear interpolation inside the bin (used after merging profiles,
  * where exact quantiles cannot be recovered). Underflow/overflow mass sits at `min`/`max`.
  */
-export function quantileFromHistogram(
-  hist: { edges: readonly number[]; counts: readonly number[]; underflow: number; overflow: number },
-  q: number,
-  min: number,
-  max: number,
-): number | null {
+export function quantileFromHistogram(hist: { edges: readonly number[]; counts: readonly number[]; underflow: number; overflow: number }, q: number, min: number, max: number): number | null {
   const total = hist.underflow + hist.overflow + hist.counts.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   const target = q * total;

@@ -216,15 +216,7 @@ function checkFeatures(features: readonly FeatureRef[], types: ReadonlyMap<strin
  * Numeric statistics from the sorted distinct values and their counts: exact, with quantiles defined as quantile_cont
  * (linear interpolation between the values at ranks floor(q * (nn - 1)) and the next one).
  */
-function numericProfile(
-  name: string,
-  rows: number,
-  nn: number,
-  values: Float64Array,
-  counts: Float64Array,
-  bins: number,
-  refEdges: number[] | undefined,
-): NumericProfile {
+function numericProfile(name: string, rows: number, nn: number, values: Float64Array, counts: Float64Array, bins: number, refEdges: number[] | undefined): NumericProfile {
   const d = values.length;
   // cum[j] = rows with a value <= values[j].
   const cum = new Float64Array(d);

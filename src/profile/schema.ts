@@ -37,9 +37,7 @@ export type Histogram = z.infer<typeof Histogram>;
  * largest share of values in bins with lo < hi spanning one point) and exact between bins.
  */
 export const NumericDistribution = z.discriminatedUnion('kind', [
-  z
-    .object({ kind: z.literal('exact'), values: z.array(z.number()), counts: z.array(count) })
-    .refine((d) => d.values.length === d.counts.length, { message: 'exact: one count per value' }),
+  z.object({ kind: z.literal('exact'), values: z.array(z.number()), counts: z.array(count) }).refine((d) => d.values.length === d.counts.length, { message: 'exact: one count per value' }),
   z
     .object({
       kind: z.literal('bins'),

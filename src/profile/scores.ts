@@ -5,7 +5,9 @@ import { DatasetProfile, DEFAULT_FINE, type ClassShareProfile, type FineSettings
 
 /** Distinct finite scores with their counts, summarized at the profile's resolution (NaN scores are left out). */
 export function scoreProfile(scores: ArrayLike<number>, fine: FineSettings = DEFAULT_FINE): ScoreProfile {
-  const finite = Float64Array.from(scores).filter((v) => Number.isFinite(v)).sort();
+  const finite = Float64Array.from(scores)
+    .filter((v) => Number.isFinite(v))
+    .sort();
   const values: number[] = [];
   const counts: number[] = [];
   let sum = 0;

@@ -44,11 +44,7 @@ export async function classSplit(parquetFile: string, split: SplitSpec, classes:
 export function classSplitWarnings(s: ClassSplit): string[] {
   const index = (c: ClassValue) => s.classes.indexOf(c);
   return [
-    ...s.onlyInTraining.map(
-      (c) => `class ${JSON.stringify(c)} has ${s.train[index(c)]} training rows and none in the holdout, so the holdout metrics cannot judge it`,
-    ),
-    ...s.onlyInHoldout.map(
-      (c) => `class ${JSON.stringify(c)} has ${s.holdout[index(c)]} holdout rows and none in training, so the model cannot learn it`,
-    ),
+    ...s.onlyInTraining.map((c) => `class ${JSON.stringify(c)} has ${s.train[index(c)]} training rows and none in the holdout, so the holdout metrics cannot judge it`),
+    ...s.onlyInHoldout.map((c) => `class ${JSON.stringify(c)} has ${s.holdout[index(c)]} holdout rows and none in training, so the model cannot learn it`),
   ];
 }

@@ -173,8 +173,7 @@ export function compileExamples(relationSql: string, sources: readonly ExampleSo
   if (sources.length === 0) throw new Error('compileExamples needs at least one source');
   const subqueries = sources.map((s, i) => {
     const pick =
-      `SELECT ${ROW_COLUMN}, ${col(s.column)} AS __v FROM (${relationSql}) AS __q WHERE ${s.where}` +
-      `${s.qualify ? ` QUALIFY ${s.qualify}` : ''} ORDER BY ${ROW_COLUMN} LIMIT ${exampleLimit}`;
+      `SELECT ${ROW_COLUMN}, ${col(s.column)} AS __v FROM (${relationSql}) AS __q WHERE ${s.where}` + `${s.qualify ? ` QUALIFY ${s.qualify}` : ''} ORDER BY ${ROW_COLUMN} LIMIT ${exampleLimit}`;
     return `(SELECT list({'row': ${ROW_COLUMN}, 'value': __v} ORDER BY ${ROW_COLUMN}) FROM (${pick}) AS __t) AS x${i}`;
   });
   return `SELECT ${subqueries.join(',\n  ')}`;

@@ -72,7 +72,13 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
       if (!result.success && 'examples' in plan && limit > 0) wanted.push({ result, source: plan.examples });
     });
     if (wanted.length > 0) {
-      const found = await db.one(compileExamples(relation, wanted.map((w) => w.source), limit));
+      const found = await db.one(
+        compileExamples(
+          relation,
+          wanted.map((w) => w.source),
+          limit,
+        ),
+      );
       wanted.forEach((w, i) => (w.result.failingRows = examples(found[`x${i}`])));
       passes++;
     }
@@ -155,8 +161,7 @@ async function checkRegexes(db: DuckDb, suite: Expectation[]): Promise<void> {
 }
 
 const count = (row: SqlRow, alias: string): number => numOrNull(row[alias]) ?? 0;
-const within = (v: number | null, min?: number, max?: number): boolean =>
-  v !== null && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max);
+const within = (v: number | null, min?: number, max?: number): boolean => v !== null && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max);
 const pct = (part: number, whole: number): number | null => (whole > 0 ? (100 * part) / whole : null);
 
 function evaluate(e: Expectation, plan: Plan, agg: SqlRow, rows: number): ExpectationResult {

@@ -11,7 +11,15 @@ export const SYNC_MS = 50;
 const CounterName = z.enum(['requests', 'authFailures']);
 type CounterName = z.infer<typeof CounterName>;
 const Counts = z.array(z.tuple([z.string(), z.number()]));
-const Delta = z.object({ keyId: z.string(), name: z.string(), requests: z.number(), rows: z.number(), errors: z.number(), lastSeenMs: z.number(), models: z.record(z.string(), z.object({ requests: z.number(), rows: z.number(), errors: z.number() })) });
+const Delta = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  requests: z.number(),
+  rows: z.number(),
+  errors: z.number(),
+  lastSeenMs: z.number(),
+  models: z.record(z.string(), z.object({ requests: z.number(), rows: z.number(), errors: z.number() })),
+});
 
 /** Messages between the primary and its server processes (IPC carries JSON; every message is checked on arrival). */
 const ToPrimary = z.discriminatedUnion('type', [

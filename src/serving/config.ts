@@ -4,12 +4,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
-    .default(fallback);
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
 
 const bool = (fallback: boolean) =>
   z
@@ -50,7 +45,10 @@ export const TrustProxy = z
       if (hops > 64) ctx.addIssue({ code: 'custom', message: 'a hop count must be at most 64' });
       return hops;
     }
-    const list = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+    const list = text
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0);
     const bad = list.filter((e) => !isAddressOrCidr(e));
     if (bad.length > 0 || list.length === 0) {
       ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1)' });

@@ -14,7 +14,7 @@ function jsonBody(schema: Record<string, unknown>, example?: unknown) {
 
 const TASK_FIELDS = {
   binary: 'each prediction is {id, label (0|1), probability (of the positive class)}',
-  regression: 'each prediction is {id, prediction (a number in the target\'s units)}',
+  regression: "each prediction is {id, prediction (a number in the target's units)}",
   multiclass: 'each prediction is {id, label (the most probable class), probabilities ({<class>: p}, summing to 1)}',
 } as const;
 

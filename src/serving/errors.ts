@@ -77,7 +77,10 @@ function clientMessage(err: FastifyError, status: number): string {
 }
 
 export function sendError(reply: FastifyReply, statusCode: number, message: string, issues?: Issue[]): FastifyReply {
-  return reply.code(statusCode).type('application/json; charset=utf-8').send(errorBody(statusCode, message, issues));
+  return reply
+    .code(statusCode)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(statusCode, message, issues));
 }
 
 /** Installs the error and not-found handlers on `app` (call on the root instance). */

@@ -140,8 +140,7 @@ export async function ensureDevKey(store: ArtifactStore, varDir: string): Promis
 }
 
 /** sha256 digest; the one-shot crypto.hash (Node >= 20.12) is a third cheaper than createHash on this hot path. */
-const sha256: (raw: string) => Buffer =
-  typeof oneShotHash === 'function' ? (raw) => oneShotHash('sha256', raw, 'buffer') : (raw) => createHash('sha256').update(raw, 'utf8').digest();
+const sha256: (raw: string) => Buffer = typeof oneShotHash === 'function' ? (raw) => oneShotHash('sha256', raw, 'buffer') : (raw) => createHash('sha256').update(raw, 'utf8').digest();
 
 /** An authenticated caller, as requests see it; never holds the key. */
 export interface Principal {

@@ -208,7 +208,19 @@ export class ModelRepository {
   }
 
   private newEntry(name: string): Entry {
-    return { name, champion: undefined, aliasSig: '', features: [], manager: undefined, loading: undefined, capture: undefined, uploader: undefined, lastUsed: 0, evicted: false, readError: undefined };
+    return {
+      name,
+      champion: undefined,
+      aliasSig: '',
+      features: [],
+      manager: undefined,
+      loading: undefined,
+      capture: undefined,
+      uploader: undefined,
+      lastUsed: 0,
+      evicted: false,
+      readError: undefined,
+    };
   }
 
   /** Re-reads which models exist and where their champions point; loads new champions within the budget. Never throws. */

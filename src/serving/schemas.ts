@@ -11,9 +11,7 @@ export interface FeatureSpecLike {
 /** Longest categorical value accepted; longer strings are almost surely a client bug, and capture stores them. */
 export const MAX_CATEGORY_LENGTH = 1024;
 
-const numericValue = z
-  .number({ error: (iss) => (iss.input === undefined ? 'required (use null for a missing value)' : 'must be a finite number or null') })
-  .nullable();
+const numericValue = z.number({ error: (iss) => (iss.input === undefined ? 'required (use null for a missing value)' : 'must be a finite number or null') }).nullable();
 const categoricalValue = z
   .string({ error: (iss) => (iss.input === undefined ? 'required (use null for a missing value)' : 'must be a string or null') })
   .max(MAX_CATEGORY_LENGTH, `must be at most ${MAX_CATEGORY_LENGTH} characters`)
@@ -137,9 +135,7 @@ export const ModelDetail = ModelStatusBody.extend({
 });
 
 export const RepositoryIndexRequest = z.strictObject({ ready: z.boolean().optional() }).meta({ title: 'RepositoryIndexRequest' });
-export const RepositoryIndexResponse = z.array(
-  z.object({ name: z.string(), version: z.string().optional(), state: z.enum(['READY', 'LOADING', 'UNAVAILABLE']), reason: z.string() }),
-);
+export const RepositoryIndexResponse = z.array(z.object({ name: z.string(), version: z.string().optional(), state: z.enum(['READY', 'LOADING', 'UNAVAILABLE']), reason: z.string() }));
 export const RepositoryActionResponse = z.object({ name: z.string(), state: z.string(), version: z.number().int().nullable() });
 export const UsageResponse = z.object({ keys: z.record(z.string(), UsageEntry) });
 
@@ -207,7 +203,10 @@ export const Readiness = z.object({
   message: z.string().optional(),
   model: ModelRef.nullable(),
   capture: z.object({ ok: z.boolean(), folder: z.string() }),
-  models: z.array(z.object({ name: z.string(), version: z.number().int().nullable(), state: z.string() })).optional().meta({ description: 'Every model of the repository and its state' }),
+  models: z
+    .array(z.object({ name: z.string(), version: z.number().int().nullable(), state: z.string() }))
+    .optional()
+    .meta({ description: 'Every model of the repository and its state' }),
 });
 
 export const ModelParams = z.strictObject({ name: z.string() });

@@ -70,12 +70,7 @@ export function syntheticModelBytes(opts: { rows?: number; rounds?: number; seed
 }
 
 /** Registers `bytes` as a new version of `name` (optionally promoting it to champion); returns the version. */
-export async function registerSynthetic(
-  registry: Registry,
-  name: string,
-  bytes: Uint8Array,
-  opts: { promote?: boolean; runKey?: string; profile?: unknown; task?: TaskKind } = {},
-): Promise<number> {
+export async function registerSynthetic(registry: Registry, name: string, bytes: Uint8Array, opts: { promote?: boolean; runKey?: string; profile?: unknown; task?: TaskKind } = {}): Promise<number> {
   const task = opts.task ?? 'binary';
   const files: Record<string, Uint8Array | string> = { 'model.onnx': bytes };
   if (opts.profile !== undefined) files['profile.json'] = JSON.stringify(opts.profile);

@@ -174,7 +174,7 @@ export const BinaryPrediction = z.object({
   label: z.number().int().meta({ description: '1 when probability >= the model threshold, else 0' }),
   probability: z.number().meta({ description: 'P(positive class)' }),
 });
-export const RegressionPrediction = z.object({ id: Id, prediction: z.number().meta({ description: 'The predicted value, in the target column\'s units' }) });
+export const RegressionPrediction = z.object({ id: Id, prediction: z.number().meta({ description: "The predicted value, in the target column's units" }) });
 export const MulticlassPrediction = z.object({
   id: Id,
   label: ClassValue.meta({ description: 'The most probable class (its value as in the data: string, integer or boolean)' }),

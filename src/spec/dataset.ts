@@ -67,7 +67,7 @@ export const TargetSpec = z
       }
     }
   })
-  .transform((t) => ({ ...t, task: t.task ?? ('binary') }));
+  .transform((t) => ({ ...t, task: t.task ?? 'binary' }));
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
 export const DriftFeatureSettings = z
@@ -110,9 +110,7 @@ export const SplitSpec = z.discriminatedUnion('kind', [
 /** A user's Python training function, `module.path:function`, run by the Python worker on its own task queue. */
 export const PythonTrainer = z
   .object({
-    python: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/, 'must be "package.module:function", e.g. "examples.trainers.sklearn_hgb:fit"'),
+    python: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$/, 'must be "package.module:function", e.g. "examples.trainers.sklearn_hgb:fit"'),
     /** Passed to the function as keyword arguments. */
     params: z.record(z.string(), z.unknown()).default({}),
   })
@@ -196,7 +194,11 @@ export const QualityMonitorSpec = z
     /** Fewer labeled predictions than this in a window is "insufficient labels", never an alert. */
     minLabeledRows: z.number().int().positive().default(200),
     /** The default window: predictions of the last this many hours (labels may arrive any time later). */
-    windowHours: z.number().positive().max(24 * 366).default(24),
+    windowHours: z
+      .number()
+      .positive()
+      .max(24 * 366)
+      .default(24),
     /** Violation: live ROC AUC below the holdout's by more than this. */
     maxAucDrop: z.number().min(0).max(1).default(0.05),
     /** Violation: live log loss above the holdout's by more than this. */
@@ -393,9 +395,7 @@ function findPackageDir(pkgName: string, starts: string[]): string {
         if (path.dirname(dir) === dir) break;
       }
     }
-    throw new SpecError(`package ${pkgName} is not installed (looked in node_modules above ${starts.join(', ')})`, [
-      `source.path: package ${pkgName} not found; run npm install`,
-    ]);
+    throw new SpecError(`package ${pkgName} is not installed (looked in node_modules above ${starts.join(', ')})`, [`source.path: package ${pkgName} not found; run npm install`]);
   }
 }
 

@@ -15,9 +15,7 @@ export const Expectation = z.discriminatedUnion('type', [
     .object({ type: z.literal('between'), column, min: bound, max: bound, mostly })
     .strict()
     .refine((e) => e.min !== undefined || e.max !== undefined, { message: 'needs min, max or both' }),
-  z
-    .object({ type: z.literal('in_set'), column, values: z.array(z.union([z.string(), z.number()])).min(1), mostly })
-    .strict(),
+  z.object({ type: z.literal('in_set'), column, values: z.array(z.union([z.string(), z.number()])).min(1), mostly }).strict(),
   z.object({ type: z.literal('matches_regex'), column, regex: z.string().min(1), mostly }).strict(),
   z.object({ type: z.literal('unique'), column, mostly }).strict(),
   z
@@ -26,9 +24,7 @@ export const Expectation = z.discriminatedUnion('type', [
     .refine((e) => e.min !== undefined || e.max !== undefined, { message: 'needs min, max or both' }),
   z.object({ type: z.literal('mean_between'), column, min: bound, max: bound }).strict(),
   z.object({ type: z.literal('stddev_between'), column, min: bound, max: bound }).strict(),
-  z
-    .object({ type: z.literal('quantile_between'), column, quantile: z.number().min(0).max(1), min: bound, max: bound })
-    .strict(),
+  z.object({ type: z.literal('quantile_between'), column, quantile: z.number().min(0).max(1), min: bound, max: bound }).strict(),
   z
     .object({
       type: z.literal('unseen_categories_at_most'),

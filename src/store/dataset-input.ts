@@ -77,7 +77,12 @@ export async function localizeSource(spec: DatasetSpec, store: ArtifactStore, li
   // `*` matches within one key segment, `**` across segments, like the glob a local path would use
   const prefix = pattern.slice(0, pattern.indexOf('*'));
   storeKeyOf(`${STORE_SCHEME}${prefix}x`, 'source.path'); // the part before the first * must be a safe key prefix
-  const re = new RegExp(`^${pattern.split(/(\*\*|\*)/).map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split(/(\*\*|\*)/)
+      .map((part) => (part === '**' ? '.*' : part === '*' ? '[^/]*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
   const keys = (await store.list(prefix.slice(0, prefix.lastIndexOf('/') + 1))).map((o) => o.key).filter((k) => re.test(k));
   if (keys.length === 0) throw new SpecError(`source.path ${p} matches no object in the artifact store ${store.url}`, [`source.path: ${p} matches nothing in the store`]);
   await rm(linkDir, { recursive: true, force: true });
@@ -85,7 +90,10 @@ export async function localizeSource(spec: DatasetSpec, store: ArtifactStore, li
   const ext = path.posix.extname(keys[0]);
   for (const [i, key] of keys.entries()) {
     // one folder, names in key order, the objects' own extension (DuckDB picks the reader by it)
-    await symlink(await store.fetchFile(key), path.join(linkDir, `${String(i).padStart(6, '0')}-${keySegment(path.posix.basename(key, path.posix.extname(key)), 60)}${path.posix.extname(key) || ext}`));
+    await symlink(
+      await store.fetchFile(key),
+      path.join(linkDir, `${String(i).padStart(6, '0')}-${keySegment(path.posix.basename(key, path.posix.extname(key)), 60)}${path.posix.extname(key) || ext}`),
+    );
   }
   return { ...spec, source: { ...spec.source, path: path.join(linkDir, `*${ext}`) } };
 }

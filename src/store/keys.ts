@@ -17,9 +17,7 @@ export function checkKey(key: string): string {
   for (const segment of key.split('/')) {
     if (segment === '..' || segment === '.') throw new StoreKeyError(`store key ${JSON.stringify(key)} must not contain "${segment}" segments`);
     if (!SEGMENT.test(segment)) {
-      throw new StoreKeyError(
-        `store key ${JSON.stringify(key)} has a bad segment ${JSON.stringify(segment)}: use letters, digits and . _ - = + @ , ~ (not leading "."), separated by single "/"`,
-      );
+      throw new StoreKeyError(`store key ${JSON.stringify(key)} has a bad segment ${JSON.stringify(segment)}: use letters, digits and . _ - = + @ , ~ (not leading "."), separated by single "/"`);
     }
   }
   return key;
@@ -34,11 +32,19 @@ export function checkPrefix(prefix: string): string {
 
 /** Joins key parts with "/", dropping empty parts; the result is checked. */
 export function joinKey(...parts: (string | number)[]): string {
-  return checkKey(parts.map(String).filter((p) => p.length > 0).join('/'));
+  return checkKey(
+    parts
+      .map(String)
+      .filter((p) => p.length > 0)
+      .join('/'),
+  );
 }
 
 /** Turns any text (a workflow id, a host name) into one safe key segment. */
 export function keySegment(text: string, max = 100): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._=+@,~-]/g, '_').replace(/^\.+/, '_').slice(0, max);
+  const cleaned = text
+    .replace(/[^A-Za-z0-9._=+@,~-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, max);
   return cleaned.length ? cleaned : '_';
 }

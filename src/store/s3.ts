@@ -171,9 +171,7 @@ export class S3Backend implements ObjectBackend {
       try {
         return await this.cache.admit(info.etag, key, async (tmp) => {
           // If-Match: the bytes written are exactly the version the cache name promises
-          const res = await this.call(() =>
-            this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key), IfMatch: info.etag })),
-          );
+          const res = await this.call(() => this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.objectKey(key), IfMatch: info.etag })));
           const body = res.Body;
           if (body instanceof Readable) await pipeline(body, createWriteStream(tmp));
           else await writeFile(tmp, await body!.transformToByteArray());

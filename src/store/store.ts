@@ -6,7 +6,10 @@ import { PreconditionFailed, type ObjectBackend, type ObjectInfo, type PutOption
 /** An object holds bytes its reader cannot use (bad JSON or a schema mismatch). */
 export class CorruptObject extends Error {
   override name = 'CorruptObject';
-  constructor(readonly key: string, detail: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
     super(`store object ${key} is unreadable: ${detail}`);
   }
 }
@@ -14,7 +17,10 @@ export class CorruptObject extends Error {
 /** A required object is absent. */
 export class ObjectMissing extends Error {
   override name = 'ObjectMissing';
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super(`store object ${key} does not exist in ${where}`);
   }
 }

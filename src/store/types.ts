@@ -23,7 +23,10 @@ export interface PutOptions {
 /** A conditional write lost: the object exists (create-if-absent) or changed since it was read (compare-and-swap). */
 export class PreconditionFailed extends Error {
   override name = 'PreconditionFailed';
-  constructor(readonly key: string, readonly condition: 'exists' | 'changed') {
+  constructor(
+    readonly key: string,
+    readonly condition: 'exists' | 'changed',
+  ) {
     super(condition === 'exists' ? `store object ${key} already exists` : `store object ${key} changed since it was read`);
   }
 }

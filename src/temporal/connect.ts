@@ -9,10 +9,7 @@ export class TemporalUnreachable extends Error {
     const text = cause instanceof Error ? cause.message : String(cause);
     // tonic's errors nest the OS reason deep inside; show just that when it is there
     const reason = /message: "([^"]+)"/.exec(text)?.[1] ?? text.split('\n')[0];
-    super(
-      `cannot reach the Temporal server at ${address} within ${Math.round(timeoutMs / 1000)} s (${reason}). ` +
-        'Start it with `make up`, or set TEMPORAL_ADDRESS to a running server.',
-    );
+    super(`cannot reach the Temporal server at ${address} within ${Math.round(timeoutMs / 1000)} s (${reason}). ` + 'Start it with `make up`, or set TEMPORAL_ADDRESS to a running server.');
     this.name = 'TemporalUnreachable';
   }
 }
@@ -22,7 +19,11 @@ export class TemporalUnreachable extends Error {
  * fails at once, naming the setting to look at.
  */
 export class TemporalTlsError extends Error {
-  constructor(target: TemporalTarget | string, readonly reason: string, hint: string) {
+  constructor(
+    target: TemporalTarget | string,
+    readonly reason: string,
+    hint: string,
+  ) {
     const address = typeof target === 'string' ? target : target.address;
     super(`the Temporal server at ${address} refused the connection (${describeTarget(target)}): ${reason}. ${hint}`);
     this.name = 'TemporalTlsError';

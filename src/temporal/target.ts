@@ -5,9 +5,7 @@ import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
 import { Secret } from '../alerts/redact';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const file = z.string().min(1, 'must be a file path');
 
 /** The settings this module reads; merged into the process's settings schema (src/config/env.ts). */
@@ -80,7 +78,11 @@ export function temporalTarget(address: string, e: Raw): TemporalTarget {
 
 /** A TLS or API-key file that cannot be read: a settings problem, reported like any bad setting. */
 export class TemporalCredentialsError extends Error {
-  constructor(readonly variable: string, file: string, cause: unknown) {
+  constructor(
+    readonly variable: string,
+    file: string,
+    cause: unknown,
+  ) {
     super(`${variable}: cannot read ${file} (${cause instanceof Error ? cause.message.replace(/^[A-Z]+: /, '') : String(cause)})`);
     this.name = 'TemporalCredentialsError';
   }

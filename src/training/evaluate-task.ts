@@ -110,7 +110,13 @@ function rareClassNotes(classes: readonly (string | number | boolean)[], train: 
   const name = (i: number) => JSON.stringify(classes[i]);
   const noTrain = classes.map((_, i) => i).filter((i) => inTrain[i] === 0);
   const noHoldout = classes.map((_, i) => i).filter((i) => inHoldout[i] === 0);
-  if (noTrain.length) notes.push(`class${noTrain.length > 1 ? 'es' : ''} ${noTrain.map(name).join(', ')} never occur${noTrain.length > 1 ? '' : 's'} in the training rows: the model cannot learn ${noTrain.length > 1 ? 'them' : 'it'}`);
-  if (noHoldout.length) notes.push(`class${noHoldout.length > 1 ? 'es' : ''} ${noHoldout.map(name).join(', ')} never occur${noHoldout.length > 1 ? '' : 's'} in the holdout rows: the holdout cannot judge ${noHoldout.length > 1 ? 'them' : 'it'}`);
+  if (noTrain.length)
+    notes.push(
+      `class${noTrain.length > 1 ? 'es' : ''} ${noTrain.map(name).join(', ')} never occur${noTrain.length > 1 ? '' : 's'} in the training rows: the model cannot learn ${noTrain.length > 1 ? 'them' : 'it'}`,
+    );
+  if (noHoldout.length)
+    notes.push(
+      `class${noHoldout.length > 1 ? 'es' : ''} ${noHoldout.map(name).join(', ')} never occur${noHoldout.length > 1 ? '' : 's'} in the holdout rows: the holdout cannot judge ${noHoldout.length > 1 ? 'them' : 'it'}`,
+    );
   return notes;
 }

@@ -6,13 +6,7 @@ type Metrics = BinaryEvaluation['metrics'];
 export type GateOutcome = BinaryEvaluation['gates'];
 
 /** The binary gates on the holdout: minAuc, maxLogLoss, the logistic and majority baselines, the champion. */
-export function decideGates(
-  spec: DatasetSpec,
-  candidate: Metrics['candidate'],
-  logistic: Metrics['logistic'],
-  majority: Metrics['majority'],
-  champion: Metrics['champion'],
-): GateOutcome {
+export function decideGates(spec: DatasetSpec, candidate: Metrics['candidate'], logistic: Metrics['logistic'], majority: Metrics['majority'], champion: Metrics['champion']): GateOutcome {
   const failures: string[] = [];
   const notes: string[] = [];
   const auc = candidate.auc ?? 0;
@@ -25,7 +19,8 @@ export function decideGates(
   if (auc <= (majority.auc ?? 0.5)) failures.push(`holdout AUC ${auc.toFixed(4)} does not beat the majority-class baseline's ${(majority.auc ?? 0.5).toFixed(4)}`);
   if (champion) {
     const drop = (champion.auc ?? 0) - auc;
-    if (drop > g.maxAucDropVsChampion) failures.push(`AUC ${auc.toFixed(4)} is ${drop.toFixed(4)} below champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)}), allowed ${g.maxAucDropVsChampion}`);
+    if (drop > g.maxAucDropVsChampion)
+      failures.push(`AUC ${auc.toFixed(4)} is ${drop.toFixed(4)} below champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)}), allowed ${g.maxAucDropVsChampion}`);
     else notes.push(`no regression against champion v${champion.version} (${(champion.auc ?? 0).toFixed(4)})`);
   } else notes.push('no champion yet');
   return failures.length ? { passed: false, reasons: failures } : { passed: true, reasons: notes };

@@ -50,9 +50,7 @@ export interface QualityOutcome {
 }
 
 /** Who made a model that this project's GBDT trainer did not: a user's Python function, or an ONNX file imported as is. */
-export type TrainerInfo =
-  | { kind: 'python'; entry: string; estimator: string; seconds: number; libraries: Record<string, string> }
-  | { kind: 'imported'; source: string };
+export type TrainerInfo = { kind: 'python'; entry: string; estimator: string; seconds: number; libraries: Record<string, string> } | { kind: 'imported'; source: string };
 
 export interface TrainingOutcome {
   /** Store key of the trained GBDT (JSON); the logistic baseline is beside it. Absent when `trainer` made an ONNX model. */

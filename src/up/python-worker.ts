@@ -3,9 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PYTHON_TASK_QUEUE } from '../temporal/python-trainer';
 
-export type PythonWorkerLaunch =
-  | { available: true; command: string; args: string[]; cwd: string; line: string }
-  | { available: false; line: string };
+export type PythonWorkerLaunch = { available: true; command: string; args: string[]; cwd: string; line: string } | { available: false; line: string };
 
 /** The Python worker's command when scripts/python-worker-venv.sh has made its venv (a stamp marks a complete install). */
 export function pythonWorkerLaunch(projectRoot: string): PythonWorkerLaunch {

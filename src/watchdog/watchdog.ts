@@ -79,7 +79,11 @@ export class Watchdog {
   private async send(alert: Alert): Promise<void> {
     const slack = this.o.alerts.slack;
     if (slack) {
-      await postAlert(createSlackClient(slack, (level, message) => this.o.log?.(`${level}: ${message}`)), slack.channel, alert);
+      await postAlert(
+        createSlackClient(slack, (level, message) => this.o.log?.(`${level}: ${message}`)),
+        slack.channel,
+        alert,
+      );
       return;
     }
     if (await recordAlertOnce(this.o.store, alert)) await appendAlertOnce(alertsFileOf(this.o.alerts, this.o.varDir), alert);

@@ -12,7 +12,13 @@ import { createMlWorker } from './worker';
 
 // The SDK knows five levels; pino-style names map onto them.
 const sdkLogLevel: Record<string, LogLevel> = {
-  fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE', silent: 'ERROR',
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+  silent: 'ERROR',
 };
 
 async function main(): Promise<void> {
@@ -44,7 +50,9 @@ async function main(): Promise<void> {
   });
   if (alerts.warning) Runtime.instance().logger.warn(alerts.warning);
   // Worker.run() installs its own SIGINT/SIGTERM handling (shutdownSignals) and drains before resolving.
-  process.stdout.write(`worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${describeTarget(env.temporal)}, namespace ${env.TEMPORAL_NAMESPACE}), artifact store ${env.store.location.kind === 's3' ? `s3://${env.store.location.bucket}/${env.store.location.prefix}` : env.store.location.root}\n`);
+  process.stdout.write(
+    `worker polling task queue ${env.TASK_QUEUE} on ${env.TEMPORAL_ADDRESS} (${describeTarget(env.temporal)}, namespace ${env.TEMPORAL_NAMESPACE}), artifact store ${env.store.location.kind === 's3' ? `s3://${env.store.location.bucket}/${env.store.location.prefix}` : env.store.location.root}\n`,
+  );
   await worker.run();
   await closeAlertClients();
   await connection.close();

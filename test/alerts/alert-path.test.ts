@@ -15,8 +15,7 @@ const UI = 'http://temporal-ui.test:8233';
 
 /** The run failed because of this activity, not because of anything in the alert path. */
 function failedOnActivity(activityType: string) {
-  return (err: unknown) =>
-    err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.activityType === activityType;
+  return (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.activityType === activityType;
 }
 function failedWithType(type: string) {
   return (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === type;
@@ -183,7 +182,10 @@ describe('alerts on a real Temporal dev server', function () {
 
           const state = await waitForRouter(env, alerts.routerWorkflowId, (s) => idle(s) && s.counters.failed === 2);
           assert.equal(state.counters.delivered, 0);
-          assert.deepEqual(state.failures.map((f) => f.errorType), ['SlackConfigError', 'SlackConfigError']);
+          assert.deepEqual(
+            state.failures.map((f) => f.errorType),
+            ['SlackConfigError', 'SlackConfigError'],
+          );
           assert.match(state.failures[0]?.message ?? '', /invalid_auth/);
           assert.equal(fake.requests.length, 2, 'one request per alert: configuration errors are not retried');
           assert.ok(fake.requests.every((q) => q.reply.kind === 'error'));
@@ -292,7 +294,10 @@ describe('alerts on a real Temporal dev server', function () {
           assert.equal((await stuck.describe()).status.name, 'RUNNING', 'a workflow-task failure does not close the run');
           await maybeRecord('alertDrill-local-activity-failed', env, { workflowId: local.workflowId }, context.varDir);
         } finally {
-          await env.client.workflow.getHandle(stuckId).terminate('test finished').catch(() => undefined);
+          await env.client.workflow
+            .getHandle(stuckId)
+            .terminate('test finished')
+            .catch(() => undefined);
           await stopRouter(env, alerts.routerWorkflowId);
         }
       },

@@ -32,12 +32,7 @@ export function testAlertSettings(opts: { fake?: FakeSlack; token?: string; rout
 }
 
 /** Polls the router's `state` query until `done` holds (the router is started by the first alert). */
-export async function waitForRouter(
-  env: TestWorkflowEnvironment,
-  routerWorkflowId: string,
-  done: (s: RouterStateView) => boolean,
-  timeoutMs = 60_000,
-): Promise<RouterStateView> {
+export async function waitForRouter(env: TestWorkflowEnvironment, routerWorkflowId: string, done: (s: RouterStateView) => boolean, timeoutMs = 60_000): Promise<RouterStateView> {
   const deadline = Date.now() + timeoutMs;
   let last: RouterStateView | undefined;
   let lastError: unknown;
@@ -50,9 +45,7 @@ export async function waitForRouter(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(
-    `router ${routerWorkflowId} did not reach the expected state; last: ${JSON.stringify(last ?? String(lastError))}`,
-  );
+  throw new Error(`router ${routerWorkflowId} did not reach the expected state; last: ${JSON.stringify(last ?? String(lastError))}`);
 }
 
 /** Settled: nothing queued, nothing being delivered. */

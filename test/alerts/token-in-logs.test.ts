@@ -19,7 +19,9 @@ describe('alerts: the Slack token never reaches the logs', function () {
     if (existsSync(prebuiltBundlePath)) {
       const built = statSync(prebuiltBundlePath).mtimeMs;
       const sources = ['workflows', path.join('src', 'alerts')].flatMap((dir) =>
-        readdirSync(path.join(projectRoot, dir)).filter((f) => f.endsWith('.ts')).map((f) => path.join(projectRoot, dir, f)),
+        readdirSync(path.join(projectRoot, dir))
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => path.join(projectRoot, dir, f)),
       );
       const newer = sources.filter((f) => statSync(f).mtimeMs > built);
       assert.deepEqual(newer, [], `${prebuiltBundlePath} is older than these sources: run \`make build\``);

@@ -31,7 +31,10 @@ describe('alerts from a failing training run', function () {
                 workflowId: uniqueId('train-fails'),
                 args: [{ spec: 'datasets/flights-small.json' }],
               });
-              const err = await handle.result().then(() => assert.fail('ingest cannot succeed'), (e: unknown) => e);
+              const err = await handle.result().then(
+                () => assert.fail('ingest cannot succeed'),
+                (e: unknown) => e,
+              );
               assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ActivityFailure && err.cause.activityType === 'ingest');
               const history = await handle.fetchHistory();
               const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));

@@ -85,9 +85,7 @@ describe('alerts: Block Kit rendering', () => {
 
   it('stays within Slack limits for huge input and shortens long lists', () => {
     const failedExpectations = Array.from({ length: 40 }, (_, i) => ({ name: `rule_${i}`, column: 'c'.repeat(200) }));
-    const msg = renderSlackMessage(
-      sampleAlert({ title: 'T'.repeat(300), source: { ...sampleAlert().source, message: 'm'.repeat(4000) }, details: { kind: 'gate', failedExpectations } }),
-    );
+    const msg = renderSlackMessage(sampleAlert({ title: 'T'.repeat(300), source: { ...sampleAlert().source, message: 'm'.repeat(4000) }, details: { kind: 'gate', failedExpectations } }));
     const header = msg.blocks[0];
     assert.ok(header?.type === 'header' && header.text.text.length <= 150);
     for (const block of msg.blocks) {
@@ -175,7 +173,11 @@ describe('alerts: router bookkeeping', () => {
 
   it('resolve by prefix closes every matching key', () => {
     const m = emptyMemory();
-    for (const [id, key] of [['p1', 'activity-failed:trainingPipeline:a:E'], ['p2', 'activity-failed:trainingPipeline:b:E'], ['p3', 'gate:x']] as const) {
+    for (const [id, key] of [
+      ['p1', 'activity-failed:trainingPipeline:a:E'],
+      ['p2', 'activity-failed:trainingPipeline:b:E'],
+      ['p3', 'gate:x'],
+    ] as const) {
       const a = sampleAlert({ id, key });
       decideAlert(m, a, 0, config);
       recordDelivered(m, a, 1);
@@ -208,7 +210,10 @@ describe('alerts: JSONL sink', () => {
     assert.equal(await appendAlertOnce(file, sampleAlert({ id: 'two' })), true);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     assert.equal(lines.length, 2);
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { id: string }).id), ['one', 'two']);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { id: string }).id),
+      ['one', 'two'],
+    );
     assert.equal(Alert.parse(JSON.parse(lines[0] ?? '')).key, sampleAlert().key);
   });
 });

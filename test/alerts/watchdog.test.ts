@@ -8,7 +8,14 @@ import { localStore } from '../../src/store';
 import { Watchdog } from '../../src/watchdog/watchdog';
 import { tempVarDir, testEnv, uniqueTaskQueue, withWorker } from '../support/temporal';
 
-const alertsIn = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => Alert.parse(JSON.parse(l))) : []);
+const alertsIn = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Alert.parse(JSON.parse(l)))
+    : [];
 
 describe('watchdog: alerts when the workers are down', function () {
   this.timeout(180_000);
@@ -38,7 +45,10 @@ describe('watchdog: alerts when the workers are down', function () {
       first = await watchdog.tick();
     }
     assert.equal(first.state, 'down');
-    assert.ok(first.outage?.stuck.some((s) => s.workflowId === handle.workflowId && s.waiting === 'workflow task'), JSON.stringify(first.outage));
+    assert.ok(
+      first.outage?.stuck.some((s) => s.workflowId === handle.workflowId && s.waiting === 'workflow task'),
+      JSON.stringify(first.outage),
+    );
     for (let i = 0; i < 3; i++) assert.equal((await watchdog.tick()).sent, undefined, 'one alert per outage');
     const firing = alertsIn(alertsFile);
     assert.equal(firing.length, 1);
@@ -61,6 +71,9 @@ describe('watchdog: alerts when the workers are down', function () {
       },
       { taskQueue, varDir },
     );
-    assert.deepEqual(alertsIn(alertsFile).map((a) => a.kind), ['firing', 'resolved']);
+    assert.deepEqual(
+      alertsIn(alertsFile).map((a) => a.kind),
+      ['firing', 'resolved'],
+    );
   });
 });

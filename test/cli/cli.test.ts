@@ -13,8 +13,7 @@ const run = promisify(execFile);
 const cliMain = path.join(projectRoot, 'dist/src/cli/main.js');
 // No Temporal server answers on port 9: a test never touches the schedules of a stack running on this machine.
 const NO_TEMPORAL = { TEMPORAL_ADDRESS: '127.0.0.1:9', TEMPORAL_CONNECT_TIMEOUT_MS: '1000' };
-const cliWith = (extra: Record<string, string>, varDir: string, ...args: string[]) =>
-  run(process.execPath, [cliMain, ...args], { env: { ...process.env, ...NO_TEMPORAL, ...extra, VAR_DIR: varDir } });
+const cliWith = (extra: Record<string, string>, varDir: string, ...args: string[]) => run(process.execPath, [cliMain, ...args], { env: { ...process.env, ...NO_TEMPORAL, ...extra, VAR_DIR: varDir } });
 const cli = (varDir: string, ...args: string[]) => cliWith({}, varDir, ...args);
 
 describe('project CLI', () => {
@@ -64,14 +63,21 @@ describe('project CLI', () => {
       const drift = await env.client.schedule.getHandle(`drift-${model}`).describe();
       assert.equal(drift.action.type, 'startWorkflow');
       assert.equal(drift.action.type === 'startWorkflow' ? drift.action.workflowType : '', 'driftMonitor');
-      assert.deepEqual(drift.spec.intervals?.map((i) => i.every), [30 * 60_000]);
+      assert.deepEqual(
+        drift.spec.intervals?.map((i) => i.every),
+        [30 * 60_000],
+      );
       await env.client.schedule.getHandle(`quality-${model}`).describe();
       const again = await cliWith(server, varDir, 'models', 'promote', model, '1', '--reason', 'again');
       assert.match(again.stdout, new RegExp(`schedule drift-${model} already there, left as it is`));
       const none = await cliWith(server, varDir, 'models', 'promote', model, '1', '--no-monitoring');
       assert.doesNotMatch(none.stdout, /schedule/);
     } finally {
-      for (const id of [`drift-${model}`, `quality-${model}`]) await env.client.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const id of [`drift-${model}`, `quality-${model}`])
+        await env.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
     }
   });
 

@@ -53,7 +53,10 @@ describe('mlp command', function () {
     assert.equal((JSON.parse(good.stdout) as { valid: boolean; task: string }).task, 'binary');
     const dir = tempVarDir('mlp-spec-');
     const broken = path.join(dir, 'broken.json');
-    writeFileSync(broken, JSON.stringify({ name: 'broken', source: { path: 'x.csv' }, target: { column: 'y', task: 'regression', positive: { op: '>', value: 1 } }, features: [{ name: 'a', type: 'numeric' }] }));
+    writeFileSync(
+      broken,
+      JSON.stringify({ name: 'broken', source: { path: 'x.csv' }, target: { column: 'y', task: 'regression', positive: { op: '>', value: 1 } }, features: [{ name: 'a', type: 'numeric' }] }),
+    );
     const v = await mlp({}, 'spec', 'validate', broken);
     assert.equal(v.code, 2);
     assert.match(v.stderr, /target\.positive: "positive" is for binary targets only/);

@@ -85,7 +85,13 @@ describe('make cluster: the production topology on one machine', function () {
       });
     } catch (err) {
       const serverLog = await readFile(path.join(settings.dir, 'logs', 'temporal.log'), 'utf8').catch(() => '');
-      process.stdout.write(`--- cluster log ---\n${log.join('\n')}\n--- temporal.log (last 30 lines) ---\n${serverLog.split('\n').slice(-30).map((l) => l.slice(0, 400)).join('\n')}\n`);
+      process.stdout.write(
+        `--- cluster log ---\n${log.join('\n')}\n--- temporal.log (last 30 lines) ---\n${serverLog
+          .split('\n')
+          .slice(-30)
+          .map((l) => l.slice(0, 400))
+          .join('\n')}\n`,
+      );
       throw err;
     }
     client = new Client({ connection: cluster.connection, namespace: settings.namespace });
@@ -109,8 +115,16 @@ describe('make cluster: the production topology on one machine', function () {
 
   const startTraining = async (workflowId: string, extra: Record<string, unknown> = {}) => {
     await temporalCliRun(cluster.temporalAddress, [
-      'workflow', 'start', '--type', 'trainingPipeline', '--task-queue', cluster.settings.taskQueue, '--workflow-id', workflowId,
-      '--input', JSON.stringify({ spec: SPEC, ...extra }),
+      'workflow',
+      'start',
+      '--type',
+      'trainingPipeline',
+      '--task-queue',
+      cluster.settings.taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify({ spec: SPEC, ...extra }),
     ]);
     return client.workflow.getHandle(workflowId);
   };
@@ -172,7 +186,7 @@ describe('make cluster: the production topology on one machine', function () {
     }
   });
 
-  it("runs driftMonitor over the captures of both replicas", async () => {
+  it('runs driftMonitor over the captures of both replicas', async () => {
     const [first, second] = replicas;
     for (let i = 0; i < 3; i++) {
       assert.equal((await predict(first, 40, i * 40)).status, 200);
@@ -190,8 +204,18 @@ describe('make cluster: the production topology on one machine', function () {
     const writers = new Set([...objects.keys()].map((name) => name.split('-')[1]));
     assert.equal(writers.size, cluster.apis.length, `each replica wrote its own capture objects: ${[...objects.keys()].join(', ')}`);
     const out = await temporalCliRun(cluster.temporalAddress, [
-      'workflow', 'execute', '--type', 'driftMonitor', '--task-queue', cluster.settings.taskQueue, '--workflow-id', 'cluster-drift-1',
-      '--input', JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }), '--output', 'json',
+      'workflow',
+      'execute',
+      '--type',
+      'driftMonitor',
+      '--task-queue',
+      cluster.settings.taskQueue,
+      '--workflow-id',
+      'cluster-drift-1',
+      '--input',
+      JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }),
+      '--output',
+      'json',
     ]);
     const result = (JSON.parse(out) as { result: { rows?: number } }).result;
     assert.equal(result.rows, acknowledgedRows, 'driftMonitor read every row both replicas captured');
@@ -212,7 +236,9 @@ describe('make cluster: the production topology on one machine', function () {
 
     const result = (await handle.result()) as TrainingResult;
     component.release();
-    note(`trainModel SIGKILLed at checkpoint round ${checkpointRound}: run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s later on the other worker (heartbeat timeout 20 s), ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
+    note(
+      `trainModel SIGKILLed at checkpoint round ${checkpointRound}: run finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s later on the other worker (heartbeat timeout 20 s), ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
+    );
 
     const train = activityRuns(await historyOf(client, handle.workflowId)).find((r) => r.type === 'trainModel');
     assert.ok(train && train.identity !== victimIdentity, `the retry ran on the other worker (${train?.identity})`);
@@ -242,8 +268,16 @@ describe('make cluster: the production topology on one machine', function () {
       // while the server is down (and restarting), the API keeps serving its loaded model
       const during = await Promise.all(replicas.map((r) => predict(r, 1)));
       acknowledgedRows += during.filter((d) => d.status === 200).length;
-      assert.deepEqual(during.map((d) => d.status), [200, 200], 'the API answers while Temporal is down');
-      assert.deepEqual((await Promise.all(replicas.map((r) => fetch(`${r.url}/readyz`)))).map((r) => r.status), [200, 200], '/readyz does not depend on Temporal');
+      assert.deepEqual(
+        during.map((d) => d.status),
+        [200, 200],
+        'the API answers while Temporal is down',
+      );
+      assert.deepEqual(
+        (await Promise.all(replicas.map((r) => fetch(`${r.url}/readyz`)))).map((r) => r.status),
+        [200, 200],
+        '/readyz does not depend on Temporal',
+      );
       await restarted;
 
       const result = (await handle.result()) as TrainingResult;
@@ -270,7 +304,10 @@ describe('make cluster: the production topology on one machine', function () {
     let done = false;
     const watch = (async () => {
       while (!done) {
-        const d = await client.workflow.getHandle(handle.workflowId).describe().catch(() => undefined);
+        const d = await client.workflow
+          .getHandle(handle.workflowId)
+          .describe()
+          .catch(() => undefined);
         for (const p of d?.raw.pendingActivities ?? []) {
           if (p.activityType?.name !== 'trainModel' || !p.lastFailure) continue;
           failures.add(p.lastFailure.applicationFailureInfo?.type ?? (p.lastFailure.timeoutFailureInfo ? 'timeout' : (p.lastFailure.message ?? '?')));
@@ -353,15 +390,27 @@ describe('make cluster: the production topology on one machine', function () {
     // attempt) or spent a Temporal retry, and finished only after the store came back.
     const across = activitySpans(await historyOf(client, handle.workflowId)).filter((a) => a.scheduledMs < releasedAt && a.closedMs > releasedAt);
     assert.ok(across.length > 0, 'a step was in flight across the outage and finished after it');
-    note(`run across the outage completed; in flight across it and finished afterwards: ${across.map((a) => `${a.type} (attempt ${a.attempt}, ${((a.closedMs - a.scheduledMs) / 1000).toFixed(1)} s)`).join(', ')}`);
+    note(
+      `run across the outage completed; in flight across it and finished afterwards: ${across.map((a) => `${a.type} (attempt ${a.attempt}, ${((a.closedMs - a.scheduledMs) / 1000).toFixed(1)} s)`).join(', ')}`,
+    );
 
     await waitFor('every acknowledged capture row to reach the store', 120_000, async () => {
       const rows = await store.captureRows(MODEL);
       return [...rows.values()].reduce((s, n) => s + n, 0) === acknowledgedRows;
     });
     const out = await temporalCliRun(cluster.temporalAddress, [
-      'workflow', 'execute', '--type', 'driftMonitor', '--task-queue', cluster.settings.taskQueue, '--workflow-id', 'cluster-drift-2',
-      '--input', JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }), '--output', 'json',
+      'workflow',
+      'execute',
+      '--type',
+      'driftMonitor',
+      '--task-queue',
+      cluster.settings.taskQueue,
+      '--workflow-id',
+      'cluster-drift-2',
+      '--input',
+      JSON.stringify({ model: MODEL, window: { lastMinutes: 60 }, lagSeconds: 0, retrainOnDrift: false }),
+      '--output',
+      'json',
     ]);
     assert.equal((JSON.parse(out) as { result: { rows?: number } }).result.rows, acknowledgedRows, 'every acknowledged, undropped capture record reached the store');
   });

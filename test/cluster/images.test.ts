@@ -77,7 +77,10 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
     const ids = apis.map((s) => String(s.environment?.INSTANCE_ID));
     assert.deepEqual(new Set(ids).size, 2, `distinct INSTANCE_IDs: ${ids.join(', ')}`);
     const volumes = apis.map((s) => (s.volumes ?? []).find((v) => v.endsWith(':/data'))?.split(':')[0]);
-    assert.ok(volumes.every((v) => v && v in (file.volumes ?? {})), `named volumes at /data: ${volumes.join(', ')}`);
+    assert.ok(
+      volumes.every((v) => v && v in (file.volumes ?? {})),
+      `named volumes at /data: ${volumes.join(', ')}`,
+    );
     assert.equal(new Set(volumes).size, 2);
     for (const api of apis) assert.equal(api.tmpfs, undefined, 'no tmpfs over the spool');
     const ports = apis.map((s) => s.ports?.[0]?.split(':')[1]);

@@ -40,8 +40,15 @@ describe('make cluster: PostgreSQL and secrets closed to other local users', fun
       secrets = await clusterSecrets(dir);
       plan = await preparePostgres({ dir, port, user: secrets.postgresUser, password: secrets.postgresPassword, projectRoot });
       await writeTemporalConfig({
-        dir, serverBin: 'unused', sqlBin: 'unused', postgresPort: port, user: secrets.postgresUser, password: secrets.postgresPassword,
-        frontendPort: 1, internalPorts: [2, 3, 4, 5, 6, 7, 8, 9], logLevel: 'warn',
+        dir,
+        serverBin: 'unused',
+        sqlBin: 'unused',
+        postgresPort: port,
+        user: secrets.postgresUser,
+        password: secrets.postgresPassword,
+        frontendPort: 1,
+        internalPorts: [2, 3, 4, 5, 6, 7, 8, 9],
+        logLevel: 'warn',
       });
     } finally {
       process.umask(umask);
@@ -56,7 +63,11 @@ describe('make cluster: PostgreSQL and secrets closed to other local users', fun
     }
     for (const d of ['secrets', 'postgres', 'postgres/run', 'postgres/data', 'temporal']) assert.equal(mode(path.join(dir, d)), '700', d);
 
-    const supervisor = new Supervisor(() => undefined, undefined, () => undefined);
+    const supervisor = new Supervisor(
+      () => undefined,
+      undefined,
+      () => undefined,
+    );
     try {
       supervisor.start(plan.spec);
       await waitForPostgres(plan, 60_000);

@@ -106,11 +106,18 @@ describe('make cluster: a SIGKILLed supervisor', function () {
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     // Nothing stopped them: they still hold the ports.
-    assert.ok(children.some((c) => processStartTicks(c.pid) === c.ticks), 'the children outlive a SIGKILLed supervisor');
+    assert.ok(
+      children.some((c) => processStartTicks(c.pid) === c.ticks),
+      'the children outlive a SIGKILLed supervisor',
+    );
 
     second = await startCluster(env, 10 * 60_000);
     const left = children.filter((c) => processStartTicks(c.pid) === c.ticks);
-    assert.deepEqual(left.map((c) => c.name), [], 'a process of the first supervisor still runs');
+    assert.deepEqual(
+      left.map((c) => c.name),
+      [],
+      'a process of the first supervisor still runs',
+    );
     assert.match(second.output.join(''), /stopped what a previous make cluster left running: .*postgres/);
   });
 });

@@ -81,8 +81,15 @@ describe('model console in Chromium', function () {
     await page.waitForURL(`**/console/models/${MODEL}`);
     assert.equal(await page.locator('h1').textContent(), `Model ${MODEL}`);
     const drift = await page.locator('circle.point[data-report*="-d"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-report'), Number(e.getAttribute('data-value'))]));
-    assert.deepEqual(drift.map((d) => d[1]), stats, 'one point per stored drift report, its statistic');
-    const auc = await page.locator('figure', { hasText: 'live AUC' }).locator('circle.point').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    assert.deepEqual(
+      drift.map((d) => d[1]),
+      stats,
+      'one point per stored drift report, its statistic',
+    );
+    const auc = await page
+      .locator('figure', { hasText: 'live AUC' })
+      .locator('circle.point')
+      .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     assert.deepEqual(auc, aucs);
     await page.screenshot({ path: path.join(shots, 'console-model.png'), fullPage: true });
     // the first screen alone, small enough for the README (docs/console.png is a copy of it)
@@ -108,7 +115,10 @@ describe('model console in Chromium', function () {
     await page.getByRole('button', { name: 'Promote version 2' }).first().click();
     await page.waitForSelector('tr[data-version="2"].champion');
     assert.equal(await h.registry.alias(MODEL), 2);
-    const served = async () => ((await (await fetch(`${base}/v1/models`, { headers: auth(h.userKey) })).json()) as { models: { name: string; champion: number | null; version: number | null }[] }).models.find((m) => m.name === MODEL);
+    const served = async () =>
+      ((await (await fetch(`${base}/v1/models`, { headers: auth(h.userKey) })).json()) as { models: { name: string; champion: number | null; version: number | null }[] }).models.find(
+        (m) => m.name === MODEL,
+      );
     await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     await page.screenshot({ path: path.join(shots, 'console-promoted.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script or CSP errors');

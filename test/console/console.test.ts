@@ -67,7 +67,10 @@ describe('model console (inject)', function () {
     const drift = await h.app.inject({ url: '/console/reports?kind=drift' });
     assert.ok(!/data-report="[^"]+-q\d+"/.test(drift.body) && /-d0000"/.test(drift.body));
     const degraded = await h.app.inject({ url: '/console/reports?verdict=degraded' });
-    assert.deepEqual([...degraded.body.matchAll(/<tr data-report="([^"]+)"/g)].map((m) => m[1]), [`20250106T030000Z-${MODEL}-q0002`]);
+    assert.deepEqual(
+      [...degraded.body.matchAll(/<tr data-report="([^"]+)"/g)].map((m) => m[1]),
+      [`20250106T030000Z-${MODEL}-q0002`],
+    );
     assert.equal((await h.app.inject({ url: '/console/reports?model=other' })).body.match(/<tr data-report=/g), null);
     const bad = await h.app.inject({ url: '/console/reports?page=0' });
     assert.equal(bad.statusCode, 400);
@@ -85,12 +88,18 @@ describe('model console (inject)', function () {
     const ok = await h.app.inject({ method: 'POST', url, payload: { version: 2 }, headers: auth(h.adminKey) });
     assert.equal(ok.statusCode, 200);
     assert.equal(await h.registry.alias(MODEL), 2);
-    const served = async () => ((await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) })).json() as { models: { name: string; champion: number | null; version: number | null }[] }).models.find((m) => m.name === MODEL);
+    const served = async () =>
+      ((await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) })).json() as { models: { name: string; champion: number | null; version: number | null }[] }).models.find(
+        (m) => m.name === MODEL,
+      );
     await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     const back = await h.app.inject({ method: 'POST', url: `/console/api/models/${MODEL}/rollback`, headers: auth(h.adminKey) });
     assert.deepEqual(back.json(), { model: MODEL, champion: 1 });
     const history = await h.registry.aliasHistory(MODEL);
-    assert.deepEqual(history.map((e) => e.version), [1, 2, 1]);
+    assert.deepEqual(
+      history.map((e) => e.version),
+      [1, 2, 1],
+    );
     const page = await h.app.inject({ url: `/console/models/${MODEL}` });
     assert.match(page.body, /rollback from 2/);
   });
@@ -111,7 +120,12 @@ describe('console reports page store reads', function () {
   it('reads O(page) reports with 1,000 stored, whichever page is asked', async () => {
     const varDir = await tempVarDir();
     const base = localStore(varDir);
-    await storeReports(base, 'many', Array.from({ length: 1000 }, (_, i) => (i % 7) / 50), []);
+    await storeReports(
+      base,
+      'many',
+      Array.from({ length: 1000 }, (_, i) => (i % 7) / 50),
+      [],
+    );
     const counted = countingStore(localStore(varDir));
     const app = Fastify();
     await app.register(consolePlugin, { registry: new Registry(counted.store), store: counted.store, adminGuard: {} });

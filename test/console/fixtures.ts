@@ -6,7 +6,10 @@ import { QualityMonitorSpec } from '../../src/spec/dataset';
 import type { ArtifactStore } from '../../src/store';
 
 const stamp = (i: number) => new Date(Date.UTC(2025, 0, 6, i)).toISOString();
-const idStamp = (i: number) => stamp(i).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const idStamp = (i: number) =>
+  stamp(i)
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /** Drift report number `i` of `model`: feature "distance" has KS statistic `stat` (threshold 0.1). */
 export function driftReport(model: string, i: number, stat: number, featureName = 'distance'): DriftReport {

@@ -54,13 +54,20 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
     healthTicker = setInterval(() => {
       if (busy) return;
       busy = true;
-      runHealthChecks().catch(() => undefined).finally(() => (busy = false));
+      runHealthChecks()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
     }, 3000);
   };
 
   const compose = async (args: string[], timeoutMs = 600_000) => {
     try {
-      return await run(composeBin, ['-f', path.join(projectRoot, 'docker-compose.temporal.yml'), '-p', project, ...args], { env: composeEnv, cwd: projectRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+      return await run(composeBin, ['-f', path.join(projectRoot, 'docker-compose.temporal.yml'), '-p', project, ...args], {
+        env: composeEnv,
+        cwd: projectRoot,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+      });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
       throw new Error(`compose ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
@@ -136,7 +143,12 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
 
   it('boots every service: schema and bucket set up once, Temporal, UI, MinIO, two workers, two API replicas running', async () => {
     const { stdout } = await compose(['ps', '--all', '--format', 'json']);
-    const rows = stdout.trim().startsWith('[') ? (JSON.parse(stdout) as { Service: string; State: string; ExitCode: number }[]) : stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string; ExitCode: number });
+    const rows = stdout.trim().startsWith('[')
+      ? (JSON.parse(stdout) as { Service: string; State: string; ExitCode: number }[])
+      : stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { Service: string; State: string; ExitCode: number });
     const state = (svc: string) => rows.filter((r) => r.Service === svc).map((r) => `${r.State}:${r.ExitCode}`);
     for (const svc of ['temporal-schema', 'temporal-setup', 'store-setup']) assert.deepEqual(state(svc), ['exited:0'], `${svc} ran to success`);
     for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'minio', 'api-1', 'api-2']) assert.deepEqual(state(svc), ['running:0'], `${svc} runs`);
@@ -149,7 +161,20 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
 
   it('trains from `temporal workflow start`, survives a worker and an API container killed mid-run, then scores through each replica', async () => {
     const workflowId = `compose-train-${Date.now()}`;
-    await run(temporalCli(), ['workflow', 'start', '--address', `127.0.0.1:${ports.TEMPORAL_PUBLISH_PORT}`, '--type', 'trainingPipeline', '--task-queue', 'ml-pipeline', '--workflow-id', workflowId, '--input', JSON.stringify({ spec: SPEC })]);
+    await run(temporalCli(), [
+      'workflow',
+      'start',
+      '--address',
+      `127.0.0.1:${ports.TEMPORAL_PUBLISH_PORT}`,
+      '--type',
+      'trainingPipeline',
+      '--task-queue',
+      'ml-pipeline',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify({ spec: SPEC }),
+    ]);
     // Mid-run: once the first step has completed, crash the worker holding the run's next step (or any worker) and api-1.
     await waitFor('the first step to complete', 300_000, async () => (await historyOf(client, workflowId)).some((e) => e.activityTaskCompletedEventAttributes), 1000);
     const started = (await historyOf(client, workflowId)).filter((e) => e.activityTaskStartedEventAttributes).pop();
@@ -157,7 +182,13 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
     // A worker's identity is pid@hostname, and its hostname is its container id.
     const workers = [container('worker', 1), container('worker', 2)];
     const ids = await Promise.all(workers.map(async (w) => (await podman(['inspect', '--format', '{{.Config.Hostname}}', w])).stdout.trim()));
-    const victim = workers[Math.max(0, ids.findIndex((id) => id && holder.endsWith(`@${id}`)))];
+    const victim =
+      workers[
+        Math.max(
+          0,
+          ids.findIndex((id) => id && holder.endsWith(`@${id}`)),
+        )
+      ];
     await crash(victim);
     await crash(container('api-1'));
 
@@ -167,21 +198,31 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
 
     // Both killed containers came back by their restart policy.
     for (const name of [victim, container('api-1')]) {
-      const restarts = await waitFor(`${name} to be restarted`, 120_000, async () => {
-        const r = await podman(['inspect', '--format', '{{.State.Running}} {{.RestartCount}}', name]);
-        const [running, count] = r.stdout.trim().split(' ');
-        return running === 'true' && Number(count) >= 1 ? Number(count) : undefined;
-      }, 1000);
+      const restarts = await waitFor(
+        `${name} to be restarted`,
+        120_000,
+        async () => {
+          const r = await podman(['inspect', '--format', '{{.State.Running}} {{.RestartCount}}', name]);
+          const [running, count] = r.stdout.trim().split(' ');
+          return running === 'true' && Number(count) >= 1 ? Number(count) : undefined;
+        },
+        1000,
+      );
       assert.ok(restarts >= 1);
     }
 
     // Each replica loads the champion from MinIO and scores; api-1's capture spool and key were kept on its volume.
     for (const n of [1, 2] as const) {
       const url = apiUrl(n);
-      const version = await waitFor(`api-${n} to serve version ${result.version}`, 120_000, async () => {
-        const body = (await (await fetch(`${url}/readyz`)).json()) as { ready: boolean; model: { version: number } | null };
-        return body.ready && body.model?.version === result.version ? body.model.version : undefined;
-      }, 1000);
+      const version = await waitFor(
+        `api-${n} to serve version ${result.version}`,
+        120_000,
+        async () => {
+          const body = (await (await fetch(`${url}/readyz`)).json()) as { ready: boolean; model: { version: number } | null };
+          return body.ready && body.model?.version === result.version ? body.model.version : undefined;
+        },
+        1000,
+      );
       assert.equal(version, result.version);
       const res = await fetch(`${url}/v1/predict`, {
         method: 'POST',

@@ -45,7 +45,23 @@ describe('the ml-pipeline image (container-structure-test.yaml run with podman)'
   it('starts the API: /healthz answers, /readyz says 503 with no model yet, SIGTERM stops it cleanly', async () => {
     const port = await freePort();
     const name = `mlp-structure-api-${process.pid}`;
-    const started = await podman(['run', '-d', '--name', name, '--network', 'host', '-e', `API_PORT=${port}`, '-e', 'API_HOST=127.0.0.1', '-e', 'TEMPORAL_ADDRESS=127.0.0.1:1', appImage, 'node', 'dist/src/serving/main.js']);
+    const started = await podman([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '-e',
+      `API_PORT=${port}`,
+      '-e',
+      'API_HOST=127.0.0.1',
+      '-e',
+      'TEMPORAL_ADDRESS=127.0.0.1:1',
+      appImage,
+      'node',
+      'dist/src/serving/main.js',
+    ]);
     assert.equal(started.code, 0, started.stderr);
     try {
       const health = await poll(() => fetch(`http://127.0.0.1:${port}/healthz`), 60_000);

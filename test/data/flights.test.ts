@@ -55,6 +55,9 @@ describe('datasets/flights*.json', function () {
       assert.ok(hour.failingRows.length > 0 && hour.failingRows.every((r) => r.value === 27));
     }
     const original = await runQualitySuite({ parquetFile: m.path }, flights.spec.expectations);
-    assert.ok(original.results.some((r) => r.expectation.type === 'row_count_between' && !r.success), '300 rows are below the real minimum');
+    assert.ok(
+      original.results.some((r) => r.expectation.type === 'row_count_between' && !r.success),
+      '300 rows are below the real minimum',
+    );
   });
 });

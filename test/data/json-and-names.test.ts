@@ -129,9 +129,15 @@ describe('data: JSON arrays and column names as they are', () => {
     const report = await runQualitySuite({ parquetFile: m.path }, spec.expectations);
     const byType = new Map(report.results.map((r) => [r.expectation.type, r]));
     assert.equal(byType.get('not_null')?.success, false);
-    assert.deepEqual(byType.get('not_null')?.failingRows.map((r) => r.row), [2]);
+    assert.deepEqual(
+      byType.get('not_null')?.failingRows.map((r) => r.row),
+      [2],
+    );
     assert.equal(byType.get('between')?.success, false);
-    assert.deepEqual(byType.get('between')?.failingRows.map((r) => [r.row, r.value]), [[5, 5700]]);
+    assert.deepEqual(
+      byType.get('between')?.failingRows.map((r) => [r.row, r.value]),
+      [[5, 5700]],
+    );
     assert.equal(byType.get('in_set')?.success, true);
     assert.equal(byType.get('quantile_between')?.success, true);
     assert.equal(describeExpectation(spec.expectations[0]), 'not_null("Body Mass (g)")');
@@ -143,9 +149,15 @@ describe('data: JSON arrays and column names as they are', () => {
     assert.equal(mass.count, ROWS.length);
 
     const { frame } = await loadFrame(m.path, spec.features);
-    assert.deepEqual(frame.features.map((f) => f.name), ['Body Mass (g)', 'Beak Length (mm)', 'Island']);
+    assert.deepEqual(
+      frame.features.map((f) => f.name),
+      ['Body Mass (g)', 'Beak Length (mm)', 'Island'],
+    );
     const values = frame.features[0].kind === 'numeric' ? Array.from(frame.features[0].values) : [];
-    assert.deepEqual(values.map((v) => (Number.isNaN(v) ? null : v)), [3750, 4500, null, 3500, 3950, 5700]);
+    assert.deepEqual(
+      values.map((v) => (Number.isNaN(v) ? null : v)),
+      [3750, 4500, null, 3500, 3950, 5700],
+    );
   });
 
   it('names a column written in another case, suggesting the source spelling', async () => {
@@ -186,12 +198,22 @@ describe('data: JSON arrays and column names as they are', () => {
     assert.match(issues([{ name: '__row', type: 'numeric' }]), /features\.0\.name: must not start with "__" \(reserved for the pipeline's own columns/);
     assert.match(issues([{ name: 'a\nb', type: 'numeric' }]), /features\.0\.name: must not contain control characters/);
     assert.match(issues([{ name: '', type: 'numeric' }]), /features\.0\.name: must not be empty/);
-    assert.match(issues([{ name: 'Mass', type: 'numeric' }, { name: 'mass', type: 'numeric' }]), /features "?Mass"? and "?mass"? differ only in case/);
+    assert.match(
+      issues([
+        { name: 'Mass', type: 'numeric' },
+        { name: 'mass', type: 'numeric' },
+      ]),
+      /features "?Mass"? and "?mass"? differ only in case/,
+    );
     assert.match(issues([{ name: 'species', type: 'categorical' }]), /target\.column: Species and feature species differ only in case/);
     assert.match(issues([{ name: 'x', type: 'numeric' }], '__label'), /target\.column: must not start with "__"/);
     // the model's own name: "current" would be shadowed by GET /v1/models/current, upper case is not a store folder name
     for (const name of ['current', 'Flights', 'a/b']) {
-      assert.throws(() => parseSpec({ ...base, name, features: [{ name: 'x', type: 'numeric' }] }), (err: unknown) => err instanceof SpecError && /name: .*not "current"/.test(err.issues.join('\n')), name);
+      assert.throws(
+        () => parseSpec({ ...base, name, features: [{ name: 'x', type: 'numeric' }] }),
+        (err: unknown) => err instanceof SpecError && /name: .*not "current"/.test(err.issues.join('\n')),
+        name,
+      );
     }
     assert.equal(parseSpec({ ...base, name: 'current-model', features: [{ name: 'x', type: 'numeric' }] }).name, 'current-model');
   });

@@ -80,9 +80,6 @@ describe('data/load-frame', () => {
   });
 
   it('a snapshot missing a feature is SnapshotInvalid', async () => {
-    await assert.rejects(
-      loadFrame(snapshot, [{ name: 'nope', type: 'numeric' }]),
-      (e: unknown) => e instanceof DataError && e.type === 'SnapshotInvalid' && /nope/.test(e.message),
-    );
+    await assert.rejects(loadFrame(snapshot, [{ name: 'nope', type: 'numeric' }]), (e: unknown) => e instanceof DataError && e.type === 'SnapshotInvalid' && /nope/.test(e.message));
   });
 });

@@ -42,7 +42,10 @@ describe('data/source', () => {
     assert.equal(detectFormat('a/b.csv.gz'), 'csv');
     assert.equal(detectFormat('x.ndjson'), 'jsonl');
     assert.equal(detectFormat('x.data', 'csv'), 'csv');
-    assert.throws(() => detectFormat('x.data'), (e: unknown) => e instanceof DataError && /source.format/.test(e.message));
+    assert.throws(
+      () => detectFormat('x.data'),
+      (e: unknown) => e instanceof DataError && /source.format/.test(e.message),
+    );
   });
 
   it('quotes identifiers and literals so odd names and quotes are safe', async () => {
@@ -167,21 +170,12 @@ describe('data/source', () => {
 
     it('no rows after where: DataEmpty says the filter removed them', async () => {
       const spec = smallSpec('small.csv', { source: { path: 'small.csv', where: 'x > 1000' } });
-      await expectDataError(
-        ingestSnapshot({ spec, specFile: specFile(), outDir: path.join(dir, 'out'), runKey: 'empty' }),
-        'DataEmpty',
-        /source.where keeps none/,
-      );
+      await expectDataError(ingestSnapshot({ spec, specFile: specFile(), outDir: path.join(dir, 'out'), runKey: 'empty' }), 'DataEmpty', /source.where keeps none/);
     });
 
     it('one class only: DataSingleClass names the target condition', async () => {
       const spec = smallSpec('small.csv', { target: { column: 'delay', positive: { op: '>', value: 1000 } } });
-      await expectDataError(
-        ingestSnapshot({ spec, specFile: specFile(), outDir: path.join(dir, 'out'), runKey: 'oneclass' }),
-        'DataSingleClass',
-        /all 10 labelled rows are negative/,
-        /delay > 1000/,
-      );
+      await expectDataError(ingestSnapshot({ spec, specFile: specFile(), outDir: path.join(dir, 'out'), runKey: 'oneclass' }), 'DataSingleClass', /all 10 labelled rows are negative/, /delay > 1000/);
       const none = await query(`SELECT count(*) AS n FROM glob(${quoteString(path.join(dir, 'out', 'oneclass', '*'))})`);
       assert.equal(none[0].n, 0, 'a failed ingest leaves no snapshot behind');
     });

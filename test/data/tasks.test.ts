@@ -84,7 +84,19 @@ describe('data: targets per task (multiclass, regression)', () => {
     const rows = await query(`SELECT __row, __label FROM read_parquet(${quoteString(m.path)}) ORDER BY __row`);
     assert.deepEqual(
       rows.map((r) => [r.__row, r.__label]),
-      [[0, 2], [1, 0], [2, 1], [3, 0], [4, 2], [5, 0], [6, 1], [8, 2], [9, 0], [10, 1], [11, 0]],
+      [
+        [0, 2],
+        [1, 0],
+        [2, 1],
+        [3, 0],
+        [4, 2],
+        [5, 0],
+        [6, 1],
+        [8, 2],
+        [9, 0],
+        [10, 1],
+        [11, 0],
+      ],
     );
     const { frame, rows: rowNumbers } = await loadFrame(m.path, spec({ column: 'species', task: 'multiclass' }).features, { task: 'multiclass' });
     assert.deepEqual(Array.from(frame.label), [2, 0, 1, 0, 2, 0, 1, 2, 0, 1, 0]);
@@ -131,7 +143,7 @@ describe('data: targets per task (multiclass, regression)', () => {
   });
 
   it('profiles of regression and multiclass snapshots have no binary label summary (a negative target once failed the profile)', async () => {
-    const reg = spec({ column: 'size', task: 'regression' }, { source: { path: 'penguins.csv', select: "* REPLACE (size - 4 AS size)" } });
+    const reg = spec({ column: 'size', task: 'regression' }, { source: { path: 'penguins.csv', select: '* REPLACE (size - 4 AS size)' } });
     const r = await ingest(reg);
     const p = await profileSnapshot(r.path, reg.features);
     assert.equal(p.label, null);
@@ -175,12 +187,7 @@ describe('data: targets per task (multiclass, regression)', () => {
   });
 
   it('rows whose class is not in target.classes: DataUnknownClass showing the values', async () => {
-    await rejects(
-      spec({ column: 'species', task: 'multiclass', classes: ['Adelie', 'Gentoo'] }),
-      'DataUnknownClass',
-      /3 rows have a species that is not in target\.classes/,
-      /"Chinstrap" \(3 rows\)/,
-    );
+    await rejects(spec({ column: 'species', task: 'multiclass', classes: ['Adelie', 'Gentoo'] }), 'DataUnknownClass', /3 rows have a species that is not in target\.classes/, /"Chinstrap" \(3 rows\)/);
   });
 
   it('a class listed in target.classes that never occurs: DataClassMissing naming it', async () => {

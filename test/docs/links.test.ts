@@ -7,7 +7,6 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..', '..', '..');
 const README_MAX_LINES = 250;
 
-
 /** Markdown link targets (inline links and images), without code spans and fenced blocks. */
 export function linkTargets(markdown: string): string[] {
   const prose = markdown.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
@@ -42,7 +41,11 @@ export function staleCommands(page: string, markdown: string): string[] {
 }
 
 function pages(): string[] {
-  const docs = existsSync(path.join(root, 'docs')) ? readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
+  const docs = existsSync(path.join(root, 'docs'))
+    ? readdirSync(path.join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...docs];
 }
 
@@ -79,8 +82,21 @@ describe('README and docs/', () => {
     ].join('\n');
     const exists = (p: string) => p === 'docs/training.md' || p === 'README.md';
     assert.deepEqual(brokenLinks(page, md, exists), ['docs/x.md: nope.md']);
-    assert.deepEqual(brokenLinks('README.md', '[out](../etc/passwd)', () => true), ['README.md: ../etc/passwd']);
-    const stale = staleCommands(page, ['npm run cli -- models list', 'temporal workflow start --type x', 'run `temporal schedule trigger`', 'T=$(./scripts/temporal-cli.sh); $T workflow list', '$(./scripts/temporal-cli.sh) workflow start', 'the temporal CLI'].join('\n'));
+    assert.deepEqual(
+      brokenLinks('README.md', '[out](../etc/passwd)', () => true),
+      ['README.md: ../etc/passwd'],
+    );
+    const stale = staleCommands(
+      page,
+      [
+        'npm run cli -- models list',
+        'temporal workflow start --type x',
+        'run `temporal schedule trigger`',
+        'T=$(./scripts/temporal-cli.sh); $T workflow list',
+        '$(./scripts/temporal-cli.sh) workflow start',
+        'the temporal CLI',
+      ].join('\n'),
+    );
     assert.deepEqual(stale, ['docs/x.md:1: "npm run cli" (the CLI is npx mlp)', 'docs/x.md:2: bare "temporal workflow"', 'docs/x.md:3: bare "temporal schedule"']);
   });
 });

@@ -35,7 +35,9 @@ describe('README examples', function () {
   this.timeout(900_000);
 
   it('each "Train your own data" spec trains from npx mlp, is promoted, and answers the README\'s requests in the documented shape', async () => {
-    const specs = blocks('Train your own data').filter((b) => b.lang === 'json').map((b) => JSON.parse(b.text) as { name: string; target: { task?: string } });
+    const specs = blocks('Train your own data')
+      .filter((b) => b.lang === 'json')
+      .map((b) => JSON.parse(b.text) as { name: string; target: { task?: string } });
     assert.deepEqual(
       specs.map((s) => s.target.task ?? 'binary'),
       ['binary', 'multiclass', 'regression'],

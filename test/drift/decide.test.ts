@@ -114,8 +114,16 @@ describe('drift decisions', () => {
 
   it('dataset drift when the drifted share reaches driftShare; detectDrift applies settings', () => {
     const mk = (drifted: boolean): FeatureDriftResult => ({
-      feature: 'f', kind: 'numeric', method: 'ks', statistic: 0, threshold: 0.05, drifted, psi: 0,
-      missingRateDelta: 0, referenceCount: 1, currentCount: 1,
+      feature: 'f',
+      kind: 'numeric',
+      method: 'ks',
+      statistic: 0,
+      threshold: 0.05,
+      drifted,
+      psi: 0,
+      missingRateDelta: 0,
+      referenceCount: 1,
+      currentCount: 1,
     });
     fc.assert(
       fc.property(fc.array(fc.boolean(), { maxLength: 30 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (flags, share) => {

@@ -107,7 +107,10 @@ describe(`drift statistics from fine profiles vs SciPy ${v.scipy} on the raw sam
   it('the vectors cover exact counts and bins on both sides, Sturges and per-value buckets, nulls and unseen categories', () => {
     const kinds = new Set(v.fine.map((c) => `${c.kind}/${c.buckets}`));
     assert.deepEqual([...kinds].sort(), ['categorical/values', 'numeric/sturges', 'numeric/values']);
-    assert.ok(v.fine.some((c) => c.reference.n > 10_000 && c.current.n > 10_000), 'a case past the 10,000 cap on both sides');
+    assert.ok(
+      v.fine.some((c) => c.reference.n > 10_000 && c.current.n > 10_000),
+      'a case past the 10,000 cap on both sides',
+    );
     assert.ok(v.fine.some((c) => (c.reference.nulls ?? 0) > 0 && c.kind === 'numeric'));
     assert.ok(v.fine.some((c) => (c.unseenShare ?? 0) > 0));
   });

@@ -2,22 +2,25 @@
 
 import * as assert from 'node:assert/strict';
 import type { CategoricalProfile, NumericProfile } from '../../src/profile/schema';
-import {
-  binNumeric,
-  categoricalFeatureInput,
-  countCategories,
-  decideFeatureDrift,
-  numericFeatureInput,
-  profileCategories,
-} from '../../src/drift/stats';
+import { binNumeric, categoricalFeatureInput, countCategories, decideFeatureDrift, numericFeatureInput, profileCategories } from '../../src/drift/stats';
 
 const quantiles = { p01: null, p05: null, p25: null, p50: null, p75: null, p95: null, p99: null };
 
 function numericProfile(edges: number[], counts: number[], extra: Partial<NumericProfile> = {}): NumericProfile {
   const n = counts.reduce((a, b) => a + b, 0);
   return {
-    name: 'x', kind: 'numeric', count: n + 5, nulls: 5, min: edges[0], max: edges[edges.length - 1], mean: null, stddev: 2,
-    quantiles, quantilesExact: true, histogram: { edges, counts, underflow: 0, overflow: 0 }, ...extra,
+    name: 'x',
+    kind: 'numeric',
+    count: n + 5,
+    nulls: 5,
+    min: edges[0],
+    max: edges[edges.length - 1],
+    mean: null,
+    stddev: 2,
+    quantiles,
+    quantilesExact: true,
+    histogram: { edges, counts, underflow: 0, overflow: 0 },
+    ...extra,
   };
 }
 
@@ -57,15 +60,35 @@ describe('drift inputs from profiles', () => {
 
   it('categorical: live counts or a live profile line up with the reference categories', () => {
     const ref: CategoricalProfile = {
-      name: 'c', kind: 'categorical', count: 110, nulls: 10, distinct: 4, distinctExact: true, topK: 3,
-      top: [{ value: 'a', count: 50 }, { value: 'b', count: 30 }, { value: 'c', count: 15 }], otherCount: 5,
+      name: 'c',
+      kind: 'categorical',
+      count: 110,
+      nulls: 10,
+      distinct: 4,
+      distinctExact: true,
+      topK: 3,
+      top: [
+        { value: 'a', count: 50 },
+        { value: 'b', count: 30 },
+        { value: 'c', count: 15 },
+      ],
+      otherCount: 5,
     };
     const cats = profileCategories(ref);
     const live = countCategories(['b', 'a', 'zz', null, 'a'], cats);
     const fromCounts = categoricalFeatureInput('c', ref, live);
     assert.deepEqual(Array.from(fromCounts.current.counts), [2, 1, 0]);
     assert.equal(fromCounts.current.other, 1);
-    const liveProfile: CategoricalProfile = { ...ref, top: [{ value: 'b', count: 1 }, { value: 'a', count: 2 }, { value: 'zz', count: 1 }], otherCount: 0, nulls: 1 };
+    const liveProfile: CategoricalProfile = {
+      ...ref,
+      top: [
+        { value: 'b', count: 1 },
+        { value: 'a', count: 2 },
+        { value: 'zz', count: 1 },
+      ],
+      otherCount: 0,
+      nulls: 1,
+    };
     const fromProfile = categoricalFeatureInput('c', ref, liveProfile);
     assert.deepEqual(fromProfile.current, { counts: [2, 1, 0], other: 1, nulls: 1 });
     const r = decideFeatureDrift(fromProfile);

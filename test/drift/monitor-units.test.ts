@@ -2,16 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  captureFileName,
-  listCaptureFiles,
-  readMonitorState,
-  recordMonitorRun,
-  reportIdFor,
-  resolveWindow,
-  ReportId,
-  WindowError,
-} from '../../src/drift/monitor';
+import { captureFileName, listCaptureFiles, readMonitorState, recordMonitorRun, reportIdFor, resolveWindow, ReportId, WindowError } from '../../src/drift/monitor';
 import { tempDir } from './monitor-helpers';
 import { localStore } from '../../src/store';
 

@@ -3,15 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDb } from '../../src/data/duckdb';
-import {
-  captureFileName,
-  checkCapture,
-  listCaptureFiles,
-  monitorSettingsFromSpec,
-  SettingsError,
-  type CaptureCheck,
-  type DriftWindow,
-} from '../../src/drift/monitor';
+import { captureFileName, checkCapture, listCaptureFiles, monitorSettingsFromSpec, SettingsError, type CaptureCheck, type DriftWindow } from '../../src/drift/monitor';
 import { writeCaptureFiles } from '../../src/traffic/capture-writer';
 import type { Shift, TrafficSource } from '../../src/traffic/flights';
 import { appendLines, captureLine, flightsSmallTraining, parquet, ROW, tempDir, type TrainingFixture } from './monitor-helpers';
@@ -78,7 +70,10 @@ describe('drift monitor: compute path on flights capture files', function () {
     assert.equal(alarms, 0, `verdicts: ${verdicts.join(', ')}`);
     // Large reference (100k rows): distances, as Evidently picks them.
     const c = await check(folder, hourWindow(0));
-    assert.deepEqual(c.comparison.features.map((f) => f.method), ['wasserstein', 'wasserstein', 'wasserstein', 'jensenshannon', 'jensenshannon']);
+    assert.deepEqual(
+      c.comparison.features.map((f) => f.method),
+      ['wasserstein', 'wasserstein', 'wasserstein', 'jensenshannon', 'jensenshannon'],
+    );
   });
 
   it('a deliberate shift of one feature (distance +300 miles) is flagged, naming that feature and no other', async () => {
@@ -87,7 +82,10 @@ describe('drift monitor: compute path on flights capture files', function () {
     const c = await check(folder);
     console.log(`      distance +300: ${JSON.stringify(stats(c))}`);
     assert.equal(c.comparison.verdict, 'feature drift');
-    assert.deepEqual(c.comparison.drifted.map((d) => d.feature), ['distance']);
+    assert.deepEqual(
+      c.comparison.drifted.map((d) => d.feature),
+      ['distance'],
+    );
     const d = c.comparison.drifted[0];
     assert.equal(d.method, 'wasserstein');
     assert.ok(d.statistic >= d.threshold && d.threshold === 0.1);
@@ -190,6 +188,9 @@ describe('drift monitor: compute path on flights capture files', function () {
     assert.equal(distance?.threshold, 5);
     assert.equal(distance?.drifted, false, 'PSI about 2 is below the raised threshold of 5');
     const bad = { ...t.spec, features: t.spec.features.map((f) => (f.name === 'origin' ? { ...f, drift: { method: 'ks' as const } } : f)) };
-    assert.throws(() => monitorSettingsFromSpec(bad), (err: unknown) => err instanceof SettingsError && /origin.*ks.*categorical/.test(err.message));
+    assert.throws(
+      () => monitorSettingsFromSpec(bad),
+      (err: unknown) => err instanceof SettingsError && /origin.*ks.*categorical/.test(err.message),
+    );
   });
 });

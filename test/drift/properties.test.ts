@@ -2,16 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  binNumeric,
-  chiSquareTest,
-  jensenShannonDistance,
-  kolmogorovSf,
-  ksPValue,
-  ksTwoSample,
-  psi,
-  wassersteinDistance,
-} from '../../src/drift/stats';
+import { binNumeric, chiSquareTest, jensenShannonDistance, kolmogorovSf, ksPValue, ksTwoSample, psi, wassersteinDistance } from '../../src/drift/stats';
 import { kolmogorovCdfDurbin } from '../../src/drift/stats/kolmogorov-durbin';
 import { kolmogorovCdfPomeranz } from '../../src/drift/stats/kolmogorov-pomeranz';
 
@@ -19,9 +10,10 @@ const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: 
 const sampleArb = fc.array(finite, { minLength: 1, maxLength: 60 });
 const smallInts = fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 60 });
 const countsPair = (minLength: number) =>
-  fc.integer({ min: minLength, max: 12 }).chain((k) =>
-    fc.tuple(fc.array(fc.nat({ max: 1000 }), { minLength: k, maxLength: k }), fc.array(fc.nat({ max: 1000 }), { minLength: k, maxLength: k })),
-  ).filter(([a, b]) => a.some((x) => x > 0) && b.some((x) => x > 0));
+  fc
+    .integer({ min: minLength, max: 12 })
+    .chain((k) => fc.tuple(fc.array(fc.nat({ max: 1000 }), { minLength: k, maxLength: k }), fc.array(fc.nat({ max: 1000 }), { minLength: k, maxLength: k })))
+    .filter(([a, b]) => a.some((x) => x > 0) && b.some((x) => x > 0));
 
 /** P(D >= d) by enumerating every merge order of n1 and n2 values: the definition, for tiny sizes. */
 function bruteForceKsSf(n1: number, n2: number, d: number): number {
@@ -117,7 +109,12 @@ describe('drift statistics: properties', () => {
     fc.assert(
       fc.property(sampleArb, sampleArb, sampleArb, fc.double({ min: 0.1, max: 10, noNaN: true }), (a, b, c, w) => {
         const d = wassersteinDistance(a, b);
-        const dw = wassersteinDistance(a, b, a.map(() => w), b.map(() => w));
+        const dw = wassersteinDistance(
+          a,
+          b,
+          a.map(() => w),
+          b.map(() => w),
+        );
         assert.ok(Math.abs(d - dw) <= 1e-9 * (1 + d));
         assert.ok(d <= wassersteinDistance(a, c) + wassersteinDistance(c, b) + 1e-6 * (1 + d));
       }),
@@ -130,7 +127,12 @@ describe('drift statistics: properties', () => {
         const v = psi(r, c);
         assert.ok(v >= 0);
         assert.ok(Math.abs(v - psi(c, r)) < 1e-9 * (1 + v));
-        assert.ok(psi(r, r.map((x) => x * m)) < 1e-12);
+        assert.ok(
+          psi(
+            r,
+            r.map((x) => x * m),
+          ) < 1e-12,
+        );
       }),
     );
   });
@@ -153,7 +155,10 @@ describe('drift statistics: properties', () => {
       fc.property(countsPair(2), fc.integer({ min: 1, max: 9 }), ([r, c], m) => {
         const t = chiSquareTest(c, r);
         assert.ok(t.statistic >= 0 && t.pValue >= 0 && t.pValue <= 1);
-        const same = chiSquareTest(r.map((x) => x * m), r);
+        const same = chiSquareTest(
+          r.map((x) => x * m),
+          r,
+        );
         assert.ok(same.statistic < 1e-9 && same.pValue > 1 - 1e-9);
       }),
     );

@@ -27,7 +27,16 @@ async function realReport(varDir: string, id: string, model = 'flights-small'): 
     );
     const check = await checkCapture({ files: await listCaptureFiles(folder), window: WINDOW, model, reference: t.profile, features: t.features, settings: t.settings, db });
     return buildReport(
-      { id, createdAt: new Date().toISOString(), model, modelVersion: 1, window: WINDOW, settings: t.settings, reference: t.profile, run: { workflowId: 'drift-x', runId: 'r', url: 'http://ui/namespaces/default/workflows/drift-x/r' } },
+      {
+        id,
+        createdAt: new Date().toISOString(),
+        model,
+        modelVersion: 1,
+        window: WINDOW,
+        settings: t.settings,
+        reference: t.profile,
+        run: { workflowId: 'drift-x', runId: 'r', url: 'http://ui/namespaces/default/workflows/drift-x/r' },
+      },
       check,
     );
   } finally {
@@ -54,7 +63,10 @@ describe('drift reports', function () {
   it('stores JSON that reads back as the same validated report, and an HTML page with a verdict table and one SVG per feature', async () => {
     assert.deepEqual(await readDriftReport(dir, report.id), report);
     assert.equal(report.verdict, 'feature drift');
-    assert.deepEqual(report.drifted.map((d) => d.feature), ['distance']);
+    assert.deepEqual(
+      report.drifted.map((d) => d.feature),
+      ['distance'],
+    );
     const html = await readFile(path.join(reportsDir, `${report.id}.html`), 'utf8');
     assert.match(html, /<table>/);
     assert.equal((html.match(/<svg /g) ?? []).length, report.features.length + 1, 'one chart per feature plus the prediction');
@@ -80,8 +92,14 @@ describe('drift reports', function () {
   it('lists newest first, filters by model, skips files that are not reports', async () => {
     await writeFile(path.join(reportsDir, 'junk.json'), '{"not":"a report"}');
     const all = await listDriftReports(dir);
-    assert.deepEqual(all.map((r) => r.id), ['20250106T020000Z-other-bbbb2222', report.id]);
-    assert.deepEqual((await listDriftReports(dir, { model: 'flights-small' })).map((r) => r.drifted), [['distance']]);
+    assert.deepEqual(
+      all.map((r) => r.id),
+      ['20250106T020000Z-other-bbbb2222', report.id],
+    );
+    assert.deepEqual(
+      (await listDriftReports(dir, { model: 'flights-small' })).map((r) => r.drifted),
+      [['distance']],
+    );
     assert.deepEqual(await listDriftReports(localStore(path.join(varDir, 'none'))), []);
   });
 
@@ -98,17 +116,23 @@ describe('drift reports', function () {
       const res = await app.inject({ method: 'GET', url: '/v1/reports?model=flights-small' });
       assert.equal(res.statusCode, 200);
       const body = res.json<{ reports: { id: string; verdict: string; links: { html: string } }[] }>();
-      assert.deepEqual(body.reports.map((r) => [r.id, r.verdict, r.links.html]), [[report.id, 'feature drift', `/v1/reports/${report.id}.html`]]);
+      assert.deepEqual(
+        body.reports.map((r) => [r.id, r.verdict, r.links.html]),
+        [[report.id, 'feature drift', `/v1/reports/${report.id}.html`]],
+      );
       const bad = await app.inject({ method: 'GET', url: '/v1/reports?limit=0&color=red' });
       assert.equal(bad.statusCode, 400);
-      const issues = (bad.json<{ issues: { path: string }[] }>()).issues.map((i) => i.path).sort();
+      const issues = bad
+        .json<{ issues: { path: string }[] }>()
+        .issues.map((i) => i.path)
+        .sort();
       assert.deepEqual(issues, ['querystring.color', 'querystring.limit']);
     });
 
     it('GET /v1/reports/:id is the JSON, :id.html the page with a strict content policy', async () => {
       const json = await app.inject({ method: 'GET', url: `/v1/reports/${report.id}` });
       assert.equal(json.statusCode, 200);
-      assert.equal((json.json<DriftReport>()).id, report.id);
+      assert.equal(json.json<DriftReport>().id, report.id);
       const page = await app.inject({ method: 'GET', url: `/v1/reports/${report.id}.html` });
       assert.equal(page.statusCode, 200);
       assert.match(String(page.headers['content-type']), /^text\/html/);
@@ -164,7 +188,10 @@ describe('drift reports: bounded lists and retention', function () {
     assert.deepEqual(await listDriftReports(store, { model: 'nothing-matches', limit: 500 }), []);
     assert.equal(reads, 0, 'a filter that matches nothing reads no report');
     const three = await listDriftReports(store, { model: 'other', limit: 3 });
-    assert.deepEqual(three.map((r) => r.id), ['20250107T190000Z-other-run19', '20250107T180000Z-other-run18', '20250107T170000Z-other-run17']);
+    assert.deepEqual(
+      three.map((r) => r.id),
+      ['20250107T190000Z-other-run19', '20250107T180000Z-other-run18', '20250107T170000Z-other-run17'],
+    );
     assert.equal(reads, 3);
     // a model whose name is a prefix of another's is told apart by the id
     reads = 0;

@@ -45,7 +45,10 @@ describe('drift monitor: fine and coarse profiles', function () {
     assert.equal(t.coarseProfile.version, 1);
     const c = await run(shifted, t.coarseProfile);
     assert.equal(c.comparison.verdict, 'feature drift');
-    assert.deepEqual(c.comparison.drifted.map((d) => d.feature), ['distance']);
+    assert.deepEqual(
+      c.comparison.drifted.map((d) => d.feature),
+      ['distance'],
+    );
     assert.ok(c.comparison.features.every((f) => f.resolution === 'coarse' && f.statistics === undefined));
     assert.equal(c.comparison.prediction?.resolution, 'coarse');
     const r = report(t.coarseProfile, c);
@@ -57,7 +60,10 @@ describe('drift monitor: fine and coarse profiles', function () {
     assert.equal(t.profile.version, 2);
     const c = await run(shifted, t.profile);
     assert.equal(c.comparison.verdict, 'feature drift');
-    assert.deepEqual(c.comparison.drifted.map((d) => d.feature), ['distance']);
+    assert.deepEqual(
+      c.comparison.drifted.map((d) => d.feature),
+      ['distance'],
+    );
     for (const f of c.comparison.features) {
       assert.equal(f.resolution, 'fine');
       assert.ok(f.statistics, `${f.feature} has its statistics`);
@@ -80,7 +86,10 @@ describe('drift monitor: fine and coarse profiles', function () {
     assert.equal(reference.prediction?.count, 5000);
     const line = (folder: string, shift: number) => {
       const p = lcg(92, 1500, 0.5, shift);
-      return appendLines(path.join(folder, captureFileName(START, 'p', 1)), Array.from(p, (x, i) => captureLine(START + i, ROW, { probability: x })));
+      return appendLines(
+        path.join(folder, captureFileName(START, 'p', 1)),
+        Array.from(p, (x, i) => captureLine(START + i, ROW, { probability: x })),
+      );
     };
     const same = path.join(dir, 'scores-same');
     const moved = path.join(dir, 'scores-moved');

@@ -66,7 +66,10 @@ describe('drift monitor: prediction distribution per task', function () {
     const holdout = Array.from(lcg(31, 4000, 60, -20));
     const reference = withScores(t.profile, predictionProfile('regression', holdout, 1));
     const write = (folder: string, shift: number) =>
-      appendLines(path.join(folder, captureFileName(START, 'p', 1)), Array.from(lcg(32, 1500, 60, -20 + shift), (v, i) => line(START + i, { prediction: v })));
+      appendLines(
+        path.join(folder, captureFileName(START, 'p', 1)),
+        Array.from(lcg(32, 1500, 60, -20 + shift), (v, i) => line(START + i, { prediction: v })),
+      );
     await write(path.join(dir, 'reg-same'), 0);
     await write(path.join(dir, 'reg-moved'), 25);
     const a = await run(path.join(dir, 'reg-same'), reference);
@@ -83,7 +86,7 @@ describe('drift monitor: prediction distribution per task', function () {
   });
 
   it('multiclass: live predicted classes are compared with the holdout class shares; a shifted mix is drift, and the report draws the shares', async () => {
-    const holdout = classRows(3000, (i) => i % 10 < 5 ? 0 : i % 10 < 8 ? 1 : 2); // 50 / 30 / 20 %
+    const holdout = classRows(3000, (i) => (i % 10 < 5 ? 0 : i % 10 < 8 ? 1 : 2)); // 50 / 30 / 20 %
     const reference = withScores(t.profile, predictionProfile('multiclass', holdout, 3, CLASSES));
     const write = (folder: string, pick: (i: number) => number) => {
       const rows = classRows(1200, pick);

@@ -51,8 +51,7 @@ describe('traffic', function () {
   it('picks rows of the asked months, repeatably, with the asked shift', async () => {
     const db = await DuckDb.open({ threads: 2 });
     try {
-      const months = async (from: 'training' | 'later') =>
-        (await db.rows(`SELECT DISTINCT month FROM (${flightRowsSql({ parquet, from, rows: 5000, seed: 2 })}) ORDER BY 1`)).map((r) => r.month);
+      const months = async (from: 'training' | 'later') => (await db.rows(`SELECT DISTINCT month FROM (${flightRowsSql({ parquet, from, rows: 5000, seed: 2 })}) ORDER BY 1`)).map((r) => r.month);
       assert.deepEqual(await months('training'), [1, 2, 3, 4]);
       assert.deepEqual(await months('later'), [5, 6]);
       const a = await readFlightRows({ parquet, from: 'later', rows: 50, seed: 9 }, db);
@@ -81,7 +80,10 @@ describe('traffic', function () {
       assert.equal(r.failedRows, 0);
       assert.equal(api.throttled, 1);
       assert.deepEqual(r.statuses, { '200': 3 });
-      assert.deepEqual(api.seen.map((s) => s.rows.length).sort((x, y) => x - y), [30, 100, 100]);
+      assert.deepEqual(
+        api.seen.map((s) => s.rows.length).sort((x, y) => x - y),
+        [30, 100, 100],
+      );
       assert.ok(api.seen.every((s) => s.auth === 'Bearer good-key'));
       assert.deepEqual(Object.keys(api.seen[0].rows[0]).sort(), ['day_of_week', 'destination', 'distance', 'hour', 'origin']);
       assert.equal(progress.at(-1), 230);
@@ -99,9 +101,12 @@ describe('traffic', function () {
       registerTrafficCommand(program);
       const out = process.stdout.write.bind(process.stdout);
       let printed = '';
-      process.stdout.write = ((chunk: string) => ((printed += chunk), true));
+      process.stdout.write = (chunk: string) => ((printed += chunk), true);
       try {
-        await program.parseAsync(['traffic', '--url', api.url, '--key', 'good-key', '--from', 'later', '--rows', '120', '--batch', '50', '--rate', '0', '--shift', 'distance=+100', '--seed', '9', '--no-progress'], { from: 'user' });
+        await program.parseAsync(
+          ['traffic', '--url', api.url, '--key', 'good-key', '--from', 'later', '--rows', '120', '--batch', '50', '--rate', '0', '--shift', 'distance=+100', '--seed', '9', '--no-progress'],
+          { from: 'user' },
+        );
       } finally {
         process.stdout.write = out;
       }
@@ -110,10 +115,7 @@ describe('traffic', function () {
       assert.match(printed, /120 of 120 rows scored by flights v7/);
       const sent = api.seen.flatMap((s) => s.rows);
       const expected = await readFlightRows({ parquet, from: 'later', rows: 120, seed: 9, shifts: [{ feature: 'distance', delta: 100 }] });
-      assert.deepEqual(
-        sent.map((r) => r.distance).sort(),
-        expected.map((r) => r.distance).sort(),
-      );
+      assert.deepEqual(sent.map((r) => r.distance).sort(), expected.map((r) => r.distance).sort());
     } finally {
       process.exitCode = before;
       await api.app.close();

@@ -28,7 +28,10 @@ const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toStri
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function alertSettings(): AlertSettings {
-  return { routerWorkflowId: unique('alert-router-drift'), router: { ...defaultRouterConfig(60 * 60_000), delivery: { initialIntervalMs: 100, maximumIntervalMs: 500, maximumAttempts: 5, startToCloseMs: 10_000 } } };
+  return {
+    routerWorkflowId: unique('alert-router-drift'),
+    router: { ...defaultRouterConfig(60 * 60_000), delivery: { initialIntervalMs: 100, maximumIntervalMs: 500, maximumAttempts: 5, startToCloseMs: 10_000 } },
+  };
 }
 
 interface AlertLine {
@@ -46,7 +49,10 @@ async function alertsWhen(file: string, done: (lines: AlertLine[]) => boolean, m
   let lines: AlertLine[] = [];
   while (Date.now() < end) {
     if (existsSync(file)) {
-      lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as AlertLine);
+      lines = (await readFile(file, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AlertLine);
       if (done(lines)) return lines;
     }
     await sleep(200);
@@ -255,10 +261,16 @@ describe('driftMonitor workflow', function () {
           await maybeRecord('driftMonitor-skipped', env, { workflowId: skippedId }, varDir);
           for (const args of [[{ window: { start: '2030-01-01T00:00:00Z', end: '2029-01-01T00:00:00Z' } }], [{ model: 'Bad Name!' }], [{ colour: 'red' }]]) {
             const handle = await env.client.workflow.start('driftMonitor', { taskQueue, workflowId: unique('drift-bad'), args });
-            const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);
+            const err = await handle.result().then(
+              () => assert.fail('must fail'),
+              (e: unknown) => e,
+            );
             assert.equal(failureType(err), 'InvalidDriftInput', JSON.stringify(args));
             const attempts = ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1);
-            assert.ok(attempts.every((a) => a === 1), 'bad input is not retried');
+            assert.ok(
+              attempts.every((a) => a === 1),
+              'bad input is not retried',
+            );
           }
         },
         { varDir, alerts },

@@ -5,8 +5,7 @@ import pino from 'pino';
 import { LabelWriter } from '../../src/feedback/label-writer';
 import { tempVarDir } from '../support/temporal';
 
-const writer = (dir: string) =>
-  new LabelWriter({ dir, model: 'm', flushMs: 60_000, bufferRecords: 100_000, maxFileBytes: 1 << 30, indexMaxBytes: 1 << 20, log: pino({ level: 'silent' }) });
+const writer = (dir: string) => new LabelWriter({ dir, model: 'm', flushMs: 60_000, bufferRecords: 100_000, maxFileBytes: 1 << 30, indexMaxBytes: 1 << 20, log: pino({ level: 'silent' }) });
 
 describe('feedback: label writer index per task', () => {
   it('dedupes and relabels numbers, classes and 0/1 per key, and keeps doing so from the files after a restart', async () => {

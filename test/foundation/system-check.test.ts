@@ -32,14 +32,22 @@ describe('systemCheck on a real Temporal dev server', () => {
       const cli = temporalCli();
       const workflowId = `cli-system-check-${Date.now()}`;
       await run(cli, [
-        'workflow', 'start', '--address', env.address, '--namespace', env.namespace ?? 'default',
-        '--type', 'systemCheck', '--task-queue', taskQueue, '--workflow-id', workflowId,
-        '--input', JSON.stringify({ note: 'from the cli' }),
+        'workflow',
+        'start',
+        '--address',
+        env.address,
+        '--namespace',
+        env.namespace ?? 'default',
+        '--type',
+        'systemCheck',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        workflowId,
+        '--input',
+        JSON.stringify({ note: 'from the cli' }),
       ]);
-      const { stdout } = await run(cli, [
-        'workflow', 'result', '--address', env.address, '--namespace', env.namespace ?? 'default',
-        '--workflow-id', workflowId, '--output', 'json',
-      ]);
+      const { stdout } = await run(cli, ['workflow', 'result', '--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', workflowId, '--output', 'json']);
       const parsed = JSON.parse(stdout) as { status: string; result: { ok: boolean; note: string; worker: { taskQueue: string } } };
       assert.equal(parsed.status, 'COMPLETED');
       assert.equal(parsed.result.note, 'from the cli');
@@ -59,7 +67,13 @@ describe('systemCheck on a real Temporal dev server', () => {
       cacheMaxBytes: 1 << 20,
     });
     const report = await systemActivities({
-      projectRoot: process.cwd(), varDir, store, namespace: 'default', taskQueue: 'q', temporalUiUrl: 'http://127.0.0.1:8233', temporalAddress: '127.0.0.1:7233',
+      projectRoot: process.cwd(),
+      varDir,
+      store,
+      namespace: 'default',
+      taskQueue: 'q',
+      temporalUiUrl: 'http://127.0.0.1:8233',
+      temporalAddress: '127.0.0.1:7233',
     }).describeWorker();
     assert.equal(report.varDirWritable, true);
     assert.equal(report.storeReachable, false);

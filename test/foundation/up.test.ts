@@ -23,7 +23,10 @@ async function freePort(): Promise<number> {
 
 function descendants(pid: number): number[] {
   try {
-    const direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    const direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     return direct.flatMap((c) => [c, ...descendants(c)]);
   } catch {
     return [];
@@ -122,8 +125,20 @@ describe('make up (the orchestrator behind it)', function () {
 
     const workflowId = `up-check-${Date.now()}`;
     const { stdout } = await run(temporalCli(), [
-      'workflow', 'execute', '--address', address, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
-      '--workflow-id', workflowId, '--input', '{"note":"up"}', '--output', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      address,
+      '--type',
+      'systemCheck',
+      '--task-queue',
+      'ml-pipeline',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      '{"note":"up"}',
+      '--output',
+      'json',
     ]);
     assert.match(stdout, /"note": ?"up"/);
     const stopped = await stop(first);
@@ -186,8 +201,20 @@ describe('make up (the orchestrator behind it)', function () {
     await waitFor(/\[up\] temporal restarted/);
     assert.ok(await waitForPort(temporalPort, 60_000), 'the restarted dev server listens again');
     const { stdout } = await run(temporalCli(), [
-      'workflow', 'execute', '--address', `127.0.0.1:${temporalPort}`, '--type', 'systemCheck', '--task-queue', 'ml-pipeline',
-      '--workflow-id', `after-restart-${Date.now()}`, '--input', '{"note":"back"}', '--output', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      `127.0.0.1:${temporalPort}`,
+      '--type',
+      'systemCheck',
+      '--task-queue',
+      'ml-pipeline',
+      '--workflow-id',
+      `after-restart-${Date.now()}`,
+      '--input',
+      '{"note":"back"}',
+      '--output',
+      'json',
     ]);
     assert.match(stdout, /"note": ?"back"/, 'the restarted server and the worker run workflows again');
     const stopped = await stop(up);

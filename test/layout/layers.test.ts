@@ -45,7 +45,7 @@ describe('layers', () => {
   it('workflows import activities only as types, and from src/ only sandbox-safe modules', () => {
     const bad = imports('workflows')
       .filter((i) => !i.typeOnly)
-      .filter((i) => (i.to.startsWith('activities/') || i.to === 'activities') || (i.to.startsWith('src/') && !WORKFLOW_SAFE.some((re) => re.test(i.to))))
+      .filter((i) => i.to.startsWith('activities/') || i.to === 'activities' || (i.to.startsWith('src/') && !WORKFLOW_SAFE.some((re) => re.test(i.to))))
       .map((i) => `${i.from} -> ${i.to}`);
     assert.deepEqual(bad, []);
   });

@@ -26,7 +26,10 @@ describe('project CLI: quality check', function () {
         // progress goes to stderr, so stdout is only the result
         assert.match(stderr, /^started quality-qm-cli-/m);
         assert.match(stdout, /^ok: ok on \d+ labeled predictions/m);
-        assert.match(stdout, new RegExp(`^predictions ${s.expected.counts.predictions}, labeled ${s.expected.counts.labeled}, unmatched labels ${s.expected.counts.unmatchedLabels}; alert none$`, 'm'));
+        assert.match(
+          stdout,
+          new RegExp(`^predictions ${s.expected.counts.predictions}, labeled ${s.expected.counts.labeled}, unmatched labels ${s.expected.counts.unmatchedLabels}; alert none$`, 'm'),
+        );
         assert.match(stdout, /^report: http:\/\/[^ ]+\/v1\/reports\/quality\/[A-Za-z0-9_-]+\.html$/m, 'the link the worker builds from its API_HOST:API_PORT');
       },
       { varDir },

@@ -44,14 +44,33 @@ describe('model quality: feedback API', () => {
     const pred = (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW, ROW, ROW] } })).json();
     const [a, b, c] = pred.predictions.map((p: { id: string }) => p.id) as string[];
 
-    const first = await send({ labels: [{ id: a, label: 1 }, { id: b, label: 0 }, { id: c, label: 1 }] });
+    const first = await send({
+      labels: [
+        { id: a, label: 1 },
+        { id: b, label: 0 },
+        { id: c, label: 1 },
+      ],
+    });
     assert.equal(first.status, 200);
     assert.deepEqual(first.body, { model: 'flights', accepted: 3, duplicates: 0, relabeled: 0, malformed: [] });
 
-    const again = await send({ labels: [{ id: a, label: 1 }, { id: b, label: 0 }] }, '/v1/models/flights/feedback');
+    const again = await send(
+      {
+        labels: [
+          { id: a, label: 1 },
+          { id: b, label: 0 },
+        ],
+      },
+      '/v1/models/flights/feedback',
+    );
     assert.deepEqual(again.body, { model: 'flights', accepted: 0, duplicates: 2, relabeled: 0, malformed: [] });
 
-    const changed = await send({ labels: [{ id: c, label: 0 }, { id: c, label: 0 }] });
+    const changed = await send({
+      labels: [
+        { id: c, label: 0 },
+        { id: c, label: 0 },
+      ],
+    });
     assert.deepEqual(changed.body, { model: 'flights', accepted: 1, duplicates: 1, relabeled: 1, malformed: [] }, 'the repeat within one call is a duplicate of the new label');
 
     await h.close(); // flushes
@@ -77,17 +96,35 @@ describe('model quality: feedback API', () => {
     const sameKey = h.userKey;
     h = await harness({ varDir: h.varDir });
     url = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const afterRestart = await send({ labels: [{ id: a, label: 1 }, { id: c, label: 0 }, { id: c, label: 1 }] }, '/v1/feedback', sameKey);
+    const afterRestart = await send(
+      {
+        labels: [
+          { id: a, label: 1 },
+          { id: c, label: 0 },
+          { id: c, label: 1 },
+        ],
+      },
+      '/v1/feedback',
+      sameKey,
+    );
     assert.deepEqual(afterRestart.body, { model: 'flights', accepted: 1, duplicates: 2, relabeled: 1, malformed: [] });
   });
 
   it('late labels and ids never predicted are kept (the monitor reports them unmatched)', async () => {
-    const res = await send({ labels: [{ id: 'never-predicted-1', label: 1 }, { id: 'never-predicted-2', label: 0 }] });
+    const res = await send({
+      labels: [
+        { id: 'never-predicted-1', label: 1 },
+        { id: 'never-predicted-2', label: 0 },
+      ],
+    });
     assert.deepEqual(res.body, { model: 'flights', accepted: 2, duplicates: 0, relabeled: 0, malformed: [] });
     await h.close();
     const lines = await labelLines(h.varDir);
     assert.equal(lines.length, 7, 'four lines of the first test, its relabel after the restart, and the two unseen ids');
-    assert.deepEqual(lines.slice(-2).map((l) => l.id), ['never-predicted-1', 'never-predicted-2']);
+    assert.deepEqual(
+      lines.slice(-2).map((l) => l.id),
+      ['never-predicted-1', 'never-predicted-2'],
+    );
     h = await harness({ varDir: h.varDir });
     url = await h.app.listen({ host: '127.0.0.1', port: 0 });
   });
@@ -109,7 +146,10 @@ describe('model quality: feedback API', () => {
     assert.equal(res.status, 200);
     const { malformed, ...counts } = res.body as { malformed: { index: number; reason: string }[] };
     assert.deepEqual(counts, { model: 'flights', accepted: 2, duplicates: 0, relabeled: 0 });
-    assert.deepEqual(malformed.map((m) => m.index), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      malformed.map((m) => m.index),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     const reasons = malformed.map((m) => m.reason);
     assert.match(reasons[0], /label: must be 0 or 1/);
     assert.match(reasons[1], /id: must not be empty/);
@@ -132,7 +172,10 @@ describe('model quality: feedback API', () => {
     for (const [body, at] of cases) {
       const res = await send(body);
       assert.equal(res.status, 400, JSON.stringify(body).slice(0, 80));
-      assert.ok((res.body.issues as { path: string }[]).some((i) => i.path === at), JSON.stringify(res.body));
+      assert.ok(
+        (res.body.issues as { path: string }[]).some((i) => i.path === at),
+        JSON.stringify(res.body),
+      );
     }
     const max = await send({ labels: tooMany.labels.slice(0, 10_000) });
     assert.equal(max.status, 200, 'exactly 10,000 is fine');
@@ -160,7 +203,10 @@ describe('model quality: feedback API', () => {
       assert.deepEqual(resent.json(), { model: 'flights', accepted: 1, duplicates: 0, relabeled: 0, malformed: [] });
       // acknowledged means on disk already, before any flush timer or close
       const lines = (await readFile(path.join(folder, (await readdir(folder))[0]), 'utf8')).trim().split('\n');
-      assert.deepEqual(lines.map((l) => (JSON.parse(l) as LabelLine).id), ['w-1']);
+      assert.deepEqual(
+        lines.map((l) => (JSON.parse(l) as LabelLine).id),
+        ['w-1'],
+      );
       const metrics = (await other.app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, /feedback_labels_write_failed_total\{model="flights"\} 1/);
       // the duplicate index says how big and how full it is

@@ -4,7 +4,21 @@ import { localStore } from '../../src/store';
 import { syntheticModelBytes } from '../../src/serving/synthetic';
 
 /** Holdout figures of the registered version (what trainingPipeline stores as metrics.candidate). */
-export const HOLDOUT = { rows: 10_000, positives: 2_800, prevalence: 0.28, auc: 0.78, prAuc: 0.55, logLoss: 0.5, brier: 0.17, accuracy: 0.76, precision: 0.6, recall: 0.35, f1: 0.44, ece: 0.01, calibration: [] };
+export const HOLDOUT = {
+  rows: 10_000,
+  positives: 2_800,
+  prevalence: 0.28,
+  auc: 0.78,
+  prAuc: 0.55,
+  logLoss: 0.5,
+  brier: 0.17,
+  accuracy: 0.76,
+  precision: 0.6,
+  recall: 0.35,
+  f1: 0.44,
+  ece: 0.01,
+  calibration: [],
+};
 
 /** Versions 1-3 of model "qm" with v3 champion; the spec asks for at least 100 labeled rows. */
 export async function registerQm(varDir: string): Promise<void> {
@@ -25,4 +39,3 @@ export async function registerQm(varDir: string): Promise<void> {
   }
   await registry.setAlias('qm', 3, 'test');
 }
-

@@ -32,14 +32,19 @@ describe('model quality: inference ids', () => {
 
   it('/v1/predict over real HTTP: service ids are <request id>.<row>, unique across requests, and land in the capture', async () => {
     const post = async () =>
-      (await fetch(`${url}/v1/predict`, { method: 'POST', headers: { ...auth(h.userKey), 'content-type': 'application/json' }, body: JSON.stringify({ instances: [ROW, ROW, ROW] }) })).json() as Promise<{
+      (
+        await fetch(`${url}/v1/predict`, { method: 'POST', headers: { ...auth(h.userKey), 'content-type': 'application/json' }, body: JSON.stringify({ instances: [ROW, ROW, ROW] }) })
+      ).json() as Promise<{
         predictions: { id: string; probability: number }[];
       }>;
     const [a, b] = [await post(), await post()];
     const ids = [...a.predictions, ...b.predictions].map((p) => p.id);
     assert.equal(new Set(ids).size, 6, `ids must be unique: ${ids.join(', ')}`);
     const prefix = a.predictions[0].id.replace(/\.0$/, '');
-    assert.deepEqual(a.predictions.map((p) => p.id), [`${prefix}.0`, `${prefix}.1`, `${prefix}.2`]);
+    assert.deepEqual(
+      a.predictions.map((p) => p.id),
+      [`${prefix}.0`, `${prefix}.1`, `${prefix}.2`],
+    );
 
     await h.app.serving.capture.flush();
     const lines = await captured(h.varDir);
@@ -56,7 +61,10 @@ describe('model quality: inference ids', () => {
     const ids = ['order-1', 'order 2 (with spaces)', 'ü-3'];
     const res = await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW, ROW, ROW], ids } });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().predictions.map((p: { id: string }) => p.id), ids);
+    assert.deepEqual(
+      res.json().predictions.map((p: { id: string }) => p.id),
+      ids,
+    );
     await h.app.serving.capture.flush();
     const lines = await captured(h.varDir);
     for (const id of ids) assert.equal(lines.filter((l) => l.id === id).length, 1, id);
@@ -65,7 +73,10 @@ describe('model quality: inference ids', () => {
   it('/v1/models/{name}/predict returns and captures ids the same way', async () => {
     const res = await h.app.inject({ method: 'POST', url: '/v1/models/flights/predict', headers: auth(h.userKey), payload: { instances: [ROW, ROW], ids: ['named-1', 'named-2'] } });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().predictions.map((p: { id: string }) => p.id), ['named-1', 'named-2']);
+    assert.deepEqual(
+      res.json().predictions.map((p: { id: string }) => p.id),
+      ['named-1', 'named-2'],
+    );
     const generated = await h.app.inject({ method: 'POST', url: '/v1/models/flights/predict', headers: auth(h.userKey), payload: { instances: [ROW] } });
     assert.match(generated.json().predictions[0].id, /^[0-9a-f]{8}-[0-9a-z]+\.0$/);
     await h.app.serving.capture.flush();
@@ -94,7 +105,7 @@ describe('model quality: inference ids', () => {
     assert.equal((await captured(h.varDir)).length, before);
   });
 
-  it('OIP infer: the response carries the request id (the client\'s, else the service\'s); row r is captured as <id>.<r>', async () => {
+  it("OIP infer: the response carries the request id (the client's, else the service's); row r is captured as <id>.<r>", async () => {
     const withId = await h.app.inject({ method: 'POST', url: '/v2/models/flights/infer', headers: auth(h.userKey), payload: { id: 'batch-7', inputs: tensors(2) } });
     assert.equal(withId.json().id, 'batch-7');
     const without = await h.app.inject({ method: 'POST', url: '/v2/models/flights/infer', headers: auth(h.userKey), payload: { inputs: tensors(2) } });

@@ -102,7 +102,8 @@ describe('model quality: labels are bound to the key that made the prediction', 
       const ts = '2026-01-05T00:00:00.000Z';
       const capture = (id: string, p: number) => JSON.stringify({ ts, model: 'qm', version: 1, api: 'v1', request_id: 'r', key_id: 'alice', row: 0, id, probability: p, label: 0, features: {} });
       await writeFile(path.join(cap, 'a.jsonl'), `${[capture('x1', 0.2), capture('x2', 0.4), capture('x3', 0.6)].join('\n')}\n`);
-      const label = (id: string, key: string, value: number, n: number, admin = false) => JSON.stringify({ ts: '2026-01-05T01:00:00.000Z', model: 'qm', key_id: key, ...(admin ? { admin: true } : {}), n, id, label: value });
+      const label = (id: string, key: string, value: number, n: number, admin = false) =>
+        JSON.stringify({ ts: '2026-01-05T01:00:00.000Z', model: 'qm', key_id: key, ...(admin ? { admin: true } : {}), n, id, label: value });
       // mallory (a user key) labels alice's x1 and x2; alice labels x2 herself; the admin labels x3
       await writeFile(path.join(lab, 'a.jsonl'), `${[label('x1', 'mallory', 1, 0), label('x2', 'mallory', 1, 5), label('x2', 'alice', 0, 2), label('x3', 'root', 1, 3, true)].join('\n')}\n`);
       const joined = await joinPredictionsWithLabels({
@@ -113,7 +114,14 @@ describe('model quality: labels are bound to the key that made the prediction', 
       });
       assert.equal(joined.counts.predictions, 3);
       assert.equal(joined.counts.labeled, 2);
-      assert.deepEqual([Array.from(joined.probability), Array.from(joined.label)], [[0.4, 0.6], [0, 1]], "x2 keeps alice's 0 although mallory sent 1 after it");
+      assert.deepEqual(
+        [Array.from(joined.probability), Array.from(joined.label)],
+        [
+          [0.4, 0.6],
+          [0, 1],
+        ],
+        "x2 keeps alice's 0 although mallory sent 1 after it",
+      );
       assert.equal(joined.counts.unmatchedLabels, 2, "mallory's labels match none of her own predictions");
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -18,7 +18,14 @@ function post(srv: ServerProcess, url: string, body: unknown): Promise<{ status:
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent: false, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json', 'content-length': String(payload.length) } },
+      {
+        agent: false,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json', 'content-length': String(payload.length) },
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString('utf8')));
@@ -59,7 +66,13 @@ async function predictAndLabel(srv: ServerProcess): Promise<string[]> {
 
 /** The monitor's join over the store: every prediction matched by its label. */
 async function assertJoined(store: ArtifactStore, ids: string[]): Promise<void> {
-  const planned = await planQualityCheck({ store, defaultModel: 'flights', input: { window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 10 } }, now: Date.now() + 1000, runId: 'multi-process' });
+  const planned = await planQualityCheck({
+    store,
+    defaultModel: 'flights',
+    input: { window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 10 } },
+    now: Date.now() + 1000,
+    runId: 'multi-process',
+  });
   assert.equal(planned.kind, 'check');
   if (planned.kind !== 'check') return;
   const outcome = await executeQualityCheck({ store, plan: planned.plan, run: null, createdAt: new Date().toISOString() });

@@ -99,7 +99,12 @@ describe('model quality: odd column names end to end', function () {
       db.close();
     }
     // and the derived spec ingests and trains again
-    const again = await ingestSnapshot({ spec: await localizeSource(derived.spec, store, path.join(varDir, 'links')), specFile: derived.specFile, outDir: path.join(varDir, 'scratch'), runKey: 'odd-2' });
+    const again = await ingestSnapshot({
+      spec: await localizeSource(derived.spec, store, path.join(varDir, 'links')),
+      specFile: derived.specFile,
+      outDir: path.join(varDir, 'scratch'),
+      runKey: 'odd-2',
+    });
     assert.equal(again.rows, 400 + prepared.trainRows);
     const retrained = trainGbdt((await loadFrame(again.path, derived.spec.features)).frame, { rounds: 3, maxDepth: 3, minDataInLeaf: 5 });
     assert.equal(retrained.features.length, 3);

@@ -58,7 +58,17 @@ describe('model quality on a remote store', function () {
     // a replica on a new host (empty folder) knows the shipped labels: repeats are duplicates, nothing is written
     b = await replica(store, tempVarDir('qport-c-'));
     try {
-      const again = await b.inject({ method: 'POST', url: '/v1/feedback', headers: auth(user.key), payload: { labels: [{ id: ids[0], label: 1 }, { id: ids[1], label: 0 }] } });
+      const again = await b.inject({
+        method: 'POST',
+        url: '/v1/feedback',
+        headers: auth(user.key),
+        payload: {
+          labels: [
+            { id: ids[0], label: 1 },
+            { id: ids[1], label: 0 },
+          ],
+        },
+      });
       assert.equal(again.statusCode, 200, again.body);
       assert.deepEqual({ accepted: again.json().accepted, duplicates: again.json().duplicates }, { accepted: 0, duplicates: 2 });
     } finally {
@@ -67,7 +77,13 @@ describe('model quality on a remote store', function () {
     assert.equal((await keysUnder(store, 'labels/flights/')).length, 1);
 
     // the monitor's steps on the store alone (any worker): every replica's captures joined with every replica's labels
-    const planned = await planQualityCheck({ store, defaultModel: 'flights', input: { window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 5 } }, now: Date.now() + 1000, runId: 'remote-store-run' });
+    const planned = await planQualityCheck({
+      store,
+      defaultModel: 'flights',
+      input: { window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 5 } },
+      now: Date.now() + 1000,
+      runId: 'remote-store-run',
+    });
     assert.equal(planned.kind, 'check');
     if (planned.kind !== 'check') return;
     const outcome = await executeQualityCheck({ store, plan: planned.plan, run: null, createdAt: new Date().toISOString() });
@@ -82,7 +98,10 @@ describe('model quality on a remote store', function () {
     try {
       const list = await c.inject({ method: 'GET', url: '/v1/reports/quality' });
       assert.equal(list.statusCode, 200, list.body);
-      assert.deepEqual(list.json().reports.map((r: { id: string }) => r.id), [outcome.reportId]);
+      assert.deepEqual(
+        list.json().reports.map((r: { id: string }) => r.id),
+        [outcome.reportId],
+      );
       const page = await c.inject({ method: 'GET', url: `/v1/reports/quality/${outcome.reportId}.html` });
       assert.equal(page.statusCode, 200);
       assert.match(page.headers['content-type'] as string, /text\/html/);

@@ -72,7 +72,9 @@ describe('model quality: retraining data per task', function () {
         const combined = quoteString(await store.fetchFile(key));
         const recent = quoteString(await store.fetchFile(prepared.recentRowsKey));
         // the live rows (Biscoe females with beak depth 18.0 exactly are live ones; the source has its own)
-        const liveTargets = await db.rows(`SELECT "${target}" AS t FROM read_parquet(${combined}) WHERE "Flipper Length (mm)" >= 190 AND "Beak Depth (mm)" = 18 AND "Beak Length (mm)" < 44 AND Island = 'Biscoe' AND Sex = 'FEMALE' AND "Beak Length (mm)" * 10 % 1 = 0 ORDER BY "Flipper Length (mm)"`);
+        const liveTargets = await db.rows(
+          `SELECT "${target}" AS t FROM read_parquet(${combined}) WHERE "Flipper Length (mm)" >= 190 AND "Beak Depth (mm)" = 18 AND "Beak Length (mm)" < 44 AND Island = 'Biscoe' AND Sex = 'FEMALE' AND "Beak Length (mm)" * 10 % 1 = 0 ORDER BY "Flipper Length (mm)"`,
+        );
         assert.ok(liveTargets.length >= LIVE - compare);
         const recentRows = await db.rows(`SELECT __label AS l, typeof(__label) AS t FROM read_parquet(${recent}) ORDER BY __row`);
         assert.equal(recentRows.length, compare);
@@ -80,10 +82,16 @@ describe('model quality: retraining data per task', function () {
           assert.ok(liveTargets.every((r) => CLASSES.includes(cellText(r.t))));
           assert.equal(recentRows[0].t, 'UTINYINT');
           // newest first: live-39 (Adelie, index 0), live-38 (Gentoo, 2), ...
-          assert.deepEqual(recentRows.map((r) => Number(r.l)), Array.from({ length: compare }, (_, k) => (LIVE - 1 - k) % 3));
+          assert.deepEqual(
+            recentRows.map((r) => Number(r.l)),
+            Array.from({ length: compare }, (_, k) => (LIVE - 1 - k) % 3),
+          );
         } else {
           assert.equal(recentRows[0].t, 'DOUBLE');
-          assert.deepEqual(recentRows.map((r) => Number(r.l)), Array.from({ length: compare }, (_, k) => 3000 + LIVE - 1 - k));
+          assert.deepEqual(
+            recentRows.map((r) => Number(r.l)),
+            Array.from({ length: compare }, (_, k) => 3000 + LIVE - 1 - k),
+          );
           assert.ok(liveTargets.some((r) => Number(r.t) === 3000 + LIVE - compare - 1));
         }
       } finally {

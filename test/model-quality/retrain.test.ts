@@ -49,7 +49,10 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
           });
           labeled = labels.length;
           const result = await sendLabels({ url, key, model: 'flights-small', labels, chunk: 1000 });
-          assert.deepEqual({ accepted: result.accepted, duplicates: result.duplicates, malformed: result.malformed, calls: result.calls }, { accepted: labeled, duplicates: 0, malformed: 0, calls: Math.ceil(labeled / 1000) });
+          assert.deepEqual(
+            { accepted: result.accepted, duplicates: result.duplicates, malformed: result.malformed, calls: result.calls },
+            { accepted: labeled, duplicates: 0, malformed: 0, calls: Math.ceil(labeled / 1000) },
+          );
         } finally {
           await app.close(); // flushes capture and labels
         }
@@ -72,15 +75,22 @@ describe('modelQualityMonitor: retraining on labeled live data', function () {
         // The retrain's data: the spec's 100,000 source rows plus the labeled live rows but the newest 20 %, all on the training side.
         assert.equal(child.rows, first.rows + labeled - compare);
         assert.equal(child.training.trainRows, first.training.trainRows + labeled - compare);
-        assert.equal(child.training.holdoutRows, first.training.holdoutRows, 'the holdout stays the spec\'s');
+        assert.equal(child.training.holdoutRows, first.training.holdoutRows, "the holdout stays the spec's");
         // Promotion compared candidate and champion on the newest labeled rows too.
         assert.equal(child.metrics.recent?.rows, compare, 'compared on the newest rows, which it did not train on');
         assert.equal(child.metrics.recent?.champion?.version, first.version);
         const recentDrop = (child.metrics.recent?.champion?.auc ?? 0) - (child.metrics.recent?.candidate.auc ?? 0);
         if (recentDrop > 0) {
           assert.equal(child.promoted, false, 'behind the champion on live rows: not promoted');
-          assert.ok(child.gates.reasons.some((line) => /newest labeled live rows/.test(line)), child.gates.reasons.join('; '));
-        } else if (child.gates.passed) assert.ok(child.gates.reasons.some((line) => /no regression on live data/.test(line)), child.gates.reasons.join('; '));
+          assert.ok(
+            child.gates.reasons.some((line) => /newest labeled live rows/.test(line)),
+            child.gates.reasons.join('; '),
+          );
+        } else if (child.gates.passed)
+          assert.ok(
+            child.gates.reasons.some((line) => /no regression on live data/.test(line)),
+            child.gates.reasons.join('; '),
+          );
         const meta = await new Registry(localStore(varDir)).metadata('flights-small', child.version);
         assert.match(String(meta.extra.reason), /model quality degraded/);
         await maybeRecord('modelQualityMonitor-degraded-quality-retrain', env, { workflowId: monitorId }, varDir);

@@ -30,7 +30,10 @@ async function setup(holdoutRmse: number) {
   await registry.setAlias('tm', 4, 'test');
   const s = taskVectors.scenarios.find((x) => x.name === 'regression');
   assert.ok(s);
-  for (const [kind, records] of [['capture', s.captures], ['labels', s.labels]] as const) {
+  for (const [kind, records] of [
+    ['capture', s.captures],
+    ['labels', s.labels],
+  ] as const) {
     await mkdir(path.join(varDir, kind, 'tm'), { recursive: true });
     await writeFile(path.join(varDir, kind, 'tm', 'r.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }

@@ -61,11 +61,26 @@ describe('model quality per task: metrics and join vs scikit-learn', () => {
     it(`join of ${s.task} scenario "${s.name}": counts, joined rows and their metrics match the independent computation`, async () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'quality-task-join-'));
       try {
-        for (const [kind, records] of [['capture', s.captures], ['labels', s.labels]] as const) {
+        for (const [kind, records] of [
+          ['capture', s.captures],
+          ['labels', s.labels],
+        ] as const) {
           await mkdir(path.join(dir, kind, 'tm'), { recursive: true });
           const half = Math.floor(records.length / 2);
-          await writeFile(path.join(dir, kind, 'tm', 'a.jsonl'), records.slice(0, half).map((r) => `${JSON.stringify(r)}\n`).join(''));
-          await writeFile(path.join(dir, kind, 'tm', 'b.jsonl'), records.slice(half).map((r) => `${JSON.stringify(r)}\n`).join(''));
+          await writeFile(
+            path.join(dir, kind, 'tm', 'a.jsonl'),
+            records
+              .slice(0, half)
+              .map((r) => `${JSON.stringify(r)}\n`)
+              .join(''),
+          );
+          await writeFile(
+            path.join(dir, kind, 'tm', 'b.jsonl'),
+            records
+              .slice(half)
+              .map((r) => `${JSON.stringify(r)}\n`)
+              .join(''),
+          );
         }
         const joined = await joinPredictionsWithLabels({
           captureFiles: await jsonlFiles(path.join(dir, 'capture', 'tm')),

@@ -36,4 +36,3 @@ export const taskVectors = JSON.parse(readFileSync(path.resolve(__dirname, '..',
   metricCases: MetricCase[];
   scenarios: TaskScenario[];
 };
-

@@ -39,7 +39,10 @@ async function registerTm(varDir: string): Promise<void> {
 async function writeTaskScenario(varDir: string, name: string): Promise<void> {
   const s = taskVectors.scenarios.find((x) => x.name === name);
   assert.ok(s);
-  for (const [kind, records] of [['capture', s.captures], ['labels', s.labels]] as const) {
+  for (const [kind, records] of [
+    ['capture', s.captures],
+    ['labels', s.labels],
+  ] as const) {
     await mkdir(path.join(varDir, kind, 'tm'), { recursive: true });
     await writeFile(path.join(varDir, kind, 'tm', `${name}.jsonl`), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }

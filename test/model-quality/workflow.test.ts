@@ -33,7 +33,11 @@ describe('modelQualityMonitor workflow', function () {
           const run = async (name: string) => {
             const s = scenario(name);
             const workflowId = uniqueId(`quality-${name}`);
-            const result = (await env.client.workflow.execute('modelQualityMonitor', { taskQueue, workflowId, args: [{ model: 'qm', window: { start: s.window.start, end: s.window.end } }] })) as ModelQualityResult;
+            const result = (await env.client.workflow.execute('modelQualityMonitor', {
+              taskQueue,
+              workflowId,
+              args: [{ model: 'qm', window: { start: s.window.start, end: s.window.end } }],
+            })) as ModelQualityResult;
             return { result, workflowId };
           };
 

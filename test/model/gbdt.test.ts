@@ -5,16 +5,7 @@ import type { Frame } from '../../src/data/frame';
 import { assignBins, binEdges } from '../../src/model/binning';
 import { categoryCodeLookup, chooseCategories } from '../../src/model/categorical';
 import { mulberry32 } from '../../src/model/prng';
-import {
-  createTrainer,
-  featureImportance,
-  GbdtCheckpoint,
-  GbdtCheckpointMismatch,
-  GbdtModel,
-  GbdtTrainer,
-  predictProba,
-  trainGbdt,
-} from '../../src/model/gbdt';
+import { createTrainer, featureImportance, GbdtCheckpoint, GbdtCheckpointMismatch, GbdtModel, GbdtTrainer, predictProba, trainGbdt } from '../../src/model/gbdt';
 import { predictLogistic, trainLogistic, LogisticModel } from '../../src/model/logistic';
 import { rocAuc } from '../../src/model/metrics';
 import { syntheticFrame } from './synthetic';
@@ -35,7 +26,9 @@ describe('model/gbdt', function () {
     assert.ok(gbdtAuc > logisticAuc + 0.1, `gbdt AUC ${gbdtAuc} vs logistic ${logisticAuc}`);
     assert.ok(gbdtAuc > 0.8, `gbdt AUC ${gbdtAuc}`);
     // The signal lives in x1, x2, c1; pure noise must not be among the top three.
-    const top = featureImportance(gbdt).slice(0, 3).map((f) => f.feature);
+    const top = featureImportance(gbdt)
+      .slice(0, 3)
+      .map((f) => f.feature);
     assert.ok(!top.includes('noise'), `top features ${top.join(',')}`);
     assert.deepEqual(LogisticModel.parse(JSON.parse(JSON.stringify(logistic))), logistic);
   });
@@ -258,36 +251,32 @@ describe('model/gbdt', function () {
 
   it('bin edges are float32, strictly increasing, at most maxBins - 1, and agree with v <= edge (property)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.oneof(fc.float({ noNaN: false }), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 300 }),
-        fc.integer({ min: 4, max: 40 }),
-        (raw, maxBins) => {
-          const values = Float32Array.from(raw);
-          const edges = binEdges(values, maxBins, 1);
-          if (edges.length > maxBins - 1) return false;
-          for (let i = 0; i < edges.length; i++) {
-            if (Math.fround(edges[i]) !== edges[i] || !Number.isFinite(edges[i])) return false;
-            if (i > 0 && !(edges[i - 1] < edges[i])) return false;
+      fc.property(fc.array(fc.oneof(fc.float({ noNaN: false }), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 300 }), fc.integer({ min: 4, max: 40 }), (raw, maxBins) => {
+        const values = Float32Array.from(raw);
+        const edges = binEdges(values, maxBins, 1);
+        if (edges.length > maxBins - 1) return false;
+        for (let i = 0; i < edges.length; i++) {
+          if (Math.fround(edges[i]) !== edges[i] || !Number.isFinite(edges[i])) return false;
+          if (i > 0 && !(edges[i - 1] < edges[i])) return false;
+        }
+        const bins = new Uint8Array(values.length);
+        assignBins(values, edges, bins, 1, 0);
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          const b = bins[i];
+          if (Number.isNaN(v)) {
+            if (b !== edges.length + 1) return false;
+            continue;
           }
-          const bins = new Uint8Array(values.length);
-          assignBins(values, edges, bins, 1, 0);
-          for (let i = 0; i < values.length; i++) {
-            const v = values[i];
-            const b = bins[i];
-            if (Number.isNaN(v)) {
-              if (b !== edges.length + 1) return false;
-              continue;
-            }
-            if (b < edges.length && !(v <= edges[b])) return false;
-            if (b > 0 && !(v > edges[b - 1])) return false;
-          }
-          // Few distinct finite values: each gets a bin of its own.
-          const present = Array.from(values).filter((v) => !Number.isNaN(v));
-          if (!present.every(Number.isFinite)) return true;
-          const distinct = new Set(present);
-          return distinct.size > maxBins || edges.length === Math.max(distinct.size - 1, 0);
-        },
-      ),
+          if (b < edges.length && !(v <= edges[b])) return false;
+          if (b > 0 && !(v > edges[b - 1])) return false;
+        }
+        // Few distinct finite values: each gets a bin of its own.
+        const present = Array.from(values).filter((v) => !Number.isNaN(v));
+        if (!present.every(Number.isFinite)) return true;
+        const distinct = new Set(present);
+        return distinct.size > maxBins || edges.length === Math.max(distinct.size - 1, 0);
+      }),
       { seed: 7, numRuns: 300 },
     );
   });

@@ -52,7 +52,11 @@ describe('model/logistic', function () {
     const w = (v: string) => cat.weights[cat.categories.indexOf(v)];
     assert.ok(w('a') < w('b') && w('b') < w('c'), `category weights ${cat.categories.join(',')} ${cat.weights.join(',')}`);
     const auc = rocAuc(test.frame.label, predictLogistic(model, test.frame)) ?? 0;
-    const oracleAuc = rocAuc(test.frame.label, test.oracle.map((s) => 1 / (1 + Math.exp(-s)))) ?? 0;
+    const oracleAuc =
+      rocAuc(
+        test.frame.label,
+        test.oracle.map((s) => 1 / (1 + Math.exp(-s))),
+      ) ?? 0;
     assert.ok(auc > oracleAuc - 0.01, `AUC ${auc} vs oracle ${oracleAuc}`);
     assert.deepEqual(LogisticModel.parse(JSON.parse(JSON.stringify(model))), model);
   });

@@ -1,16 +1,7 @@
 // Metrics against hand-computed values and brute-force definitions.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  averagePrecision,
-  BinaryMetrics,
-  calibration,
-  evaluateBinary,
-  logLoss,
-  majorityBaseline,
-  rocAuc,
-  thresholdMetrics,
-} from '../../src/model/metrics';
+import { averagePrecision, BinaryMetrics, calibration, evaluateBinary, logLoss, majorityBaseline, rocAuc, thresholdMetrics } from '../../src/model/metrics';
 
 const close = (actual: number | null, expected: number, eps = 1e-12) => {
   assert.ok(actual !== null, 'expected a number, got null');
@@ -49,17 +40,17 @@ describe('model/metrics', () => {
 
   it('ROC AUC equals the pairwise definition on random data with many ties (property)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 8 })), { minLength: 2, maxLength: 60 }),
-        (rows) => {
-          const label = rows.map((r) => r[0]);
-          const proba = rows.map((r) => r[1] / 8);
-          const auc = rocAuc(label, proba);
-          if (!label.includes(0) || !label.includes(1)) return auc === null;
-          const flipped = rocAuc(label, proba.map((p) => 1 - p));
-          return Math.abs((auc ?? NaN) - bruteAuc(label, proba)) < 1e-12 && Math.abs((auc ?? NaN) + (flipped ?? NaN) - 1) < 1e-12;
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 8 })), { minLength: 2, maxLength: 60 }), (rows) => {
+        const label = rows.map((r) => r[0]);
+        const proba = rows.map((r) => r[1] / 8);
+        const auc = rocAuc(label, proba);
+        if (!label.includes(0) || !label.includes(1)) return auc === null;
+        const flipped = rocAuc(
+          label,
+          proba.map((p) => 1 - p),
+        );
+        return Math.abs((auc ?? NaN) - bruteAuc(label, proba)) < 1e-12 && Math.abs((auc ?? NaN) + (flipped ?? NaN) - 1) < 1e-12;
+      }),
       { seed: 42, numRuns: 200 },
     );
   });

@@ -67,7 +67,7 @@ describe('null and unseen categories, trainer to API', function () {
       await eventually(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
       const res = await app.inject({ method: 'POST', url: '/v1/predict', headers: auth(key), payload: { instances: records } });
       assert.equal(res.statusCode, 200, res.body);
-      const viaApi = (res.json<{ predictions: { probability: number }[] }>()).predictions.map((p) => p.probability);
+      const viaApi = res.json<{ predictions: { probability: number }[] }>().predictions.map((p) => p.probability);
       for (let i = 0; i < records.length; i++) {
         assert.ok(Math.abs(viaOnnx[i] - expected[i]) <= 1e-5, `row ${i}: ONNX ${viaOnnx[i]} vs trainer ${expected[i]}`);
         assert.ok(Math.abs(viaApi[i] - expected[i]) <= 1e-5, `row ${i}: API ${viaApi[i]} vs trainer ${expected[i]}`);

@@ -8,7 +8,7 @@ import { checkParity } from '../../src/model/parity';
 import { syntheticFrame } from './synthetic';
 
 // Names that clash with the graph's outputs or look like internal names, next to ordinary odd ones.
-const NAMES = ['Body Mass (g)', LABEL_OUTPUT, 'x3.value', PROBABILITY_OUTPUT, "c1 'colour' \"q\"", 'c2__encoded'];
+const NAMES = ['Body Mass (g)', LABEL_OUTPUT, 'x3.value', PROBABILITY_OUTPUT, 'c1 \'colour\' "q"', 'c2__encoded'];
 
 function renamed(frame: Frame): Frame {
   return { ...frame, features: frame.features.map((f, i) => ({ ...f, name: NAMES[i] })) };
@@ -35,7 +35,7 @@ describe('model/onnx input names', function () {
 
     const onnx = await OnnxModel.load(bytes, model.features);
     try {
-      const record = { 'Body Mass (g)': 1, label: 0.5, 'x3.value': 4, probabilities: 0, "c1 'colour' \"q\"": 'red', c2__encoded: 'k3' };
+      const record = { 'Body Mass (g)': 1, label: 0.5, 'x3.value': 4, probabilities: 0, 'c1 \'colour\' "q"': 'red', c2__encoded: 'k3' };
       const [p] = await onnx.predictRecords([record]);
       assert.ok(p > 0 && p < 1);
     } finally {

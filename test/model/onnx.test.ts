@@ -25,8 +25,26 @@ function tinyModel(values: [number, number, number, number, number], baseScore: 
     params: GbdtParams.parse({}),
     encoders: [{ feature: 'c', categories: ['x', 'y', 'z'] }],
     trees: [
-      { feature: [0, -1, -1], threshold: [f(1.5), 0, 0], missingLeft: [true, false, false], left: [1, -1, -1], right: [2, -1, -1], value: [0, f(values[0]), f(values[1])], gain: [1, 0, 0], count: [2, 1, 1] },
-      { feature: [1, -1, -1], threshold: [f(0.5), 0, 0], missingLeft: [false, false, false], left: [1, -1, -1], right: [2, -1, -1], value: [0, f(values[2]), f(values[3])], gain: [1, 0, 0], count: [2, 1, 1] },
+      {
+        feature: [0, -1, -1],
+        threshold: [f(1.5), 0, 0],
+        missingLeft: [true, false, false],
+        left: [1, -1, -1],
+        right: [2, -1, -1],
+        value: [0, f(values[0]), f(values[1])],
+        gain: [1, 0, 0],
+        count: [2, 1, 1],
+      },
+      {
+        feature: [1, -1, -1],
+        threshold: [f(0.5), 0, 0],
+        missingLeft: [false, false, false],
+        left: [1, -1, -1],
+        right: [2, -1, -1],
+        value: [0, f(values[2]), f(values[3])],
+        gain: [1, 0, 0],
+        count: [2, 1, 1],
+      },
       // A tree that is a single leaf (what a round that finds no split produces).
       { feature: [-1], threshold: [0], missingLeft: [false], left: [-1], right: [-1], value: [f(values[4])], gain: [0], count: [2] },
     ],
@@ -82,7 +100,10 @@ describe('model/onnx', function () {
     const m = tinyModel([-0.25, 0.5, 0.125, -0.75, 0.1], 0.3);
     const b = exportOnnx(m);
     const decoded = onnx.ModelProto.decode(b);
-    assert.deepEqual((decoded.graph?.node ?? []).map((n) => n.opType), ['LabelEncoder', 'Concat', 'TreeEnsembleClassifier']);
+    assert.deepEqual(
+      (decoded.graph?.node ?? []).map((n) => n.opType),
+      ['LabelEncoder', 'Concat', 'TreeEnsembleClassifier'],
+    );
     assert.ok(decoded.opsetImport.some((o) => o.domain === 'ai.onnx.ml' && Number(o.version) === ONNX_ML_OPSET));
     const session = await OnnxModel.load(b, m.features);
     await session.release();
@@ -138,10 +159,7 @@ describe('model/onnx', function () {
     const frame: Frame = { rows: train.rows, label: train.label, features: [train.features[0]] };
     const m = trainGbdt(frame, { ...params, rounds: 5 });
     const b = exportOnnx(m);
-    assert.deepEqual(
-      (onnx.ModelProto.decode(b).graph?.node ?? []).map((n) => n.opType).slice(0, 2),
-      ['Cast', 'TreeEnsemble'],
-    );
+    assert.deepEqual((onnx.ModelProto.decode(b).graph?.node ?? []).map((n) => n.opType).slice(0, 2), ['Cast', 'TreeEnsemble']);
     const result = await checkParity(m, b, frame, 500);
     assert.ok(result.ok, `max abs diff ${result.maxAbsDiff}`);
   });

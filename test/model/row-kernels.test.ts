@@ -78,7 +78,7 @@ describe('model/row kernels (WebAssembly)', function () {
     );
   });
 
-  it('partitions stably from both ends and builds the chosen side\'s histogram on the way', () => {
+  it("partitions stably from both ends and builds the chosen side's histogram on the way", () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 3000 }), fc.integer({ min: 2, max: 60 }), fc.integer(), fc.constantFrom(-1, 0, 1), (n, bins, seed, sideLeft) => {
         const s = setup(n, [5, bins, 3], seed);
@@ -143,7 +143,10 @@ describe('model/row kernels (WebAssembly)', function () {
     logLossGradients(s.k, s.mem, 0, n, null, sums);
     assert.deepEqual(Array.from(s.mem.scores), Array.from(scores));
     assert.deepEqual(Array.from(s.mem.expNeg), Array.from(expNeg));
-    assert.ok(s.mem.leafOf.every((v) => v === -1), 'every mark is cleared');
+    assert.ok(
+      s.mem.leafOf.every((v) => v === -1),
+      'every mark is cleared',
+    );
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + expNeg[i]);
       assert.equal(s.mem.gh[2 * i], Math.fround(p - s.mem.label[i]));

@@ -192,7 +192,10 @@ describe('model/gbdt tasks', function () {
       assert.equal(model.trees.length, params.rounds * 3);
       const counts = [0, 0, 0];
       for (const l of train.label) counts[l]++;
-      assert.deepEqual(model.baseScores, counts.map((c) => Math.fround(Math.log(c / train.rows))));
+      assert.deepEqual(
+        model.baseScores,
+        counts.map((c) => Math.fround(Math.log(c / train.rows))),
+      );
       const p = predictModel(model, holdout);
       assert.equal(p.length, holdout.rows * 3);
       let loss = 0;
@@ -302,7 +305,10 @@ describe('model/gbdt tasks', function () {
       const meta = readOnnxMetadata(bytes);
       assert.equal(meta[METADATA_KEYS.task], 'regression');
       const decoded = onnx.ModelProto.decode(bytes);
-      assert.deepEqual(decoded.graph?.output?.map((o) => o.name), ['variable']);
+      assert.deepEqual(
+        decoded.graph?.output?.map((o) => o.name),
+        ['variable'],
+      );
       const parity = await checkParity(reg, bytes, regHoldout);
       assert.ok(parity.ok && parity.maxScaledDiff !== undefined && parity.maxScaledDiff <= 1e-5, `parity ${JSON.stringify(parity)}`);
       const m = await OnnxModel.load(bytes, reg.features);
@@ -331,7 +337,10 @@ describe('model/gbdt tasks', function () {
         assert.equal(m.width, 3);
         const out = await m.predict(frameToModelInput(mcHoldout), mcHoldout.rows);
         assert.equal(out.length, mcHoldout.rows * 3);
-        const records = [{ x1: 0.5, x2: null, x3: 7, noise: 0, c1: 'red', c2: 'k3' }, { x1: null, x2: 1, x3: 1, noise: 0, c1: null, c2: 'never' }];
+        const records = [
+          { x1: 0.5, x2: null, x3: 7, noise: 0, c1: 'red', c2: 'k3' },
+          { x1: null, x2: 1, x3: 1, noise: 0, c1: null, c2: 'never' },
+        ];
         const two = await m.predictRecords(records);
         assert.equal(two.length, 6);
       } finally {

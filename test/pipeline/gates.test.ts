@@ -33,9 +33,7 @@ describe('promotion gates', () => {
   it('with a positive margin a tie fails, and the message says what was compared with what', () => {
     const gates = decideGates(spec({ minAucOverBaseline: 0.01 }), candidate, logistic, majority, undefined);
     assert.equal(gates.passed, false);
-    assert.deepEqual(gates.reasons, [
-      "holdout AUC 1.0000 ties the logistic baseline's 1.0000; gates.minAucOverBaseline 0.01 asks for at least that much above it (failed)",
-    ]);
+    assert.deepEqual(gates.reasons, ["holdout AUC 1.0000 ties the logistic baseline's 1.0000; gates.minAucOverBaseline 0.01 asks for at least that much above it (failed)"]);
   });
 
   it('compares with >= at the margin, tolerating float noise, and fails below it', () => {
@@ -51,6 +49,9 @@ describe('promotion gates', () => {
     assert.equal(flat.auc, 0.5);
     const gates = decideGates(spec(), flat, flat, majority, undefined);
     assert.equal(gates.passed, false);
-    assert.ok(gates.reasons.some((r) => /does not beat the majority-class baseline's 0\.5000/.test(r)), gates.reasons.join('; '));
+    assert.ok(
+      gates.reasons.some((r) => /does not beat the majority-class baseline's 0\.5000/.test(r)),
+      gates.reasons.join('; '),
+    );
   });
 });

@@ -83,12 +83,18 @@ describe('trainingPipeline with column names as the data has them', function () 
     assert.equal(result.metrics.candidate.auc, 1);
     assert.equal(result.metrics.logistic.auc, 1, 'the data is separable, so the baseline ties');
     assert.equal(result.promoted, true, result.promotionReason);
-    assert.ok(result.gates.reasons.some((r) => /ties the logistic baseline's 1\.0000/.test(r)), result.gates.reasons.join('; '));
+    assert.ok(
+      result.gates.reasons.some((r) => /ties the logistic baseline's 1\.0000/.test(r)),
+      result.gates.reasons.join('; '),
+    );
 
     const registry = new Registry(localStore(varDir));
     assert.equal(await registry.alias(MODEL), result.version);
     const profile = DatasetProfile.parse(JSON.parse((await registry.readFile(MODEL, result.version, 'profile.json')).toString('utf8')));
-    assert.deepEqual(profile.features.map((f) => f.name), ['Body Mass (g)', 'Island']);
+    assert.deepEqual(
+      profile.features.map((f) => f.name),
+      ['Body Mass (g)', 'Island'],
+    );
 
     const app = await buildApp({ registry, varDir, modelName: MODEL, config: { MODEL_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
     try {

@@ -16,7 +16,14 @@ const startedType = (h: Recorded) => h.history.events?.[0]?.workflowExecutionSta
 /** The workflow types the worker registers: the names workflows/index.ts exports. */
 async function registeredTypes(): Promise<string[]> {
   const source = await readFile(path.join(projectRoot, 'workflows', 'index.ts'), 'utf8');
-  return [...source.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((m) => (m[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean)).sort();
+  return [...source.matchAll(/export\s*\{([^}]*)\}/g)]
+    .flatMap((m) =>
+      (m[1] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .sort();
 }
 
 /**
@@ -59,7 +66,11 @@ describe('recorded workflow histories replay on the current code', function () {
     const covered = new Set(histories.map(startedType));
     const types = await registeredTypes();
     assert.ok(types.length >= 6, `workflows/index.ts exports ${types.join(', ')}`);
-    assert.deepEqual(types.filter((t) => !covered.has(t)), [], 'a workflow type without a recorded history (run scripts/record-histories.sh)');
+    assert.deepEqual(
+      types.filter((t) => !covered.has(t)),
+      [],
+      'a workflow type without a recorded history (run scripts/record-histories.sh)',
+    );
 
     const router = histories.filter((h) => startedType(h) === 'alertRouter');
     assert.ok(
@@ -81,9 +92,7 @@ describe('recorded workflow histories replay on the current code', function () {
     const unguarded = await bundleChanged('system-check.js', (js) => js.replace(original, `await describeWorker();\n    ${original}`));
     await assert.rejects(Worker.runReplayHistory({ workflowBundle: unguarded }, check.history, check.name), DeterminismViolationError);
 
-    const guarded = await bundleChanged('system-check.js', (js) =>
-      js.replace(original, `if ((0, workflow_1.patched)('describe-twice')) await describeWorker();\n    ${original}`),
-    );
+    const guarded = await bundleChanged('system-check.js', (js) => js.replace(original, `if ((0, workflow_1.patched)('describe-twice')) await describeWorker();\n    ${original}`));
     await Worker.runReplayHistory({ workflowBundle: guarded }, check.history, check.name);
   });
 

@@ -33,7 +33,15 @@ describe('trainingPipeline on an S3 artifact store', function () {
     const env = await testEnv();
     // host B: a worker process configured only through the settings (ARTIFACT_STORE=s3://..., S3_ENDPOINT, AWS_*)
     const other = spawn(process.execPath, [path.join(projectRoot, 'dist/src/worker/main.js')], {
-      env: { ...process.env, ...server.envFor(bucket, 'pipeline'), TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default', TASK_QUEUE: taskQueue, VAR_DIR: hostB, LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...server.envFor(bucket, 'pipeline'),
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+        TASK_QUEUE: taskQueue,
+        VAR_DIR: hostB,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     try {
@@ -90,7 +98,10 @@ describe('trainingPipeline on an S3 artifact store', function () {
           [spec, /source\.path store:datasets\/none\/missing\.parquet does not exist/],
         ] as const) {
           const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `s3-missing-${Date.now()}-${Math.random()}`, args: [{ spec: input }] });
-          const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e as Error & { cause?: { cause?: { type?: string; message?: string } } });
+          const err = await handle.result().then(
+            () => assert.fail('must fail'),
+            (e: unknown) => e as Error & { cause?: { cause?: { type?: string; message?: string } } },
+          );
           assert.equal(err.cause?.cause?.type, 'InvalidSpec');
           assert.match(err.cause?.cause?.message ?? '', pattern);
         }

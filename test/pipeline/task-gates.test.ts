@@ -16,9 +16,18 @@ describe('promotion gates per task', () => {
   const reg = (p: Float64Array) => evaluateRegression(target, p);
 
   it('regression: promotes a candidate that beats the mean and is not worse than ridge or the champion', () => {
-    const gates = decideTaskGates(REGRESSION_GATES, { spec: spec('regression'), candidate: reg(near(1)), prior: { name: 'mean', metrics: reg(mean) }, linear: { name: 'ridge', metrics: reg(near(2)) }, champion: { version: 3, metrics: reg(near(1.5)) } });
+    const gates = decideTaskGates(REGRESSION_GATES, {
+      spec: spec('regression'),
+      candidate: reg(near(1)),
+      prior: { name: 'mean', metrics: reg(mean) },
+      linear: { name: 'ridge', metrics: reg(near(2)) },
+      champion: { version: 3, metrics: reg(near(1.5)) },
+    });
     assert.equal(gates.passed, true, gates.reasons.join('; '));
-    assert.ok(gates.reasons.some((r) => /no regression: RMSE 1\.0000 against champion v3's 1\.5000/.test(r)), gates.reasons.join('; '));
+    assert.ok(
+      gates.reasons.some((r) => /no regression: RMSE 1\.0000 against champion v3's 1\.5000/.test(r)),
+      gates.reasons.join('; '),
+    );
   });
 
   it('regression: names maxRmse, the ridge baseline and the champion when the candidate is worse', () => {
@@ -40,7 +49,10 @@ describe('promotion gates per task', () => {
   it('regression: a candidate that does not beat the mean fails even when it ties ridge', () => {
     const gates = decideTaskGates(REGRESSION_GATES, { spec: spec('regression'), candidate: reg(mean), prior: { name: 'mean', metrics: reg(mean) }, linear: { name: 'ridge', metrics: reg(mean) } });
     assert.equal(gates.passed, false);
-    assert.ok(gates.reasons.some((r) => /does not beat the mean baseline's/.test(r)), gates.reasons.join('; '));
+    assert.ok(
+      gates.reasons.some((r) => /does not beat the mean baseline's/.test(r)),
+      gates.reasons.join('; '),
+    );
   });
 
   it('multiclass: log loss against the baselines with maxLogLossOverBaseline, absolute limits by name, and rare classes named', () => {
@@ -48,8 +60,13 @@ describe('promotion gates per task', () => {
     const label = Uint8Array.from({ length: 30 }, (_, i) => i % 3);
     const proba = (right: number) => Float64Array.from({ length: 90 }, (_, j) => (j % 3 === label[Math.floor(j / 3)] ? right : (1 - right) / 2));
     const m = (right: number) => evaluateMulticlass(label, proba(right), classes);
-    const input = { candidate: m(0.8), prior: { name: 'class prior', metrics: m(1 / 3) }, linear: { name: 'multinomial logistic', metrics: m(0.9) }, notes: ['class "c" never occurs in the holdout rows'] };
-        const worse = decideTaskGates(MULTICLASS_GATES, { spec: spec('multiclass'), ...input });
+    const input = {
+      candidate: m(0.8),
+      prior: { name: 'class prior', metrics: m(1 / 3) },
+      linear: { name: 'multinomial logistic', metrics: m(0.9) },
+      notes: ['class "c" never occurs in the holdout rows'],
+    };
+    const worse = decideTaskGates(MULTICLASS_GATES, { spec: spec('multiclass'), ...input });
     assert.equal(worse.passed, false);
     assert.match(worse.reasons[0], /^holdout log loss 0\.2231 is 0\.1178 above the multinomial logistic baseline's 0\.1054; gates ask for not worse than it \(failed\)$/);
     assert.equal(worse.reasons.at(-1), 'class "c" never occurs in the holdout rows');
@@ -60,8 +77,14 @@ describe('promotion gates per task', () => {
   });
 
   it('refuses a gate field meant for another task, naming it', () => {
-    assert.throws(() => spec('regression', { minAccuracy: 0.9 }), (e: unknown) => e instanceof SpecError && /gates\.minAccuracy: is for multiclass targets, this target is regression/.test(e.message));
-    assert.throws(() => spec('multiclass', { maxRmse: 3 }), (e: unknown) => e instanceof SpecError && /gates\.maxRmse: is for regression targets/.test(e.message));
+    assert.throws(
+      () => spec('regression', { minAccuracy: 0.9 }),
+      (e: unknown) => e instanceof SpecError && /gates\.minAccuracy: is for multiclass targets, this target is regression/.test(e.message),
+    );
+    assert.throws(
+      () => spec('multiclass', { maxRmse: 3 }),
+      (e: unknown) => e instanceof SpecError && /gates\.maxRmse: is for regression targets/.test(e.message),
+    );
     assert.throws(() => spec('multiclass', { minAuc: 0.7 }), /gates\.minAuc: is for binary targets/);
   });
 });

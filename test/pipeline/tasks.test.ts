@@ -63,7 +63,10 @@ const CASES: Case[] = [
       assert.ok(m.candidate.rmse < m.baselines[0].metrics.rmse, `RMSE ${m.candidate.rmse} beats the mean's ${m.baselines[0].metrics.rmse}`);
       assert.equal(typeof v1.prediction, 'number');
       assert.ok(Number.isFinite(v1.prediction));
-      assert.deepEqual(oip.map((o) => [o.name, o.datatype, o.shape]), [['prediction', 'FP32', [1]]]);
+      assert.deepEqual(
+        oip.map((o) => [o.name, o.datatype, o.shape]),
+        [['prediction', 'FP32', [1]]],
+      );
       assert.ok(Math.abs((oip[0].data[0] as number) - (v1.prediction as number)) < 1e-4, 'v1 and OIP agree');
     },
     cardParts: ['RMSE', 'Predicted against actual', 'Residuals', 'ridge', 'mean'],
@@ -125,7 +128,10 @@ describe('trainingPipeline per task, end to end', function () {
           // the same data and seed make the same model: it ties the champion, which "not worse" lets through
           const champion = (second.metrics as TaskEvaluation['metrics']).champion;
           assert.equal(champion?.version, first.version, 'the second run was compared with the first version on the same holdout');
-          assert.ok(second.gates.reasons.some((r) => r.startsWith(`no regression: log loss`)), second.gates.reasons.join('; '));
+          assert.ok(
+            second.gates.reasons.some((r) => r.startsWith(`no regression: log loss`)),
+            second.gates.reasons.join('; '),
+          );
           return second;
         },
         { varDir, context: { driftScheduleMinutes: 0, qualityScheduleMinutes: 0 } },
@@ -151,7 +157,7 @@ describe('trainingPipeline per task, end to end', function () {
         const inputs = spec.features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP32' : 'BYTES', shape: [1, 1], data: [c.row[f.name]] }));
         const oip = await app.inject({ method: 'POST', url: `/v2/models/${spec.name}/infer`, headers, payload: { inputs } });
         assert.equal(oip.statusCode, 200, oip.body);
-        c.check(result, (v1.json<{ predictions: Record<string, unknown>[] }>()).predictions[0], oip.json().outputs);
+        c.check(result, v1.json<{ predictions: Record<string, unknown>[] }>().predictions[0], oip.json().outputs);
 
         const card = await app.inject({ method: 'GET', url: modelCardPath(spec.name, result.version) });
         assert.equal(card.statusCode, 200, card.body);
@@ -165,14 +171,24 @@ describe('trainingPipeline per task, end to end', function () {
   }
 
   const bad: [string, string, string, (s: Spec) => void][] = [
-    ['a non-numeric regression target', 'penguins-species.json', 'DataColumnWrongType', (s) => {
-      s.target = { column: 'Species', task: 'regression' };
-      delete s.gates;
-    }],
-    ['a multiclass target with one class', 'penguins-species.json', 'DataSingleClass', (s) => {
-      s.target = { column: 'Species', task: 'multiclass' };
-      s.source.where = `"Species" = 'Adelie'`;
-    }],
+    [
+      'a non-numeric regression target',
+      'penguins-species.json',
+      'DataColumnWrongType',
+      (s) => {
+        s.target = { column: 'Species', task: 'regression' };
+        delete s.gates;
+      },
+    ],
+    [
+      'a multiclass target with one class',
+      'penguins-species.json',
+      'DataSingleClass',
+      (s) => {
+        s.target = { column: 'Species', task: 'multiclass' };
+        s.source.where = `"Species" = 'Adelie'`;
+      },
+    ],
     ['a class in target.classes that never occurs', 'penguins-species.json', 'DataClassMissing', (s) => void (s.target.classes = ['Adelie', 'Chinstrap', 'Gentoo', 'Emperor'])],
     ['a row whose class is not in target.classes', 'penguins-species.json', 'DataUnknownClass', (s) => void (s.target.classes = ['Adelie', 'Gentoo'])],
   ];
@@ -183,11 +199,17 @@ describe('trainingPipeline per task, end to end', function () {
       await withWorker(
         async ({ env, taskQueue }) => {
           const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `bad-task-${type}-${Date.now()}`, args: [{ spec }] });
-          const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);
+          const err = await handle.result().then(
+            () => assert.fail('must fail'),
+            (e: unknown) => e,
+          );
           assert.equal(failureType(err), type, String((err as WorkflowFailedError).cause));
           const history = await handle.fetchHistory();
           const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1);
-          assert.ok(attempts.every((a) => a === 1), 'bad input is not retried');
+          assert.ok(
+            attempts.every((a) => a === 1),
+            'bad input is not retried',
+          );
           assert.deepEqual(await new Registry(localStore(varDir)).models(), []);
         },
         { varDir },

@@ -72,12 +72,18 @@ describe('trainModel heartbeats through every phase', function () {
 
     assert.equal(outcome.rounds, 6);
     for (const key of ['snapshot.parquet', 'checkpoint.json', 'model.json', 'baseline.json']) {
-      assert.ok(stalls.some((s) => s.endsWith(key)), `the store saw ${key} (${stalls.join(', ')})`);
+      assert.ok(
+        stalls.some((s) => s.endsWith(key)),
+        `the store saw ${key} (${stalls.join(', ')})`,
+      );
     }
     const stages = new Set(beats.filter((b): b is string => typeof b === 'string'));
     for (const stage of ['downloading the snapshot', 'loading the frames', 'reading the checkpoint', 'binning the training rows', 'uploading the model']) {
       assert.ok(stages.has(stage), `a heartbeat names "${stage}" (saw ${[...stages].join(', ')})`);
     }
-    assert.ok(beats.some((b) => typeof b === 'object' && b !== null && (b as { round?: number }).round === 6), 'the rounds beat with their progress');
+    assert.ok(
+      beats.some((b) => typeof b === 'object' && b !== null && (b as { round?: number }).round === 6),
+      'the rounds beat with their progress',
+    );
   });
 });

@@ -13,13 +13,12 @@ import { maybeRecord } from '../support/histories';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
 import { localStore } from '../../src/store';
 
-
 /** The failure type of a failed workflow, whether the workflow or one of its activities threw it. */
 function failureType(err: unknown): string | undefined {
   assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
   let cause: unknown = err.cause;
   while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
-  return cause instanceof ApplicationFailure ? cause.type ?? undefined : undefined;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 async function variantSpec(dir: string, name: string, change: (spec: Record<string, unknown>) => void): Promise<string> {
@@ -139,11 +138,17 @@ describe('trainingPipeline', function () {
       await withWorker(
         async ({ env, taskQueue }) => {
           const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `bad-${type}-${Date.now()}`, args: [{ spec }] });
-          const err = await handle.result().then(() => assert.fail('must fail'), (e: unknown) => e);
+          const err = await handle.result().then(
+            () => assert.fail('must fail'),
+            (e: unknown) => e,
+          );
           assert.equal(failureType(err), type);
           const history = await handle.fetchHistory();
           const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1);
-          assert.ok(attempts.every((a) => a === 1), 'bad input is not retried');
+          assert.ok(
+            attempts.every((a) => a === 1),
+            'bad input is not retried',
+          );
           assert.deepEqual(await new Registry(localStore(varDir)).models(), []);
         },
         { varDir },

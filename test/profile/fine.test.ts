@@ -39,7 +39,10 @@ describe('fine distributions', () => {
     const b = numericDistribution(counted(xb).values, counted(xb).counts, 1000, 256);
     const m = mergeNumericDistributions(a, b, 1000, 256);
     assert.ok(a.kind === 'bins' && m.kind === 'bins');
-    assert.equal(m.counts.reduce((s, c) => s + c, 0), 50_000);
+    assert.equal(
+      m.counts.reduce((s, c) => s + c, 0),
+      50_000,
+    );
     const sum = [...xa, ...xb].reduce((s, x) => s + x, 0);
     assert.ok(Math.abs(m.sums.reduce((s, x) => s + x, 0) - sum) < 1e-6 * sum);
     assert.equal(m.lo[0], whole.values[0]);
@@ -53,11 +56,39 @@ describe('fine distributions', () => {
   });
 
   it('categories: every one up to the cap, the rest as other; merges add counts and stay complete only if both were', () => {
-    const a = categoryDistribution([{ value: 'x', count: 3 }, { value: 'y', count: 5 }, { value: 'z', count: 1 }], 2);
-    assert.deepEqual(a, { categories: [{ value: 'y', count: 5 }, { value: 'x', count: 3 }], otherCount: 1, complete: false });
+    const a = categoryDistribution(
+      [
+        { value: 'x', count: 3 },
+        { value: 'y', count: 5 },
+        { value: 'z', count: 1 },
+      ],
+      2,
+    );
+    assert.deepEqual(a, {
+      categories: [
+        { value: 'y', count: 5 },
+        { value: 'x', count: 3 },
+      ],
+      otherCount: 1,
+      complete: false,
+    });
     const b = categoryDistribution([{ value: 'x', count: 4 }], 2);
-    assert.deepEqual(mergeCategoryDistributions(a, b, 3), { categories: [{ value: 'x', count: 7 }, { value: 'y', count: 5 }], otherCount: 1, complete: false });
+    assert.deepEqual(mergeCategoryDistributions(a, b, 3), {
+      categories: [
+        { value: 'x', count: 7 },
+        { value: 'y', count: 5 },
+      ],
+      otherCount: 1,
+      complete: false,
+    });
     const c = mergeCategoryDistributions(b, categoryDistribution([{ value: 'w', count: 1 }], 5), 5);
-    assert.deepEqual(c, { categories: [{ value: 'x', count: 4 }, { value: 'w', count: 1 }], otherCount: 0, complete: true });
+    assert.deepEqual(c, {
+      categories: [
+        { value: 'x', count: 4 },
+        { value: 'w', count: 1 },
+      ],
+      otherCount: 0,
+      complete: true,
+    });
   });
 });

@@ -82,29 +82,42 @@ describe('profile', () => {
       ],
       otherCount: 1,
       // every category, beyond the top K
-      distribution: { categories: [{ value: 'a', count: 6 }, { value: 'b', count: 3 }, { value: 'c', count: 1 }], otherCount: 0, complete: true },
+      distribution: {
+        categories: [
+          { value: 'a', count: 6 },
+          { value: 'b', count: 3 },
+          { value: 'c', count: 1 },
+        ],
+        otherCount: 0,
+        complete: true,
+      },
     });
     DatasetProfile.parse(JSON.parse(JSON.stringify(p)));
   });
 
   it('past the caps: equal-frequency bins with exact edges and a stated rank error; the top categories plus other', async () => {
     // 5,000 distinct values (0..4999, value 7 repeated 600 more times) with a cap of 1,000 and 100 bins.
-    const p = await profileRelation(
-      `SELECT range::DOUBLE AS v, 'k' || (range % 1500)::VARCHAR AS c FROM range(5000) UNION ALL SELECT 7.0, 'k0' FROM range(600)`,
-      FEATURES,
-      { fine: { numericCap: 1000, categoricalCap: 1000, bins: 100 } },
-    );
+    const p = await profileRelation(`SELECT range::DOUBLE AS v, 'k' || (range % 1500)::VARCHAR AS c FROM range(5000) UNION ALL SELECT 7.0, 'k0' FROM range(600)`, FEATURES, {
+      fine: { numericCap: 1000, categoricalCap: 1000, bins: 100 },
+    });
     const [v, c] = p.features;
     assert.ok(v.kind === 'numeric' && c.kind === 'categorical' && v.distribution?.kind === 'bins' && c.distribution);
     const d = v.distribution;
-    assert.equal(d.counts.reduce((a, b) => a + b, 0), 5600);
+    assert.equal(
+      d.counts.reduce((a, b) => a + b, 0),
+      5600,
+    );
     assert.equal(d.distinct, 5000);
     // Ascending, disjoint, exact edges: lo and hi are values that occur; sums hold every value once.
     for (let i = 0; i < d.lo.length; i++) {
       assert.ok(Number.isInteger(d.lo[i]) && Number.isInteger(d.hi[i]) && d.lo[i] <= d.hi[i]);
       if (i > 0) assert.ok(d.lo[i] > d.hi[i - 1]);
     }
-    close(d.sums.reduce((a, b) => a + b, 0), (4999 * 5000) / 2 + 7 * 600, 1e-6);
+    close(
+      d.sums.reduce((a, b) => a + b, 0),
+      (4999 * 5000) / 2 + 7 * 600,
+      1e-6,
+    );
     // The heavy value 7 (601 of 5600 rows, above a bin's share of 56) is a bin of its own.
     const seven = d.lo.indexOf(7);
     assert.ok(seven >= 0 && d.hi[seven] === 7 && d.counts[seven] === 601);
@@ -127,10 +140,14 @@ describe('profile', () => {
   });
 
   it('collapses repeated cut points and gives a constant column one bin [v, v]', async () => {
-    const p = await profileRelation(`SELECT CASE WHEN range < 7 THEN 0 ELSE range END AS v, 5 AS k FROM range(10)`, [
-      { name: 'v', type: 'numeric' },
-      { name: 'k', type: 'numeric' },
-    ], { bins: 5 });
+    const p = await profileRelation(
+      `SELECT CASE WHEN range < 7 THEN 0 ELSE range END AS v, 5 AS k FROM range(10)`,
+      [
+        { name: 'v', type: 'numeric' },
+        { name: 'k', type: 'numeric' },
+      ],
+      { bins: 5 },
+    );
     const [v, k] = p.features;
     assert.ok(v.kind === 'numeric' && k.kind === 'numeric');
     // Cut points at 0, .2, .4, .6 are all 0; at .8 position 7.2 lies between 7 and 8.
@@ -152,7 +169,10 @@ describe('profile', () => {
           const values = [...edges, ...extra].map((x) => (Object.is(x, -0) ? 0 : x));
           const sql = `SELECT ${binSql('x', edges)} AS b FROM (VALUES ${values.map((x) => `(${sqlLiteral(x)}::DOUBLE)`).join(', ')}) AS t(x)`;
           const got = (await db.rows(sql)).map((r) => r.b);
-          assert.deepEqual(got, values.map((x) => binIndex(edges, x)));
+          assert.deepEqual(
+            got,
+            values.map((x) => binIndex(edges, x)),
+          );
         }),
         { numRuns: 60, seed: 1234 },
       );
@@ -243,13 +263,7 @@ describe('profile', () => {
   });
 
   it('names missing or non-numeric feature columns with typed errors', async () => {
-    await assert.rejects(
-      profileRelation(TABLE, [{ name: 'w', type: 'numeric' }]),
-      (e: unknown) => e instanceof DataError && e.type === 'DataColumnMissing' && /no column w/.test(e.message),
-    );
-    await assert.rejects(
-      profileRelation(TABLE, [{ name: 'c', type: 'numeric' }]),
-      (e: unknown) => e instanceof DataError && e.type === 'DataColumnWrongType' && /c \(VARCHAR\)/.test(e.message),
-    );
+    await assert.rejects(profileRelation(TABLE, [{ name: 'w', type: 'numeric' }]), (e: unknown) => e instanceof DataError && e.type === 'DataColumnMissing' && /no column w/.test(e.message));
+    await assert.rejects(profileRelation(TABLE, [{ name: 'c', type: 'numeric' }]), (e: unknown) => e instanceof DataError && e.type === 'DataColumnWrongType' && /c \(VARCHAR\)/.test(e.message));
   });
 });

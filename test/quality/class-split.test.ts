@@ -9,8 +9,28 @@ import { parseSpec } from '../../src/spec/dataset';
 import { tempDir } from '../data/helpers';
 
 // Rows 0..19; Macaroni only before 2001-01-15 (training), Emperor only from it (holdout), the others on both sides.
-const species = ['Adelie', 'Gentoo', 'Chinstrap', 'Macaroni', 'Adelie', 'Gentoo', 'Chinstrap', 'Adelie', 'Gentoo', 'Chinstrap',
-  'Adelie', 'Gentoo', 'Chinstrap', 'Adelie', 'Gentoo', 'Emperor', 'Adelie', 'Chinstrap', 'Emperor', 'Gentoo'];
+const species = [
+  'Adelie',
+  'Gentoo',
+  'Chinstrap',
+  'Macaroni',
+  'Adelie',
+  'Gentoo',
+  'Chinstrap',
+  'Adelie',
+  'Gentoo',
+  'Chinstrap',
+  'Adelie',
+  'Gentoo',
+  'Chinstrap',
+  'Adelie',
+  'Gentoo',
+  'Emperor',
+  'Adelie',
+  'Chinstrap',
+  'Emperor',
+  'Gentoo',
+];
 const CSV = ['species,flipper,day', ...species.map((s, i) => `${s},${180 + i},2001-01-${String(i + 1).padStart(2, '0')}`)].join('\n');
 
 describe('quality: classes on one side of the split (multiclass)', () => {

@@ -9,7 +9,11 @@ const ATOMS = ['a', 'b', 'A', '.', '\\d', '\\w', '\\s', '\\b', '\\B', '[a-b]', '
 const STRINGS = fc.string({ unit: fc.constantFrom('a', 'b', 'A', 'B', '1', ' ', '\n', 'é'), maxLength: 8 });
 
 const regexArb: fc.Arbitrary<string> = fc.letrec<{ re: string; seq: string; item: string }>((tie) => ({
-  re: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('seq'), fc.tuple(tie('seq'), tie('seq')).map(([x, y]) => `${x}|${y}`)),
+  re: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    tie('seq'),
+    fc.tuple(tie('seq'), tie('seq')).map(([x, y]) => `${x}|${y}`),
+  ),
   seq: fc.array(tie('item'), { minLength: 1, maxLength: 4 }).map((xs) => xs.join('')),
   item: fc.oneof(
     { depthSize: 'small' },

@@ -128,7 +128,10 @@ describe('quality/runQualitySuite', () => {
 
   it('evaluates every expectation type, passing and failing, with exact counts, observed values and rows (csv, jsonl, parquet, snapshot)', async () => {
     for (const [label, input] of inputs()) {
-      const report = await runQualitySuite(input, CASES.map((c) => c.e));
+      const report = await runQualitySuite(
+        input,
+        CASES.map((c) => c.e),
+      );
       assert.equal(report.results.length, CASES.length);
       report.results.forEach((r, i) => checkResult(r, CASES[i], `${label} #${i} ${JSON.stringify(CASES[i].e)}`));
       const failures = CASES.filter((c) => !c.success).length;
@@ -148,7 +151,10 @@ describe('quality/runQualitySuite', () => {
     const suite = CASES.filter((c) => c.e.type !== 'unique' || c.success).map((c) => c.e);
     const report = await runQualitySuite({ parquetFile: snapshot }, suite);
     assert.equal(report.passes, 2, 'the aggregate scan, then one query for the failing rows');
-    const passing = await runQualitySuite({ parquetFile: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
+    const passing = await runQualitySuite(
+      { parquetFile: snapshot },
+      CASES.filter((c) => c.success).map((c) => c.e),
+    );
     assert.equal(passing.passes, 1);
     const db = await DuckDb.open();
     try {
@@ -159,7 +165,10 @@ describe('quality/runQualitySuite', () => {
       assert.ok(sources.length >= 10);
       const operators = async (sql: string): Promise<string[]> => {
         const plan = (await db.rows(`EXPLAIN (FORMAT json) ${sql}`)).map((r) => cellText(r.explain_value)).join('');
-        interface Node { name: string; children?: Node[] }
+        interface Node {
+          name: string;
+          children?: Node[];
+        }
         const walk = (n: Node): string[] => [n.name, ...(n.children ?? []).flatMap(walk)];
         return (JSON.parse(plan) as Node[]).flatMap(walk);
       };
@@ -176,7 +185,10 @@ describe('quality/runQualitySuite', () => {
   });
 
   it('an all-passing suite succeeds; an empty suite succeeds with the row count', async () => {
-    const ok = await runQualitySuite({ parquetFile: snapshot }, CASES.filter((c) => c.success).map((c) => c.e));
+    const ok = await runQualitySuite(
+      { parquetFile: snapshot },
+      CASES.filter((c) => c.success).map((c) => c.e),
+    );
     assert.equal(ok.success, true);
     assert.equal(ok.passes, 1);
     const empty = await runQualitySuite({ parquetFile: snapshot }, []);

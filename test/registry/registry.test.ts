@@ -27,7 +27,10 @@ describe('registry', () => {
     const root = tempVarDir();
     const regs = [new Registry(localStore(root)), new Registry(localStore(root)), new Registry(localStore(root))];
     const made = await Promise.all(Array.from({ length: 9 }, (_, i) => regs[i % 3].register(input(`wf-${i}/r`))));
-    assert.deepEqual(made.map((m) => m.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      made.map((m) => m.version).sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const claims = readdirSync(path.join(root, 'registry', 'demo', 'claims')).sort();
     assert.equal(claims.length, 9, 'one claim per version, none wasted');
     assert.ok(!existsSync(path.join(root, 'registry', 'demo', 'staging')));
@@ -43,7 +46,10 @@ describe('registry', () => {
     assert.equal(await reg.alias('demo'), 2);
     assert.equal(await reg.rollback('demo'), 1);
     assert.equal(await reg.alias('demo'), 1);
-    assert.deepEqual((await reg.aliasHistory('demo')).map((e) => e.version), [1, 2, 1]);
+    assert.deepEqual(
+      (await reg.aliasHistory('demo')).map((e) => e.version),
+      [1, 2, 1],
+    );
   });
 
   it('refuses unknown versions and names that could escape its folder', async () => {
@@ -85,7 +91,10 @@ for (const backend of ['local folder', 'S3 on MinIO'] as const) {
       assert.ok(lost.reason instanceof RegistryError && lost.reason.type === 'AliasMoved', String(lost.reason));
       const champion = await reg.alias('demo');
       assert.ok(champion === 2 || champion === 3);
-      assert.deepEqual((await reg.aliasHistory('demo')).map((e) => e.version), [1, champion]);
+      assert.deepEqual(
+        (await reg.aliasHistory('demo')).map((e) => e.version),
+        [1, champion],
+      );
       // unconditional moves (the CLI's promote) from many clients at once all land in the history
       await Promise.all([1, 2, 3, 1].map((v, i) => new Registry(reg.store).setAlias('demo', v, `manual ${i}`)));
       assert.ok((await reg.aliasHistory('demo')).length >= 3);

@@ -20,8 +20,7 @@ describe('serving: append log', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const open = (bufferRecords = 1_000_000) =>
-    new AppendLog({ folder: dir, flushMs: 60_000, bufferRecords, maxFileBytes: 1 << 30, log: pino({ level: 'silent' }), what: 'test' });
+  const open = (bufferRecords = 1_000_000) => new AppendLog({ folder: dir, flushMs: 60_000, bufferRecords, maxFileBytes: 1 << 30, log: pino({ level: 'silent' }), what: 'test' });
 
   it('writes every line in order, byte for byte, across chunk edges, multi-byte characters, long lines and flushes', async () => {
     const log = open();

@@ -26,7 +26,13 @@ describe('serving: key store (CLI functions)', () => {
     assert.ok(text.includes(hashKey(a.key)));
     assert.equal((await stat(keysPath)).mode & 0o777, 0o600);
     const listed = await listKeys(file);
-    assert.deepEqual(listed.map((k) => [k.name, k.role]), [['alice', 'user'], ['ops', 'admin']]);
+    assert.deepEqual(
+      listed.map((k) => [k.name, k.role]),
+      [
+        ['alice', 'user'],
+        ['ops', 'admin'],
+      ],
+    );
     for (const k of listed) assert.ok(!('hash' in k));
     const revoked = await revokeKey(file, 'alice');
     assert.equal(revoked.id, a.info.id);
@@ -45,7 +51,10 @@ describe('serving: key store (CLI functions)', () => {
     const raw = (await readFile(devKeyPath(varDir), 'utf8')).trim();
     assert.equal((await stat(devKeyPath(varDir))).mode & 0o777, 0o600);
     const keys = await listKeys(store);
-    assert.deepEqual(keys.map((k) => [k.name, k.role]), [['dev', 'admin']]);
+    assert.deepEqual(
+      keys.map((k) => [k.name, k.role]),
+      [['dev', 'admin']],
+    );
     assert.ok(!(await readFile(path.join(varDir, KEYS_KEY), 'utf8')).includes(raw));
     assert.equal((await ensureDevKey(store, varDir)).created, false);
     await revokeKey(store, 'dev');
@@ -186,7 +195,10 @@ describe('serving: secrets stay out of logs', () => {
       await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW] } });
       await h.app.inject({ method: 'POST', url: '/v1/predict', headers: { 'x-api-key': h.adminKey }, payload: { instances: [{}] } });
       await h.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(`${h.userKey}x`) });
-      assert.ok(lines.some((l) => l.includes('request completed')), 'request logging was on');
+      assert.ok(
+        lines.some((l) => l.includes('request completed')),
+        'request logging was on',
+      );
       for (const k of [h.userKey, h.adminKey]) assert.ok(!lines.join('\n').includes(k.slice(4)), 'a key reached the log');
     } finally {
       await h.close();
@@ -229,8 +241,7 @@ describe('serving: failed authentication is rate limited per client address (bru
   it('after SERVING_AUTH_FAIL_MAX wrong keys an address gets 429 for further wrong keys, while a right key from it is still served', async () => {
     const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 5, SERVING_AUTH_FAIL_WINDOW_MS: 60_000 } });
     try {
-      const from = (remoteAddress: string, key: string) =>
-        h.app.inject({ method: 'POST', url: '/v1/predict', remoteAddress, headers: auth(key), payload: { instances: [ROW] } });
+      const from = (remoteAddress: string, key: string) => h.app.inject({ method: 'POST', url: '/v1/predict', remoteAddress, headers: auth(key), payload: { instances: [ROW] } });
       const guesses = Array.from({ length: 5 }, (_, i) => `mlk_${'0'.repeat(12)}_${String(i).padStart(43, 'x')}`);
       for (const g of guesses) assert.equal((await from('10.0.0.7', g)).statusCode, 401);
       const blocked = await from('10.0.0.7', 'another-guess');
@@ -278,8 +289,7 @@ describe('serving: failed authentication is rate limited per client address (bru
   it('TRUST_PROXY (hops) counts failures per forwarded client, not per proxy', async () => {
     const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 2, TRUST_PROXY: '1' } });
     try {
-      const via = (client: string, key: string) =>
-        h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.9.9.9', headers: { ...auth(key), 'x-forwarded-for': client } });
+      const via = (client: string, key: string) => h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: '10.9.9.9', headers: { ...auth(key), 'x-forwarded-for': client } });
       assert.equal((await via('203.0.113.1', 'bad-1')).statusCode, 401);
       assert.equal((await via('203.0.113.1', 'bad-2')).statusCode, 401);
       assert.equal((await via('203.0.113.1', 'bad-3')).statusCode, 429);
@@ -293,8 +303,7 @@ describe('serving: failed authentication is rate limited per client address (bru
   it('TRUST_PROXY (addresses or CIDRs) believes only the listed proxies; bad values are refused naming the setting', async () => {
     const h = await harness({ config: { SERVING_AUTH_FAIL_MAX: 1, TRUST_PROXY: '10.9.0.0/16, 127.0.0.1' } });
     try {
-      const via = (proxy: string, client: string, key: string) =>
-        h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: proxy, headers: { ...auth(key), 'x-forwarded-for': client } });
+      const via = (proxy: string, client: string, key: string) => h.app.inject({ method: 'GET', url: '/v1/models', remoteAddress: proxy, headers: { ...auth(key), 'x-forwarded-for': client } });
       assert.equal((await via('10.9.1.1', '203.0.113.5', 'bad')).statusCode, 401);
       assert.equal((await via('10.9.1.1', '203.0.113.6', 'bad')).statusCode, 401, 'a trusted proxy: each client counts alone');
       // an untrusted peer cannot pick its address by sending the header

@@ -47,7 +47,16 @@ describe('serving: bad requests', () => {
   });
 
   it('400 on wrong types, naming every bad field at once', async () => {
-    const body = assertError(await predict({ instances: [{ ...ROW, distance: '800', carrier: 5 }, { ...ROW, dep_hour: true }] }), 400, 'Bad Request');
+    const body = assertError(
+      await predict({
+        instances: [
+          { ...ROW, distance: '800', carrier: 5 },
+          { ...ROW, dep_hour: true },
+        ],
+      }),
+      400,
+      'Bad Request',
+    );
     assert.deepEqual(body.issues, [
       { path: 'instances.0.distance', message: 'must be a finite number or null' },
       { path: 'instances.0.carrier', message: 'must be a string or null' },
@@ -116,7 +125,10 @@ describe('serving: bad requests', () => {
   it('400 on a malformed version path parameter', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/v2/models/flights/versions/abc', headers: auth(h.userKey) });
     const body = assertError(res, 400, 'Bad Request');
-    assert.deepEqual(body.issues?.map((i) => i.path), ['params.version']);
+    assert.deepEqual(
+      body.issues?.map((i) => i.path),
+      ['params.version'],
+    );
   });
 
   it('never crashes and never answers 5xx on arbitrary JSON bodies (property)', async () => {

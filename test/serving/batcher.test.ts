@@ -26,10 +26,18 @@ describe('serving: adaptive batcher', () => {
           let id = 0;
           const requests = sizes.map((n) => Array.from({ length: n }, () => ({ id: id++ })));
           const results = await Promise.all(requests.map((rows) => b.score(rows)));
-          results.forEach((probs, i) => assert.deepEqual(Array.from(probs), requests[i].map((r) => Math.fround(r.id / 1000))));
+          results.forEach((probs, i) =>
+            assert.deepEqual(
+              Array.from(probs),
+              requests[i].map((r) => Math.fround(r.id / 1000)),
+            ),
+          );
           // a batch never exceeds maxRows unless one request alone is larger
           for (const n of batches) assert.ok(n <= Math.max(maxRows, ...sizes));
-          assert.equal(batches.reduce((a, n) => a + n, 0), id);
+          assert.equal(
+            batches.reduce((a, n) => a + n, 0),
+            id,
+          );
           assert.equal(b.busy, 0);
         },
       ),
@@ -55,7 +63,10 @@ describe('serving: adaptive batcher', () => {
       { maxRows: 16, waitMs: 0, maxInflight: 1 },
     );
     const outcomes = await Promise.allSettled([b.score([{ id: 1 }]), b.score([{ id: 2 }])]);
-    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected'],
+    );
     fail = false;
     assert.deepEqual(Array.from(await b.score([{ id: 3 }])), [0.5]);
   });

@@ -22,12 +22,19 @@ describe('serving: capture', () => {
       const rows = [ROW, { distance: null, dep_hour: 4, carrier: null, origin: 'SEA' }];
       const res = await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: rows } });
       const preds = res.json().predictions;
-      await h.app.inject({ method: 'POST', url: '/v2/models/flights/infer', headers: auth(h.userKey), payload: { inputs: [
-        { name: 'distance', datatype: 'FP32', shape: [1], data: [100] },
-        { name: 'dep_hour', datatype: 'FP32', shape: [1], data: [5] },
-        { name: 'carrier', datatype: 'BYTES', shape: [1], data: ['UA'] },
-        { name: 'origin', datatype: 'BYTES', shape: [1], data: ['DEN'] },
-      ] } });
+      await h.app.inject({
+        method: 'POST',
+        url: '/v2/models/flights/infer',
+        headers: auth(h.userKey),
+        payload: {
+          inputs: [
+            { name: 'distance', datatype: 'FP32', shape: [1], data: [100] },
+            { name: 'dep_hour', datatype: 'FP32', shape: [1], data: [5] },
+            { name: 'carrier', datatype: 'BYTES', shape: [1], data: ['UA'] },
+            { name: 'origin', datatype: 'BYTES', shape: [1], data: ['DEN'] },
+          ],
+        },
+      });
       await h.app.serving.capture.flush();
       const files = await readdir(path.join(h.varDir, 'capture', 'flights'));
       assert.equal(files.length, 1);
@@ -92,7 +99,10 @@ describe('serving: capture', () => {
       }
       const files = (await readdir(path.join(h.varDir, 'capture', 'flights'))).sort();
       assert.ok(files.length >= 3, `${files.length} files`);
-      assert.deepEqual(files.map((f) => f.slice(-12)), files.map((_, i) => `${String(i + 1).padStart(6, '0')}.jsonl`));
+      assert.deepEqual(
+        files.map((f) => f.slice(-12)),
+        files.map((_, i) => `${String(i + 1).padStart(6, '0')}.jsonl`),
+      );
       assert.equal((await captureLines(h.varDir)).length, 36);
     } finally {
       await h.close();

@@ -20,7 +20,12 @@ const value = fc.oneof(
   fc.constant({}),
 );
 const row = fc.oneof(
-  fc.record({ distance: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)), dep_hour: fc.integer(), carrier: fc.oneof(fc.string(), fc.constant(null)), origin: fc.string() }),
+  fc.record({
+    distance: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)),
+    dep_hour: fc.integer(),
+    carrier: fc.oneof(fc.string(), fc.constant(null)),
+    origin: fc.string(),
+  }),
   fc.record({ distance: value, dep_hour: value, carrier: value, origin: value }, { requiredKeys: [] }),
   fc.dictionary(fc.constantFrom(...names, 'extra', '0', 'Distance'), value),
   fc.shuffledSubarray(names, { minLength: 4, maxLength: 4 }).map((ks) => Object.fromEntries(ks.map((k) => [k, k.includes('a') && k !== 'carrier' ? 1 : 'v']))),
@@ -67,15 +72,27 @@ describe('serving: fast predict check', () => {
 
 describe('serving: pooled model input', () => {
   it('scores concurrent batches of mixed sizes exactly like freshly built tensors, also after a bad row', async () => {
-    const model = await OnnxModel.load(syntheticModelBytes(), features.map((f) => ({ ...f })));
+    const model = await OnnxModel.load(
+      syntheticModelBytes(),
+      features.map((f) => ({ ...f })),
+    );
     try {
       const rowsOf = (n: number, seed: number) =>
-        Array.from({ length: n }, (_, i) => ({ distance: (seed * 37 + i * 101) % 2000, dep_hour: (seed + i) % 24, carrier: ['AA', 'DL', 'zz', ''][(seed + i) % 4], origin: i % 3 === 0 ? null : 'ORD' }));
+        Array.from({ length: n }, (_, i) => ({
+          distance: (seed * 37 + i * 101) % 2000,
+          dep_hour: (seed + i) % 24,
+          carrier: ['AA', 'DL', 'zz', ''][(seed + i) % 4],
+          origin: i % 3 === 0 ? null : 'ORD',
+        }));
       const batches = [1, 3, 1, 2, 3, 1, 300].map((n, k) => rowsOf(n, k));
-      const expected = await Promise.all(batches.map((b) => model.predict(
-        Object.fromEntries(features.map((f) => [f.name, f.type === 'numeric' ? Float32Array.from(b, (r) => (r[f.name as 'distance'] ?? NaN)) : b.map((r) => (r[f.name as 'carrier'] ?? ''))])),
-        b.length,
-      )));
+      const expected = await Promise.all(
+        batches.map((b) =>
+          model.predict(
+            Object.fromEntries(features.map((f) => [f.name, f.type === 'numeric' ? Float32Array.from(b, (r) => r[f.name as 'distance'] ?? NaN) : b.map((r) => r[f.name as 'carrier'] ?? '')])),
+            b.length,
+          ),
+        ),
+      );
       for (let round = 0; round < 3; round++) {
         const got = await Promise.all(batches.map((b) => model.predictRecords(b)));
         got.forEach((g, k) => assert.deepEqual(Array.from(g), Array.from(expected[k]), `batch ${k} round ${round}`));

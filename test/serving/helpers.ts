@@ -55,9 +55,7 @@ export const TEST_CONFIG: ServingConfigInput = {
   CAPTURE_FLUSH_MS: 50,
 };
 
-export async function harness(
-  opts: { config?: ServingConfigInput; promote?: boolean; varDir?: string; registerModel?: boolean; logger?: FastifyBaseLogger } = {},
-): Promise<Harness> {
+export async function harness(opts: { config?: ServingConfigInput; promote?: boolean; varDir?: string; registerModel?: boolean; logger?: FastifyBaseLogger } = {}): Promise<Harness> {
   const varDir = opts.varDir ?? (await tempVarDir());
   const registry = new Registry(localStore(varDir));
   if ((opts.registerModel ?? true) && (await registry.versions(MODEL)).length === 0) {

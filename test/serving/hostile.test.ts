@@ -73,7 +73,13 @@ describe('serving: hostile requests', function () {
           }
         }),
       );
-      const table = [...byKind].map(([kind, counts]) => `${kind}: ${[...counts].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}x${n}`).join(' ')}`);
+      const table = [...byKind].map(
+        ([kind, counts]) =>
+          `${kind}: ${[...counts]
+            .sort((x, y) => x[0] - y[0])
+            .map(([s, n]) => `${s}x${n}`)
+            .join(' ')}`,
+      );
       process.stderr.write(`      ${table.join('\n      ')}\n`);
       assert.deepEqual(bad.slice(0, 20), [], `${bad.length} bad answers`);
       const refused = [...byKind.values()].reduce((s, m) => s + (m.get(-1) ?? 0), 0);
@@ -82,7 +88,11 @@ describe('serving: hostile requests', function () {
       // still alive, still serving
       assert.equal(srv.child.exitCode, null, srv.output.slice(-20).join('\n'));
       assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
-      const ok = await fetch(`${srv.url}/v1/predict`, { method: 'POST', headers: { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [ROW] }) });
+      const ok = await fetch(`${srv.url}/v1/predict`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${srv.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ instances: [ROW] }),
+      });
       assert.equal(ok.status, 200);
     } finally {
       agent.destroy();

@@ -67,7 +67,10 @@ describe('serving: hot swap', () => {
       for (const versions of run.perWorker) {
         const firstNew = versions.indexOf(v2);
         assert.ok(firstNew >= 0, 'every client saw the new version');
-        assert.ok(versions.slice(firstNew).every((v) => v === v2), 'no client went back to the old version');
+        assert.ok(
+          versions.slice(firstNew).every((v) => v === v2),
+          'no client went back to the old version',
+        );
       }
       const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, new RegExp(`model_version\\{model="flights"\\} ${v2}`));

@@ -69,13 +69,22 @@ describe('serving: Open Inference Protocol v2', () => {
     assert.equal(body.model_name, 'flights');
     assert.equal(body.model_version, '1');
     assert.equal(body.id, 'req-1');
-    assert.deepEqual(body.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]), [
-      ['probability', 'FP32', [3]],
-      ['label', 'INT64', [3]],
-    ]);
+    assert.deepEqual(
+      body.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]),
+      [
+        ['probability', 'FP32', [3]],
+        ['label', 'INT64', [3]],
+      ],
+    );
     const v1 = (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [ROW] } })).json();
-    assert.deepEqual(body.outputs[0].data, [1, 2, 3].map(() => v1.predictions[0].probability));
-    assert.deepEqual(body.outputs[1].data, [1, 2, 3].map(() => v1.predictions[0].label));
+    assert.deepEqual(
+      body.outputs[0].data,
+      [1, 2, 3].map(() => v1.predictions[0].probability),
+    );
+    assert.deepEqual(
+      body.outputs[1].data,
+      [1, 2, 3].map(() => v1.predictions[0].label),
+    );
   });
 
   it('infer accepts [N] shapes, nested [[v]] data, nulls as missing, and an outputs filter', async () => {
@@ -84,7 +93,10 @@ describe('serving: Open Inference Protocol v2', () => {
     const nested = tensors(2).map((t) => ({ ...t, data: t.data.map((v) => [v]) }));
     const res = await infer('/v2/models/flights/infer', { inputs: nested, outputs: [{ name: 'probability' }] });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().outputs.map((o: { name: string }) => o.name), ['probability']);
+    assert.deepEqual(
+      res.json().outputs.map((o: { name: string }) => o.name),
+      ['probability'],
+    );
     assert.deepEqual(res.json().outputs[0].data, flat.json().outputs[0].data);
     const withNulls = tensors(1).map((t) => ({ ...t, data: [null] }));
     assert.equal((await infer('/v2/models/flights/infer', { inputs: withNulls })).statusCode, 200);
@@ -129,7 +141,7 @@ describe('serving: Open Inference Protocol v2', () => {
     assert.equal(body.error, 'Bad Request');
     assert.deepEqual(body.issues, [
       { path: 'inputs.0.datatype', message: 'numeric input "distance" must be FP32 (or another numeric type), got BYTES' },
-      { path: 'inputs.1.shape', message: 'batch size 3 differs from the first input\'s 2' },
+      { path: 'inputs.1.shape', message: "batch size 3 differs from the first input's 2" },
       { path: 'inputs.1.data', message: 'holds 2 values for shape [3, 1]' },
       { path: 'inputs.2.data.1', message: 'must be a string or null' },
       { path: 'inputs.3.name', message: 'unknown input "tail"; the model takes distance, dep_hour, carrier, origin' },
@@ -141,7 +153,13 @@ describe('serving: Open Inference Protocol v2', () => {
   it('400 on a request that is not an inference request, with zod paths', async () => {
     const res = await infer('/v2/models/flights/infer', { inputs: [{ name: 'distance', datatype: 'FP99', shape: [1], data: [1] }], extra: true });
     assert.equal(res.statusCode, 400);
-    assert.deepEqual(res.json().issues.map((i: { path: string }) => i.path).sort(), ['extra', 'inputs.0.datatype']);
+    assert.deepEqual(
+      res
+        .json()
+        .issues.map((i: { path: string }) => i.path)
+        .sort(),
+      ['extra', 'inputs.0.datatype'],
+    );
     const tooMany = await infer('/v2/models/flights/infer', { inputs: tensors(1).map((x) => ({ ...x, shape: [100_000, 1] })) });
     assert.equal(tooMany.statusCode, 400);
     assert.match(JSON.stringify(tooMany.json().issues), /batch size must be 1-1000/);

@@ -17,7 +17,10 @@ describe('serving: ops endpoints and docs', () => {
     assert.deepEqual((await h.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200);
-    assert.deepEqual(ready.json(), { ready: true, model: { name: 'flights', version: 1 }, capture: { ok: true, folder: path.join(h.varDir, 'capture', 'flights') },
+    assert.deepEqual(ready.json(), {
+      ready: true,
+      model: { name: 'flights', version: 1 },
+      capture: { ok: true, folder: path.join(h.varDir, 'capture', 'flights') },
       models: [{ name: 'flights', version: 1, state: 'loaded' }],
     });
   });

@@ -34,7 +34,10 @@ describe('serving: POST /v1/predict', () => {
     ];
     const res = await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: rows } });
     assert.equal(res.statusCode, 200, res.body);
-    const model = await OnnxModel.load(modelA(), SYNTHETIC_FEATURES.map((f) => ({ ...f })));
+    const model = await OnnxModel.load(
+      modelA(),
+      SYNTHETIC_FEATURES.map((f) => ({ ...f })),
+    );
     try {
       const want = await model.predictRecords(rows);
       const got = res.json().predictions.map((p: { probability: number }) => p.probability);
@@ -52,11 +55,11 @@ describe('serving: POST /v1/predict', () => {
 
   it('answers concurrent requests each with its own rows (batched underneath)', async () => {
     const hours = Array.from({ length: 40 }, (_, i) => i % 24);
-    const results = await Promise.all(
-      hours.map((hr) => h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [{ ...ROW, dep_hour: hr }] } })),
-    );
+    const results = await Promise.all(hours.map((hr) => h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [{ ...ROW, dep_hour: hr }] } })));
     const single = await Promise.all(
-      [0, 5, 17].map(async (hr) => (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [{ ...ROW, dep_hour: hr }] } })).json().predictions[0].probability),
+      [0, 5, 17].map(
+        async (hr) => (await h.app.inject({ method: 'POST', url: '/v1/predict', headers: auth(h.userKey), payload: { instances: [{ ...ROW, dep_hour: hr }] } })).json().predictions[0].probability,
+      ),
     );
     for (const [i, hr] of [0, 5, 17].entries()) assert.equal(results[hours.indexOf(hr)].json().predictions[0].probability, single[i]);
     for (const r of results) assert.equal(r.statusCode, 200);
@@ -69,7 +72,10 @@ describe('serving: POST /v1/predict', () => {
     assert.equal(body.name, 'flights');
     assert.equal(body.version, 1);
     assert.equal(body.threshold, 0.5);
-    assert.deepEqual(body.features, SYNTHETIC_FEATURES.map((f) => ({ ...f })));
+    assert.deepEqual(
+      body.features,
+      SYNTHETIC_FEATURES.map((f) => ({ ...f })),
+    );
     assert.equal(typeof body.loadedAt, 'string');
     assert.deepEqual(body.metrics, { auc: 0.7 });
   });

@@ -108,7 +108,7 @@ describe('serving: model repository', () => {
     const index = await post('/v2/repository/index', {});
     assert.equal(index.statusCode, 200, index.body);
     assert.deepEqual(
-      (index.json<{ name: string; state: string }[]>()).map((m) => [m.name, m.state]),
+      index.json<{ name: string; state: string }[]>().map((m) => [m.name, m.state]),
       [
         ['delays', 'READY'],
         ['flights', 'READY'],
@@ -118,7 +118,10 @@ describe('serving: model repository', () => {
     const unloaded = await post('/v2/repository/models/delays/unload', {}, h.adminKey);
     assert.equal(unloaded.statusCode, 200, unloaded.body);
     const after = (await post('/v2/repository/index', { ready: true })).json<{ name: string }[]>();
-    assert.deepEqual(after.map((m) => m.name), ['flights']);
+    assert.deepEqual(
+      after.map((m) => m.name),
+      ['flights'],
+    );
     assert.equal((await h.app.inject({ method: 'GET', url: '/v2/models/delays/ready' })).statusCode, 503);
     assert.equal((await post('/v2/repository/models/flights/unload', {}, h.adminKey)).statusCode, 409);
     // the next request loads it again
@@ -142,7 +145,8 @@ describe('serving: model repository limits and failures', () => {
     const h = await harness({ config: { SERVING_MAX_LOADED_MODELS: 2 } });
     try {
       const post = (name: string) => h.app.inject({ method: 'POST', url: `/v1/models/${name}/predict`, headers: auth(h.userKey), payload: { instances: [ROW] } });
-      const states = async () => Object.fromEntries(((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string }[]).map((m) => [m.name, m.state]));
+      const states = async () =>
+        Object.fromEntries(((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string }[]).map((m) => [m.name, m.state]));
       await registerSynthetic(h.registry, 'alpha', modelA(), { runKey: 'alpha' });
       await eventually(async () => (await states()).alpha === 'loaded', 5000);
       await registerSynthetic(h.registry, 'beta', modelB(), { runKey: 'beta' });
@@ -162,7 +166,8 @@ describe('serving: model repository limits and failures', () => {
   it('readiness probes answer from state: an unloaded model (or version) is not ready, and asking never loads it or evicts another', async () => {
     const h = await harness({ config: { SERVING_MAX_LOADED_MODELS: 2 } });
     try {
-      const states = async () => Object.fromEntries(((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string }[]).map((m) => [m.name, m.state]));
+      const states = async () =>
+        Object.fromEntries(((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string }[]).map((m) => [m.name, m.state]));
       await registerSynthetic(h.registry, 'alpha', modelA(), { runKey: 'alpha' });
       await eventually(async () => (await states()).alpha === 'loaded', 5000);
       await registerSynthetic(h.registry, 'beta', modelB(), { runKey: 'beta' });
@@ -186,9 +191,15 @@ describe('serving: model repository limits and failures', () => {
   it('a model that fails to load answers 503 with the reason; every other model keeps serving', async () => {
     const h = await harness();
     try {
-      await h.registry.register({ name: 'broken', runKey: 'broken', files: { 'model.onnx': Buffer.from('not an onnx model') }, metadata: { features: [{ name: 'x', type: 'numeric' }], metrics: {}, extra: {} } });
+      await h.registry.register({
+        name: 'broken',
+        runKey: 'broken',
+        files: { 'model.onnx': Buffer.from('not an onnx model') },
+        metadata: { features: [{ name: 'x', type: 'numeric' }], metrics: {}, extra: {} },
+      });
       await h.registry.setAlias('broken', 1, 'test');
-      const list = async () => ((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string; reason?: string }[]).find((m) => m.name === 'broken');
+      const list = async () =>
+        ((await h.app.inject({ method: 'GET', url: '/v1/models', headers: auth(h.userKey) })).json().models as { name: string; state: string; reason?: string }[]).find((m) => m.name === 'broken');
       await eventually(async () => (await list())?.state === 'failed', 5000);
       assert.match((await list())!.reason!, /failed to load/);
       const res = await h.app.inject({ method: 'POST', url: '/v1/models/broken/predict', headers: auth(h.userKey), payload: { instances: [{ x: 1 }] } });

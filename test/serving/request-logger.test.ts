@@ -18,10 +18,10 @@ function recordingLogger(): { logger: FastifyBaseLogger; lines: Array<Record<str
   const base = pino({ level: 'info' }, sink);
   let made = 0;
   const child = base.child.bind(base);
-  base.child = ((bindings, options) => {
+  base.child = (bindings, options) => {
     made++;
     return child(bindings, options);
-  });
+  };
   return { logger: base, lines, children: () => made };
 }
 

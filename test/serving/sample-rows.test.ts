@@ -10,8 +10,33 @@ const profile = {
   passes: 1,
   createdAt: '2025-01-01T00:00:00Z',
   features: [
-    { name: 'distance', kind: 'numeric', count: 100, nulls: 0, min: 1, max: 9, mean: 5, stddev: 1, quantiles: { p01: 1, p05: 1, p25: 3, p50: 4.5, p75: 6, p95: 8, p99: 9 }, quantilesExact: true, histogram: null },
-    { name: 'carrier', kind: 'categorical', count: 100, nulls: 0, distinct: 2, distinctExact: true, topK: 10, top: [{ value: 'WN', count: 60 }, { value: 'AA', count: 40 }], otherCount: 0 },
+    {
+      name: 'distance',
+      kind: 'numeric',
+      count: 100,
+      nulls: 0,
+      min: 1,
+      max: 9,
+      mean: 5,
+      stddev: 1,
+      quantiles: { p01: 1, p05: 1, p25: 3, p50: 4.5, p75: 6, p95: 8, p99: 9 },
+      quantilesExact: true,
+      histogram: null,
+    },
+    {
+      name: 'carrier',
+      kind: 'categorical',
+      count: 100,
+      nulls: 0,
+      distinct: 2,
+      distinctExact: true,
+      topK: 10,
+      top: [
+        { value: 'WN', count: 60 },
+        { value: 'AA', count: 40 },
+      ],
+      otherCount: 0,
+    },
   ],
 };
 

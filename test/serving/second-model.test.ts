@@ -80,10 +80,13 @@ describe('serving: a second model trained while the API runs', function () {
           // the default model kept serving and the API never restarted
           assert.equal(api.child.exitCode, null);
           const models = (await (await fetch(`${api.url}/v1/models`, { headers })).json()) as { models: { name: string; state: string }[] };
-          assert.deepEqual(models.models.map((m) => [m.name, m.state]), [
-            ['flights', 'loaded'],
-            ['flights-small', 'loaded'],
-          ]);
+          assert.deepEqual(
+            models.models.map((m) => [m.name, m.state]),
+            [
+              ['flights', 'loaded'],
+              ['flights-small', 'loaded'],
+            ],
+          );
 
           // the promotion created the model's drift schedule; a run of it checks that model
           const schedule = env.client.schedule.getHandle(driftScheduleId('flights-small'));

@@ -63,7 +63,10 @@ describe('serving: replicas on an S3 artifact store', function () {
       for (const app of replicas) await eventually(async () => (await predict(app)).statusCode === 401, 10_000);
 
       await Promise.all(replicas.map((app) => app.serving.usage.save()));
-      assert.deepEqual((await store.list('usage/')).map((o) => o.key), ['usage/api-1.json', 'usage/api-2.json']);
+      assert.deepEqual(
+        (await store.list('usage/')).map((o) => o.key),
+        ['usage/api-1.json', 'usage/api-2.json'],
+      );
 
       // after a graceful stop every scored row is in the store, and the local spools are empty
       await Promise.all(replicas.splice(0).map((app) => app.close()));

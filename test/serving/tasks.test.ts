@@ -79,14 +79,17 @@ describe('serving per task (regression, multiclass)', function () {
       body.predictions.map((p) => p.prediction),
       Array.from(want),
     );
-    assert.ok(body.predictions.some((p) => p.prediction < 0 || p.prediction > 1), 'values in minutes, not probabilities');
+    assert.ok(
+      body.predictions.some((p) => p.prediction < 0 || p.prediction > 1),
+      'values in minutes, not probabilities',
+    );
   });
 
   it('multiclass: {id, label: the most probable class, probabilities: {<class>: p}} per row, exactly the ONNX model output', async () => {
     const want = await direct(multiclass());
     const res = await h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: ROWS } });
     assert.equal(res.statusCode, 200, res.body);
-    const preds = (res.json<{ predictions: { id: string; label: string; probabilities: Record<string, number> }[] }>()).predictions;
+    const preds = res.json<{ predictions: { id: string; label: string; probabilities: Record<string, number> }[] }>().predictions;
     assert.equal(preds.length, ROWS.length);
     preds.forEach((p, i) => {
       assert.deepEqual(Object.keys(p).sort(), ['id', 'label', 'probabilities']);
@@ -144,7 +147,7 @@ describe('serving per task (regression, multiclass)', function () {
       Array.from({ length: 24 }, (_, r) => h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: [ROWS[r % 4], ROWS[(r + 1) % 4]] } })),
     );
     results.forEach((res, r) => {
-      const preds = (res.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
+      const preds = res.json<{ predictions: { probabilities: Record<string, number> }[] }>().predictions;
       preds.forEach((p, j) => {
         const i = (r + j) % 4;
         assert.deepEqual(
@@ -215,20 +218,22 @@ describe('serving per task (regression, multiclass)', function () {
       { id: 'x1', label: 'late' },
       { id: 'x2', label: 'on-time' },
     ]);
-    assert.deepEqual({ ...(again.json<object>()), model: undefined }, { model: undefined, accepted: 1, duplicates: 1, relabeled: 1, malformed: [] });
+    assert.deepEqual({ ...again.json<object>(), model: undefined }, { model: undefined, accepted: 1, duplicates: 1, relabeled: 1, malformed: [] });
 
     const bin = await post('flights', [{ id: 'q', label: 2 }]);
     assert.equal(bin.statusCode, 200);
     assert.deepEqual(bin.json().malformed, [{ index: 0, reason: 'label: must be 0 or 1' }]);
   });
 
-  it('/v1/models/{name} names the task (and classes); /docs names each model\'s response fields', async () => {
+  it("/v1/models/{name} names the task (and classes); /docs names each model's response fields", async () => {
     const band = (await h.app.inject({ method: 'GET', url: '/v1/models/band', headers: auth(h.userKey) })).json();
     assert.equal(band.task, 'multiclass');
     assert.deepEqual(band.classes, [...SYNTHETIC_CLASSES]);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models/delay', headers: auth(h.userKey) })).json().task, 'regression');
 
-    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { post?: { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> } }> }>();
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, { post?: { responses?: Record<string, { content?: Record<string, { schema: unknown }> }> } }>;
+    }>();
     const ok = (p: string) => JSON.stringify(doc.paths[p]?.post?.responses?.['200']?.content?.['application/json']?.schema);
     assert.match(ok('/v1/models/delay/predict'), /"prediction"/);
     assert.doesNotMatch(ok('/v1/models/delay/predict'), /"probability"/);
@@ -245,7 +250,7 @@ describe('serving per task (regression, multiclass)', function () {
     const m = await OnnxModel.load(v2, features());
     try {
       const want = await m.predictRecords(ROWS);
-      const preds = (res.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
+      const preds = res.json<{ predictions: { probabilities: Record<string, number> }[] }>().predictions;
       assert.deepEqual(preds.map((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])).flat(), Array.from(want));
     } finally {
       await m.release();
@@ -269,22 +274,44 @@ describe('serving per task (regression, multiclass)', function () {
     const mc = await h.app.inject({ method: 'POST', url: '/v1/models/band/predict', headers: auth(h.userKey), payload: { instances: ROWS, ids } });
     const values = [5, -12.25, 40, 0];
     const classes = ['late', 'early', 'late', 'on-time'];
-    assert.equal((await h.app.inject({ method: 'POST', url: '/v1/models/delay/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: values[i] })) } })).json().accepted, 4);
-    assert.equal((await h.app.inject({ method: 'POST', url: '/v1/models/band/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: classes[i] })) } })).json().accepted, 4);
+    assert.equal(
+      (await h.app.inject({ method: 'POST', url: '/v1/models/delay/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: values[i] })) } })).json().accepted,
+      4,
+    );
+    assert.equal(
+      (await h.app.inject({ method: 'POST', url: '/v1/models/band/feedback', headers: auth(h.userKey), payload: { labels: ids.map((id, i) => ({ id, label: classes[i] })) } })).json().accepted,
+      4,
+    );
     closed = true;
     await h.close(); // writes every buffered capture and label line
     const window = { start: '2000-01-01T00:00:00.000Z', end: '2100-01-01T00:00:00.000Z' };
     const files = async (kind: string, model: string) => jsonlFiles(path.join(h.varDir, kind, model));
     const delay = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'delay'), labelFiles: await files('labels', 'delay'), window, version: 1, task: { task: 'regression' } });
     // j1..j4 are the only ids labeled with these values (ids a, b were labeled earlier)
-    const served = (reg.json<{ predictions: { prediction: number }[] }>()).predictions.map((p) => p.prediction);
+    const served = reg.json<{ predictions: { prediction: number }[] }>().predictions.map((p) => p.prediction);
     const pairs = Array.from(delay.target ?? [], (t, i) => [t, delay.output?.[i]] as const);
-    for (let i = 0; i < 4; i++) assert.ok(pairs.some(([t, o]) => t === values[i] && o === served[i]), `regression row ${i}`);
-    const band = await joinPredictionsWithLabels({ captureFiles: await files('capture', 'band'), labelFiles: await files('labels', 'band'), window, version: 2, task: { task: 'multiclass', classes: [...SYNTHETIC_CLASSES] } });
+    for (let i = 0; i < 4; i++)
+      assert.ok(
+        pairs.some(([t, o]) => t === values[i] && o === served[i]),
+        `regression row ${i}`,
+      );
+    const band = await joinPredictionsWithLabels({
+      captureFiles: await files('capture', 'band'),
+      labelFiles: await files('labels', 'band'),
+      window,
+      version: 2,
+      task: { task: 'multiclass', classes: [...SYNTHETIC_CLASSES] },
+    });
     assert.equal(band.counts.labeled, 4, 'the version-2 predictions with labels: j1..j4');
-    const probs = (mc.json<{ predictions: { probabilities: Record<string, number> }[] }>()).predictions;
+    const probs = mc.json<{ predictions: { probabilities: Record<string, number> }[] }>().predictions;
     // ordered by id: j1..j4
-    assert.deepEqual(Array.from(band.target ?? []), classes.map((c) => SYNTHETIC_CLASSES.indexOf(c as (typeof SYNTHETIC_CLASSES)[number])));
-    assert.deepEqual(Array.from(band.output ?? []), probs.flatMap((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])));
+    assert.deepEqual(
+      Array.from(band.target ?? []),
+      classes.map((c) => SYNTHETIC_CLASSES.indexOf(c as (typeof SYNTHETIC_CLASSES)[number])),
+    );
+    assert.deepEqual(
+      Array.from(band.output ?? []),
+      probs.flatMap((p) => SYNTHETIC_CLASSES.map((c) => p.probabilities[c])),
+    );
   });
 });

@@ -18,14 +18,17 @@ describe('serving: usage per key', () => {
     const usage = await first.app.inject({ method: 'GET', url: '/v1/usage', headers: auth(first.adminKey) });
     assert.equal(usage.statusCode, 200);
     const alice = usage.json().keys[first.userKeyId];
-    assert.deepEqual({ ...alice, lastSeen: typeof alice.lastSeen }, {
-      name: 'alice',
-      requests: 3,
-      rows: 4,
-      errors: 1,
-      lastSeen: 'string',
-      models: { flights: { requests: 3, rows: 4, errors: 1 } },
-    });
+    assert.deepEqual(
+      { ...alice, lastSeen: typeof alice.lastSeen },
+      {
+        name: 'alice',
+        requests: 3,
+        rows: 4,
+        errors: 1,
+        lastSeen: 'string',
+        models: { flights: { requests: 3, rows: 4, errors: 1 } },
+      },
+    );
     assert.ok(Date.now() - Date.parse(alice.lastSeen) < 10_000);
     await first.close();
 
@@ -44,7 +47,10 @@ describe('serving: usage per key', () => {
 
   it('a replica that started while the store was down adds its counts to the stored history, never overwriting it from zero', async () => {
     const varDir = await tempVarDir();
-    const history = { version: 1, keys: { k1: { name: 'alice', requests: 100, rows: 250, errors: 3, lastSeen: '2026-01-01T00:00:00.000Z', models: { flights: { requests: 100, rows: 250, errors: 3 } } } } };
+    const history = {
+      version: 1,
+      keys: { k1: { name: 'alice', requests: 100, rows: 250, errors: 3, lastSeen: '2026-01-01T00:00:00.000Z', models: { flights: { requests: 100, rows: 250, errors: 3 } } } },
+    };
     await writeFile(path.join(varDir, 'usage.json'), JSON.stringify(history));
     const backend = new LocalFolderBackend(varDir);
     let down = true;
@@ -66,10 +72,7 @@ describe('serving: usage per key', () => {
     down = false;
     await usage.close();
     const saved = JSON.parse(await readFile(path.join(varDir, 'usage.json'), 'utf8')) as typeof history & { keys: Record<string, { requests: number; rows: number; errors: number }> };
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(saved.keys).map(([k, c]) => [k, [c.requests, c.rows, c.errors]])),
-      { k1: [102, 253, 3], k2: [1, 1, 1] },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(saved.keys).map(([k, c]) => [k, [c.requests, c.rows, c.errors]])), { k1: [102, 253, 3], k2: [1, 1, 1] });
     assert.deepEqual(usage.snapshot().k1.models, { flights: { requests: 102, rows: 253, errors: 3 } });
   });
 

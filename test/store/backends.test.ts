@@ -19,7 +19,10 @@ describe('artifact store backends', function () {
     assert.equal(await store.fetchFile('registry/flights/versions/3/model.onnx'), path.join(root, 'registry', 'flights', 'versions', '3', 'model.onnx'));
     // temp files and locks never show up as keys
     await store.put('x.json', '1', { ifMatch: (await store.getObject('x.json'))?.etag ?? 'none' }).catch(() => undefined);
-    assert.deepEqual((await store.list('')).map((o) => o.key), ['registry/flights/versions/3/model.onnx']);
+    assert.deepEqual(
+      (await store.list('')).map((o) => o.key),
+      ['registry/flights/versions/3/model.onnx'],
+    );
   });
 
   it('local: a lock left by a crashed writer is broken once it is stale, and a finished write leaves none', async () => {
@@ -41,13 +44,14 @@ describe('artifact store backends', function () {
 
   it('S3: a key prefix keeps two stores in one bucket apart', async () => {
     const { store: a, bucket, server } = await s3TestStore({ prefix: 'team-a' });
-    const b = new ArtifactStore(
-      new S3Backend({ bucket, prefix: 'team-b', endpoint: server.endpoint, region: server.region, credentials: server.credentials }, new FileCache(tempVarDir(), 1 << 20)),
-    );
+    const b = new ArtifactStore(new S3Backend({ bucket, prefix: 'team-b', endpoint: server.endpoint, region: server.region, credentials: server.credentials }, new FileCache(tempVarDir(), 1 << 20)));
     await a.put('registry/m/aliases.json', 'a');
     assert.equal(await b.get('registry/m/aliases.json'), undefined);
     assert.deepEqual(await b.list(''), []);
-    assert.deepEqual((await a.list('')).map((o) => o.key), ['registry/m/aliases.json']);
+    assert.deepEqual(
+      (await a.list('')).map((o) => o.key),
+      ['registry/m/aliases.json'],
+    );
     await Promise.all([a.close(), b.close()]);
   });
 

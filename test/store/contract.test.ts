@@ -55,14 +55,26 @@ for (const backend of backends) {
 
     it('lists by prefix in key order, including partial last segments, and deletes', async () => {
       for (const key of ['cap/m/r2/0002.jsonl', 'cap/m/r1/0001.jsonl', 'cap/m/r1/0000.jsonl', 'cap/n/r1/0000.jsonl', 'capx/y']) await store.put(key, key);
-      assert.deepEqual((await store.list('cap/m/')).map((o) => o.key), ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl', 'cap/m/r2/0002.jsonl']);
-      assert.deepEqual((await store.list('cap/m/r1/000')).map((o) => o.key), ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl']);
-      assert.deepEqual((await store.list('cap')).map((o) => o.key), ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl', 'cap/m/r2/0002.jsonl', 'cap/n/r1/0000.jsonl', 'capx/y']);
+      assert.deepEqual(
+        (await store.list('cap/m/')).map((o) => o.key),
+        ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl', 'cap/m/r2/0002.jsonl'],
+      );
+      assert.deepEqual(
+        (await store.list('cap/m/r1/000')).map((o) => o.key),
+        ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl'],
+      );
+      assert.deepEqual(
+        (await store.list('cap')).map((o) => o.key),
+        ['cap/m/r1/0000.jsonl', 'cap/m/r1/0001.jsonl', 'cap/m/r2/0002.jsonl', 'cap/n/r1/0000.jsonl', 'capx/y'],
+      );
       assert.equal((await store.list('cap/m/r1/0000.jsonl'))[0].size, 'cap/m/r1/0000.jsonl'.length);
       assert.deepEqual(await store.list('nothing/'), []);
       await store.delete('cap/m/r1/0000.jsonl');
       await store.delete('cap/m/r1/0000.jsonl'); // deleting a missing object is fine
-      assert.deepEqual((await store.list('cap/m/r1/')).map((o) => o.key), ['cap/m/r1/0001.jsonl']);
+      assert.deepEqual(
+        (await store.list('cap/m/r1/')).map((o) => o.key),
+        ['cap/m/r1/0001.jsonl'],
+      );
       assert.equal(await store.get('cap/m/r1/0000.jsonl'), undefined);
     });
 
@@ -95,9 +107,7 @@ for (const backend of backends) {
 
     it('loses no update when many writers read-modify-write one object at once', async () => {
       const writers = Array.from({ length: 8 }, (_, i) => `w${i}`);
-      await Promise.all(
-        writers.map((w) => store.update('keys.json', Counter, (cur) => ({ n: (cur?.n ?? 0) + 1, writers: [...(cur?.writers ?? []), w] }))),
-      );
+      await Promise.all(writers.map((w) => store.update('keys.json', Counter, (cur) => ({ n: (cur?.n ?? 0) + 1, writers: [...(cur?.writers ?? []), w] }))));
       const final = await store.getJson('keys.json', Counter);
       assert.equal(final?.n, 8);
       assert.deepEqual([...final.writers].sort(), writers);

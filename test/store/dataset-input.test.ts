@@ -55,7 +55,10 @@ for (const backend of ['local folder', 'S3 on MinIO'] as const) {
 
     it('names the missing key or the bad one in a SpecError', async () => {
       const store = await open();
-      await assert.rejects(resolveSpecInput('store:nope/spec.json', { projectRoot, store }), (e: unknown) => e instanceof SpecError && /spec store:nope\/spec\.json does not exist in the artifact store/.test(e.message));
+      await assert.rejects(
+        resolveSpecInput('store:nope/spec.json', { projectRoot, store }),
+        (e: unknown) => e instanceof SpecError && /spec store:nope\/spec\.json does not exist in the artifact store/.test(e.message),
+      );
       await assert.rejects(resolveSpecInput('store:/etc/passwd', { projectRoot, store }), (e: unknown) => e instanceof SpecError && /must be relative/.test(e.message));
       await assert.rejects(resolveSpecInput(42, { projectRoot, store }), SpecError);
       const spec = (await resolveSpecInput(broken, { projectRoot, store })).spec;

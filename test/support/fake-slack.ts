@@ -3,11 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FakeReply =
-  | { kind: 'ok' }
-  | { kind: 'http'; status: number }
-  | { kind: 'rateLimited'; retryAfter: number }
-  | { kind: 'error'; error: string };
+export type FakeReply = { kind: 'ok' } | { kind: 'http'; status: number } | { kind: 'rateLimited'; retryAfter: number } | { kind: 'error'; error: string };
 
 export const reply = {
   ok: (): FakeReply => ({ kind: 'ok' }),
@@ -73,10 +69,7 @@ export class FakeSlack {
   waitForRequests(count: number, timeoutMs = 30_000): Promise<void> {
     if (this.requests.length >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`fake Slack: waited for ${count} requests, got ${this.requests.length}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`fake Slack: waited for ${count} requests, got ${this.requests.length}`)), timeoutMs);
       this.waiters.push({
         count,
         resolve: () => {

@@ -31,18 +31,10 @@ function scrub(value: Json, replace: (s: string) => string): Json {
 export const recording = process.env.RECORD_HISTORIES === '1';
 
 /** Writes a run's history (as `temporal workflow show --output json` prints it) to the fixtures, without machine paths. */
-export async function recordHistory(
-  name: string,
-  run: { address: string; namespace: string; workflowId: string; runId?: string },
-  varDir: string,
-): Promise<void> {
+export async function recordHistory(name: string, run: { address: string; namespace: string; workflowId: string; runId?: string }, varDir: string): Promise<void> {
   const text = execFileSync(
     temporalCli(),
-    [
-      'workflow', 'show', '--address', run.address, '--namespace', run.namespace, '--workflow-id', run.workflowId,
-      ...(run.runId ? ['--run-id', run.runId] : []),
-      '--output', 'json',
-    ],
+    ['workflow', 'show', '--address', run.address, '--namespace', run.namespace, '--workflow-id', run.workflowId, ...(run.runId ? ['--run-id', run.runId] : []), '--output', 'json'],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const replace = (s: string) => s.split(varDir).join('<var>').split(projectRoot).join('<project>');
@@ -52,18 +44,11 @@ export async function recordHistory(
 
 export async function recordedHistories(): Promise<{ name: string; history: temporal.api.history.v1.IHistory }[]> {
   const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(
-    files.map(async (f) => ({ name: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(path.join(historiesDir, f), 'utf8'))) })),
-  );
+  return Promise.all(files.map(async (f) => ({ name: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(path.join(historiesDir, f), 'utf8'))) })));
 }
 
 /** recordHistory when recording, else nothing: the hook the workflow tests call after each run worth keeping. */
-export async function maybeRecord(
-  name: string,
-  env: { address: string; namespace?: string | undefined },
-  run: { workflowId: string; runId?: string },
-  varDir: string,
-): Promise<void> {
+export async function maybeRecord(name: string, env: { address: string; namespace?: string | undefined }, run: { workflowId: string; runId?: string }, varDir: string): Promise<void> {
   if (!recording) return;
   await recordHistory(name, { address: env.address, namespace: env.namespace ?? 'default', ...run }, varDir);
 }

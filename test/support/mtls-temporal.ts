@@ -25,8 +25,25 @@ export interface Pki {
 const openssl = (dir: string, args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 
 function makeCa(dir: string, name: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
 }
 
 function makeLeaf(dir: string, ca: string, name: string, ext: string): void {
@@ -45,8 +62,15 @@ export function makePki(): Pki {
   makeLeaf(dir, 'other-ca', 'stranger', 'extendedKeyUsage=clientAuth\n');
   const f = (name: string) => path.join(dir, name);
   return {
-    dir, ca: f('ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key'),
-    otherCa: f('other-ca.pem'), strangerCert: f('stranger.pem'), strangerKey: f('stranger.key'),
+    dir,
+    ca: f('ca.pem'),
+    serverCert: f('server.pem'),
+    serverKey: f('server.key'),
+    clientCert: f('client.pem'),
+    clientKey: f('client.key'),
+    otherCa: f('other-ca.pem'),
+    strangerCert: f('stranger.pem'),
+    strangerKey: f('stranger.key'),
   };
 }
 
@@ -73,7 +97,18 @@ export async function startMtlsServer(pki: Pki = makePki()): Promise<MtlsServer>
   mkdirSync(path.join(root, 'config'));
   const frontend = await freePort();
   const [fm, fh, hg, hm, mg, mm, wg, wm] = await internalPorts();
-  const sqlite = { sql: { pluginName: 'sqlite', databaseName: 'default', connectAddr: 'localhost', connectProtocol: 'tcp', connectAttributes: { mode: 'memory', cache: 'private' }, maxConns: 1, maxIdleConns: 1, maxConnLifetime: '1h' } };
+  const sqlite = {
+    sql: {
+      pluginName: 'sqlite',
+      databaseName: 'default',
+      connectAddr: 'localhost',
+      connectProtocol: 'tcp',
+      connectAttributes: { mode: 'memory', cache: 'private' },
+      maxConns: 1,
+      maxIdleConns: 1,
+      maxConnLifetime: '1h',
+    },
+  };
   const service = (grpcPort: number, membershipPort: number, extra: Record<string, unknown> = {}) => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
   const config = {
     log: { stdout: true, level: 'warn' },
@@ -97,7 +132,10 @@ export async function startMtlsServer(pki: Pki = makePki()): Promise<MtlsServer>
       worker: service(wg, wm),
     },
     clusterMetadata: {
-      enableGlobalNamespace: false, failoverVersionIncrement: 10, masterClusterName: 'active', currentClusterName: 'active',
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: 'active',
+      currentClusterName: 'active',
       clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `localhost:${frontend}` } },
     },
     dcRedirectionPolicy: { policy: 'noop' },

@@ -16,7 +16,9 @@ describe('Temporal connection settings (TEMPORAL_TLS_*, TEMPORAL_API_KEY)', () =
     assert.deepEqual(parse({ TEMPORAL_TLS: 'true' }).temporal.tls, {});
     assert.equal(parse({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).temporal.tls, false, 'an API key through a plain-text proxy');
     assert.deepEqual(parse({ TEMPORAL_TLS_CERT: '/c.pem', TEMPORAL_TLS_KEY: '/c.key', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls, {
-      certFile: '/c.pem', keyFile: '/c.key', serverName: 'temporal.internal',
+      certFile: '/c.pem',
+      keyFile: '/c.key',
+      serverName: 'temporal.internal',
     });
   });
 

@@ -72,7 +72,10 @@ describe('Temporal over mTLS (a real server that requires client certificates)',
   });
 
   it('no client certificate, or one from another CA, is refused with a message that names TEMPORAL_TLS_CERT', async () => {
-    for (const change of [{ TEMPORAL_TLS_CERT: undefined, TEMPORAL_TLS_KEY: undefined }, { TEMPORAL_TLS_CERT: server.pki.strangerCert, TEMPORAL_TLS_KEY: server.pki.strangerKey }]) {
+    for (const change of [
+      { TEMPORAL_TLS_CERT: undefined, TEMPORAL_TLS_KEY: undefined },
+      { TEMPORAL_TLS_CERT: server.pki.strangerCert, TEMPORAL_TLS_KEY: server.pki.strangerKey },
+    ]) {
       await assert.rejects(connectClient(settings(change).temporal, 60_000), (err: Error) => {
         assert.ok(err instanceof TemporalTlsError, `a TLS error, not a timeout: ${err.message}`);
         assert.match(err.message, /client certificate/);
@@ -113,7 +116,11 @@ describe('Temporal over mTLS (a real server that requires client certificates)',
       const workflowId = `mtls-train-${Date.now()}`;
       // The official CLI reads the same variable names: no flag but the workflow's own.
       const cliEnv: NodeJS.ProcessEnv = { ...process.env, ...tlsEnv, TEMPORAL_NAMESPACE: 'default' };
-      await run(temporalCli(), ['workflow', 'start', '--type', 'trainingPipeline', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify({ spec: 'datasets/flights-small.json' })], { env: cliEnv });
+      await run(
+        temporalCli(),
+        ['workflow', 'start', '--type', 'trainingPipeline', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify({ spec: 'datasets/flights-small.json' })],
+        { env: cliEnv },
+      );
       const client = new Client({ connection, namespace: 'default' });
       const result = (await client.workflow.getHandle(workflowId).result()) as { model: string; version: number; promoted: boolean };
       assert.equal(result.model, 'flights-small');

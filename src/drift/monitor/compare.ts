@@ -182,7 +182,18 @@ function predictionVerdict(reference: DatasetProfile, live: LiveWindow, s: Monit
   const rate = reference.label?.positiveRate ?? null;
   const mean = p.meanProbability;
   if (scores?.task === 'regression') {
-    const base = { method: 'jensenshannon' as const, threshold: DEFAULT_THRESHOLDS.jensenshannon, statistic: null, drifted: false, referencePositiveRate: null, meanProbability: mean, positiveLabelShare: null, count: p.count, histogram: { edges: p.edges, counts: p.counts }, resolution: 'fine' as const };
+    const base = {
+      method: 'jensenshannon' as const,
+      threshold: DEFAULT_THRESHOLDS.jensenshannon,
+      statistic: null,
+      drifted: false,
+      referencePositiveRate: null,
+      meanProbability: mean,
+      positiveLabelShare: null,
+      count: p.count,
+      histogram: { edges: p.edges, counts: p.counts },
+      resolution: 'fine' as const,
+    };
     return { ...base, note: 'no captured predictions to compare with the holdout values' };
   }
   const threshold = DEFAULT_THRESHOLDS.jensenshannon;

@@ -268,7 +268,6 @@ function versionsOf(cell: SqlCell | undefined): { version: number; rows: number 
 }
 
 async function aggregateWindow(db: DuckDb, base: string, q: CaptureWindowQuery, refs: (FeatureProfile | undefined)[]): Promise<LiveWindow> {
-
   const agg = [
     'count(*) AS n',
     'count(p) AS p_n',
@@ -376,7 +375,13 @@ function emptyWindow(features: readonly MonitoredFeature[], refs: (FeatureProfil
       const ref = refs[i];
       if (ref?.kind === 'numeric' && ref.histogram) {
         const edges = Float64Array.from(ref.histogram.edges);
-        return { name: f.name, kind: 'numeric', binned: { edges, counts: new Float64Array(edges.length - 1), below: { count: 0, sum: 0 }, above: { count: 0, sum: 0 }, nulls: 0 }, min: null, max: null };
+        return {
+          name: f.name,
+          kind: 'numeric',
+          binned: { edges, counts: new Float64Array(edges.length - 1), below: { count: 0, sum: 0 }, above: { count: 0, sum: 0 }, nulls: 0 },
+          min: null,
+          max: null,
+        };
       }
       if (ref?.kind === 'categorical') return { name: f.name, kind: 'categorical', counts: { counts: new Float64Array(ref.top.length), other: 0, nulls: 0 } };
       return { name: f.name, kind: 'uncompared', nulls: 0 };

@@ -35,7 +35,11 @@ export const DriftMonitorInput = z
     /** The spec a retrain runs; default: the champion's own spec from the registry. */
     retrainSpec: z.string().min(1).optional(),
     /** A window that starts where the previous run ended checks at most this many newest minutes (default 24 h). */
-    maxCatchUpMinutes: z.number().positive().max(366 * 24 * 60).optional(),
+    maxCatchUpMinutes: z
+      .number()
+      .positive()
+      .max(366 * 24 * 60)
+      .optional(),
   })
   .strict();
 export type DriftMonitorInput = z.input<typeof DriftMonitorInput>;
@@ -181,7 +185,17 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
   for (const key of keys) files.push(await o.store.fetchFile(key));
   const check = await checkCapture({ files, window: plan.window, model: plan.model, reference, features: plan.features, settings: plan.settings });
   const report = buildReport(
-    { id: plan.reportId, createdAt: o.createdAt, model: plan.model, modelVersion: plan.version, window: plan.window, ...(plan.skipped ? { skipped: plan.skipped } : {}), settings: plan.settings, reference, run: o.run },
+    {
+      id: plan.reportId,
+      createdAt: o.createdAt,
+      model: plan.model,
+      modelVersion: plan.version,
+      window: plan.window,
+      ...(plan.skipped ? { skipped: plan.skipped } : {}),
+      settings: plan.settings,
+      reference,
+      run: o.run,
+    },
     check,
   );
   const paths = await writeDriftReport(o.store, report);

@@ -11,7 +11,11 @@ export const DriftWindowInput = z
     /** Exclusive end. Default: now minus the settling lag. */
     end: isoInstant.optional(),
     /** The last N minutes before `end` (instead of `start`). */
-    lastMinutes: z.number().positive().max(366 * 24 * 60).optional(),
+    lastMinutes: z
+      .number()
+      .positive()
+      .max(366 * 24 * 60)
+      .optional(),
   })
   .strict()
   .refine((w) => !(w.start !== undefined && w.lastMinutes !== undefined), { message: 'give start or lastMinutes, not both' })

@@ -30,15 +30,19 @@ function yesNo(flag: boolean): string {
 }
 
 function featureRow(f: FeatureVerdict): string {
-  return `<tr class="${f.flagged ? 'flag' : ''}"><td>${esc(f.feature)}</td><td class="l">${esc(f.kind)}</td><td class="l">${esc(f.method)}</td>` +
+  return (
+    `<tr class="${f.flagged ? 'flag' : ''}"><td>${esc(f.feature)}</td><td class="l">${esc(f.kind)}</td><td class="l">${esc(f.method)}</td>` +
     `<td>${num(f.statistic)}</td><td>${f.pValue !== undefined ? num(f.pValue) : '–'}</td><td>${num(f.threshold)}</td><td>${num(f.psi)}</td>` +
     `<td>${pct(f.missingRateDelta)}${f.missingRateDrifted ? ' <span class="yes">!</span>' : ''}</td><td>${f.unseenShare !== undefined ? pct(f.unseenShare) : '–'}</td>` +
-    `<td>${f.currentCount.toLocaleString('en-US')}</td><td>${yesNo(f.flagged)}</td></tr>`;
+    `<td>${f.currentCount.toLocaleString('en-US')}</td><td>${yesNo(f.flagged)}</td></tr>`
+  );
 }
 
 function predictionRow(p: PredictionVerdict): string {
-  return `<tr class="${p.drifted ? 'flag' : ''}"><td>prediction</td><td class="l">probability</td><td class="l">${esc(p.method)}</td>` +
-    `<td>${num(p.statistic)}</td><td>${p.pValue !== undefined ? num(p.pValue) : '–'}</td><td>${num(p.threshold)}</td><td>–</td><td>–</td><td>–</td><td>${p.count.toLocaleString('en-US')}</td><td>${yesNo(p.drifted)}</td></tr>`;
+  return (
+    `<tr class="${p.drifted ? 'flag' : ''}"><td>prediction</td><td class="l">probability</td><td class="l">${esc(p.method)}</td>` +
+    `<td>${num(p.statistic)}</td><td>${p.pValue !== undefined ? num(p.pValue) : '–'}</td><td>${num(p.threshold)}</td><td>–</td><td>–</td><td>–</td><td>${p.count.toLocaleString('en-US')}</td><td>${yesNo(p.drifted)}</td></tr>`
+  );
 }
 
 function featureCard(f: FeatureVerdict): string {
@@ -52,9 +56,12 @@ function featureCard(f: FeatureVerdict): string {
     const total = ref.counts.reduce((a, b) => a + b, 0) + ref.other;
     extra.push(`outside training's top ${f.plot.categories.length} values: live ${pct(f.unseenShare)}, training ${pct(total > 0 ? ref.other / total : null)}`);
   }
-  return `<div class="card${f.flagged ? ' flag' : ''}"><h3>${esc(f.feature)} ${yesNo(f.flagged)}</h3>` +
+  return (
+    `<div class="card${f.flagged ? ' flag' : ''}"><h3>${esc(f.feature)} ${yesNo(f.flagged)}</h3>` +
     `<div class="small">${how}; ${extra.join(', ')}${f.note ? `; ${esc(f.note)}` : ''}</div>` +
-    overlaySvg(plotBuckets(f.plot), `${f.feature}: training vs live`) + `</div>`;
+    overlaySvg(plotBuckets(f.plot), `${f.feature}: training vs live`) +
+    `</div>`
+  );
 }
 
 function predictionCard(p: PredictionVerdict): string {
@@ -62,25 +69,34 @@ function predictionCard(p: PredictionVerdict): string {
     // multiclass: the share of rows predicted as each class, holdout against live
     const how = p.pValue !== undefined ? `p = ${num(p.pValue)} (drift when &lt; ${num(p.threshold)})` : `${esc(p.method)} = ${num(p.statistic)} (drift when ≥ ${num(p.threshold)})`;
     const bars = p.classes.map((label, i) => ({ label, reference: p.referenceShares?.[i] ?? 0, current: p.shares?.[i] ?? 0 }));
-    return `<div class="card${p.drifted ? ' flag' : ''}"><h3>predicted class ${yesNo(p.drifted)}</h3>` +
+    return (
+      `<div class="card${p.drifted ? ' flag' : ''}"><h3>predicted class ${yesNo(p.drifted)}</h3>` +
       `<div class="small">live predicted classes vs the model's holdout predictions: ${how}${p.note ? `; ${esc(p.note)}` : ''}.</div>` +
-      overlaySvg(bars, 'predicted class shares: holdout vs live') + `</div>`;
+      overlaySvg(bars, 'predicted class shares: holdout vs live') +
+      `</div>`
+    );
   }
   const buckets = p.histogram.counts.map((c, i) => ({ label: `${num(p.histogram.edges[i])}–${num(p.histogram.edges[i + 1])}`, reference: 0, current: 0, c }));
   const total = p.histogram.counts.reduce((a, b) => a + b, 0);
   for (const b of buckets) b.current = total > 0 ? b.c / total : 0;
   if (p.resolution === 'fine') {
     const how = p.pValue !== undefined ? `p = ${num(p.pValue)} (drift when &lt; ${num(p.threshold)})` : `${esc(p.method)} = ${num(p.statistic)} (drift when ≥ ${num(p.threshold)})`;
-    return `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
+    return (
+      `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
       `<div class="small">live probabilities vs the model's holdout scores: ${how}; mean holdout score ${pct(p.referenceMeanProbability ?? null)} vs mean live probability ${pct(p.meanProbability)}; ` +
       `live positive labels ${pct(p.positiveLabelShare)}.</div>` +
-      overlaySvg(buckets, 'live predicted probabilities') + `</div>`;
+      overlaySvg(buckets, 'live predicted probabilities') +
+      `</div>`
+    );
   }
-  return `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
+  return (
+    `<div class="card${p.drifted ? ' flag' : ''}"><h3>prediction ${yesNo(p.drifted)}</h3>` +
     `<div class="small">training positive rate ${pct(p.referencePositiveRate)} vs mean live probability ${pct(p.meanProbability)} ` +
     `(Jensen-Shannon ${num(p.statistic)}, drift when ≥ ${num(p.threshold)}); live positive labels ${pct(p.positiveLabelShare)}. ` +
     `The profile keeps no training predictions, so only the live histogram is drawn.${p.note ? ` ${esc(p.note)}` : ''}</div>` +
-    overlaySvg(buckets, 'live predicted probabilities') + `</div>`;
+    overlaySvg(buckets, 'live predicted probabilities') +
+    `</div>`
+  );
 }
 
 /** Says how exact the statistics are: fine profiles give SciPy's values on the raw rows, coarse ones approximations. */
@@ -94,11 +110,7 @@ function resolutionNote(r: DriftReport): string {
 /** The whole page; every value from the report is escaped. */
 export function renderReportHtml(r: DriftReport): string {
   const color = VERDICT_COLORS[r.verdict];
-  const run = r.run
-    ? r.run.url
-      ? `<a href="${esc(r.run.url)}">${esc(r.run.workflowId)}</a>`
-      : esc(r.run.workflowId)
-    : 'run by hand';
+  const run = r.run ? (r.run.url ? `<a href="${esc(r.run.url)}">${esc(r.run.workflowId)}</a>` : esc(r.run.workflowId)) : 'run by hand';
   const versions = r.versionsSeen.map((v) => `v${v.version}: ${v.rows.toLocaleString('en-US')}`).join(', ') || '–';
   const table =
     r.features.length || r.prediction

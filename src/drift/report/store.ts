@@ -67,6 +67,11 @@ export function summaryOf(r: DriftReport): DriftReportSummary {
 /** Newest first (ids start with the window's end stamp), at most `limit`, optionally of one model; O(limit) reads. */
 export async function listDriftReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<DriftReportSummary[]> {
   const ids = await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX);
-  const reports = await listNewest(ids, { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) }, (id) => readDriftReport(store, id), (r) => r.model);
+  const reports = await listNewest(
+    ids,
+    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) },
+    (id) => readDriftReport(store, id),
+    (r) => r.model,
+  );
   return reports.map(summaryOf);
 }

@@ -76,7 +76,9 @@ export function overlaySvg(buckets: Bucket[], title: string): string {
     );
     const cx = x0 + slot / 2;
     const ly = top + plotH + 8;
-    parts.push(`<text x="${cx.toFixed(1)}" y="${ly}" font-size="9" fill="#333" text-anchor="end" transform="rotate(-45 ${cx.toFixed(1)} ${ly})">${esc(b.label.length > 18 ? `${b.label.slice(0, 17)}…` : b.label)}</text>`);
+    parts.push(
+      `<text x="${cx.toFixed(1)}" y="${ly}" font-size="9" fill="#333" text-anchor="end" transform="rotate(-45 ${cx.toFixed(1)} ${ly})">${esc(b.label.length > 18 ? `${b.label.slice(0, 17)}…` : b.label)}</text>`,
+    );
   });
   parts.push(`<line x1="${left}" x2="${width - 8}" y1="${top + plotH}" y2="${top + plotH}" stroke="#999"/>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(title)}">${parts.join('')}</svg>`;

@@ -146,11 +146,7 @@ function runMethod(method: DriftMethod, input: FeatureDriftInput, p: Prepared, k
  * chooseMethod(); the threshold the override's, else the method's default (DEFAULT_THRESHOLDS).
  * Throws RangeError for an override method that does not suit the feature's kind, or mismatched bins.
  */
-export function decideFeatureDrift(
-  input: FeatureDriftInput,
-  override: FeatureDriftOverride = {},
-  settings: DriftSettingsInput = {},
-): FeatureDriftResult {
+export function decideFeatureDrift(input: FeatureDriftInput, override: FeatureDriftOverride = {}, settings: DriftSettingsInput = {}): FeatureDriftResult {
   const s: DriftSettings = driftSettingsSchema.parse(settings);
   const p = prepare(input);
   const method = override.method ?? chooseMethod(input.kind, p.referenceCount, s.smallReferenceLimit);

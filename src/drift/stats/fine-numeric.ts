@@ -3,9 +3,7 @@
 import type { NumberArray } from './types';
 
 /** A fine numeric summary (src/profile NumericDistribution, matched structurally). */
-export type FineNumeric =
-  | { kind: 'exact'; values: NumberArray; counts: NumberArray }
-  | { kind: 'bins'; lo: NumberArray; hi: NumberArray; counts: NumberArray; sums: NumberArray };
+export type FineNumeric = { kind: 'exact'; values: NumberArray; counts: NumberArray } | { kind: 'bins'; lo: NumberArray; hi: NumberArray; counts: NumberArray; sums: NumberArray };
 
 /**
  * A CDF made of ascending, non-overlapping pieces: an atom (x0 = x1) holds its mass at one point, a segment spreads

@@ -91,11 +91,7 @@ function isCountsLive(x: CategoricalProfileLike | CategoryCountsLive): x is Cate
  * countCategories / countCategoryCodes against profileCategories(reference), or a live profile (its
  * top values are matched to the reference's by value; any not among them go to `other`).
  */
-export function categoricalFeatureInput(
-  feature: string,
-  reference: CategoricalProfileLike,
-  current: CategoricalProfileLike | CategoryCountsLive,
-): CategoricalFeatureInput {
+export function categoricalFeatureInput(feature: string, reference: CategoricalProfileLike, current: CategoricalProfileLike | CategoryCountsLive): CategoricalFeatureInput {
   const categories = profileCategories(reference);
   const refSide = { counts: reference.top.map((t) => t.count), other: reference.otherCount, nulls: reference.nulls };
   if (isCountsLive(current)) {

@@ -5,15 +5,7 @@ export * from './config';
 export { ksTwoSample, ksFromBinned, ksPValue, type KsResult } from './ks';
 export { kolmogorovSf } from './kolmogorov';
 export { smirnovSf } from './smirnov';
-export {
-  wassersteinDistance,
-  wassersteinNormed,
-  wassersteinFromBinned,
-  wassersteinNormedFromBinned,
-  binnedAsWeightedPoints,
-  standardDeviation,
-  MIN_REFERENCE_STD,
-} from './wasserstein';
+export { wassersteinDistance, wassersteinNormed, wassersteinFromBinned, wassersteinNormedFromBinned, binnedAsWeightedPoints, standardDeviation, MIN_REFERENCE_STD } from './wasserstein';
 export { psi, PSI_EPSILON } from './psi';
 export { chiSquareTest, chiSquareSf, CHISQUARE_EPSILON, type ChiSquareResult } from './chisquare';
 export { jensenShannonDistance } from './jensen-shannon';

@@ -63,12 +63,7 @@ function assertNoNaN(x: NumberArray, what: string): void {
  * scipy.stats.wasserstein_distance(u, v, uWeights, vWeights) for 1-D data: the area between the
  * two (weighted) empirical CDFs. Weights need not sum to 1; each side is normalised by its own total.
  */
-export function wassersteinDistance(
-  u: NumberArray,
-  v: NumberArray,
-  uWeights?: NumberArray,
-  vWeights?: NumberArray,
-): number {
+export function wassersteinDistance(u: NumberArray, v: NumberArray, uWeights?: NumberArray, vWeights?: NumberArray): number {
   if (u.length === 0 || v.length === 0) throw new RangeError('Wasserstein needs at least one value on each side');
   assertNoNaN(u, 'u');
   assertNoNaN(v, 'v');

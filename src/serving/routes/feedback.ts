@@ -97,7 +97,8 @@ export function checkTaskEntries(entries: readonly unknown[], task: LabelTask): 
     else if (issues.length < 20) issues.push({ path: `labels.${i}.label`, message: c.reason.replace(/^label: /, '') });
     else break;
   }
-  if (issues.length > 0) throw new HttpError(400, `invalid labels for a ${task.task} model: ${issues[0].message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}; nothing was stored`, issues);
+  if (issues.length > 0)
+    throw new HttpError(400, `invalid labels for a ${task.task} model: ${issues[0].message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}; nothing was stored`, issues);
   return { labels, malformed };
 }
 
@@ -121,7 +122,12 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
     labelNames: ['model', 'outcome'] as const,
     registers: [metrics.registry],
   });
-  const writeFailed = new Counter({ name: 'feedback_labels_write_failed_total', help: 'Labels refused with 503 because their write failed (none was acknowledged)', labelNames: ['model'] as const, registers: [metrics.registry] });
+  const writeFailed = new Counter({
+    name: 'feedback_labels_write_failed_total',
+    help: 'Labels refused with 503 because their write failed (none was acknowledged)',
+    labelNames: ['model'] as const,
+    registers: [metrics.registry],
+  });
   const writers = new Map<string, LabelWriter>();
   const indexGauge = (name: string, help: string, read: (w: LabelWriter) => number) =>
     new Gauge({
@@ -156,7 +162,15 @@ export async function feedbackRoutes(app: FastifyInstance, opts: FeedbackOptions
       writers.set(model, w);
       if (upload) {
         const writer = w;
-        const uploader = new CaptureUploader({ store: upload.store, folder: w.folder, prefix: labelsPrefix(model), intervalMs: upload.intervalMs, openFile: () => writer.openFile, log, what: 'label' });
+        const uploader = new CaptureUploader({
+          store: upload.store,
+          folder: w.folder,
+          prefix: labelsPrefix(model),
+          intervalMs: upload.intervalMs,
+          openFile: () => writer.openFile,
+          log,
+          what: 'label',
+        });
         uploader.start();
         uploaders.push(uploader);
       }

@@ -47,7 +47,8 @@ export function tensorsToRows(req: OipInferRequest, features: readonly FeatureSp
     if (!f) return issues.push({ path: `${at}.name`, message: `unknown input "${input.name}"; the model takes ${features.map((x) => x.name).join(', ')}` });
     if (seen.has(input.name)) return issues.push({ path: `${at}.name`, message: `input "${input.name}" given twice` });
     seen.set(input.name, i);
-    if (f.type === 'numeric' && !NUMERIC_TYPES.has(input.datatype)) issues.push({ path: `${at}.datatype`, message: `numeric input "${f.name}" must be FP32 (or another numeric type), got ${input.datatype}` });
+    if (f.type === 'numeric' && !NUMERIC_TYPES.has(input.datatype))
+      issues.push({ path: `${at}.datatype`, message: `numeric input "${f.name}" must be FP32 (or another numeric type), got ${input.datatype}` });
     if (f.type === 'categorical' && input.datatype !== 'BYTES') issues.push({ path: `${at}.datatype`, message: `categorical input "${f.name}" must be BYTES, got ${input.datatype}` });
     const [n, width] = input.shape;
     if (input.shape.length === 2 && width !== 1) issues.push({ path: `${at}.shape`, message: 'must be [N] or [N, 1]' });
@@ -129,7 +130,9 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     const ready = version === undefined ? manager?.current !== undefined : manager?.isLoaded(Number(version)) === true;
     if (ready) return { name, ready };
     const why = repository.status(name)?.reason;
-    return reply.code(503).send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `model "${name}" is not loaded${why ? `: ${why}` : ''}` : `version ${version} of "${name}" is not loaded` });
+    return reply
+      .code(503)
+      .send({ name, ready, error: 'Service Unavailable', message: version === undefined ? `model "${name}" is not loaded${why ? `: ${why}` : ''}` : `version ${version} of "${name}" is not loaded` });
   };
   const readySchema = { tags, summary: 'Whether the model (version) is loaded and can infer', response: { 200: jsonSchema(OipReady), 503: jsonSchema(OipReady), ...errorResponses(400, 404) } };
   app.get('/v2/models/:name/ready', { schema: { ...readySchema, params: jsonSchema(ModelParams) } }, readyHandler);
@@ -156,7 +159,12 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     const versions = version === undefined ? (await registry.versions(name)).map(String) : [String(v)];
     return { name, versions, platform: 'onnxruntime_onnx', inputs: oipInputs(features), outputs: oipOutputsMeta(task) };
   };
-  const metadataSchema = { tags, security, summary: 'Model metadata: inputs (one per feature) and outputs', response: { 200: jsonSchema(OipModelMetadata), ...errorResponses(400, 401, 404, 429, 503) } };
+  const metadataSchema = {
+    tags,
+    security,
+    summary: 'Model metadata: inputs (one per feature) and outputs',
+    response: { 200: jsonSchema(OipModelMetadata), ...errorResponses(400, 401, 404, 429, 503) },
+  };
   app.get('/v2/models/:name', { ...g, schema: { ...metadataSchema, params: jsonSchema(ModelParams) } }, metadataHandler);
   app.get('/v2/models/:name/versions/:version', { ...g, schema: { ...metadataSchema, params: jsonSchema(VersionParams) } }, metadataHandler);
 
@@ -179,7 +187,12 @@ export async function oipRoutes(app: FastifyInstance, opts: { guard: Guard; admi
     const wanted = req.outputs ? new Set(req.outputs.map((o) => o.name)) : undefined;
     return { model_name: name, model_version: String(model.version), id, outputs: oipOutputs(model.task, probs, rows.length, model.threshold, wanted) };
   };
-  const inferSchema = { tags, security, summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])', response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) } };
+  const inferSchema = {
+    tags,
+    security,
+    summary: 'Infer: one input tensor per feature (FP32 or BYTES, shape [N] or [N,1])',
+    response: { 200: jsonSchema(OipInferResponse), ...errorResponses(400, 401, 404, 413, 415, 429, 503) },
+  };
   app.post('/v2/models/:name/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(ModelParams) } }, inferHandler);
   app.post('/v2/models/:name/versions/:version/infer', { ...g, schema: { ...inferSchema, params: jsonSchema(VersionParams) } }, inferHandler);
 

@@ -12,7 +12,13 @@ export async function opsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/readyz',
-    { schema: { tags: ['ops'], summary: 'Ready to serve: the default model is loaded and its capture writer works; lists every model and its state', response: { 200: jsonSchema(Readiness), 503: jsonSchema(Readiness) } } },
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Ready to serve: the default model is loaded and its capture writer works; lists every model and its state',
+        response: { 200: jsonSchema(Readiness), 503: jsonSchema(Readiness) },
+      },
+    },
     async (_request, reply) => {
       const m = models.current;
       const body = {
