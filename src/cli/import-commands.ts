@@ -82,7 +82,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
 
 function innermost(err: unknown): { message: string; type?: string } {
   let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
-  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = (cause as { cause: unknown }).cause;
+  while (cause && typeof cause === 'object' && 'cause' in cause && (cause as { cause?: unknown }).cause) cause = cause.cause;
   const type = (cause as { type?: unknown } | null)?.type;
   return { message: cause instanceof Error ? cause.message : String(cause), ...(typeof type === 'string' ? { type } : {}) };
 }

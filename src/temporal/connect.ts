@@ -61,8 +61,13 @@ const tlsFailures: { pattern: RegExp; reason: string; hint: string }[] = [
 
 const usesTls = (target: TemporalTarget | string): target is TemporalTarget & { tls: object } => typeof target !== 'string' && target.tls !== false;
 
+/** gRPC's `details` is a string, or absent; anything else is shown as JSON rather than [object Object]. */
+function detailsText(details: unknown): string {
+  return details === undefined || details === null ? '' : typeof details === 'string' ? details : JSON.stringify(details);
+}
+
 function classify(target: TemporalTarget | string, err: unknown): TemporalTlsError | undefined {
-  const text = err instanceof Error ? `${err.message} ${String((err as { details?: unknown }).details ?? '')}` : String(err);
+  const text = err instanceof Error ? `${err.message} ${detailsText((err as { details?: unknown }).details)}` : String(err);
   if (!usesTls(target) && !/UNAUTHENTICATED|PERMISSION_DENIED|Request unauthorized/i.test(text)) return undefined;
   const found = tlsFailures.find((f) => f.pattern.test(text));
   return found ? new TemporalTlsError(target, found.reason, found.hint) : undefined;
@@ -94,7 +99,7 @@ async function probeTls(target: TemporalTarget & { tls: object }): Promise<Error
     };
     // With TLS 1.3 the server refuses a client certificate after the handshake: wait briefly for its alert.
     socket.once('secureConnect', () => setTimeout(() => done(undefined), 1000));
-    socket.once('error', (err) => done(err));
+    socket.once('error', (err: Error) => done(err));
     socket.once('close', () => done(undefined));
     const timer = setTimeout(() => done(undefined), 5000);
   });

@@ -18,7 +18,7 @@ export interface CandidateScorer {
 export async function candidateScorer(store: ArtifactStore, run: RunRef, ref: { modelKey?: string; onnxKey?: string }): Promise<CandidateScorer> {
   if (ref.modelKey !== undefined) {
     const model = await store.getJsonRequired(ref.modelKey, GbdtModel);
-    return { score: async (frame) => predictModel(model, frame), release: async () => {} };
+    return { score: (frame) => Promise.resolve(predictModel(model, frame)), release: () => Promise.resolve() };
   }
   if (ref.onnxKey === undefined) throw new Error('candidateScorer needs a modelKey or an onnxKey');
   const onnx = await OnnxModel.load(await store.getRequired(ref.onnxKey), run.spec.features);

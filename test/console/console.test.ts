@@ -89,9 +89,9 @@ describe('model console (inject)', function () {
     assert.equal(ok.statusCode, 200);
     assert.equal(await h.registry.alias(MODEL), 2);
     const served = async () =>
-      ((await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) })).json() as { models: { name: string; champion: number | null; version: number | null }[] }).models.find(
-        (m) => m.name === MODEL,
-      );
+      (await h.app.inject({ url: '/v1/models', headers: auth(h.userKey) }))
+        .json<{ models: { name: string; champion: number | null; version: number | null }[] }>()
+        .models.find((m) => m.name === MODEL);
     await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     const back = await h.app.inject({ method: 'POST', url: `/console/api/models/${MODEL}/rollback`, headers: auth(h.adminKey) });
     assert.deepEqual(back.json(), { model: MODEL, champion: 1 });
@@ -109,10 +109,10 @@ describe('model console (inject)', function () {
 function countingStore(store: ArtifactStore): { store: ArtifactStore; gets: () => number } {
   let n = 0;
   const get = store.get.bind(store);
-  store.get = (async (key: string) => {
+  store.get = async (key: string) => {
     n++;
     return get(key);
-  }) as ArtifactStore['get'];
+  };
   return { store, gets: () => n };
 }
 

@@ -70,7 +70,7 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
       });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`compose ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+      throw new Error(`compose ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err });
     }
   };
   const container = (svc: string, n = 1) => `${project}-${svc}-${n}`;
@@ -101,7 +101,7 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
     composeBin = execFileSync(path.join(projectRoot, 'scripts', 'compose-cli.sh'), { encoding: 'utf8' }).trim();
     // podman's Docker-compatible API for the Compose CLI, with the project's runc wrapper.
     service = spawn('podman', ['--runtime', runtimeWrapper, 'system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
-    await waitFor('the podman API socket', 30_000, async () => existsSync(socket));
+    await waitFor('the podman API socket', 30_000, () => Promise.resolve(existsSync(socket)));
     startHealthChecks();
     for (const name of ['TEMPORAL_PUBLISH_PORT', 'TEMPORAL_UI_PUBLISH_PORT', 'MINIO_PUBLISH_PORT', 'MINIO_CONSOLE_PUBLISH_PORT', 'API_1_PUBLISH_PORT', 'API_2_PUBLISH_PORT']) {
       let p = await freePort();

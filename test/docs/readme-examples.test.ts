@@ -69,7 +69,7 @@ describe('README examples', function () {
       const post = async (url: string, payload: unknown) => {
         const r = await app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
         assert.equal(r.statusCode, 200, `${url}: ${r.body}`);
-        return r.json() as { predictions: Record<string, unknown>[] };
+        return r.json<{ predictions: Record<string, unknown>[] }>();
       };
       // multiclass, with the README's own request body
       const species = (await post('/v1/models/species/predict', curlBody('/v1/models/species/predict'))).predictions[0];
@@ -87,7 +87,7 @@ describe('README examples', function () {
       // feedback in the README's shape, for the binary prediction
       const fb = await app.inject({ method: 'POST', url: '/v1/feedback', headers, payload: { labels: [{ id: rain.id, label: 0 }] } });
       assert.equal(fb.statusCode, 200, fb.body);
-      assert.equal((fb.json() as { accepted: number }).accepted, 1);
+      assert.equal(fb.json<{ accepted: number }>().accepted, 1);
     } finally {
       await app.close();
     }

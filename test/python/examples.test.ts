@@ -56,7 +56,7 @@ describe('Python trainers: the shipped examples', function () {
             payload: { instances: [{ hour: 18, day_of_week: 5, distance: 700, origin: 'ORD', destination: 'LGA' }, { hour: 7, day_of_week: 2, distance: 300, origin: 'ZZZ', destination: '' }] },
           });
           assert.equal(scored.statusCode, 200, scored.body);
-          const body = scored.json() as { predictions: { probability: number }[] };
+          const body = scored.json<{ predictions: { probability: number }[] }>();
           assert.equal(body.predictions.length, 2);
           for (const p of body.predictions) assert.ok(p.probability > 0 && p.probability < 1, `probability ${p.probability}`);
           const card = await app.inject({ method: 'GET', url: `/v1/models/${example.model}/versions/1/card.html` });

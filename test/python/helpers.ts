@@ -14,7 +14,7 @@ export function requirePython(suite: Mocha.Context): string {
     console.log(`    skipped: ${found.skip}`);
     suite.skip();
   }
-  return (found as { python: string }).python;
+  return (found).python;
 }
 
 export interface BothWorkers extends WorkerHarness {
@@ -22,7 +22,7 @@ export interface BothWorkers extends WorkerHarness {
   pythonQueue: string;
   python: PythonWorker;
   /** Starts another Python worker on the same queue (e.g. after one was killed). */
-  startAnother(): Promise<PythonWorker>;
+  startAnother: () => Promise<PythonWorker>;
 }
 
 export async function withBothWorkers<T>(python: string, fn: (h: BothWorkers) => Promise<T>, opts: { varDir?: string; alerts?: AlertSettings; store?: ArtifactStore; pythonEnv?: NodeJS.ProcessEnv } = {}): Promise<T> {

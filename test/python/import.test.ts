@@ -54,7 +54,7 @@ describe('importModel: an ONNX model trained elsewhere', function () {
             payload: { instances: [{ 'Beak Length (mm)': 38.1, 'Beak Depth (mm)': 18.6, 'Flipper Length (mm)': 190, 'Body Mass (g)': 3700, Island: 'Torgersen', Sex: 'FEMALE' }] },
           });
           assert.equal(scored.statusCode, 200, scored.body);
-          const p = (scored.json() as { predictions: { probability: number }[] }).predictions[0].probability;
+          const p = (scored.json<{ predictions: { probability: number }[] }>()).predictions[0].probability;
           assert.ok(p > 0.5, `an Adelie-looking penguin: ${p}`);
           const card = await app.inject({ method: 'GET', url: '/v1/models/penguins/versions/1/card.html' });
           assert.equal(card.statusCode, 200);

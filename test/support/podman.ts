@@ -16,6 +16,7 @@ export interface Run {
 export function podman(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile('podman', ['--runtime', runtimeWrapper, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000, env: opts.env ?? process.env }, (err, stdout, stderr) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's err is an ExecFileException (an Error)
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
     });

@@ -34,7 +34,7 @@ describe('Temporal over mTLS (a real server that requires client certificates)',
     try {
       connection = await bootstrapNamespace(settings.temporal, 'default', 120_000, () => undefined);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nserver log:\n${server.log().slice(-4000)}`);
+      throw new Error(`${(err as Error).message}\nserver log:\n${server.log().slice(-4000)}`, { cause: err });
     }
   });
 
@@ -130,7 +130,7 @@ describe('Temporal over mTLS (a real server that requires client certificates)',
       const schedule = await client.schedule.getHandle('drift-flights-small').describe();
       assert.equal(schedule.scheduleId, 'drift-flights-small');
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nworker output:\n${out.slice(-4000)}`);
+      throw new Error(`${(err as Error).message}\nworker output:\n${out.slice(-4000)}`, { cause: err });
     } finally {
       worker.kill('SIGTERM');
       await new Promise((r) => worker.once('exit', r));
