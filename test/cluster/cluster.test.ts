@@ -163,7 +163,8 @@ describe('make cluster: the production topology on one machine', function () {
     // (how many steps a finished before its SIGTERM landed depends on the machine's load; that they all came before b's does not)
     const order = runs.map((r) => r.identity);
     assert.ok(order.lastIndexOf(a.identity) < order.indexOf(b.identity), `worker a's steps all came before worker b's: ${runs.map((r) => `${r.type}@${r.identity}`).join(', ')}`);
-    assert.ok(byWorker.get(b.identity)?.includes('trainModel'));
+    // which step a was holding when its SIGTERM landed depends on the load; the run's last steps are always b's
+    assert.ok(byWorker.get(b.identity)?.includes('registerModel'), `worker b registered the version: ${runs.map((r) => `${r.type}@${r.identity}`).join(', ')}`);
     assert.equal(baseline.promoted, true, baseline.promotionReason);
     assert.deepEqual(await store.versions(MODEL), [1], 'exactly one registry version');
     assert.equal(await store.champion(MODEL), 1);
