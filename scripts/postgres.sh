@@ -21,20 +21,6 @@ if bin="$(find_bin)"; then
   exit 0
 fi
 
-install_cmd="apt-get update && apt-get install -y --no-install-recommends postgresql"
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "PostgreSQL is not installed and this system has no apt-get; install the PostgreSQL server package (initdb, postgres) and run again." >&2
-  exit 1
-fi
-if [ "$(id -u)" = 0 ]; then
-  echo "PostgreSQL is not installed; installing the Debian package (once)..." >&2
-  DEBIAN_FRONTEND=noninteractive bash -c "$install_cmd" >&2
-elif sudo -n true 2>/dev/null; then
-  echo "PostgreSQL is not installed; installing the Debian package with sudo (once)..." >&2
-  sudo DEBIAN_FRONTEND=noninteractive bash -c "$install_cmd" >&2
-else
-  echo "PostgreSQL is not installed. Run: sudo $install_cmd" >&2
-  exit 1
-fi
+"$(dirname "$0")/apt-install.sh" PostgreSQL postgresql
 bin="$(find_bin)" || { echo "apt-get installed postgresql but initdb was not found under /usr/lib/postgresql/*/bin" >&2; exit 1; }
 echo "$bin"
