@@ -1,4 +1,4 @@
-// `npm run bench [-- data training serving drift quality store]`: every figure printed beside the baseline it is compared with in the same run.
+// `npm run bench [-- data training serving drift quality store soak]` (soak only when named): every figure printed beside the baseline it is compared with in the same run.
 import { benchData } from './data';
 import { formatFigure, type Figure } from './figure';
 import { benchPythonTrainers } from './python-trainers';
@@ -23,15 +23,23 @@ async function loadBenches(): Promise<Record<string, Bench>> {
   return benches;
 }
 
+/** Benches that run only when named: the soak takes 20 minutes and more. */
+async function optInBenches(): Promise<Record<string, Bench>> {
+  const soak = await import('./soak');
+  return { soak: (log) => soak.benchSoak({ log }) };
+}
+
 async function main(): Promise<void> {
   const benches = await loadBenches();
+  const optIn = await optInBenches();
   const wanted = process.argv.slice(2);
-  const unknown = wanted.filter((w) => !(w in benches));
-  if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}`);
+  const all = { ...benches, ...optIn };
+  const unknown = wanted.filter((w) => !(w in all));
+  if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(all).join(', ')}`);
   const names = wanted.length ? wanted : Object.keys(benches);
   for (const name of names) {
     console.log(`\n== ${name} ==`);
-    const figures = await benches[name]((line) => console.log(`   ${line}`));
+    const figures = await all[name]((line) => console.log(`   ${line}`));
     for (const f of figures) console.log(formatFigure(f));
   }
 }
