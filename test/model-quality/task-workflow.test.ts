@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QualityReport } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { syntheticModelBytes } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { idle, testAlertSettings, uniqueId, waitForRouter } from '../alerts/helpers';
