@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyBaseLogger } from 'fastify';
-import { AppendLog } from '../serving/append-log';
+import { AppendLog } from '../util/append-log';
 import { LabelIndex } from './label-index';
 import type { LabelValue } from './label-value';
 

@@ -1,6 +1,6 @@
 // The model-quality report: one zod shape for the JSON object, the HTML page and the API; stored under reports/model-quality/ in the artifact store.
 import { z } from 'zod';
-import { REPORT_ID } from '../drift/monitor/report-model';
+import { REPORT_ID } from '../util/report-id';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { listNewest, reportIdsNewestFirst } from '../reports/stored';

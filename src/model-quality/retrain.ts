@@ -9,7 +9,7 @@ import { labelsPrefix } from '../feedback/label-writer';
 import type { DatasetSpec, MonitoringSpec } from '../spec/dataset';
 import { positiveRule } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
-import { localizeSource, resolveSpecInput, STORE_SCHEME } from '../store/dataset-input';
+import { localizeSource, resolveSpecInput, STORE_SCHEME } from '../spec/dataset-input';
 import { fetchJsonlObjects } from './run';
 import { Registry } from '../registry/registry';
 import { className, type ClassValue, type TaskKind } from '../task/task';

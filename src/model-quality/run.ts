@@ -5,7 +5,6 @@ import { capturePrefix } from '../drift/monitor/capture-files';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
 import { labelsPrefix } from '../feedback/label-writer';
 import { Registry } from '../registry/registry';
-import { thresholdOf } from '../serving/model-manager';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
 import { monitorReportId } from '../util/report-id';
@@ -26,7 +25,7 @@ import {
   type Violation,
 } from './verdict';
 import { modelNameSchema } from '../registry/model-name';
-import { versionTask } from '../task/version-task';
+import { thresholdOf, versionTask } from '../task/version-task';
 import type { JoinTask } from './join';
 import {
   type ClassMixTest,

@@ -6,7 +6,7 @@ import { DuckDb, quoteString } from '../../src/data/duckdb';
 import { prepareQualityRetrain } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
 import { RetrainDataSpec } from '../../src/spec/dataset';
-import { resolveSpecInput } from '../../src/store/dataset-input';
+import { resolveSpecInput } from '../../src/spec/dataset-input';
 import { syntheticModelBytes } from '../support/synthetic-model';
 import { s3TestStore } from '../support/minio';
 import { projectRoot, tempVarDir } from '../support/temporal';

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { authenticate } from '../../src/serving/auth';
-import { parseServingConfig } from '../../src/serving/config';
+import { parseServingConfig } from '../../src/config/serving';
 import { WindowCounter } from '../../src/serving/window-counter';
 import { createKey, devKeyPath, ensureDevKey, hashKey, KeyRing, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
 import { Registry } from '../../src/registry/registry';
