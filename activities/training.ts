@@ -22,7 +22,7 @@ import { evaluateCandidate } from '../src/training/evaluate';
 import { promoteVersion, type PromoteInput, type PromoteOutcome } from '../src/training/promotion';
 import { qualityOutcome } from '../src/training/quality-gate';
 import { registerRun } from '../src/training/register';
-import { runDirName, runKeys, runPrefix } from '../src/training/run-keys';
+import { runDirName, runKeys, runPrefix } from '../src/store/layout';
 import { runTask } from '../src/training/run-task';
 import type { EvaluationOutcome, ParityOutcome, QualityOutcome, RegisterInput, RunRef, TrainingOutcome } from '../src/training/types';
 import type { ActivityContext } from './context';

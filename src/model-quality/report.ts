@@ -1,5 +1,6 @@
 // The model-quality report: one zod shape for the JSON object, the HTML page and the API; stored under reports/model-quality/ in the artifact store.
 import { z } from 'zod';
+import { QUALITY_REPORTS_PREFIX, reportObjectKeys } from '../store/layout';
 import { REPORT_ID } from '../util/report-id';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
@@ -58,7 +59,7 @@ export const QualityReportSummary = QualityReport.pick({ id: true, createdAt: tr
 });
 export type QualityReportSummary = z.infer<typeof QualityReportSummary>;
 
-export const QUALITY_REPORTS_PREFIX = 'reports/model-quality/';
+export { QUALITY_REPORTS_PREFIX };
 
 export interface QualityReportKeys {
   jsonKey: string;
@@ -68,7 +69,7 @@ export interface QualityReportKeys {
 /** The store keys of report `id`; throws on an id that is not a plain name, so no caller can escape the prefix. */
 export function qualityReportKeys(id: string): QualityReportKeys {
   if (!REPORT_ID.test(id)) throw new RangeError(`invalid report id ${JSON.stringify(id)}`);
-  return { jsonKey: `${QUALITY_REPORTS_PREFIX}${id}.json`, htmlKey: `${QUALITY_REPORTS_PREFIX}${id}.html` };
+  return reportObjectKeys(QUALITY_REPORTS_PREFIX, id);
 }
 
 /** Page first, then JSON (what lists see), so a listed report always has its page; a retry rewrites both whole. */

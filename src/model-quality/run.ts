@@ -1,12 +1,11 @@
 // One model-quality run over the registry and the artifact store: plan (champion, settings, window), check (join, metrics, report), record.
 import path from 'node:path';
 import { z } from 'zod';
-import { capturePrefix } from '../drift/monitor/capture-files';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
-import { labelsPrefix } from '../feedback/label-writer';
 import { Registry } from '../registry/registry';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
+import { capturePrefix, labelsPrefix, qualityStateKey } from '../store/layout';
 import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
 import { applyRetention } from '../reports/stored';
@@ -295,9 +294,7 @@ export const QualityState = z.object({
 });
 export type QualityState = z.infer<typeof QualityState>;
 
-export function qualityStateKey(model: string): string {
-  return `model-quality/${model}/state.json`;
-}
+export { qualityStateKey };
 
 /** The state, or null when there is none or it is unreadable (then no alert counts as open). */
 export async function readQualityState(store: ArtifactStore, model: string): Promise<QualityState | null> {
