@@ -11,7 +11,7 @@ import { checkParity } from '../src/model/parity';
 import { modelCardPath } from '../src/model-card';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/profile';
-import { QualityReport, runQualitySuite } from '../src/quality';
+import { DataQualityReport, runQualitySuite } from '../src/quality';
 import { Registry } from '../src/registry/registry';
 import { SpecError } from '../src/spec/dataset';
 import { CorruptObject, ObjectMissing } from '../src/store';
@@ -132,7 +132,7 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
 
     async validateData({ run }: { run: RunRef }): Promise<QualityOutcome> {
       return guarded(async () => {
-        const report = QualityReport.parse(await runQualitySuite({ parquetFile: await snapshotFile(run) }, run.spec.expectations));
+        const report = DataQualityReport.parse(await runQualitySuite({ parquetFile: await snapshotFile(run) }, run.spec.expectations));
         const reportKey = runKeys(run.runPrefix).qualityReport;
         await store.putJson(reportKey, report);
         return qualityOutcome(report, reportKey);

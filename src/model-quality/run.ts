@@ -9,7 +9,7 @@ import { capturePrefix, labelsPrefix, qualityStateKey } from '../store/layout';
 import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
 import { applyRetention } from '../reports/stored';
-import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type QualityReport } from './report';
+import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type ModelQualityReport } from './report';
 import {
   decide,
   expectedGapOf,
@@ -198,7 +198,7 @@ export async function executeQualityCheck(o: {
   const any = counts.labeled > 0;
   const judged = judge(plan, joined);
   const decision = judged.decision;
-  const report: QualityReport = {
+  const report: ModelQualityReport = {
     kind: 'model-quality',
     id: plan.reportId,
     createdAt: o.createdAt,
@@ -235,7 +235,7 @@ export async function executeQualityCheck(o: {
 }
 
 /** The live metrics, tests and verdict of a joined window, per the plan's task. */
-function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']; rate: PositiveRateTest | null; classMix?: ClassMixTest | null; decision: Decision } {
+function judge(plan: QualityPlan, joined: Joined): { live: ModelQualityReport['live']; rate: PositiveRateTest | null; classMix?: ClassMixTest | null; decision: Decision } {
   const { counts, label, probability } = joined;
   const s = plan.settings;
   const h = plan.holdout;
@@ -251,7 +251,7 @@ function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']
   }
   const output = joined.output ?? new Float64Array(0);
   const target = joined.target ?? new Float64Array(0);
-  let live: QualityReport['live'] = null;
+  let live: ModelQualityReport['live'] = null;
   let classMix: ClassMixTest | null = null;
   let rules: TaskDecision | null = null;
   if (h.task === 'regression') {
