@@ -3,7 +3,7 @@ import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
 import { alertKey, appendAlertOnce, recordAlertOnce } from '../src/alerts/file-sink';
 import { Alert, RouteRequest, runLink, type RouteRequestInput } from '../src/alerts/model';
-import { redact, type LogSink, type Secret } from '../src/alerts/redact';
+import { redact, type LogSink, type Secret } from '../src/util/redact';
 import { alertSignal, resolveSignal, ROUTER_WORKFLOW_TYPE, type AlertRouterInput, type AlertSignal, type ResolveSignal } from '../src/alerts/router-contract';
 import { alertsFileOf, defaultAlertSettings, type AlertSettings } from '../src/alerts/settings';
 import { classifySlackError, createSlackClient, postAlert } from '../src/alerts/slack';

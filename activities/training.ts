@@ -11,18 +11,18 @@ import { checkParity } from '../src/model/parity';
 import { modelCardPath } from '../src/model-card';
 import { TrainingCancelled, trainInThread } from '../src/model/train-in-thread';
 import { DatasetProfile, profileSnapshot, suggestConstraints } from '../src/profile';
-import { QualityReport, runQualitySuite } from '../src/quality';
+import { DataQualityReport, runQualitySuite } from '../src/quality';
 import { Registry } from '../src/registry/registry';
 import { SpecError } from '../src/spec/dataset';
 import { CorruptObject, ObjectMissing } from '../src/store';
-import { localizeSource, resolveSpecInput, type SpecInput } from '../src/store/dataset-input';
-import { ensureMonitorSchedules } from '../src/temporal/monitor-schedules';
+import { localizeSource, resolveSpecInput, type SpecInput } from '../src/spec/dataset-input';
+import { ensureMonitorSchedules } from '../src/training/monitor-schedules';
 import { writeRunCard } from '../src/training/card';
 import { evaluateCandidate } from '../src/training/evaluate';
 import { promoteVersion, type PromoteInput, type PromoteOutcome } from '../src/training/promotion';
 import { qualityOutcome } from '../src/training/quality-gate';
 import { registerRun } from '../src/training/register';
-import { runDirName, runKeys, runPrefix } from '../src/training/run-keys';
+import { runDirName, runKeys, runPrefix } from '../src/store/layout';
 import { runTask } from '../src/training/run-task';
 import type { EvaluationOutcome, ParityOutcome, QualityOutcome, RegisterInput, RunRef, TrainingOutcome } from '../src/training/types';
 import type { ActivityContext } from './context';
@@ -132,7 +132,7 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
 
     async validateData({ run }: { run: RunRef }): Promise<QualityOutcome> {
       return guarded(async () => {
-        const report = QualityReport.parse(await runQualitySuite({ parquetFile: await snapshotFile(run) }, run.spec.expectations));
+        const report = DataQualityReport.parse(await runQualitySuite({ parquetFile: await snapshotFile(run) }, run.spec.expectations));
         const reportKey = runKeys(run.runPrefix).qualityReport;
         await store.putJson(reportKey, report);
         return qualityOutcome(report, reportKey);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from '../src/registry/registry';
 import { devKeyPath } from '../src/serving/keys';
-import { registerSynthetic, SYNTHETIC_FEATURES, syntheticModelBytes } from '../src/serving/synthetic';
+import { registerSynthetic, SYNTHETIC_FEATURES, syntheticModelBytes } from '../test/support/synthetic-model';
 import type { Figure } from './figure';
 import { localStore } from '../src/store';
 

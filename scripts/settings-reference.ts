@@ -4,7 +4,7 @@ import { temporalTargetSettings } from '../src/temporal/target';
 import path from 'node:path';
 import { z } from 'zod';
 import { ClusterEnvSchema } from '../src/cluster/settings';
-import { ServingConfig } from '../src/serving/config';
+import { ServingConfig } from '../src/config/serving';
 import { WatchdogEnv } from '../src/watchdog/settings';
 import { EnvSchema } from '../src/config/env';
 
@@ -21,7 +21,7 @@ const SOURCES = [
   { group: 'all processes', shape: () => EnvSchema.in.shape as Record<string, z.ZodType>, file: 'src/config/env.ts' },
   // the Temporal connection settings are spread into EnvSchema from their own module, where their comments are
   { group: 'all processes', shape: () => temporalTargetSettings as Record<string, z.ZodType>, file: 'src/temporal/target.ts' },
-  { group: 'prediction API', shape: () => ServingConfig.shape as Record<string, z.ZodType>, file: 'src/serving/config.ts' },
+  { group: 'prediction API', shape: () => ServingConfig.shape as Record<string, z.ZodType>, file: 'src/config/serving.ts' },
   { group: '`make cluster`', shape: () => ClusterEnvSchema.shape as Record<string, z.ZodType>, file: 'src/cluster/settings.ts' },
   { group: 'watchdog', shape: () => WatchdogEnv.shape as Record<string, z.ZodType>, file: 'src/watchdog/settings.ts' },
 ] as const;
@@ -113,7 +113,7 @@ export function renderSettings(settings: readonly SettingDoc[]): string {
     '# Settings',
     '',
     'Every setting is an environment variable, validated when a process starts (`src/config/env.ts`, the serving',
-    "settings in `src/serving/config.ts`, `make cluster`'s in `src/cluster/settings.ts`); a bad value stops the process",
+    "settings in `src/config/serving.ts`, `make cluster`'s in `src/cluster/settings.ts`); a bad value stops the process",
     'with one message naming every problem (exit code 2). Secrets (Slack token, API keys, S3 credentials) are never logged.',
     '',
     'This page is generated from those schemas and their comments: `make settings-doc` rewrites it, and `make test` fails',

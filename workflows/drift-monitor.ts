@@ -1,12 +1,12 @@
 // driftMonitor: compare what the service captured with the champion's training profile, report it, alert on drift, maybe retrain.
-import { ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, defineQuery, log, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, defineQuery, log, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 // startChild rejects with common's class when the fixed retrain id is already running.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DriftedColumn, DriftMonitorInput, DriftWindow, Verdict } from '../src/drift/monitor';
-import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
+import { PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert, resolveAlert } from './alerting';
-import { trackStatus } from './monitor-status';
+import { markChecking, markSkipped, requireObjectInput, trackStatus } from './monitor-status';
 import type { trainingPipeline } from './training-pipeline';
 
 export type { DriftMonitorInput };
@@ -62,9 +62,7 @@ const scan = proxyActivities<Activities>({
 const stageTag = (v: Verdict | 'skipped') => v.replace(/ /g, '-');
 
 export async function driftMonitor(input: DriftMonitorInput = {}): Promise<DriftMonitorResult> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw ApplicationFailure.nonRetryable('driftMonitor takes an object, e.g. {"model":"flights"} or {} for the default model', 'InvalidDriftInput');
-  }
+  requireObjectInput(input, 'driftMonitor', 'InvalidDriftInput');
   const { workflowId, runId } = workflowInfo();
   const status: DriftMonitorStatus = { stage: 'plan', detail: 'finding the champion and the window' };
   const stage = trackStatus(driftStatusQuery, status);
@@ -74,20 +72,13 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
   if (planned.kind === 'skip') {
     status.model = planned.model;
     stage('skipped', planned.reason);
-    upsertSearchAttributes([
-      { key: ModelName, value: planned.model },
-      { key: PipelineStage, value: stageTag('skipped') },
-    ]);
+    markSkipped(planned.model, stageTag('skipped'));
     return { model: planned.model, skipped: planned.reason, drifted: [], alerted: false, resolved: false };
   }
   const plan = planned.plan;
   const { model, version } = plan;
   Object.assign(status, { model, version, window: plan.window });
-  upsertSearchAttributes([
-    { key: ModelName, value: model },
-    { key: ModelVersion, value: version },
-    { key: PipelineStage, value: 'drift-check' },
-  ]);
+  markChecking(model, version, 'drift-check');
 
   stage('check', `${model} v${version}: rows stamped ${plan.window.start} to ${plan.window.end}`);
   const outcome = await scan.checkDrift({ plan, workflowId, runId, createdAt: new Date().toISOString() });

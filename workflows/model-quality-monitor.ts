@@ -1,10 +1,10 @@
 // modelQualityMonitor: join live predictions with ground truth, judge them against the holdout, report, alert, maybe retrain.
-import { ApplicationFailure, defineQuery, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ModelQualityInput, QualityCheckOutcome, QualityVerdict, Violation } from '../src/model-quality';
-import { ModelName, ModelVersion, PipelineStage } from '../src/temporal/search-attributes';
+import { PipelineStage } from '../src/temporal/search-attributes';
 import { raiseAlert, resolveAlert } from './alerting';
-import { trackStatus } from './monitor-status';
+import { markChecking, markSkipped, requireObjectInput, trackStatus } from './monitor-status';
 import { startQualityRetrain, type RetrainStart } from './quality-retrain';
 
 export type { ModelQualityInput };
@@ -58,9 +58,7 @@ const scan = proxyActivities<Activities>({
 const stageTag = (v: QualityVerdict | 'skipped') => `quality-${v.replace(/ /g, '-')}`;
 
 export async function modelQualityMonitor(input: ModelQualityInput = {}): Promise<ModelQualityResult> {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw ApplicationFailure.nonRetryable('modelQualityMonitor takes an object, e.g. {"model":"flights"} or {} for the default model', 'InvalidQualityInput');
-  }
+  requireObjectInput(input, 'modelQualityMonitor', 'InvalidQualityInput');
   const { workflowId, runId } = workflowInfo();
   const status: ModelQualityStatus = { stage: 'plan', detail: 'finding the champion and the window' };
   const stage = trackStatus(qualityStatusQuery, status);
@@ -70,20 +68,13 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
   if (planned.kind === 'skip') {
     status.model = planned.model;
     stage('skipped', planned.reason);
-    upsertSearchAttributes([
-      { key: ModelName, value: planned.model },
-      { key: PipelineStage, value: stageTag('skipped') },
-    ]);
+    markSkipped(planned.model, stageTag('skipped'));
     return { model: planned.model, skipped: planned.reason, violations: [], alerted: false, resolved: false };
   }
   const plan = planned.plan;
   const { model, version } = plan;
   Object.assign(status, { model, version, window: plan.window });
-  upsertSearchAttributes([
-    { key: ModelName, value: model },
-    { key: ModelVersion, value: version },
-    { key: PipelineStage, value: 'quality-check' },
-  ]);
+  markChecking(model, version, 'quality-check');
 
   stage('check', `${model} v${version}: predictions stamped ${plan.window.start} to ${plan.window.end}`);
   const outcome: QualityCheckOutcome = await scan.checkModelQuality({ plan, workflowId, runId, createdAt: new Date().toISOString() });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Env } from '../config/env';
 import { defaultRouterConfig, type RouterConfig } from './model';
-import { Secret } from './redact';
+import { Secret } from '../util/redact';
 import { DEFAULT_ROUTER_WORKFLOW_ID } from './router-contract';
 import type { SlackTarget } from './slack';
 

@@ -2,7 +2,7 @@
 import { LogLevel, WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Alert } from './model';
 import { renderSlackMessage } from './blocks';
-import { redactLine, type LogSink, type Secret } from './redact';
+import { redactLine, type LogSink, type Secret } from '../util/redact';
 
 export interface SlackTarget {
   token: Secret;

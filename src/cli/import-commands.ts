@@ -6,7 +6,7 @@ import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { EvaluationOutcome, TrainingResult } from '../../activities/training-types';
 import { loadSpec } from '../spec/dataset';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 import { checkKey } from '../store/keys';
 import { connectClient } from '../temporal/connect';
 import type { CliContext } from './context';

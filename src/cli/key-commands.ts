@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { emit, note } from './output';
 import { createKey, listKeys, revokeKey } from '../serving/keys';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 
 export function registerKeyCommands(program: Command, ctx: CliContext): void {
   const { env } = ctx;

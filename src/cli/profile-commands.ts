@@ -5,7 +5,7 @@ import type { CliContext } from './context';
 import { badInput, emit } from './output';
 import { DatasetProfile, suggestConstraints, writeSuggestedConstraints } from '../profile';
 import { Registry } from '../registry/registry';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 
 export function registerProfileCommands(program: Command, ctx: CliContext): void {
   const { env } = ctx;

@@ -6,9 +6,9 @@ import type { CliContext } from './context';
 import { badInput, emit } from './output';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
-import { ensureMonitorSchedules } from '../temporal/monitor-schedules';
+import { ensureMonitorSchedules } from '../training/monitor-schedules';
 
 interface MetricLike {
   auc?: number | null;

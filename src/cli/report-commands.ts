@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { listDriftReports } from '../drift/report/store';
 import { listQualityReports } from '../model-quality/report';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 import type { CliContext } from './context';
 import { badInput, emit } from './output';
 

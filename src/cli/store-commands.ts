@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context';
 import { emit } from './output';
 import { S3Backend } from '../store';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 
 export function registerStoreCommands(program: Command, ctx: CliContext): void {
   const { env } = ctx;

@@ -1,7 +1,7 @@
 // All environment settings in one zod schema, with defaults; bad settings stop a process with one message.
 import path from 'node:path';
 import { z } from 'zod';
-import { ServingConfig } from '../serving/config';
+import { ServingConfig } from './serving';
 import { parseStoreLocation } from '../store/location';
 import { modelNameSchema } from '../registry/model-name';
 import { checkTemporalTarget, temporalTarget, temporalTargetSettings } from '../temporal/target';

@@ -3,7 +3,7 @@ import { DRIFT_REPORTS_PREFIX, listDriftReports, readDriftReport } from '../drif
 import { modelOfReportId, reportIdsNewestFirst } from '../reports/stored';
 import type { DriftReport } from '../drift/monitor/report-model';
 import { listQualityReports, QUALITY_REPORTS_PREFIX } from '../model-quality/report';
-import type { QualityReport } from '../model-quality/report';
+import type { ModelQualityReport } from '../model-quality/report';
 import { readQualityReport } from '../model-quality/report';
 import type { Registry, VersionMetadata } from '../registry/registry';
 import type { ArtifactStore } from '../store';
@@ -73,7 +73,7 @@ export interface ModelDetail {
   history: { alias: string; version: number; at: string; reason: string }[];
   /** Oldest first. */
   drift: DriftReport[];
-  quality: QualityReport[];
+  quality: ModelQualityReport[];
 }
 
 /** At most `reports` of each kind, the newest; null when the model is not in the registry. */
@@ -86,7 +86,7 @@ export async function modelDetail(registry: Registry, store: ArtifactStore, name
     const r = await readDriftReport(store, s.id);
     if (r) drift.push(r);
   }
-  const quality: QualityReport[] = [];
+  const quality: ModelQualityReport[] = [];
   for (const s of await listQualityReports(store, { limit: reports, model: name })) {
     const r = await readQualityReport(store, s.id);
     if (r) quality.push(r);

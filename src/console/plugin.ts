@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fa
 import { z } from 'zod';
 import { modelNameSchema } from '../registry/model-name';
 import { RegistryError, type Registry } from '../registry/registry';
-import { sendError, zodIssues } from '../serving/errors';
+import { sendError, zodIssues } from '../http/errors';
 import type { ArtifactStore } from '../store';
 import { modelDetail, modelRows, reportPage } from './data';
 import { page, pageHeaders } from './html';

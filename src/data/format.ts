@@ -3,9 +3,9 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-/** csv, parquet, json (one JSON array of records) or jsonl (one JSON record per line). */
-export const SOURCE_FORMATS = ['csv', 'parquet', 'json', 'jsonl'] as const;
-export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+import { SOURCE_FORMATS, type SourceFormat } from '../spec/dataset';
+
+export { SOURCE_FORMATS, type SourceFormat };
 
 /** How many leading bytes are read to tell formats apart; JSON rarely opens with more whitespace than this. */
 const SNIFF_BYTES = 64 * 1024;

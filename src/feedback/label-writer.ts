@@ -5,7 +5,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FastifyBaseLogger } from 'fastify';
-import { AppendLog } from '../serving/append-log';
+import { labelsPrefix } from '../store/layout';
+import { AppendLog } from '../util/append-log';
 import { LabelIndex } from './label-index';
 import type { LabelValue } from './label-value';
 
@@ -34,10 +35,7 @@ export interface LabelWriterOptions {
   store?: ArtifactStore;
 }
 
-/** `labels/<model>/`: the store prefix under which every API replica writes its own label objects. */
-export function labelsPrefix(model: string): string {
-  return `labels/${model}/`;
-}
+export { labelsPrefix };
 
 export interface LabelOutcome {
   /** New ids, or a different label for a known id (also counted in `relabeled`). */

@@ -1,7 +1,7 @@
 // The model-quality report as one self-contained HTML page: verdict, metric table (live beside holdout), calibration plot, score histograms.
 import { esc, num, pct } from '../drift/report/escape';
 import type { CalibrationBin } from '../model/metrics';
-import { binaryHoldout, binaryLive, type QualityReport, type ScoreHistogram } from './report';
+import { binaryHoldout, binaryLive, type ModelQualityReport, type ScoreHistogram } from './report';
 
 const COLORS = { ok: '#2e7d32', degraded: '#c62828', 'insufficient labels': '#616161' } as const;
 const LIVE = '#f58518';
@@ -23,7 +23,7 @@ th:first-child,td:first-child{text-align:left}th{background:#f0f0f0;font-weight:
 
 type Row = [name: string, live: number | null | undefined, holdout: number | null | undefined, limit: string, flagged: boolean | null];
 
-function metricRows(r: QualityReport): Row[] {
+function metricRows(r: ModelQualityReport): Row[] {
   const flagged = (m: string) => (r.live ? r.violations.some((v) => v.metric === m) : null);
   const s = r.settings;
   const h = r.holdout;
@@ -63,7 +63,7 @@ function metricRows(r: QualityReport): Row[] {
 }
 
 /** Multiclass: the class mix (labels, holdout or predicted, mean predicted) and the confusion matrix of the live rows. */
-function classTablesHtml(r: QualityReport): string {
+function classTablesHtml(r: ModelQualityReport): string {
   const l = r.live && 'task' in r.live && r.live.task === 'multiclass' ? r.live : null;
   if (!l) return '';
   const mix = r.classMix;
@@ -81,7 +81,7 @@ function classTablesHtml(r: QualityReport): string {
   );
 }
 
-function tableHtml(r: QualityReport): string {
+function tableHtml(r: ModelQualityReport): string {
   const rows = metricRows(r)
     .map(([name, live, hold, limit, flag]) => {
       const change = live !== null && live !== undefined && hold !== null && hold !== undefined ? live - hold : null;
@@ -160,7 +160,7 @@ export function histogramSvg(h: ScoreHistogram): string {
 
 const key = (color: string, name: string) => `<span class="key"><i style="background:${color}"></i>${esc(name)}</span>`;
 
-export function renderQualityHtml(r: QualityReport): string {
+export function renderQualityHtml(r: ModelQualityReport): string {
   const c = r.counts;
   const run = r.run ? (r.run.url ? `<a href="${esc(r.run.url)}">${esc(r.run.workflowId)}</a>` : esc(r.run.workflowId)) : 'manual';
   const others = c.otherVersions.length ? `; other versions in the window (not judged): ${c.otherVersions.map((o) => `v${o.version} ${o.rows}`).join(', ')}` : '';

@@ -1,6 +1,7 @@
 // The model-quality report: one zod shape for the JSON object, the HTML page and the API; stored under reports/model-quality/ in the artifact store.
 import { z } from 'zod';
-import { REPORT_ID } from '../drift/monitor/report-model';
+import { QUALITY_REPORTS_PREFIX, reportObjectKeys } from '../store/layout';
+import { REPORT_ID } from '../util/report-id';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { listNewest, reportIdsNewestFirst } from '../reports/stored';
@@ -17,7 +18,7 @@ export const ScoreHistogram = z.object({
 });
 export type ScoreHistogram = z.infer<typeof ScoreHistogram>;
 
-export const QualityReport = z.object({
+export const ModelQualityReport = z.object({
   kind: z.literal('model-quality'),
   id: z.string().regex(REPORT_ID),
   createdAt: z.string(),
@@ -51,14 +52,14 @@ export const QualityReport = z.object({
   notes: z.array(z.string()),
   summary: z.string(),
 });
-export type QualityReport = z.infer<typeof QualityReport>;
+export type ModelQualityReport = z.infer<typeof ModelQualityReport>;
 
-export const QualityReportSummary = QualityReport.pick({ id: true, createdAt: true, model: true, modelVersion: true, window: true, verdict: true, summary: true }).extend({
+export const QualityReportSummary = ModelQualityReport.pick({ id: true, createdAt: true, model: true, modelVersion: true, window: true, verdict: true, summary: true }).extend({
   labeled: z.number().int(),
 });
 export type QualityReportSummary = z.infer<typeof QualityReportSummary>;
 
-export const QUALITY_REPORTS_PREFIX = 'reports/model-quality/';
+export { QUALITY_REPORTS_PREFIX };
 
 export interface QualityReportKeys {
   jsonKey: string;
@@ -68,12 +69,12 @@ export interface QualityReportKeys {
 /** The store keys of report `id`; throws on an id that is not a plain name, so no caller can escape the prefix. */
 export function qualityReportKeys(id: string): QualityReportKeys {
   if (!REPORT_ID.test(id)) throw new RangeError(`invalid report id ${JSON.stringify(id)}`);
-  return { jsonKey: `${QUALITY_REPORTS_PREFIX}${id}.json`, htmlKey: `${QUALITY_REPORTS_PREFIX}${id}.html` };
+  return reportObjectKeys(QUALITY_REPORTS_PREFIX, id);
 }
 
 /** Page first, then JSON (what lists see), so a listed report always has its page; a retry rewrites both whole. */
-export async function writeQualityReport(store: ArtifactStore, report: QualityReport): Promise<QualityReportKeys> {
-  const valid = QualityReport.parse(report);
+export async function writeQualityReport(store: ArtifactStore, report: ModelQualityReport): Promise<QualityReportKeys> {
+  const valid = ModelQualityReport.parse(report);
   const keys = qualityReportKeys(valid.id);
   await store.put(keys.htmlKey, renderQualityHtml(valid));
   await store.putJson(keys.jsonKey, valid);
@@ -84,11 +85,11 @@ async function readOrNull(store: ArtifactStore, key: string): Promise<string | n
   return (await store.get(key))?.toString('utf8') ?? null;
 }
 
-export async function readQualityReport(store: ArtifactStore, id: string): Promise<QualityReport | null> {
+export async function readQualityReport(store: ArtifactStore, id: string): Promise<ModelQualityReport | null> {
   const text = await readOrNull(store, qualityReportKeys(id).jsonKey);
   if (text === null) return null;
   try {
-    const parsed = QualityReport.safeParse(JSON.parse(text));
+    const parsed = ModelQualityReport.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -125,11 +126,11 @@ export function scoreHistogram(label: ArrayLike<number>, proba: ArrayLike<number
 }
 
 /** A binary report's live metrics (null for other tasks, and when nothing was labeled). */
-export function binaryLive(r: Pick<QualityReport, 'live'>): LiveMetrics | null {
+export function binaryLive(r: Pick<ModelQualityReport, 'live'>): LiveMetrics | null {
   return r.live && !('task' in r.live) ? r.live : null;
 }
 
 /** A binary report's holdout figures (null for other tasks). */
-export function binaryHoldout(r: Pick<QualityReport, 'holdout'>): HoldoutFigures | null {
+export function binaryHoldout(r: Pick<ModelQualityReport, 'holdout'>): HoldoutFigures | null {
   return 'task' in r.holdout ? null : r.holdout;
 }

@@ -1,17 +1,15 @@
 // One model-quality run over the registry and the artifact store: plan (champion, settings, window), check (join, metrics, report), record.
 import path from 'node:path';
 import { z } from 'zod';
-import { capturePrefix } from '../drift/monitor/capture-files';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
-import { labelsPrefix } from '../feedback/label-writer';
 import { Registry } from '../registry/registry';
-import { thresholdOf } from '../serving/model-manager';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
+import { capturePrefix, labelsPrefix, qualityStateKey } from '../store/layout';
 import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
 import { applyRetention } from '../reports/stored';
-import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type QualityReport } from './report';
+import { QUALITY_REPORTS_PREFIX, scoreHistogram, writeQualityReport, type ModelQualityReport } from './report';
 import {
   decide,
   expectedGapOf,
@@ -26,7 +24,7 @@ import {
   type Violation,
 } from './verdict';
 import { modelNameSchema } from '../registry/model-name';
-import { versionTask } from '../task/version-task';
+import { thresholdOf, versionTask } from '../task/version-task';
 import type { JoinTask } from './join';
 import {
   type ClassMixTest,
@@ -200,7 +198,7 @@ export async function executeQualityCheck(o: {
   const any = counts.labeled > 0;
   const judged = judge(plan, joined);
   const decision = judged.decision;
-  const report: QualityReport = {
+  const report: ModelQualityReport = {
     kind: 'model-quality',
     id: plan.reportId,
     createdAt: o.createdAt,
@@ -237,7 +235,7 @@ export async function executeQualityCheck(o: {
 }
 
 /** The live metrics, tests and verdict of a joined window, per the plan's task. */
-function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']; rate: PositiveRateTest | null; classMix?: ClassMixTest | null; decision: Decision } {
+function judge(plan: QualityPlan, joined: Joined): { live: ModelQualityReport['live']; rate: PositiveRateTest | null; classMix?: ClassMixTest | null; decision: Decision } {
   const { counts, label, probability } = joined;
   const s = plan.settings;
   const h = plan.holdout;
@@ -253,7 +251,7 @@ function judge(plan: QualityPlan, joined: Joined): { live: QualityReport['live']
   }
   const output = joined.output ?? new Float64Array(0);
   const target = joined.target ?? new Float64Array(0);
-  let live: QualityReport['live'] = null;
+  let live: ModelQualityReport['live'] = null;
   let classMix: ClassMixTest | null = null;
   let rules: TaskDecision | null = null;
   if (h.task === 'regression') {
@@ -296,9 +294,7 @@ export const QualityState = z.object({
 });
 export type QualityState = z.infer<typeof QualityState>;
 
-export function qualityStateKey(model: string): string {
-  return `model-quality/${model}/state.json`;
-}
+export { qualityStateKey };
 
 /** The state, or null when there is none or it is unreadable (then no alert counts as open). */
 export async function readQualityState(store: ArtifactStore, model: string): Promise<QualityState | null> {

@@ -2,4 +2,4 @@
 export { runQualitySuite, type QualityInput, type QualityOptions } from './run';
 export { compileSuite, compileExamples, regexSearchSql, unexpectedPredicate, type CompiledSuite, type ExampleSource } from './compile';
 export { classSplit, classSplitWarnings, ClassSplit } from './class-split';
-export { QualityReport, ExpectationResult, FailingRow, writeQualityReport, describeExpectation, failureLines } from './report';
+export { DataQualityReport, ExpectationResult, FailingRow, writeQualityReport, describeExpectation, failureLines } from './report';

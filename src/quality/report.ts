@@ -32,7 +32,7 @@ export const ExpectationResult = z.object({
 });
 export type ExpectationResult = z.infer<typeof ExpectationResult>;
 
-export const QualityReport = z.object({
+export const DataQualityReport = z.object({
   success: z.boolean(),
   /**
    * Queries that read the data: 1 (the aggregate scan computing every count and statistic), or 2 when some row-level
@@ -55,11 +55,11 @@ export const QualityReport = z.object({
   warnings: z.array(z.string()).optional(),
   createdAt: z.string(),
 });
-export type QualityReport = z.infer<typeof QualityReport>;
+export type DataQualityReport = z.infer<typeof DataQualityReport>;
 
 /** Writes the report as JSON to a temp name then renames, so a reader never sees half a report. */
-export async function writeQualityReport(report: QualityReport, file: string): Promise<void> {
-  await writeJsonAtomic(file, QualityReport.parse(report));
+export async function writeQualityReport(report: DataQualityReport, file: string): Promise<void> {
+  await writeJsonAtomic(file, DataQualityReport.parse(report));
 }
 
 const range = (min?: number, max?: number): string => `${min ?? '-inf'}..${max ?? '+inf'}`;
@@ -92,7 +92,7 @@ export function describeExpectation(e: Expectation): string {
 const fmt = (v: number | null): string => (v === null ? 'n/a' : Number.isInteger(v) ? String(v) : v.toPrecision(4));
 
 /** One line per failed expectation with what was observed, for alerts and error messages. */
-export function failureLines(report: QualityReport): string[] {
+export function failureLines(report: DataQualityReport): string[] {
   return report.results
     .filter((r) => !r.success)
     .map((r) => {

@@ -6,7 +6,7 @@ import { DataError, ROW_COLUMN } from '../data/source';
 import { formatIssues } from '../spec/dataset';
 import { Expectation, ExpectationSuite } from '../spec/expectations';
 import { compileExamples, compileSuite, ExampleSource, Plan, regexSearchSql } from './compile';
-import { describeExpectation, ExpectationResult, FailingRow, QualityReport } from './report';
+import { describeExpectation, ExpectationResult, FailingRow, DataQualityReport } from './report';
 import { showColumn } from '../spec/columns';
 import type { SplitSpec } from '../data/load-frame';
 import type { ClassValue } from '../task/task';
@@ -40,7 +40,7 @@ const EPS = 1e-12;
  * satisfy the rule must be >= mostly (not_null: share of all rows). `unique` counts as unexpected the rows that repeat
  * an earlier value (non-null count minus distinct count), which one aggregate scan can compute.
  */
-export async function runQualitySuite(input: QualityInput, suite: unknown, options: QualityOptions = {}): Promise<QualityReport> {
+export async function runQualitySuite(input: QualityInput, suite: unknown, options: QualityOptions = {}): Promise<DataQualityReport> {
   const parsed = ExpectationSuite.safeParse(suite);
   if (!parsed.success) {
     throw new DataError('ExpectationInvalid', `the expectation suite is invalid: ${formatIssues(parsed.error).join('; ')}`, {
@@ -85,7 +85,7 @@ export async function runQualitySuite(input: QualityInput, suite: unknown, optio
     const successful = results.filter((r) => r.success).length;
     if (options.classSplit && !('parquetFile' in input)) throw new Error('classSplit needs a snapshot (parquetFile) input');
     const split = options.classSplit && 'parquetFile' in input ? await classSplit(input.parquetFile, options.classSplit.split, options.classSplit.classes) : undefined;
-    return QualityReport.parse({
+    return DataQualityReport.parse({
       success: successful === results.length,
       passes,
       statistics: {

@@ -1,8 +1,8 @@
 // The API shape every report kind shares: a newest-first list, each report as JSON, and its self-contained HTML page.
 import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
-import { REPORT_ID } from '../drift/monitor/report-model';
-import { sendError, zodIssues } from '../serving/errors';
+import { REPORT_ID } from '../util/report-id';
+import { sendError, zodIssues } from '../http/errors';
 import type { ArtifactStore } from '../store';
 import { modelNameSchema } from '../registry/model-name';
 

@@ -1,7 +1,7 @@
 // Report objects by id in the store: newest-first ids, the model read from the id (lists cost O(limit) reads), retention per model.
 import { env } from '../config/env';
 import type { ArtifactStore } from '../store';
-import { REPORT_ID } from '../drift/monitor/report-model';
+import { REPORT_ID } from '../util/report-id';
 
 /** Report ids under `prefix` (`<prefix><id>.json`), newest first: ids start with the window's end stamp. One list call, no reads. */
 export async function reportIdsNewestFirst(store: ArtifactStore, prefix: string): Promise<string[]> {

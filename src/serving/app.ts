@@ -5,9 +5,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';
-import { ServingConfig, trustProxyOption, type ServingConfigInput } from './config';
+import { ServingConfig, trustProxyOption, type ServingConfigInput } from '../config/serving';
 import { registerDocs } from './docs';
-import { HttpError, installErrorHandling, zodIssues } from './errors';
+import { HttpError, installErrorHandling, zodIssues } from '../http/errors';
 import { zodFor } from './schemas';
 import { ensureDevKey, KeyRing, KEYS_KEY } from './keys';
 import { ServingMetrics } from './metrics';

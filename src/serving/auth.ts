@@ -1,6 +1,6 @@
 // API-key authentication hooks and the key-file watcher that makes revocations take effect while running.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { HttpError } from './errors';
+import { HttpError } from '../http/errors';
 import type { ArtifactStore } from '../store';
 import { pollSignature, type FilePoller } from './file-poller';
 import { InvalidKeyFile, KEYS_KEY, readKeyFile, type KeyRing } from './keys';

@@ -1,7 +1,7 @@
 // Data capture: scored requests as JSONL lines in a bounded buffer, appended to files off the request path.
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { AppendLog } from './append-log';
+import { AppendLog } from '../util/append-log';
 import type { ServingMetrics } from './metrics';
 
 /** A feature value as validated requests carry it (null = missing). */

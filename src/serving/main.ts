@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { envOrExit, type Env } from '../config/env';
 import { Registry } from '../registry/registry';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 import { buildApp } from './app';
 import { runPrimary, WorkerLink } from './cluster';
-import { parseServingConfig, type ServingConfig } from './config';
+import { parseServingConfig, type ServingConfig } from '../config/serving';
 import { ensureDevKey } from './keys';
 import { UsageStore } from './usage';
 

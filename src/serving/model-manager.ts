@@ -4,12 +4,12 @@ import { OnnxModel } from '../model/onnx-model';
 import { RegistryError, type Registry, type VersionMetadata } from '../registry/registry';
 import { Batcher, DirectScorer, type Scorer } from './batcher';
 import type { CaptureWriter, FeatureRecord } from './capture';
-import type { ServingConfig } from './config';
+import type { ServingConfig } from '../config/serving';
 import type { ServingMetrics } from './metrics';
 import { fastPredictCheck, predictRequestSchema, type FeatureSpecLike, type PredictRequest } from './schemas';
 import { sampleRows } from './sample-rows';
 import type { ClassValue, TaskKind } from '../task/task';
-import { versionTask } from '../task/version-task';
+import { thresholdOf, versionTask } from '../task/version-task';
 import { captureFieldsOf, checkOutput, classJson, multiclassResponseJson, regressionResponseJson, servedTaskOf, type ServedTask } from './task-output';
 import type { InferenceIds } from './capture';
 
@@ -60,12 +60,6 @@ export interface ModelManagerOptions {
 
 /** A failed version is retried this long after its failure even if the alias does not move again. */
 const RETRY_FAILED_MS = 30_000;
-
-/** The decision threshold a version is served with (metadata extra.threshold or metrics.threshold, else 0.5). */
-export function thresholdOf(meta: VersionMetadata): number {
-  for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
-  return 0.5;
-}
 
 /**
  * The task the registry metadata declares, for graphs that do not say it themselves (converted by skl2onnx); a graph

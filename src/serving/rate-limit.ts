@@ -1,6 +1,6 @@
 // The per-key request limit: one count per key over every protected route (and, in multi-process mode, across processes), on a WindowCounter.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { HttpError } from './errors';
+import { HttpError } from '../http/errors';
 import type { WindowCounter } from './window-counter';
 
 /** Share of the limit past which counts are reported to the other processes on every hit. */

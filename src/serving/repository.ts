@@ -2,10 +2,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from '../registry/registry';
 import type { ArtifactStore } from '../store';
+import { capturePrefix } from '../store/layout';
 import { CaptureWriter } from './capture';
 import { CaptureUploader } from './capture-upload';
-import type { ServingConfig } from './config';
-import { HttpError } from './errors';
+import type { ServingConfig } from '../config/serving';
+import { HttpError } from '../http/errors';
 import type { ServingMetrics } from './metrics';
 import { ModelManager, type LoadedModel } from './model-manager';
 import type { FeatureSpecLike } from './schemas';
@@ -333,7 +334,7 @@ export class ModelRepository {
     const { upload } = this.opts;
     const e = this.entries.get(model);
     if (upload && e && !e.uploader) {
-      e.uploader = new CaptureUploader({ store: upload.store, folder: capture.folder, prefix: `capture/${model}/`, intervalMs: upload.intervalMs, openFile: () => capture.openFile, log });
+      e.uploader = new CaptureUploader({ store: upload.store, folder: capture.folder, prefix: capturePrefix(model), intervalMs: upload.intervalMs, openFile: () => capture.openFile, log });
       e.uploader.start();
     }
     return capture;

@@ -1,7 +1,7 @@
 // Request and response shapes of the REST and OIP v2 APIs as zod schemas; JSON schemas for fastify and docs come from them.
 import { z } from 'zod';
 import { ClassValue, TaskKind } from '../task/task';
-import { ErrorBody } from './errors';
+import { ErrorBody } from '../http/errors';
 
 export interface FeatureSpecLike {
   readonly name: string;

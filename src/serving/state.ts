@@ -1,7 +1,7 @@
 // The service's shared state, hung on fastify as the `serving` decorator, and the request fields it adds.
 import type { Registry } from '../registry/registry';
 import type { CaptureWriter } from './capture';
-import type { ServingConfig } from './config';
+import type { ServingConfig } from '../config/serving';
 import type { KeyRing, Principal } from './keys';
 import type { ServingMetrics } from './metrics';
 import type { ModelManager } from './model-manager';

@@ -5,9 +5,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { caseClashes, ModelColumnName, showColumn } from './columns';
 import { ExpectationSuite } from './expectations';
-import { SOURCE_FORMATS } from '../data/format';
 import { MODEL_NAME, MODEL_NAME_RULE } from '../registry/model-name';
 import { ClassValue, className, MAX_CLASSES, REGRESSION_LOSSES, TaskKind } from '../task/task';
+
+/** csv, parquet, json (one JSON array of records) or jsonl (one JSON record per line); the data folder reads each. */
+export const SOURCE_FORMATS = ['csv', 'parquet', 'json', 'jsonl'] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 /** Feature, target and split columns: named exactly as in the source (see columns.ts for what cannot be used). */
 const identifier = ModelColumnName;

@@ -37,3 +37,9 @@ export function versionTask(meta: TaskMetadata, hint: { task?: unknown; classes?
   }
   throw new Error('a multiclass version must name its classes (ONNX metadata "classes" or registry metadata extra.classes)');
 }
+
+/** The decision threshold a version is served with (metadata extra.threshold or metrics.threshold, else 0.5). */
+export function thresholdOf(meta: { extra: Record<string, unknown>; metrics: Record<string, unknown> }): number {
+  for (const v of [meta.extra.threshold, meta.metrics.threshold]) if (typeof v === 'number' && v > 0 && v < 1) return v;
+  return 0.5;
+}

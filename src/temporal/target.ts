@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { TLSConfig } from '@temporalio/client';
-import { Secret } from '../alerts/redact';
+import { Secret } from '../util/redact';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const file = z.string().min(1, 'must be a file path');

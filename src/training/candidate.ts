@@ -5,7 +5,7 @@ import { GbdtModel, predictModel } from '../model/gbdt';
 import { LogisticModel, trainLogistic } from '../model/logistic';
 import { frameToModelInput, OnnxModel } from '../model/onnx-model';
 import type { ArtifactStore } from '../store';
-import { runKeys } from './run-keys';
+import { runKeys } from '../store/layout';
 import type { RunRef } from './types';
 
 export interface CandidateScorer {

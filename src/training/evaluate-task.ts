@@ -12,7 +12,7 @@ import type { CandidateScorer } from './candidate';
 import type { EvaluateInput } from './evaluate';
 import { sameFeatures } from './evaluate';
 import { holdoutPredictionProfile } from './prediction-profile';
-import { runKeys } from './run-keys';
+import { runKeys } from '../store/layout';
 import { decideTaskGates, MULTICLASS_GATES, REGRESSION_GATES, type TaskGateRules } from './task-gates';
 import type { TaskEvaluation, TaskMetrics } from './types';
 

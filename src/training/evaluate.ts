@@ -10,7 +10,7 @@ import type { DatasetSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { candidateScorer, runBaseline, type CandidateScorer } from './candidate';
 import { decideGates, withRecentGate } from './gates';
-import { runKeys } from './run-keys';
+import { runKeys } from '../store/layout';
 import { evaluateTaskCandidate } from './evaluate-task';
 import { runTask } from './run-task';
 import type { BinaryEvaluation, EvaluationOutcome, RunRef } from './types';

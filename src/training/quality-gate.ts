@@ -1,8 +1,8 @@
 // The data-quality gate's outcome as the pipeline carries it: counts, and each failed expectation in one readable line.
-import { describeExpectation, failureLines, type QualityReport } from '../quality';
+import { describeExpectation, failureLines, type DataQualityReport } from '../quality';
 import type { FailedExpectation, QualityOutcome } from './types';
 
-export function qualityOutcome(report: QualityReport, reportKey: string): QualityOutcome {
+export function qualityOutcome(report: DataQualityReport, reportKey: string): QualityOutcome {
   const lines = failureLines(report);
   const failed: FailedExpectation[] = report.results
     .filter((r) => !r.success)

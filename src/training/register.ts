@@ -3,7 +3,7 @@ import { DatasetProfile, PredictionProfile } from '../profile/schema';
 import { withScores } from '../profile';
 import type { Registry, VersionMetadata } from '../registry/registry';
 import type { ArtifactStore } from '../store';
-import { runKeys } from './run-keys';
+import { runKeys } from '../store/layout';
 import { runTask } from './run-task';
 import type { RegisterInput } from './types';
 

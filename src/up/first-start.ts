@@ -6,7 +6,7 @@ import type { Env } from '../config/env';
 import { ensureDriftSchedule } from '../drift/schedule';
 import { ensureQualitySchedule } from '../model-quality/schedule';
 import { Registry } from '../registry/registry';
-import { storeFromEnv } from '../store/from-env';
+import { storeFromEnv } from '../config/store';
 
 export async function firstStart(client: Client, env: Env, say: (line: string) => void): Promise<void> {
   const registry = new Registry(storeFromEnv(env));

@@ -1,7 +1,7 @@
 // Shared helpers for the alert tests: per-test settings with a router of its own, polling the router state.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultRouterConfig, type RouterConfig } from '../../src/alerts/model';
-import { Secret } from '../../src/alerts/redact';
+import { Secret } from '../../src/util/redact';
 import { stateQuery, type RouterStateView } from '../../src/alerts/router-contract';
 import type { AlertSettings } from '../../src/alerts/settings';
 import type { FakeSlack } from '../support/fake-slack';

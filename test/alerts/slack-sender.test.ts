@@ -1,7 +1,7 @@
 // The real @slack/web-api WebClient against the fake Slack server: one request per call, failures sorted, token never logged.
 import assert from 'node:assert/strict';
 import { Alert } from '../../src/alerts/model';
-import { Secret, type LogLevelName } from '../../src/alerts/redact';
+import { Secret, type LogLevelName } from '../../src/util/redact';
 import { classifySlackError, createSlackClient, postAlert, type SlackFailure } from '../../src/alerts/slack';
 import { FakeSlack, reply } from '../support/fake-slack';
 import { randomToken } from './helpers';

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { escapeMrkdwn, renderSlackMessage } from '../../src/alerts/blocks';
 import { appendAlertOnce } from '../../src/alerts/file-sink';
 import { Alert, defaultRouterConfig, runLink, type AlertInput } from '../../src/alerts/model';
-import { redact, redactLine, Secret } from '../../src/alerts/redact';
+import { redact, redactLine, Secret } from '../../src/util/redact';
 import { decideAlert, decideResolve, emptyMemory, prune, recordDelivered, recordFailure } from '../../src/alerts/router-state';
 import { alertSettingsFromEnv } from '../../src/alerts/settings';
 import { ConfigError, parseEnv } from '../../src/config/env';

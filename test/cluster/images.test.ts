@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { EnvSchema, parseEnv } from '../../src/config/env';
-import { ServingConfig } from '../../src/serving/config';
+import { ServingConfig } from '../../src/config/serving';
 import { projectRoot } from '../support/temporal';
 
 const read = (file: string) => readFileSync(path.join(projectRoot, file), 'utf8');

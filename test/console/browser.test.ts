@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { CARD_FILES } from '../../src/model-card/card';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 import { auth, eventually, harness, MODEL, modelB, type Harness } from '../serving/helpers';
 import { storeReports } from './fixtures';

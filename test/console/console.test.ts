@@ -1,6 +1,6 @@
 // The console pages over a real app (inject): content from registry and stored reports, escaping, admin actions, O(page) reads.
 import * as assert from 'node:assert/strict';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { localStore, type ArtifactStore } from '../../src/store';
 import Fastify from 'fastify';
 import { reportPage } from '../../src/console/data';

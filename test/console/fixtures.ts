@@ -1,7 +1,7 @@
 // Stored drift and quality reports of known numbers for the console tests, valid per the report schemas and written by the report stores.
 import { DriftReport } from '../../src/drift/monitor/report-model';
 import { writeDriftReport } from '../../src/drift/report/store';
-import { QualityReport, writeQualityReport } from '../../src/model-quality/report';
+import { ModelQualityReport, writeQualityReport } from '../../src/model-quality/report';
 import { QualityMonitorSpec } from '../../src/spec/dataset';
 import type { ArtifactStore } from '../../src/store';
 
@@ -60,8 +60,8 @@ export function driftReport(model: string, i: number, stat: number, featureName 
 const holdout = { rows: 1000, observedRate: 0.2, meanPredicted: 0.2, auc: 0.8, prAuc: 0.5, logLoss: 0.4, brier: 0.15, threshold: 0.5, accuracy: 0.8, precision: 0.6, recall: 0.4, calibration: [] };
 
 /** Quality report number `i` of `model` with live AUC `auc` over 300 labeled of 400 predictions. */
-export function qualityReport(model: string, i: number, auc: number): QualityReport {
-  return QualityReport.parse({
+export function qualityReport(model: string, i: number, auc: number): ModelQualityReport {
+  return ModelQualityReport.parse({
     kind: 'model-quality',
     id: `${idStamp(i + 1)}-${model}-q${String(i).padStart(4, '0')}`,
     createdAt: stamp(i + 1),
@@ -82,7 +82,7 @@ export function qualityReport(model: string, i: number, auc: number): QualityRep
   });
 }
 
-export async function storeReports(store: ArtifactStore, model: string, driftStats: number[], aucs: number[]): Promise<{ drift: DriftReport[]; quality: QualityReport[] }> {
+export async function storeReports(store: ArtifactStore, model: string, driftStats: number[], aucs: number[]): Promise<{ drift: DriftReport[]; quality: ModelQualityReport[] }> {
   const drift = driftStats.map((s, i) => driftReport(model, i, s));
   const quality = aucs.map((a, i) => qualityReport(model, i, a));
   for (const r of drift) await writeDriftReport(store, r);

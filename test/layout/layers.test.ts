@@ -11,6 +11,8 @@ import { projectRoot } from '../support/temporal';
  * 2. activities/ import src/ and each other, never workflows/ at run time.
  * 3. src/ concerns never import activities/ or workflows/, and never an entry point (the processes: worker, cli, up,
  *    cluster, watchdog). Entry points may import anything below them.
+ * 4. src/ folders form no cycle: when folder A imports folder B (type-only imports included), nothing in B imports A,
+ *    directly or through other folders. A piece both need moves down into a folder below both (e.g. src/util, src/http).
  */
 const ENTRY_POINTS = new Set(['worker', 'cli', 'up', 'cluster', 'watchdog']);
 const WORKFLOW_SAFE = [/^src\/alerts\/(model|router-contract|router-state)$/, /^src\/temporal\/(search-attributes|python-trainer)$/, /^src\/task\//];
@@ -41,6 +43,37 @@ function imports(top: string): Import[] {
   });
 }
 
+/** The import graph between src/ folders: folder -> the folders it imports. */
+function folderGraph(list: Import[]): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const i of list) {
+    const a = i.from.split('/')[1];
+    const b = i.to.split('/')[1];
+    if (!i.to.startsWith('src/') || a === b) continue;
+    if (!graph.has(a)) graph.set(a, new Set());
+    graph.get(a)?.add(b);
+  }
+  return graph;
+}
+
+/** Every cycle's folders as `a -> b -> ... -> a` (one per strongly connected component, found by depth-first search). */
+function folderCycles(graph: Map<string, Set<string>>): string[] {
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const visit = (node: string, stack: string[]): void => {
+    const at = stack.indexOf(node);
+    if (at >= 0) {
+      cycles.push([...stack.slice(at), node].join(' -> '));
+      return;
+    }
+    if (done.has(node)) return;
+    for (const next of [...(graph.get(node) ?? [])].sort()) visit(next, [...stack, node]);
+    done.add(node);
+  };
+  for (const node of [...graph.keys()].sort()) visit(node, []);
+  return cycles;
+}
+
 describe('layers', () => {
   it('workflows import activities only as types, and from src/ only sandbox-safe modules', () => {
     const bad = imports('workflows')
@@ -63,6 +96,24 @@ describe('layers', () => {
       .filter((i) => i.to.startsWith('activities') || i.to.startsWith('workflows') || (i.to.startsWith('src/') && ENTRY_POINTS.has(i.to.split('/')[1])))
       .map((i) => `${i.from} -> ${i.to}`);
     assert.deepEqual(bad, []);
+  });
+
+  it('no two src/ folders import each other, directly or around a longer cycle', () => {
+    const list = imports('src');
+    const cycles = folderCycles(folderGraph(list)).map((cycle) => {
+      // name one import per step, so the message says which line to move
+      const steps = cycle.split(' -> ');
+      const lines = steps.slice(1).map((to, k) => list.find((i) => i.from.split('/')[1] === steps[k] && i.to.startsWith('src/') && i.to.split('/')[1] === to));
+      return `${cycle} (${lines.map((i) => (i ? `${i.from} -> ${i.to}` : '?')).join('; ')})`;
+    });
+    assert.deepEqual(cycles, []);
+  });
+
+  it('the cycle check finds a direct and a longer cycle', () => {
+    const edge = (from: string, to: string): Import => ({ from: `src/${from}/x`, to: `src/${to}/y`, typeOnly: false });
+    assert.deepEqual(folderCycles(folderGraph([edge('a', 'b'), edge('b', 'a')])), ['a -> b -> a']);
+    assert.deepEqual(folderCycles(folderGraph([edge('a', 'b'), edge('b', 'c'), edge('c', 'a'), edge('c', 'd')])), ['a -> b -> c -> a']);
+    assert.deepEqual(folderCycles(folderGraph([edge('a', 'b'), edge('b', 'c'), edge('a', 'c')])), []);
   });
 
   it('the check finds an import that breaks the rule', () => {

@@ -1,7 +1,7 @@
 // Fixtures for the model-quality workflow tests: a registered model "qm" with known holdout figures.
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { syntheticModelBytes } from '../support/synthetic-model';
 
 /** Holdout figures of the registered version (what trainingPipeline stores as metrics.candidate). */
 export const HOLDOUT = {

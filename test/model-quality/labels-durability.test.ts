@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { modelA, tempVarDir } from '../serving/helpers';
 import { spawnServer, type ServerProcess } from '../serving/server-process';
 

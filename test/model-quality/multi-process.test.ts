@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { executeQualityCheck, planQualityCheck } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { localStore, type ArtifactStore } from '../../src/store';
 import { s3TestStore } from '../support/minio';
 import { modelA, ROW } from '../serving/helpers';

@@ -13,7 +13,7 @@ import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
 import { parseSpec, RetrainDataSpec } from '../../src/spec/dataset';
 import { localStore } from '../../src/store';
-import { localizeSource, resolveSpecInput } from '../../src/store/dataset-input';
+import { localizeSource, resolveSpecInput } from '../../src/spec/dataset-input';
 import { auth, tempVarDir } from '../serving/helpers';
 
 const NUM = "it's late (min)";

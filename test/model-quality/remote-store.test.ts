@@ -7,7 +7,7 @@ import { executeQualityCheck, planQualityCheck, readQualityState, recordQualityR
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { createKey } from '../../src/serving/keys';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import type { ArtifactStore } from '../../src/store';
 import { s3TestStore } from '../support/minio';
 import { tempVarDir } from '../support/temporal';

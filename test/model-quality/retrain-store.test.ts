@@ -6,8 +6,8 @@ import { DuckDb, quoteString } from '../../src/data/duckdb';
 import { prepareQualityRetrain } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
 import { RetrainDataSpec } from '../../src/spec/dataset';
-import { resolveSpecInput } from '../../src/store/dataset-input';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { resolveSpecInput } from '../../src/spec/dataset-input';
+import { syntheticModelBytes } from '../support/synthetic-model';
 import { s3TestStore } from '../support/minio';
 import { projectRoot, tempVarDir } from '../support/temporal';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DuckDb, cellText, quoteString } from '../../src/data/duckdb';
 import { prepareQualityRetrain } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { syntheticModelBytes } from '../support/synthetic-model';
 import { RetrainDataSpec } from '../../src/spec/dataset';
 import { localStore } from '../../src/store';
 import { projectRoot, tempVarDir } from '../support/temporal';

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { executeQualityCheck, planQualityCheck, readQualityReport, readQualityReportHtml } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { syntheticModelBytes } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 import { tempVarDir } from '../support/temporal';
 import { close } from './vectors';

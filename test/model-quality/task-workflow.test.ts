@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { QualityReport } from '../../src/model-quality';
+import { ModelQualityReport } from '../../src/model-quality';
 import { Registry } from '../../src/registry/registry';
-import { syntheticModelBytes } from '../../src/serving/synthetic';
+import { syntheticModelBytes } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { idle, testAlertSettings, uniqueId, waitForRouter } from '../alerts/helpers';
@@ -79,7 +79,7 @@ describe('modelQualityMonitor per task', function () {
             ['classMix'],
           );
           assert.match(bad.violations[0].message, /"Gentoo" is 70\.0% of the labels vs 36\.0% on the holdout/);
-          const report = QualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
+          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
           const e = taskVectors.scenarios.find((x) => x.name === 'multiclass-shifted')?.expected;
           assert.ok(e && report.live && 'task' in report.live && report.live.task === 'multiclass');
           assert.equal(report.task, 'multiclass');

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { buildApp } from '../../src/serving/app';
-import { binaryHoldout, binaryLive, QualityReport, readQualityState } from '../../src/model-quality';
+import { binaryHoldout, binaryLive, ModelQualityReport, readQualityState } from '../../src/model-quality';
 import { ensureQualitySchedule } from '../../src/model-quality/schedule';
 import { PipelineStage } from '../../src/temporal/search-attributes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
@@ -53,7 +53,7 @@ describe('modelQualityMonitor workflow', function () {
           const total = (k: 'labelIds' | 'unmatchedLabels' | 'relabeledIds') => all.reduce((a, c) => a + c[k], 0);
           assert.equal(bad.unmatchedLabels, total('unmatchedLabels'));
           assert.equal(bad.alerted, true);
-          const report = QualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
+          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
           assert.deepEqual(
             { ...report.counts, coverage: undefined },
             { ...e.counts, labelIds: total('labelIds'), unmatchedLabels: total('unmatchedLabels'), relabeledIds: total('relabeledIds'), coverage: undefined },

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DuckDb, cellText, quoteString } from '../../src/data/duckdb';
 import { ingestSnapshot } from '../../src/data/ingest';
 import { DataError, readerSql } from '../../src/data/source';
-import { compileExamples, compileSuite, ExpectationResult, QualityInput, QualityReport, runQualitySuite, writeQualityReport } from '../../src/quality';
+import { compileExamples, compileSuite, ExpectationResult, QualityInput, DataQualityReport, runQualitySuite, writeQualityReport } from '../../src/quality';
 import type { Expectation } from '../../src/spec/expectations';
 import { smallSpec, tempDir, writeSmallFiles } from '../data/helpers';
 
@@ -222,7 +222,7 @@ describe('quality/runQualitySuite', () => {
     const report = await runQualitySuite({ parquetFile: snapshot }, [{ type: 'not_null', column: 'x', mostly: 0.95 }]);
     const file = path.join(dir, 'reports', 'q.json');
     await writeQualityReport(report, file);
-    const back = QualityReport.parse(JSON.parse(await readFile(file, 'utf8')));
+    const back = DataQualityReport.parse(JSON.parse(await readFile(file, 'utf8')));
     assert.deepEqual(back, report);
   });
 

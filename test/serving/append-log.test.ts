@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { AppendLog } from '../../src/serving/append-log';
+import { AppendLog } from '../../src/util/append-log';
 
 async function written(folder: string): Promise<string> {
   const files = (await readdir(folder)).filter((f) => f.endsWith('.jsonl')).sort();

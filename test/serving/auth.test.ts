@@ -4,12 +4,12 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { authenticate } from '../../src/serving/auth';
-import { parseServingConfig } from '../../src/serving/config';
+import { parseServingConfig } from '../../src/config/serving';
 import { WindowCounter } from '../../src/serving/window-counter';
 import { createKey, devKeyPath, ensureDevKey, hashKey, KeyRing, KEYS_KEY, listKeys, revokeKey } from '../../src/serving/keys';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { ArtifactStore, LocalFolderBackend, localStore, StoreUnavailable } from '../../src/store';
 import { auth, eventually, harness, MODEL, modelA, ROW, sleep, TEST_CONFIG, tempVarDir, type Harness } from './helpers';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { readdir, readFile } from 'node:fs/promises';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { modelA, ROW, tempVarDir } from './helpers';
 import { readCapture, spawnServer, type ServerProcess } from './server-process';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { OnnxModel } from '../../src/model/onnx-model';
 import { fastPredictCheck, MAX_CATEGORY_LENGTH, predictRequestSchema } from '../../src/serving/schemas';
-import { SYNTHETIC_FEATURES, syntheticModelBytes } from '../../src/serving/synthetic';
+import { SYNTHETIC_FEATURES, syntheticModelBytes } from '../support/synthetic-model';
 
 const features = SYNTHETIC_FEATURES;
 const names = features.map((f) => f.name);

@@ -5,9 +5,9 @@ import path from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
-import type { ServingConfigInput } from '../../src/serving/config';
+import type { ServingConfigInput } from '../../src/config/serving';
 import { createKey, devKeyPath } from '../../src/serving/keys';
-import { registerSynthetic, syntheticModelBytes } from '../../src/serving/synthetic';
+import { registerSynthetic, syntheticModelBytes } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 
 export const MODEL = 'flights';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { modelA, ROW, tempVarDir } from './helpers';
 import { hostileCorpus, type HostileRequest } from './hostile-corpus';
 import { spawnServer } from './server-process';

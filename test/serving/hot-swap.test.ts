@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { onnx } from 'onnx-proto';
-import { registerSynthetic, syntheticModelBytes } from '../../src/serving/synthetic';
+import { registerSynthetic, syntheticModelBytes } from '../support/synthetic-model';
 import { auth, eventually, harness, modelA, modelB, ROW, sleep } from './helpers';
 
 interface Seen {

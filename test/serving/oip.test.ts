@@ -1,6 +1,6 @@
 // Open Inference Protocol v2: health, metadata, readiness, infer shapes, version forms and bad tensors.
 import assert from 'node:assert/strict';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { auth, harness, modelB, ROW, type Harness } from './helpers';
 
 const tensors = (n: number, shape2 = true) => [

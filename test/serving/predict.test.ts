@@ -1,7 +1,7 @@
 // POST /v1/predict and GET /v1/models/current: shapes, parity with the model itself, nulls as missing.
 import assert from 'node:assert/strict';
 import { OnnxModel } from '../../src/model/onnx-model';
-import { SYNTHETIC_FEATURES } from '../../src/serving/synthetic';
+import { SYNTHETIC_FEATURES } from '../support/synthetic-model';
 import { auth, harness, modelA, ROW, type Harness } from './helpers';
 
 describe('serving: POST /v1/predict', () => {
@@ -99,7 +99,7 @@ describe('serving: no champion yet', () => {
       assert.equal(res.statusCode, 503);
       assert.deepEqual(Object.keys(res.json()).sort(), ['error', 'message']);
       assert.equal(res.headers['retry-after'], '5');
-      const { registerSynthetic } = await import('../../src/serving/synthetic');
+      const { registerSynthetic } = await import('../support/synthetic-model');
       await registerSynthetic(h.registry, 'flights', modelA());
       const start = Date.now();
       while (Date.now() - start < 5000 && (await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200) await new Promise((r) => setTimeout(r, 50));

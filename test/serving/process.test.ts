@@ -1,7 +1,7 @@
 // The real API process: SIGTERM drains and flushes every acknowledged request to capture; SIGKILL loses at most the flush window.
 import assert from 'node:assert/strict';
 import { Registry } from '../../src/registry/registry';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { modelA, ROW, tempVarDir } from './helpers';
 import { readCapture, spawnServer, type ServerProcess } from './server-process';
 import { localStore } from '../../src/store';

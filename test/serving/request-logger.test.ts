@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import pino from 'pino';
-import { installErrorHandling } from '../../src/serving/errors';
+import { installErrorHandling } from '../../src/http/errors';
 import { LazyChildLogger, lazyChildLoggerFactory } from '../../src/serving/request-logger';
 
 /** A pino logger writing JSON lines into `lines`, and a count of the children made from it. */

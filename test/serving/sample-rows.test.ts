@@ -1,7 +1,7 @@
 // The sample rows a new version is checked on: all missing, plain values, and the training profile's typical values.
 import assert from 'node:assert/strict';
 import { sampleRows } from '../../src/serving/sample-rows';
-import { SYNTHETIC_FEATURES } from '../../src/serving/synthetic';
+import { SYNTHETIC_FEATURES } from '../support/synthetic-model';
 
 const profile = {
   version: 1,

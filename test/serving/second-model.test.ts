@@ -4,7 +4,7 @@ import type { TrainingResult } from '../../activities/training-types';
 import { driftScheduleId } from '../../src/drift/schedule';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import type { DriftMonitorResult } from '../../workflows/drift-monitor';
 import { tempVarDir, withWorker } from '../support/temporal';
 import { modelA, ROW } from './helpers';

@@ -5,7 +5,7 @@ import { listCaptureKeys } from '../../src/drift/monitor/capture-files';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { createKey, revokeKey } from '../../src/serving/keys';
-import { registerSynthetic } from '../../src/serving/synthetic';
+import { registerSynthetic } from '../support/synthetic-model';
 import { ArtifactStore, FileCache, S3Backend } from '../../src/store';
 import { s3TestStore } from '../support/minio';
 import { auth, eventually, MODEL, modelA, modelB, ROW, TEST_CONFIG, tempVarDir } from './helpers';

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxModel } from '../../src/model/onnx-model';
 import { joinPredictionsWithLabels, jsonlFiles } from '../../src/model-quality';
-import { registerSynthetic, SYNTHETIC_CLASSES, SYNTHETIC_FEATURES, syntheticModelBytes } from '../../src/serving/synthetic';
+import { registerSynthetic, SYNTHETIC_CLASSES, SYNTHETIC_FEATURES, syntheticModelBytes } from '../support/synthetic-model';
 import { checkOutput } from '../../src/serving/task-output';
 import { auth, eventually, harness, ROW, type Harness } from './helpers';
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDb } from '../../src/data/duckdb';
 import { SpecError } from '../../src/spec/dataset';
-import { localizeSource, resolveSpecInput } from '../../src/store/dataset-input';
+import { localizeSource, resolveSpecInput } from '../../src/spec/dataset-input';
 import { localStore } from '../../src/store';
 import { s3TestStore } from '../support/minio';
 import { projectRoot, tempVarDir } from '../support/temporal';

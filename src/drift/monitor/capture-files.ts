@@ -2,12 +2,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactStore } from '../../store';
+import { appendLogFileName, capturePrefix, hourStamp } from '../../store/layout';
 import type { DriftWindow } from './window';
 
-/** `capture/<model>/`: the store prefix under which every API replica writes its own capture objects. */
-export function capturePrefix(model: string): string {
-  return `capture/${model}/`;
-}
+export { capturePrefix };
 
 /** `<varDir>/capture/<model>`: where the prediction service writes a model's capture files. */
 export function captureFolder(varDir: string, model: string): string {
@@ -17,12 +15,9 @@ export function captureFolder(varDir: string, model: string): string {
 const NAME = /^(\d{4})(\d{2})(\d{2})T(\d{2})-.+\.jsonl$/;
 const HOUR = 3_600_000;
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
 /** The name the service would give a file opened at `ms` (UTC hour stamp), for writers outside it (tests, bench). */
 export function captureFileName(ms: number, instance: string, seq: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}-${instance}-${pad(seq, 6)}.jsonl`;
+  return appendLogFileName(hourStamp(ms), instance, seq);
 }
 
 /**

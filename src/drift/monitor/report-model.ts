@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { driftMethodSchema } from '../stats';
 import { DriftWindow, SkippedSpan } from './window';
+import { ReportId } from '../../util/report-id';
 
 export const Verdict = z.enum(['no drift', 'feature drift', 'dataset drift', 'insufficient data']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -122,8 +123,7 @@ export const DriftedColumn = z.object({
 });
 export type DriftedColumn = z.infer<typeof DriftedColumn>;
 
-export const REPORT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,150}$/;
-export const ReportId = z.string().regex(REPORT_ID, 'a report id is letters, digits, - and _ (at most 151)');
+export { REPORT_ID, ReportId } from '../../util/report-id';
 
 export const DriftReport = z.object({
   kind: z.literal('drift'),

@@ -6,6 +6,7 @@ import { DatasetProfile } from '../../profile/schema';
 import { Registry, RegistryError } from '../../registry/registry';
 import { loadSpec, parseSpec, SpecError } from '../../spec/dataset';
 import type { ArtifactStore } from '../../store';
+import { driftRetrainSpecKey } from '../../store/layout';
 import { monitorReportId } from '../../util/report-id';
 import { applyRetention } from '../../reports/stored';
 import { DRIFT_REPORTS_PREFIX, writeDriftReport } from '../report/store';
@@ -237,7 +238,7 @@ export async function resolveRetrainSpec(o: { store: ArtifactStore; projectRoot:
     const spec = parseSpec(meta.spec, `spec of ${o.model} v${o.version}`);
     if (portable(spec.source.path)) {
       // in the store, so whichever worker runs the retrain can read it
-      const key = `drift/${o.model}/retrain-spec-v${o.version}.json`;
+      const key = driftRetrainSpecKey(o.model, o.version);
       await o.store.putJson(key, meta.spec);
       return { spec: `store:${key}`, note: `retraining with the spec of v${o.version} from the registry` };
     }

@@ -1,6 +1,7 @@
 // The monitor's memory between runs, one small store object per model: where the last window ended and whether an alert is open.
 import { z } from 'zod';
 import { CorruptObject, type ArtifactStore } from '../../store';
+import { driftStateKey } from '../../store/layout';
 import { Verdict } from './report-model';
 
 export const MonitorState = z.object({
@@ -19,7 +20,7 @@ export const MonitorState = z.object({
 export type MonitorState = z.infer<typeof MonitorState>;
 
 export function monitorStateKey(model: string): string {
-  return `drift/${model}/state.json`;
+  return driftStateKey(model);
 }
 
 /** The state, or null when there is none; an unreadable object is treated as none (the first window then starts at registration). */

@@ -1,10 +1,11 @@
 // Drift reports in the artifact store: reports/drift/<id>.json and <id>.html, each written whole, read back validated.
 import type { ArtifactStore } from '../../store';
+import { DRIFT_REPORTS_PREFIX, reportObjectKeys } from '../../store/layout';
 import { listNewest, reportIdsNewestFirst } from '../../reports/stored';
 import { DriftReport, DriftReportSummary, REPORT_ID } from '../monitor/report-model';
 import { renderReportHtml } from './html';
 
-export const DRIFT_REPORTS_PREFIX = 'reports/drift/';
+export { DRIFT_REPORTS_PREFIX };
 
 export interface ReportKeys {
   jsonKey: string;
@@ -14,7 +15,7 @@ export interface ReportKeys {
 /** The store keys of report `id`; throws on an id that is not a plain name, so no caller can escape the prefix. */
 export function reportKeys(id: string): ReportKeys {
   if (!REPORT_ID.test(id)) throw new RangeError(`invalid report id ${JSON.stringify(id)}`);
-  return { jsonKey: `${DRIFT_REPORTS_PREFIX}${id}.json`, htmlKey: `${DRIFT_REPORTS_PREFIX}${id}.html` };
+  return reportObjectKeys(DRIFT_REPORTS_PREFIX, id);
 }
 
 /**

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { LabelWriter, labelsPrefix, type LabelRecord } from '../../feedback/label-writer';
 import type { ArtifactStore } from '../../store';
 import { CaptureUploader } from '../capture-upload';
-import { HttpError, parseOr400, type Issue } from '../errors';
+import { HttpError, parseOr400, type Issue } from '../../http/errors';
 import { labelChecker, type LabelTask } from '../../feedback/label-value';
 import { servedTaskOf } from '../task-output';
 import { InferenceId, ModelParams, errorResponses, jsonSchema } from '../schemas';

@@ -5,7 +5,7 @@ import { CARD_FILES } from '../../model-card/card';
 import { modelNameSchema } from '../../registry/model-name';
 import type { Registry } from '../../registry/registry';
 import { PAGE_HEADERS } from '../../reports/routes';
-import { sendError, zodIssues } from '../errors';
+import { sendError, zodIssues } from '../../http/errors';
 
 export interface ModelCardRoutesOptions {
   registry: Registry;

@@ -1,7 +1,7 @@
 // Open Inference Protocol v2 (KServe/Triton REST): health, server and model metadata, readiness, infer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeatureRecord } from '../capture';
-import { HttpError, parseOr400, type Issue } from '../errors';
+import { HttpError, parseOr400, type Issue } from '../../http/errors';
 import type { LoadedModel } from '../model-manager';
 import { RegistryError } from '../../registry/registry';
 import {

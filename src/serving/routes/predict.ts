@@ -1,7 +1,7 @@
 // REST v1: POST /v1/predict (the default model) and /v1/models/{name}/predict (any model), and the model list and details.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InferenceIds } from '../capture';
-import { HttpError, parseOr400 } from '../errors';
+import { HttpError, parseOr400 } from '../../http/errors';
 import type { LoadedModel } from '../model-manager';
 import type { Guard } from './guard';
 import { CurrentModel, ModelDetail, ModelList, ModelParams, errorResponses, jsonSchema } from '../schemas';

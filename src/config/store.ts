@@ -1,7 +1,7 @@
 // The API's and CLI's artifact store, opened once from the settings (ARTIFACT_STORE, S3_ENDPOINT, AWS_*; default VAR_DIR).
-import { env, type Env } from '../config/env';
-import { openStore } from './index';
-import type { ArtifactStore } from './store';
+import { env, type Env } from './env';
+import { openStore } from '../store/index';
+import type { ArtifactStore } from '../store/store';
 
 const opened = new Map<Env, ArtifactStore>();
 

@@ -1,10 +1,10 @@
-// A small flights-like model trained on synthetic rows and registered as a version, for tests, the bench and smoke checks.
-import type { Frame } from '../data/frame';
-import { trainGbdt } from '../model/gbdt';
-import { exportOnnx } from '../model/onnx-export';
-import { mulberry32 } from '../model/prng';
-import type { Registry } from '../registry/registry';
-import type { ClassValue, TaskKind } from '../task/task';
+// A small flights-like model trained on synthetic rows and registered as a version, for tests and the bench (test-only: kept out of src/).
+import type { Frame } from '../../src/data/frame';
+import { trainGbdt } from '../../src/model/gbdt';
+import { exportOnnx } from '../../src/model/onnx-export';
+import { mulberry32 } from '../../src/model/prng';
+import type { Registry } from '../../src/registry/registry';
+import type { ClassValue, TaskKind } from '../../src/task/task';
 
 /** The classes of the synthetic multiclass model: the delay-like signal cut in three. */
 export const SYNTHETIC_CLASSES = ['early', 'on-time', 'late'] as const satisfies readonly ClassValue[];

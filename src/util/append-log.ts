@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { appendLogFileName, hourStamp } from '../store/layout';
 
 export interface AppendLogOptions {
   /** The folder files go to (created on start). */
@@ -37,12 +38,7 @@ const CHUNK_BYTES = 64 * 1024;
 /** Free chunks kept for reuse at most (4 MiB); more are left to the collector. */
 const POOL_CHUNKS = 64;
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-/** UTC date and hour, e.g. 20250131T09: file names sort by time and a glob over the folder reads them all. */
-export function hourStamp(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}`;
-}
+export { hourStamp };
 
 /**
  * Appends to `<folder>/<yyyymmddThh>-<instance>-<seq>.jsonl`. Lines are UTF-8 encoded into reused
@@ -241,7 +237,7 @@ export class AppendLog {
       if (hour !== this.fileHour) this.seq = 0;
       this.fileHour = hour;
       this.seq += 1;
-      const name = `${hour}-${this.instance}-${pad(this.seq, 6)}.jsonl`;
+      const name = appendLogFileName(hour, this.instance, this.seq);
       await mkdir(this.folder, { recursive: true }); // only when a file opens: recreates a folder removed by hand
       this.handlePath = path.join(this.folder, name);
       this.handle = await open(this.handlePath, 'a');

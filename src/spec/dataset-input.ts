@@ -1,9 +1,9 @@
 // A training run's spec and data from anywhere a worker can reach: a project path, a store key, inline JSON; `store:` data paths.
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { loadSpec, parseSpec, SpecError, type DatasetSpec } from '../spec/dataset';
-import { checkKey, keySegment, StoreKeyError } from './keys';
-import type { ArtifactStore } from './store';
+import { loadSpec, parseSpec, SpecError, type DatasetSpec } from './dataset';
+import { checkKey, keySegment, StoreKeyError } from '../store/keys';
+import type { ArtifactStore } from '../store/store';
 
 /** Prefix of a spec or a `source.path` that names an object in the artifact store, e.g. `store:datasets/flights/data.parquet`. */
 export const STORE_SCHEME = 'store:';

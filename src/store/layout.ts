@@ -1,0 +1,103 @@
+// The store's key layout: the one module that builds key strings (runs, reports, captures, labels, monitor state), so
+// no two places can disagree about where an object lives. Keys must stay byte-identical: stored data is read by them.
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** `capture/<model>/`: the prefix under which every API replica writes its own capture objects. */
+export function capturePrefix(model: string): string {
+  return `capture/${model}/`;
+}
+
+/** `labels/<model>/`: the prefix under which every API replica writes its own label objects. */
+export function labelsPrefix(model: string): string {
+  return `labels/${model}/`;
+}
+
+/** UTC date and hour, e.g. 20250131T09: append-log file names sort by time and a glob over the folder reads them all. */
+export function hourStamp(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}`;
+}
+
+/** `<yyyymmddThh>-<instance>-<seq>.jsonl`: an append-log file (captures, labels), uploaded under its prefix as is. */
+export function appendLogFileName(hour: string, instance: string, seq: number): string {
+  return `${hour}-${instance}-${pad(seq, 6)}.jsonl`;
+}
+
+/** Where drift and model-quality reports are listed from: `<prefix><id>.json` beside `<prefix><id>.html`. */
+export const DRIFT_REPORTS_PREFIX = 'reports/drift/';
+export const QUALITY_REPORTS_PREFIX = 'reports/model-quality/';
+
+/** A report's JSON and HTML keys under `prefix`; the caller checks the id is a plain name first. */
+export function reportObjectKeys(prefix: string, id: string): { jsonKey: string; htmlKey: string } {
+  return { jsonKey: `${prefix}${id}.json`, htmlKey: `${prefix}${id}.html` };
+}
+
+/** The drift monitor's state of one model (the last window it checked). */
+export function driftStateKey(model: string): string {
+  return `drift/${model}/state.json`;
+}
+
+/** The derived spec a drift retrain of `version` trains on. */
+export function driftRetrainSpecKey(model: string, version: number): string {
+  return `drift/${model}/retrain-spec-v${version}.json`;
+}
+
+/** The model-quality monitor's state of one model. */
+export function qualityStateKey(model: string): string {
+  return `model-quality/${model}/state.json`;
+}
+
+/** The prefix of a quality retrain's data and derived spec (`recent.parquet`, `combined.parquet`, `spec.json` under it). */
+export function qualityRetrainPrefix(model: string, reportId: string): string {
+  return `model-quality/${model}/retrain/${reportId}/`;
+}
+
+/** The store keys of one run's objects, all derived from its prefix (`runs/<workflowId>__<runId>`). */
+export interface RunKeys {
+  prefix: string;
+  /** The Parquet snapshot and its manifest (ingest). */
+  snapshot: string;
+  manifest: string;
+  /** The training profile and the expectations suggested from it (profileData). */
+  profile: string;
+  suggestedExpectations: string;
+  /** The resumable trainer state, the trained model and the baseline beside it (trainModel). */
+  checkpoint: string;
+  model: string;
+  baseline: string;
+  /** The holdout prediction distribution (evaluateModel), registered inside profile.json. */
+  holdoutScores: string;
+  /** The exported ONNX graph (exportModel). */
+  onnx: string;
+  /** The data-quality gate's full report (validateData); under reports/ so the reports API lists it. */
+  qualityReport: string;
+}
+
+/** Folder-safe name of a run: the workflow id plus the run id, so a reset or a rerun never reuses a snapshot. */
+export function runDirName(workflowId: string, runId: string): string {
+  return `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}__${runId}`;
+}
+
+/** The prefix of a run's objects, e.g. `runs/train-flights__0195...`. */
+export function runPrefix(workflowId: string, runId: string): string {
+  return `runs/${runDirName(workflowId, runId)}`;
+}
+
+/** Every key of the run under `prefix` (a RunRef's `runPrefix`, also in histories recorded before this module). */
+export function runKeys(prefix: string): RunKeys {
+  const dirName = prefix.slice(prefix.lastIndexOf('/') + 1);
+  return {
+    prefix,
+    snapshot: `${prefix}/snapshot.parquet`,
+    manifest: `${prefix}/manifest.json`,
+    profile: `${prefix}/profile.json`,
+    suggestedExpectations: `${prefix}/suggested-expectations.json`,
+    checkpoint: `${prefix}/checkpoint.json`,
+    model: `${prefix}/model.json`,
+    baseline: `${prefix}/baseline.json`,
+    holdoutScores: `${prefix}/holdout-scores.json`,
+    onnx: `${prefix}/model.onnx`,
+    qualityReport: `reports/quality/${dirName}.json`,
+  };
+}
