@@ -10,7 +10,7 @@ import { Registry } from '../src/registry/registry';
 import { devKeyPath } from '../src/serving/keys';
 import { localStore } from '../src/store';
 import type { Figure } from './figure';
-import { registerSynthetic, syntheticModelBytes } from '../src/serving/synthetic';
+import { registerSynthetic, syntheticModelBytes } from '../test/support/synthetic-model';
 
 export interface SoakOptions {
   /** Minutes of steady load after the warm-up (BENCH_SOAK_MIN, default 20). */
