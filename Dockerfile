@@ -5,6 +5,9 @@
 # `make container-test`; see README "Running on a cluster".
 
 ARG NODE_IMAGE=node:24-bookworm-slim
+# The Python training worker's base (target python-worker): Debian's python3 (3.11 on bookworm), so a local debootstrap
+# base serves too when no registry is reachable.
+ARG PYTHON_BASE_IMAGE=debian:bookworm-slim
 
 # 1. Build: type-check and compile, then pre-bundle the workflows (workers load the bundle, never bundle at start).
 FROM ${NODE_IMAGE} AS build
@@ -42,6 +45,45 @@ EXPOSE 9000 9001
 HEALTHCHECK --interval=5s --timeout=5s --retries=30 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /minio/health/ready HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["minio"]
+
+# ---- Python training worker (issue 23; its own target, not part of the app image) ----------------------------------
+# python/ml_worker with the pinned python/requirements.txt: polls PYTHON_TASK_QUEUE (default ml-train-python) on
+# TEMPORAL_ADDRESS and reads/writes the artifact store with the app's settings (ARTIFACT_STORE, S3_ENDPOINT, AWS_*).
+# Build: docker build --target python-worker -t ml-pipeline-python-worker .   (compose: --profile python)
+FROM ${PYTHON_BASE_IMAGE} AS python-worker-deps
+# Debian's ca-certificates only when the base has no bundle: a local base carries the machine's (proxy CA included),
+# which installing the package would regenerate without. pip reads it through PIP_CERT (its own certifi lacks it).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv \
+ && { test -f /etc/ssl/certs/ca-certificates.crt || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates; } \
+ && rm -rf /var/lib/apt/lists/*
+COPY python/requirements.txt /tmp/requirements.txt
+RUN python3 -m venv /opt/venv \
+ && PIP_CERT=/etc/ssl/certs/ca-certificates.crt /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
+ && /opt/venv/bin/python -c "import temporalio, sklearn, skl2onnx, onnxmltools, lightgbm, xgboost, onnxruntime, boto3"
+
+FROM ${PYTHON_BASE_IMAGE} AS python-worker
+# libgomp1: LightGBM's OpenMP runtime (its wheel does not bundle one). No pip, no compilers at run time.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 libgomp1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 1000 --home-dir /data worker && mkdir -p /data && chown worker /data
+COPY --from=python-worker-deps --chown=root:root /opt/venv /opt/venv
+WORKDIR /app/python
+COPY --chown=root:root python/ml_worker ./ml_worker
+COPY --chown=root:root python/examples ./examples
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VAR_DIR=/data \
+    PYTHON_TASK_QUEUE=ml-train-python
+# Users' own trainers: mount them and set PYTHON_TRAINER_PATH (folders on the import path, e.g. /trainers).
+# The code is read-only to the process; /data is scratch (and the store when ARTIFACT_STORE is unset).
+USER worker
+VOLUME ["/data"]
+# No HTTP port: the worker's health is its poller on ml-train-python, visible in the Web UI.
+ENTRYPOINT ["python", "-m", "ml_worker"]
+# ---- end of the Python training worker -----------------------------------------------------------------------------
 
 # 3. Runtime (the default target, last on purpose): compiled code, production node_modules, dataset specs; no npm, no compilers, a non-root user.
 FROM ${NODE_IMAGE} AS runtime

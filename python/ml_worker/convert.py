@@ -27,7 +27,8 @@ class ConversionError(Exception):
 
 
 def onnx_input_name(feature: str) -> str:
-    return f"__input_{feature}" if feature in (LABEL_OUTPUT, PROBABILITY_OUTPUT) or feature.startswith("__") else feature
+    # the same rule as onnxInputName in src/model/onnx-export.ts: no input may take an output's name
+    return f"__input_{feature}" if feature in (LABEL_OUTPUT, PROBABILITY_OUTPUT, VARIABLE_OUTPUT) or feature.startswith("__") else feature
 
 
 _registered = False
@@ -87,6 +88,96 @@ def unconvertible_part(estimator) -> str | None:
     return None
 
 
+def _floor32(value: float) -> float:
+    """The largest float32 <= value: for any float32 x, `x <= value` exactly when `x <= _floor32(value)`."""
+    with np.errstate(over="ignore"):
+        f = np.float32(value)
+    if float(f) > value:
+        f = np.nextafter(f, np.float32(-np.inf))
+    return float(f)
+
+
+def _lightgbm_thresholds_float32(model_text: str) -> tuple[str, int]:
+    """A LightGBM model's text with every numerical split threshold rounded down to a float32, and how many changed.
+
+    LightGBM keeps thresholds as doubles and compares `double(x) <= threshold`; ONNX's TreeEnsemble stores them as
+    float32, rounded to nearest. A threshold between two adjacent float32s (LightGBM puts them between the training
+    values it saw) that rounds up to the next one sends an input equal to that float32 left in ONNX and right in
+    LightGBM (seen on penguins: Beak Length 41.7, threshold 41.699998855, float32 41.700000763). Rounding down instead
+    keeps every float32 input on LightGBM's side, so the rewritten booster predicts exactly as the trained one on the
+    float32 rows the worker gives it, and its graph agrees. Categorical splits (decision_type bit 0) hold category
+    indices, not thresholds: left alone.
+    """
+    # tree_sizes (byte lengths of the tree blocks, for parallel loading) go stale with new numbers: LightGBM then
+    # reads the trees one after another, as it does for model files without the line
+    lines = [line for line in model_text.split("\n") if not line.startswith("tree_sizes=")]
+    changed = 0
+    threshold_line: int | None = None
+    for i, line in enumerate(lines):
+        if line.startswith("Tree="):
+            threshold_line = None
+        elif line.startswith("threshold="):
+            threshold_line = i
+        elif line.startswith("decision_type=") and threshold_line is not None:
+            kinds = [int(k) for k in line[len("decision_type=") :].split()]
+            values = lines[threshold_line][len("threshold=") :].split()
+            if len(kinds) != len(values):
+                raise ConversionError(f"LightGBM model text: {len(values)} thresholds for {len(kinds)} decision types", "LightGBM booster")
+            out = []
+            for kind, text in zip(kinds, values):
+                if kind & 1:
+                    out.append(text)
+                    continue
+                value = float(text)
+                lowered = _floor32(value)
+                changed += lowered != value
+                out.append(repr(lowered))
+            lines[threshold_line] = "threshold=" + " ".join(out)
+            threshold_line = None
+    return "\n".join(lines), changed
+
+
+def _floor32_array(values: np.ndarray) -> np.ndarray:
+    """_floor32 of each value, as float64."""
+    with np.errstate(over="ignore"):
+        f = values.astype(np.float32)
+    up = f.astype(np.float64) > values
+    f[up] = np.nextafter(f[up], np.float32(-np.inf))
+    return f.astype(np.float64)
+
+
+def _float32_safe_trees(estimator):
+    """A copy of the estimator whose LightGBM and HistGradientBoosting trees split on float32 thresholds.
+
+    Both keep double thresholds and skl2onnx/onnxmltools round them to the nearest float32 (see
+    _lightgbm_thresholds_float32); rounded down instead, the copy predicts exactly as the estimator on float32 rows.
+    The parity check still compares the graph with the estimator as trained.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    try:
+        from lightgbm import Booster, LGBMModel
+    except ImportError:  # the worker runs without LightGBM too
+        Booster = LGBMModel = None
+    kinds = (HistGradientBoostingClassifier, HistGradientBoostingRegressor) + ((LGBMModel,) if LGBMModel else ())
+    if not any(isinstance(est, kinds) for _name, est in _parts(estimator)):
+        return estimator
+    import copy
+
+    safe = copy.deepcopy(estimator)
+    for _name, est in _parts(safe):
+        if LGBMModel is not None and isinstance(est, LGBMModel):
+            text, _changed = _lightgbm_thresholds_float32(est.booster_.model_to_string())
+            est._Booster = Booster(model_str=text)
+        elif isinstance(est, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
+            for iteration in est._predictors:
+                for predictor in iteration:
+                    nodes = predictor.nodes
+                    split = ~nodes["is_leaf"].astype(bool) & ~nodes["is_categorical"].astype(bool)
+                    nodes["num_threshold"][split] = _floor32_array(nodes["num_threshold"][split])
+    return safe
+
+
 def _is_column_pipeline(estimator) -> bool:
     """Does the estimator take named columns (a ColumnTransformer first), or one numeric matrix?"""
     from sklearn.compose import ColumnTransformer
@@ -105,7 +196,9 @@ def to_onnx(estimator, features: list[dict], task: str, *, classes: list | None 
     part = unconvertible_part(estimator)
     if part is not None:
         raise ConversionError(f"no ONNX converter for {part}: use scikit-learn, LightGBM or XGBoost parts (skl2onnx/onnxmltools support them)", part)
-    options = {id(estimator): {"zipmap": False}} if task != "regression" else None
+    # the parity check compares the graph with the estimator as trained, not with this float32-safe copy
+    converted = _float32_safe_trees(estimator)
+    options = {id(converted): {"zipmap": False}} if task != "regression" else None
     if _is_column_pipeline(estimator):
         inputs = [(f["name"], FloatTensorType([None, 1]) if f["type"] == "numeric" else StringTensorType([None, 1])) for f in features]
         concat = False
@@ -120,7 +213,7 @@ def to_onnx(estimator, features: list[dict], task: str, *, classes: list | None 
         inputs = [("__features", FloatTensorType([None, len(features)]))]
         concat = True
     try:
-        model = convert_sklearn(estimator, initial_types=inputs, options=options, target_opset=TARGET_OPSET)
+        model = convert_sklearn(converted, initial_types=inputs, options=options, target_opset=TARGET_OPSET)
     except Exception as err:  # the converters raise RuntimeError, NotImplementedError, TypeError...
         raise ConversionError(f"converting {type(estimator).__name__} to ONNX failed: {type(err).__name__}: {err}", type(estimator).__name__) from err
     graph = model.graph
