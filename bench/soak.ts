@@ -96,7 +96,17 @@ export async function benchSoak(opts: SoakOptions = {}): Promise<Figure[]> {
   const registry = new Registry(localStore(varDir));
   await registerSynthetic(registry, 'flights', syntheticModelBytes(), { runKey: 'soak' });
   const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'src', 'serving', 'main.js')], {
-    env: { ...process.env, VAR_DIR: varDir, API_HOST: '127.0.0.1', API_PORT: String(port), MODEL_NAME: 'flights', LOG_LEVEL: 'warn', SERVING_PROCESSES: '1', SERVING_RATE_LIMIT_MAX: '1000000000', CAPTURE_SHARE: '100' },
+    env: {
+      ...process.env,
+      VAR_DIR: varDir,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      MODEL_NAME: 'flights',
+      LOG_LEVEL: 'warn',
+      SERVING_PROCESSES: '1',
+      SERVING_RATE_LIMIT_MAX: '1000000000',
+      CAPTURE_SHARE: '100',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -178,11 +188,19 @@ export async function benchSoak(opts: SoakOptions = {}): Promise<Figure[]> {
     const peak = Math.max(...afterWarmup.map((s) => s.mib));
     const growth = ((lastMinutes - atWarmup) / atWarmup) * 100;
     const elapsed = (Date.now() - started) / 1000;
-    log(`requests: ${sent} predictions in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s); statuses ${JSON.stringify(Object.fromEntries(statuses))}; feedback calls failed: ${feedbackFailures}`);
+    log(
+      `requests: ${sent} predictions in ${elapsed.toFixed(0)} s (${(sent / elapsed).toFixed(0)}/s); statuses ${JSON.stringify(Object.fromEntries(statuses))}; feedback calls failed: ${feedbackFailures}`,
+    );
     log(`RSS (MiB) every 10 s: ${rss.map((s) => s.mib.toFixed(0)).join(' ')}`);
     const fivexx = [...statuses].filter(([s]) => s >= 500 || s === 0).reduce((n, [, c]) => n + c, 0);
     return [
-      { name: 'soak: API RSS growth after warm-up (median of the last minute vs the first after warm-up)', value: growth, unit: '%', baseline: { name: `RSS in the minute after ${warmup} min warm-up`, value: atWarmup, unit: 'MiB' }, note: `goal within 10 %; peak ${peak.toFixed(0)} MiB` },
+      {
+        name: 'soak: API RSS growth after warm-up (median of the last minute vs the first after warm-up)',
+        value: growth,
+        unit: '%',
+        baseline: { name: `RSS in the minute after ${warmup} min warm-up`, value: atWarmup, unit: 'MiB' },
+        note: `goal within 10 %; peak ${peak.toFixed(0)} MiB`,
+      },
       { name: 'soak: acknowledged labels missing from the store', value: lost, unit: 'labels', baseline: { name: 'labels acknowledged', value: acknowledged.size }, note: 'goal 0' },
       { name: 'soak: 5xx or connection errors', value: fivexx, unit: 'requests', baseline: { name: 'requests sent', value: sent }, note: 'goal 0' },
     ];
