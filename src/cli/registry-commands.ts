@@ -5,7 +5,7 @@ import { badInput, emit } from './output';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../config/store';
-import { monitoringFromEnv, promoteVersion, rollbackChampion } from '../registry/promotion';
+import { monitoringFromEnv, promoteByHand, rollbackChampion } from '../training/hand-promotion';
 
 interface MetricLike {
   auc?: number | null;
@@ -91,7 +91,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     .option('--no-monitoring', 'do not create the drift and quality schedules of a model that has none')
     .action(async (name: string, version: string, opts: { reason: string; monitoring: boolean }) => {
       const v = parseVersion(version);
-      const { schedulesNotChecked, ...r } = await promoteVersion(registry(), { model: name, version: v, reason: opts.reason, monitoring: opts.monitoring ? monitoringFromEnv(env()) : null });
+      const { schedulesNotChecked, ...r } = await promoteByHand(registry(), { model: name, version: v, reason: opts.reason, monitoring: opts.monitoring ? monitoringFromEnv(env()) : null });
       if (schedulesNotChecked) process.stderr.write(`${schedulesNotChecked}\n`);
       emit(ctx.format(), r, (x) => [
         `${x.model}: champion is now version ${x.champion}`,

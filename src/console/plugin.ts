@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fa
 import { z } from 'zod';
 import { modelNameSchema } from '../registry/model-name';
 import { checkRange, isoTime } from '../reports/routes';
-import { promoteVersion, rollbackChampion, type PromotionMonitoring } from '../registry/promotion';
+import { promoteByHand, rollbackChampion, type PromotionMonitoring } from '../training/hand-promotion';
 import { RegistryError, type Registry } from '../registry/registry';
 import { sendError, zodIssues } from '../http/errors';
 import type { ArtifactStore } from '../store';
@@ -107,14 +107,14 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     return html(reply, 'Reports', reportsBody(query, rows, hasNext, await registry.models()));
   });
 
-  // Admin actions: the same functions as `mlp models promote` / `mlp models rollback` (src/registry/promotion.ts).
+  // Admin actions: the same functions as `mlp models promote` / `mlp models rollback` (src/training/hand-promotion.ts).
   app.post('/console/api/models/:name/promote', { ...opts.adminGuard, schema: { tags, summary: 'Console: point the champion at a version (admin key)' } }, async (request, reply) => {
     const p = NameParam.safeParse(request.params);
     if (!p.success) return sendError(reply, 400, 'invalid params', zodIssues(p.error, ['params']));
     const b = PromoteBody.safeParse(request.body ?? {});
     if (!b.success) return sendError(reply, 400, 'invalid body', zodIssues(b.error, ['body']));
     try {
-      return await promoteVersion(registry, {
+      return await promoteByHand(registry, {
         model: p.data.name,
         version: b.data.version,
         reason: `promoted from the console by ${request.principal?.name ?? 'admin'}`,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { PromotionMonitoring } from '../registry/promotion';
+import type { PromotionMonitoring } from '../training/hand-promotion';
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';

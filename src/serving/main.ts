@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { envOrExit, type Env } from '../config/env';
-import { monitoringFromEnv } from '../registry/promotion';
+import { monitoringFromEnv } from '../training/hand-promotion';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../config/store';
 import { buildApp } from './app';

@@ -1,11 +1,11 @@
-// Console and CLI promote through one function (src/registry/promotion.ts): both make the model's monitoring schedules on a real dev server.
+// Console and CLI promote through one function (src/training/hand-promotion.ts): both make the model's monitoring schedules on a real dev server.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { consolePlugin } from '../../src/console/plugin';
-import type { PromotionMonitoring } from '../../src/registry/promotion';
+import type { PromotionMonitoring } from '../../src/training/hand-promotion';
 import { Registry } from '../../src/registry/registry';
 import { localStore } from '../../src/store';
 import { projectRoot, tempVarDir, testEnv, uniqueTaskQueue } from '../support/temporal';

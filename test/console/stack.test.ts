@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import type { TrainingResult } from '../../activities/training-types';
 import { listDriftReports, readDriftReport } from '../../src/drift/report/store';
 import type { DriftReport } from '../../src/drift/monitor/report-model';
-import { binaryLive, listQualityReports, readQualityReport, type QualityReport } from '../../src/model-quality/report';
+import { binaryLive, listQualityReports, readQualityReport, type ModelQualityReport } from '../../src/model-quality/report';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
@@ -89,8 +89,8 @@ describe('model console in Chromium against a real stack', function () {
     // what the store holds, oldest first, as the console's charts order them
     const drift: DriftReport[] = [];
     for (const s of (await listDriftReports(store, { model: MODEL })).reverse()) drift.push((await readDriftReport(store, s.id)) as DriftReport);
-    const quality: QualityReport[] = [];
-    for (const s of (await listQualityReports(store, { model: MODEL })).reverse()) quality.push((await readQualityReport(store, s.id)) as QualityReport);
+    const quality: ModelQualityReport[] = [];
+    for (const s of (await listQualityReports(store, { model: MODEL })).reverse()) quality.push((await readQualityReport(store, s.id)) as ModelQualityReport);
     assert.equal(drift.length, 2);
     assert.equal(quality.length, 1);
 

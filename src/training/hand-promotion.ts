@@ -1,10 +1,10 @@
-// Promote and roll back a champion: the one code path behind `mlp models promote|rollback` and the console's admin actions.
+// Promote and roll back a champion by hand: the one code path behind `mlp models promote|rollback` and the console's admin actions.
 import { Client, type Connection } from '@temporalio/client';
 import type { Env } from '../config/env';
 import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
-import { ensureMonitorSchedules } from '../temporal/monitor-schedules';
+import { ensureMonitorSchedules } from './monitor-schedules';
 import type { TemporalTarget } from '../temporal/target';
-import type { Registry } from './registry';
+import type { Registry } from '../registry/registry';
 
 /** Where and how a promoted model's drift and quality schedules are made (the worker's queue and intervals). */
 export interface PromotionMonitoring {
@@ -41,7 +41,7 @@ export interface PromotionResult {
  * drift and quality schedules, created when missing). `monitoring: null` skips the schedules. The promotion already
  * stands when the schedules are made, so a Temporal server that cannot be reached only costs the schedules.
  */
-export async function promoteVersion(registry: Registry, o: { model: string; version: number; reason: string; monitoring: PromotionMonitoring | null }): Promise<PromotionResult> {
+export async function promoteByHand(registry: Registry, o: { model: string; version: number; reason: string; monitoring: PromotionMonitoring | null }): Promise<PromotionResult> {
   await registry.setAlias(o.model, o.version, o.reason);
   const done = { model: o.model, champion: o.version };
   if (!o.monitoring) return { ...done, schedules: [] };
