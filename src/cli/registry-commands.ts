@@ -1,14 +1,11 @@
 // `models ...`: list, show, promote (with the model's monitoring schedules) and roll back registry versions from the shell.
-import { Client, type Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { Env } from '../config/env';
 import type { CliContext } from './context';
 import { badInput, emit } from './output';
 import { CARD_FILES, modelCardPath } from '../model-card/card';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../config/store';
-import { connectClient, TemporalTlsError, TemporalUnreachable } from '../temporal/connect';
-import { ensureMonitorSchedules } from '../training/monitor-schedules';
+import { monitoringFromEnv, promoteByHand, rollbackChampion } from '../training/hand-promotion';
 
 interface MetricLike {
   auc?: number | null;
@@ -94,11 +91,11 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     .option('--no-monitoring', 'do not create the drift and quality schedules of a model that has none')
     .action(async (name: string, version: string, opts: { reason: string; monitoring: boolean }) => {
       const v = parseVersion(version);
-      await registry().setAlias(name, v, opts.reason);
-      const schedules = opts.monitoring ? await monitorPromoted(env(), name) : [];
-      emit(ctx.format(), { model: name, champion: v, schedules }, (r) => [
-        `${r.model}: champion is now version ${r.champion}`,
-        ...r.schedules.map((x) => `${r.model}: schedule ${x.scheduleId} ${x.created ? 'created' : 'already there, left as it is'}`),
+      const { schedulesNotChecked, ...r } = await promoteByHand(registry(), { model: name, version: v, reason: opts.reason, monitoring: opts.monitoring ? monitoringFromEnv(env()) : null });
+      if (schedulesNotChecked) process.stderr.write(`${schedulesNotChecked}\n`);
+      emit(ctx.format(), r, (x) => [
+        `${x.model}: champion is now version ${x.champion}`,
+        ...x.schedules.map((s) => `${x.model}: schedule ${s.scheduleId} ${s.created ? 'created' : 'already there, left as it is'}`),
       ]);
     });
 
@@ -107,8 +104,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     .description('move the champion back to the version it pointed at before')
     .argument('<name>')
     .action(async (name: string) => {
-      const v = await registry().rollback(name);
-      emit(ctx.format(), { model: name, champion: v }, (r) => `${r.model}: champion rolled back to version ${r.champion}`);
+      emit(ctx.format(), await rollbackChampion(registry(), name), (r) => `${r.model}: champion rolled back to version ${r.champion}`);
     });
 
   models
@@ -118,28 +114,6 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     .action(async (name: string) => {
       emit(ctx.format(), await registry().aliasHistory(name), (list) => list.map((e) => `${e.at}  ${e.alias} -> ${e.version}  (${e.reason})`));
     });
-}
-
-/**
- * A model promoted by hand is monitored like one a pipeline run promoted. The promotion itself already stands, so a
- * Temporal server that cannot be reached only costs the schedules, and the command says how to get them.
- */
-async function monitorPromoted(e: Env, model: string): Promise<{ scheduleId: string; created: boolean }[]> {
-  let connection: Connection;
-  try {
-    connection = await connectClient(e.temporal, e.TEMPORAL_CONNECT_TIMEOUT_MS);
-  } catch (err) {
-    if (!(err instanceof TemporalUnreachable || err instanceof TemporalTlsError)) throw err;
-    process.stderr.write(`${model}: drift and quality schedules not checked: ${err.message} Promote again with the server up to create them.\n`);
-    return [];
-  }
-  try {
-    const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
-    const ensured = await ensureMonitorSchedules(client, { model, taskQueue: e.TASK_QUEUE, driftMinutes: e.DRIFT_SCHEDULE_MINUTES, qualityMinutes: e.QUALITY_SCHEDULE_MINUTES });
-    return ensured.map((x) => ({ scheduleId: x.scheduleId, created: x.created }));
-  } finally {
-    await connection.close();
-  }
 }
 
 function parseVersion(text: string): number {

@@ -1,10 +1,11 @@
 // What the console pages show, read through the registry and the report stores' own list/read functions.
 import { DRIFT_REPORTS_PREFIX, listDriftReports, readDriftReport } from '../drift/report/store';
-import { modelOfReportId, reportIdsNewestFirst } from '../reports/stored';
+import { idMayBeInRange, inRange, modelOfReportId, reportIdsNewestFirst } from '../reports/stored';
 import type { DriftReport } from '../drift/monitor/report-model';
 import { listQualityReports, QUALITY_REPORTS_PREFIX } from '../model-quality/report';
 import type { ModelQualityReport } from '../model-quality/report';
 import { readQualityReport } from '../model-quality/report';
+import { CARD_FILES } from '../model-card/card';
 import type { Registry, VersionMetadata } from '../registry/registry';
 import type { ArtifactStore } from '../store';
 import { versionTask } from '../task/version-task';
@@ -37,6 +38,8 @@ export interface ModelRow {
   task: Task;
   keyMetric: { label: string; value: unknown };
   lastTrainedAt: string | null;
+  /** Whether the champion has a model card (imported and older versions have none). */
+  championCard: boolean;
   drift: { verdict: string; id: string } | null;
   quality: { verdict: string; id: string } | null;
 }
@@ -51,6 +54,7 @@ export async function modelRows(registry: Registry, store: ArtifactStore): Promi
     const shown = champion !== null && champion !== latest.version ? await registry.metadata(name, champion) : latest;
     const task = taskOf(shown);
     const km = KEY_METRIC[task];
+    const championCard = champion !== null && (await registry.versionsWithFile(name, CARD_FILES.html)).has(champion);
     const [drift] = await listDriftReports(store, { limit: 1, model: name });
     const [quality] = await listQualityReports(store, { limit: 1, model: name });
     rows.push({
@@ -59,6 +63,7 @@ export async function modelRows(registry: Registry, store: ArtifactStore): Promi
       task,
       keyMetric: { label: km.label, value: candidateMetrics(shown)[km.field] },
       lastTrainedAt: latest.createdAt,
+      championCard,
       drift: drift ? { verdict: drift.verdict, id: drift.id } : null,
       quality: quality ? { verdict: quality.verdict, id: quality.id } : null,
     });
@@ -70,6 +75,8 @@ export interface ModelDetail {
   name: string;
   champion: number | null;
   versions: VersionMetadata[];
+  /** The versions that have a model card. */
+  cards: Set<number>;
   history: { alias: string; version: number; at: string; reason: string }[];
   /** Oldest first. */
   drift: DriftReport[];
@@ -95,6 +102,7 @@ export async function modelDetail(registry: Registry, store: ArtifactStore, name
     name,
     champion: (await registry.alias(name)) ?? null,
     versions,
+    cards: await registry.versionsWithFile(name, CARD_FILES.html),
     history: await registry.aliasHistory(name),
     drift: drift.reverse(),
     quality: quality.reverse(),
@@ -117,6 +125,10 @@ export interface ReportPageQuery {
   model?: string;
   kind?: 'drift' | 'quality';
   verdict?: string;
+  /** Window end at or after this (epoch ms). */
+  since?: number;
+  /** Window end before this (epoch ms). */
+  until?: number;
   page: number;
   size: number;
 }
@@ -124,14 +136,16 @@ export interface ReportPageQuery {
 /**
  * Page `page` of the newest reports: one list call per kind for the ids (newest first: ids start with the window's
  * end stamp; other models' ids are skipped by name), then only the page's reports are read, so a page costs at
- * most `size` reads (+1 per kind to know whether there is a next page) however many are stored. The verdict filter
- * applies to the reports of that page.
+ * most `size` reads however many are stored. The time range is judged on the ids' stamps too (no reads), to the
+ * second; a report within a second of a bound is then judged on its window end once read. The verdict filter applies
+ * to the reports of that page.
  */
 export async function reportPage(store: ArtifactStore, q: ReportPageQuery): Promise<{ rows: ReportRow[]; hasNext: boolean }> {
   const tagged: { kind: 'drift' | 'quality'; id: string }[] = [];
   if (q.kind !== 'quality') tagged.push(...(await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX)).map((id) => ({ kind: 'drift' as const, id })));
   if (q.kind !== 'drift') tagged.push(...(await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX)).map((id) => ({ kind: 'quality' as const, id })));
-  const mine = q.model === undefined ? tagged : tagged.filter((t) => modelOfReportId(t.id) === q.model);
+  const timed = q.since !== undefined || q.until !== undefined;
+  const mine = tagged.filter((t) => (q.model === undefined || modelOfReportId(t.id) === q.model) && (!timed || idMayBeInRange(t.id, q)));
   mine.sort((a, b) => (a.id === b.id ? a.kind.localeCompare(b.kind) : a.id < b.id ? 1 : -1));
   const slice = mine.slice((q.page - 1) * q.size, q.page * q.size);
   const read = async (t: { kind: 'drift' | 'quality'; id: string }): Promise<ReportRow | null> => {
@@ -143,7 +157,7 @@ export async function reportPage(store: ArtifactStore, q: ReportPageQuery): Prom
   const rows: ReportRow[] = [];
   for (const t of slice) {
     const r = await read(t);
-    if (r && (q.model === undefined || r.model === q.model)) rows.push(r);
+    if (r && (q.model === undefined || r.model === q.model) && (!timed || inRange(r.windowEnd, q))) rows.push(r);
   }
   return { rows: q.verdict ? rows.filter((r) => r.verdict === q.verdict) : rows, hasNext: mine.length > q.page * q.size };
 }

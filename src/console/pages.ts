@@ -25,7 +25,7 @@ export function modelsBody(rows: ModelRow[], links: Links): string {
 <td class="num">${m.champion === null ? '–' : esc(m.champion)}</td><td>${esc(m.task)}</td><td class="num">${esc(m.keyMetric.label)} ${esc(fmt(m.keyMetric.value))}</td>
 <td>${esc(m.lastTrainedAt ?? '–')}</td><td>${badge('drift', m.drift?.verdict ?? null, m.drift ? driftHref(m.drift.id) : undefined)}</td>
 <td>${badge('quality', m.quality?.verdict ?? null, m.quality ? qualityHref(m.quality.id) : undefined)}</td>
-<td><a href="${esc(runsHref(links, m.name))}">runs</a>${m.champion === null ? '' : ` · <a href="${esc(modelCardPath(m.name, m.champion))}">card</a>`}</td></tr>`,
+<td><a href="${esc(runsHref(links, m.name))}">runs</a>${m.champion === null ? '' : m.championCard ? ` · <a href="${esc(modelCardPath(m.name, m.champion))}">card</a>` : ' · <span class="no-card">no card</span>'}</td></tr>`,
     )
     .join('\n');
   return `<h1>Models</h1><table><caption>Registered models, their champion and latest health</caption>
@@ -57,7 +57,7 @@ export function modelBody(d: ModelDetail, links: Links): string {
       const c = candidateMetrics(v);
       const champ = v.version === d.champion;
       return `<tr data-version="${esc(v.version)}"${champ ? ' class="champion"' : ''}><th scope="row">${esc(v.version)}${champ ? ' <span class="badge good">champion</span>' : ''}</th><td>${esc(v.createdAt)}</td><td>${esc(taskOf(v))}</td>
-${metricNames.map((m) => `<td class="num">${esc(fmt(c[m]))}</td>`).join('')}<td><a href="${esc(modelCardPath(d.name, v.version))}">card of version ${esc(v.version)}</a></td></tr>`;
+${metricNames.map((m) => `<td class="num">${esc(fmt(c[m]))}</td>`).join('')}<td>${d.cards.has(v.version) ? `<a href="${esc(modelCardPath(d.name, v.version))}">card of version ${esc(v.version)}</a>` : `<span class="no-card" title="imported or registered before model cards">no card</span>`}</td></tr>`;
     })
     .join('\n');
   const history = d.history.length
@@ -122,10 +122,16 @@ export function adminScript(model: string): string {
 function send(path,body,question){if(!window.confirm(question))return;var key=document.getElementById('admin-key').value;
 if(!key){st.textContent='Enter the admin API key first.';document.getElementById('admin-key').focus();return;}
 st.textContent='Working...';fetch('/console/api/models/'+encodeURIComponent(model)+'/'+path,{method:'POST',headers:{'content-type':'application/json','x-api-key':key},body:JSON.stringify(body)})
-.then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.message||('HTTP '+r.status));st.textContent=model+': champion is now version '+j.champion+'. Reloading...';setTimeout(function(){location.reload();},600);});})
+.then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.message||('HTTP '+r.status));var notes=(j.schedules||[]).map(function(x){return x.scheduleId+(x.created?' created':' already there');});if(j.schedulesNotChecked)notes.push(j.schedulesNotChecked);
+st.textContent=model+': champion is now version '+j.champion+(notes.length?' ('+notes.join('; ')+')':'')+'. Reloading...';setTimeout(function(){location.reload();},notes.length?2500:600);});})
 .catch(function(e){st.textContent='Failed: '+e.message;});}
 document.querySelectorAll('button.promote').forEach(function(b){b.addEventListener('click',function(){var v=Number(b.getAttribute('data-version'));send('promote',{version:v},'Promote version '+v+' of '+model+' to champion?');});});
 document.getElementById('rollback').addEventListener('click',function(){send('rollback',{},'Roll the champion of '+model+' back to its previous version?');});})();`;
+}
+
+/** A time as a datetime-local field holds it (UTC, no zone; the console reads a zone-less time as UTC). */
+function timeField(ms: number): string {
+  return new Date(ms).toISOString().replace(/(\.000)?Z$/, '');
 }
 
 export function reportsBody(q: ReportPageQuery, rows: ReportRow[], hasNext: boolean, models: string[]): string {
@@ -136,6 +142,8 @@ export function reportsBody(q: ReportPageQuery, rows: ReportRow[], hasNext: bool
     if (q.model) p.set('model', q.model);
     if (q.kind) p.set('kind', q.kind);
     if (q.verdict) p.set('verdict', q.verdict);
+    if (q.since !== undefined) p.set('since', timeField(q.since));
+    if (q.until !== undefined) p.set('until', timeField(q.until));
     p.set('page', String(page));
     return `/console/reports?${p.toString()}`;
   };
@@ -143,6 +151,8 @@ export function reportsBody(q: ReportPageQuery, rows: ReportRow[], hasNext: bool
 <label for="f-model">Model</label> <select id="f-model" name="model">${opt('', 'any', q.model)}${models.map((m) => opt(m, m, q.model)).join('')}</select>
 <label for="f-kind">Kind</label> <select id="f-kind" name="kind">${opt('', 'any', q.kind)}${opt('drift', 'drift', q.kind)}${opt('quality', 'quality', q.kind)}</select>
 <label for="f-verdict">Verdict</label> <select id="f-verdict" name="verdict">${opt('', 'any', q.verdict)}${verdicts.map((v) => opt(v, v, q.verdict)).join('')}</select>
+<label for="f-since">Window end from (UTC)</label> <input id="f-since" name="since" type="datetime-local" step="1" value="${q.since === undefined ? '' : esc(timeField(q.since))}">
+<label for="f-until">before (UTC)</label> <input id="f-until" name="until" type="datetime-local" step="1" value="${q.until === undefined ? '' : esc(timeField(q.until))}">
 <button type="submit">Filter</button></form>`;
   const trs = rows
     .map(

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import { modelNameSchema } from '../registry/model-name';
+import { checkRange, isoTime } from '../reports/routes';
+import { promoteByHand, rollbackChampion, type PromotionMonitoring } from '../training/hand-promotion';
 import { RegistryError, type Registry } from '../registry/registry';
 import { sendError, zodIssues } from '../http/errors';
 import type { ArtifactStore } from '../store';
@@ -18,6 +20,11 @@ export interface ConsoleOptions {
   adminGuard: Pick<RouteShorthandOptions, 'onRequest' | 'onResponse'>;
   /** Temporal Web UI base and namespace for the runs links; default from TEMPORAL_UI_URL / TEMPORAL_NAMESPACE. */
   links?: Links;
+  /**
+   * Where a promotion makes the model's drift and quality schedules, as `mlp models promote` does (the API process
+   * passes its settings); null or absent: the champion moves and no schedule is checked.
+   */
+  monitoring?: PromotionMonitoring | null;
 }
 
 const LinkEnv = z.object({
@@ -32,15 +39,21 @@ function linksFromEnv(env: NodeJS.ProcessEnv): Links {
 }
 
 const NameParam = z.object({ name: modelNameSchema() });
+const TIME_HINT = 'must be an ISO date or time, e.g. 2025-01-06T03:00';
 const ReportsQuery = z
   .object({
     model: z.union([z.literal(''), modelNameSchema()]).optional(),
     kind: z.enum(['', 'drift', 'quality']).optional(),
     verdict: z.string().max(40).optional(),
+    // an empty field of the filter form means no bound
+    since: z.union([z.literal(''), isoTime()], { error: TIME_HINT }).optional(),
+    until: z.union([z.literal(''), isoTime()], { error: TIME_HINT }).optional(),
     page: z.coerce.number().int('must be a whole number').min(1).max(1000).default(1),
     size: z.coerce.number().int('must be a whole number').min(1).max(100).default(25),
   })
-  .strict();
+  .strict()
+  .transform(({ since, until, ...rest }) => ({ ...rest, ...(since !== '' && since !== undefined ? { since } : {}), ...(until !== '' && until !== undefined ? { until } : {}) }))
+  .superRefine(checkRange);
 const PromoteBody = z.object({ version: z.number().int().positive() }).strict();
 
 const PAGE_SIZE_MODELS = 30;
@@ -87,30 +100,36 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
       ...(q.data.model ? { model: q.data.model } : {}),
       ...(q.data.kind ? { kind: q.data.kind } : {}),
       ...(q.data.verdict ? { verdict: q.data.verdict } : {}),
+      ...(q.data.since !== undefined ? { since: q.data.since } : {}),
+      ...(q.data.until !== undefined ? { until: q.data.until } : {}),
     };
     const { rows, hasNext } = await reportPage(store, query);
     return html(reply, 'Reports', reportsBody(query, rows, hasNext, await registry.models()));
   });
 
-  // Admin actions: the same Registry calls as `models promote` / `models rollback` in the CLI.
+  // Admin actions: the same functions as `mlp models promote` / `mlp models rollback` (src/training/hand-promotion.ts).
   app.post('/console/api/models/:name/promote', { ...opts.adminGuard, schema: { tags, summary: 'Console: point the champion at a version (admin key)' } }, async (request, reply) => {
     const p = NameParam.safeParse(request.params);
     if (!p.success) return sendError(reply, 400, 'invalid params', zodIssues(p.error, ['params']));
     const b = PromoteBody.safeParse(request.body ?? {});
     if (!b.success) return sendError(reply, 400, 'invalid body', zodIssues(b.error, ['body']));
     try {
-      await registry.setAlias(p.data.name, b.data.version, `promoted from the console by ${request.principal?.name ?? 'admin'}`);
+      return await promoteByHand(registry, {
+        model: p.data.name,
+        version: b.data.version,
+        reason: `promoted from the console by ${request.principal?.name ?? 'admin'}`,
+        monitoring: opts.monitoring ?? null,
+      });
     } catch (err) {
       return registryFailure(reply, err);
     }
-    return { model: p.data.name, champion: b.data.version };
   });
 
   app.post('/console/api/models/:name/rollback', { ...opts.adminGuard, schema: { tags, summary: 'Console: move the champion back to its previous version (admin key)' } }, async (request, reply) => {
     const p = NameParam.safeParse(request.params);
     if (!p.success) return sendError(reply, 400, 'invalid params', zodIssues(p.error, ['params']));
     try {
-      return { model: p.data.name, champion: await registry.rollback(p.data.name) };
+      return await rollbackChampion(registry, p.data.name);
     } catch (err) {
       return registryFailure(reply, err);
     }

@@ -4,7 +4,7 @@ import { QUALITY_REPORTS_PREFIX, reportObjectKeys } from '../store/layout';
 import { REPORT_ID } from '../util/report-id';
 import { QualityMonitorSpec } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
-import { listNewest, reportIdsNewestFirst } from '../reports/stored';
+import { listNewest, reportIdsNewestFirst, type TimeRange } from '../reports/stored';
 import { renderQualityHtml } from './html';
 import { ClassMixTest, MulticlassHoldout, MulticlassLive, RegressionHoldout, RegressionLive } from './task-metrics';
 import { HoldoutFigures, LiveMetrics, PositiveRateTest, QualityVerdict, Violation } from './verdict';
@@ -101,14 +101,15 @@ export async function readQualityReportHtml(store: ArtifactStore, id: string): P
 }
 
 /** Newest first (ids start with the window end stamp). */
-export async function listQualityReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<QualityReportSummary[]> {
+export async function listQualityReports(store: ArtifactStore, opts: { limit?: number; model?: string } & TimeRange = {}): Promise<QualityReportSummary[]> {
   const ids = await reportIdsNewestFirst(store, QUALITY_REPORTS_PREFIX);
   // ids of other models are skipped by name, never read: O(limit) reads whatever the filter
   const reports = await listNewest(
     ids,
-    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) },
+    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}), since: opts.since, until: opts.until },
     (id) => readQualityReport(store, id),
     (r) => r.model,
+    (r) => r.window.end,
   );
   return reports.map((r) => ({ id: r.id, createdAt: r.createdAt, model: r.model, modelVersion: r.modelVersion, window: r.window, verdict: r.verdict, summary: r.summary, labeled: r.counts.labeled }));
 }

@@ -104,6 +104,20 @@ export class Registry {
     return out.sort((a, b) => a - b);
   }
 
+  /** The complete versions that have `file` (e.g. a model card), from one list call: no reads. */
+  async versionsWithFile(name: string, file: string): Promise<Set<number>> {
+    if (!FILE_NAME.test(file)) throw new Error(`bad registry file name ${file}`);
+    const base = `${this.modelKey(name)}/versions/`;
+    const complete = new Set<number>();
+    const having = new Set<number>();
+    for (const o of await this.store.list(base)) {
+      const m = /^(\d+)\/([^/]+)$/.exec(o.key.slice(base.length));
+      if (m?.[2] === 'metadata.json') complete.add(Number(m[1]));
+      if (m?.[2] === file) having.add(Number(m[1]));
+    }
+    return new Set([...having].filter((v) => complete.has(v)));
+  }
+
   async metadata(name: string, version: number): Promise<VersionMetadata> {
     let meta: VersionMetadata | undefined;
     try {

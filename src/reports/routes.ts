@@ -24,17 +24,39 @@ export interface ReportKind<Summary extends { id: string }> {
   name: string;
   /** The list route, e.g. /v1/reports; each report is <base>/<id>[.json|.html]. */
   base: string;
-  list(store: ArtifactStore, opts: { limit: number; model?: string }): Promise<Summary[]>;
+  list(store: ArtifactStore, opts: { limit: number; model?: string; since?: number; until?: number }): Promise<Summary[]>;
   read(store: ArtifactStore, id: string): Promise<unknown>;
   readHtml(store: ArtifactStore, id: string): Promise<string | null>;
+}
+
+/**
+ * A bound of a time filter: an ISO date or date-time; one without a zone (what a browser's datetime-local field
+ * sends) is UTC. Parsed to epoch ms.
+ */
+export const isoTime = () =>
+  z
+    .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], { error: 'must be an ISO date or time, e.g. 2025-01-06 or 2025-01-06T03:00:00Z' })
+    .transform((v) => Date.parse(/T[^Z+-]*$/.test(v) ? `${v}Z` : v));
+
+/** `since` and `until` of a report list: the window end is at or after `since` and before `until`. */
+export const timeFilter = {
+  since: isoTime().optional(),
+  until: isoTime().optional(),
+};
+
+/** Rejects a range that cannot hold a report, naming `until`. */
+export function checkRange(q: { since?: number | undefined; until?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (q.since !== undefined && q.until !== undefined && q.until <= q.since) ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after since' });
 }
 
 const ListQuery = z
   .object({
     limit: z.coerce.number().int('must be a whole number').min(1, 'must be 1-500').max(500, 'must be 1-500').default(50),
     model: modelNameSchema().optional(),
+    ...timeFilter,
   })
-  .strict();
+  .strict()
+  .superRefine(checkRange);
 
 /** `<id>`, `<id>.json` or `<id>.html`; the id itself has no dot or slash, so it cannot leave the reports folder. */
 const idParam = (base: string) =>
@@ -60,7 +82,7 @@ function badRequest(reply: FastifyReply, what: string, error: z.ZodError): Fasti
   return sendError(reply, 400, `invalid ${what}`, zodIssues(error, [what]));
 }
 
-/** A Fastify plugin serving one report kind: GET <base> (?limit=1-500, ?model=<name>) and GET <base>/<id>[.html]. */
+/** A Fastify plugin serving one report kind: GET <base> (?limit=1-500, ?model=<name>, ?since, ?until) and GET <base>/<id>[.html]. */
 export function reportsPluginFor<Summary extends { id: string }>(kind: ReportKind<Summary>): FastifyPluginAsync<ReportsPluginOptions> {
   const IdParam = idParam(kind.base);
   const title = kind.name[0].toUpperCase() + kind.name.slice(1);
@@ -70,12 +92,17 @@ export function reportsPluginFor<Summary extends { id: string }>(kind: ReportKin
     const guard = opts.guard ?? {};
     const tags = ['reports'];
 
-    app.get(kind.base, { ...guard, schema: { tags, summary: `${title} reports, newest first (?limit=1-500, ?model=<name>)` } }, async (request, reply) => {
-      const q = ListQuery.safeParse(request.query ?? {});
-      if (!q.success) return badRequest(reply, 'querystring', q.error);
-      const reports = await kind.list(store, { limit: q.data.limit, ...(q.data.model ? { model: q.data.model } : {}) });
-      return { reports: reports.map((r) => ({ ...r, links: { json: `${kind.base}/${r.id}`, html: `${kind.base}/${r.id}.html` } })) };
-    });
+    app.get(
+      kind.base,
+      { ...guard, schema: { tags, summary: `${title} reports, newest first (?limit=1-500, ?model=<name>, ?since=<ISO time>, ?until=<ISO time>: window end in [since, until))` } },
+      async (request, reply) => {
+        const q = ListQuery.safeParse(request.query ?? {});
+        if (!q.success) return badRequest(reply, 'querystring', q.error);
+        const { limit, model, since, until } = q.data;
+        const reports = await kind.list(store, { limit, ...(model ? { model } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
+        return { reports: reports.map((r) => ({ ...r, links: { json: `${kind.base}/${r.id}`, html: `${kind.base}/${r.id}.html` } })) };
+      },
+    );
 
     // One route for both forms: the router would take "<id>.html" as the id anyway.
     app.get(`${kind.base}/:id`, { ...guard, schema: { tags, summary: `One ${kind.name} report: JSON (${kind.base}/<id>) or its HTML page (${kind.base}/<id>.html)` } }, async (request, reply) => {

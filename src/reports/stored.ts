@@ -24,17 +24,62 @@ export function modelOfReportId(id: string): string | undefined {
   return first > 0 && last > first + 1 ? id.slice(first + 1, last) : undefined;
 }
 
+/** Reports whose window ended at or after `since` and before `until` (epoch ms; either may be absent). */
+export interface TimeRange {
+  since?: number;
+  until?: number;
+}
+
+const ID_STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/;
+
+/** The window end an id starts with, to the second (epoch ms); undefined for an id that has no stamp. */
+export function stampOfReportId(id: string): number | undefined {
+  const m = ID_STAMP.exec(id);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Whether a report may be in `range` judging by its id alone, so reports outside it are skipped without a read. The
+ * stamp drops the milliseconds, so an id within a second of a bound is kept and judged on its window end once read
+ * (inRange); an id without a stamp is always kept.
+ */
+export function idMayBeInRange(id: string, range: TimeRange): boolean {
+  const t = stampOfReportId(id);
+  if (t === undefined) return true;
+  return (range.since === undefined || t + 1000 > range.since) && (range.until === undefined || t < range.until);
+}
+
+/** Whether a report whose window ended at `windowEnd` (ISO) is in `range`. */
+export function inRange(windowEnd: string, range: TimeRange): boolean {
+  const t = Date.parse(windowEnd);
+  return (range.since === undefined || t >= range.since) && (range.until === undefined || t < range.until);
+}
+
 /**
  * Reads reports newest first until `limit` are kept. With a model, ids of other models are skipped by their
- * name, never read, so a filter that matches nothing costs one list call and no reads.
+ * name, never read, so a filter that matches nothing costs one list call and no reads; with a time range, ids
+ * whose stamp is outside it are skipped the same way (`windowEnd` then judges the ones read).
  */
-export async function listNewest<T>(ids: readonly string[], opts: { limit: number; model?: string }, read: (id: string) => Promise<T | null>, model: (r: T) => string): Promise<T[]> {
+export async function listNewest<T>(
+  ids: readonly string[],
+  opts: { limit: number; model?: string } & TimeRange,
+  read: (id: string) => Promise<T | null>,
+  model: (r: T) => string,
+  windowEnd?: (r: T) => string,
+): Promise<T[]> {
   const out: T[] = [];
+  const timed = opts.since !== undefined || opts.until !== undefined;
   for (const id of ids) {
     if (out.length >= opts.limit) break;
     if (opts.model !== undefined && modelOfReportId(id) !== opts.model) continue;
+    if (timed && !idMayBeInRange(id, opts)) continue;
     const r = await read(id);
-    if (r && (opts.model === undefined || model(r) === opts.model)) out.push(r);
+    if (!r || (opts.model !== undefined && model(r) !== opts.model)) continue;
+    if (timed && windowEnd && !inRange(windowEnd(r), opts)) continue;
+    out.push(r);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { PromotionMonitoring } from '../training/hand-promotion';
 import type { Registry } from '../registry/registry';
 import { LocalFolderBackend, localStore, type ArtifactStore } from '../store';
 import { watchKeyFile } from './auth';
@@ -50,6 +51,8 @@ export interface AppDeps {
    * usage.json) and its rate-limit counts are shared with the other processes through the primary.
    */
   processIndex?: number;
+  /** Where a console promotion makes the model's monitoring schedules (as `mlp models promote`); default none. */
+  promotionMonitoring?: PromotionMonitoring | null;
 }
 
 function requestIds(): () => string {
@@ -175,7 +178,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reportsPlugin, { store });
   await app.register(qualityReportsPlugin, { store });
   await app.register(modelCardRoutes, { registry: deps.registry });
-  await app.register((await import('../console/plugin')).consolePlugin, { registry: deps.registry, store, adminGuard: guard(app, { admin: true }) });
+  await app.register((await import('../console/plugin')).consolePlugin, {
+    registry: deps.registry,
+    store,
+    adminGuard: guard(app, { admin: true }),
+    monitoring: deps.promotionMonitoring ?? null,
+  });
 
   // onClose hooks run last-registered first: models are released after capture and usage are saved
   app.addHook('onClose', async () => {

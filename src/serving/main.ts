@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { envOrExit, type Env } from '../config/env';
+import { monitoringFromEnv } from '../training/hand-promotion';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../config/store';
 import { buildApp } from './app';
@@ -27,6 +28,7 @@ async function serve(env: Env, config: ServingConfig, logger: Logger, index: num
     modelName: env.MODEL_NAME,
     config,
     logger,
+    promotionMonitoring: monitoringFromEnv(env),
     ...(index === undefined ? {} : { processIndex: index, captureInstance }),
   });
 

@@ -1,30 +1,13 @@
 // The console in a real browser (Debian's Chromium via playwright-core) against a real API on loopback: click through, read the charts, promote.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { CARD_FILES } from '../../src/model-card/card';
 import { registerSynthetic } from '../support/synthetic-model';
 import { localStore } from '../../src/store';
 import { auth, eventually, harness, MODEL, modelB, type Harness } from '../serving/helpers';
+import { chromiumOrReason, launchChromium, shots, watchErrors } from './chromium';
 import { storeReports } from './fixtures';
-
-const CHROMIUM = '/usr/bin/chromium';
-const root = path.resolve(__dirname, '..', '..', '..');
-const shots = path.join(root, 'var', 'screenshots');
-
-/** Installs Chromium when missing and allowed (scripts/chromium.sh); otherwise the reason it cannot run. */
-function chromiumOrReason(): string | null {
-  if (existsSync(CHROMIUM)) return null;
-  try {
-    execFileSync(path.join(root, 'scripts', 'chromium.sh'), { stdio: ['ignore', 'pipe', 'pipe'] });
-    return existsSync(CHROMIUM) ? null : `scripts/chromium.sh ran but ${CHROMIUM} is missing`;
-  } catch (err) {
-    return `Chromium is not installed and could not be: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`;
-  }
-}
 
 describe('model console in Chromium', function () {
   let h: Harness;
@@ -48,12 +31,7 @@ describe('model console in Chromium', function () {
     const addr = h.app.server.address();
     assert.ok(addr && typeof addr === 'object');
     base = `http://127.0.0.1:${addr.port}`;
-    await mkdir(shots, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -62,15 +40,7 @@ describe('model console in Chromium', function () {
 
   it('clicks model → version card → report, reads the stored numbers off the chart, promotes with an admin key', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-    });
-    // the browser asks for /favicon.ico on its own; every other request of the pages must succeed
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`);
-    });
+    const errors = watchErrors(page);
     await page.goto(`${base}/console`);
     assert.equal(await page.locator('h1').textContent(), 'Models');
     assert.equal(await page.locator(`tr[data-model="${MODEL}"] [data-kind="drift"]`).getAttribute('data-verdict'), 'no drift');
@@ -95,6 +65,9 @@ describe('model console in Chromium', function () {
     // the first screen alone, small enough for the README (docs/console.png is a copy of it)
     await page.screenshot({ path: path.join(shots, 'console-readme.png'), clip: { x: 0, y: 0, width: 900, height: 760 } });
 
+    // version 1 was registered without a card: the page says so instead of linking to a 404
+    assert.equal(await page.locator('tr[data-version="1"] a[href$="card.html"]').count(), 0);
+    assert.equal(await page.locator('tr[data-version="1"] .no-card').textContent(), 'no card');
     await page.getByRole('link', { name: 'card of version 2' }).click();
     await page.waitForURL('**/versions/2/card.html');
     assert.equal(await page.locator('h1').textContent(), `Model card: ${MODEL} version 2`);
@@ -121,6 +94,17 @@ describe('model console in Chromium', function () {
       );
     await eventually(async () => (await served())?.champion === 2 && (await served())?.version === 2);
     await page.screenshot({ path: path.join(shots, 'console-promoted.png'), fullPage: true });
+
+    // the reports page's time filter: window end from 02:00 to before 03:00 UTC holds one drift and one quality report
+    await page.goto(`${base}/console/reports`);
+    await page.getByLabel('Window end from (UTC)').fill('2025-01-06T02:00');
+    await page.getByLabel('before (UTC)').fill('2025-01-06T03:00');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL('**/console/reports?*since=*');
+    const ids = await page.locator('tr[data-report]').evaluateAll((els) => els.map((e) => e.getAttribute('data-report')));
+    assert.deepEqual(ids, [`20250106T020000Z-${MODEL}-q0001`, `20250106T020000Z-${MODEL}-d0001`]);
+    assert.equal(await page.getByLabel('Window end from (UTC)').inputValue(), '2025-01-06T02:00', 'the form keeps the filter');
+    await page.screenshot({ path: path.join(shots, 'console-reports-filtered.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script or CSP errors');
   });
 });

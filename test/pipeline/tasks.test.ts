@@ -1,8 +1,11 @@
-// Regression and multiclass end to end on the dev server: each shipped spec (sampled) trains, is promoted, is served
-// (v1 and OIP) and scores a request, and its card opens; bad targets fail typed and non-retryably.
+// Regression and multiclass end to end on the dev server: each shipped spec (sampled) trains (a regression and a multiclass
+// run started by the `temporal` CLI as the README shows), is promoted, served (v1 and OIP), scores a request, and its
+// card opens; bad targets fail typed and non-retryably.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EvaluationOutcome, TrainingResult } from '../../activities/training-types';
@@ -13,7 +16,9 @@ import { buildApp } from '../../src/serving/app';
 import { createKey } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
 import { recordHistory } from '../support/histories';
-import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+import { projectRoot, temporalCli, tempVarDir, withWorker } from '../support/temporal';
+
+const run = promisify(execFile);
 
 // RECORD_HISTORIES=1 also refreshes the committed multiclass history that test/pipeline/replay.test.ts replays.
 const recording = process.env.RECORD_HISTORIES === '1';
@@ -44,6 +49,11 @@ interface Case {
   cardParts: string[];
   /** Train a second time on the same data: the first version is then the champion compared on the same holdout. */
   again?: boolean;
+  /**
+   * The first run is started by the `temporal` CLI, as the README shows: the spec by its path in datasets/ (as
+   * shipped) or inline in --input (the sampled spec). Otherwise through the SDK.
+   */
+  cli?: 'path' | 'inline';
 }
 
 const FLIGHT = { hour: 17, day_of_week: 5, distance: 740, origin: 'ORD', destination: 'LGA' };
@@ -70,6 +80,7 @@ const CASES: Case[] = [
       assert.ok(Math.abs((oip[0].data[0] as number) - (v1.prediction as number)) < 1e-4, 'v1 and OIP agree');
     },
     cardParts: ['RMSE', 'Predicted against actual', 'Residuals', 'ridge', 'mean'],
+    cli: 'inline',
   },
   {
     file: 'penguins-species.json',
@@ -90,6 +101,7 @@ const CASES: Case[] = [
     },
     cardParts: ['Confusion matrix', 'Per-class metrics', 'multinomial logistic', 'Chinstrap', 'champion v1'],
     again: true,
+    cli: 'path',
   },
   {
     file: 'seattle-weather.json',
@@ -104,6 +116,28 @@ const CASES: Case[] = [
   },
 ];
 
+/** `temporal workflow start --type trainingPipeline ...`, the README's line, with the project's CLI binary. */
+async function startWithCli(address: string, namespace: string, taskQueue: string, workflowId: string, input: { spec: unknown }): Promise<void> {
+  const args = [
+    'workflow',
+    'start',
+    '--type',
+    'trainingPipeline',
+    '--task-queue',
+    taskQueue,
+    '--workflow-id',
+    workflowId,
+    '--input',
+    JSON.stringify(input),
+    '--address',
+    address,
+    '--namespace',
+    namespace,
+  ];
+  const { stdout } = await run(temporalCli(), args);
+  assert.match(stdout, new RegExp(workflowId), 'the CLI names the run it started');
+}
+
 describe('trainingPipeline per task, end to end', function () {
   this.timeout(600_000);
 
@@ -114,7 +148,13 @@ describe('trainingPipeline per task, end to end', function () {
       const result = await withWorker(
         async ({ env, taskQueue }) => {
           const train = async (n: number) => {
-            const handle = await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId: `task-${spec.name}-${n}-${Date.now()}`, args: [{ spec }] });
+            const workflowId = `task-${spec.name}-${n}-${Date.now()}`;
+            const handle =
+              c.cli && n === 1
+                ? await startWithCli(env.address, env.namespace ?? 'default', taskQueue, workflowId, { spec: c.cli === 'path' ? `datasets/${c.file}` : spec }).then(() =>
+                    env.client.workflow.getHandle(workflowId),
+                  )
+                : await env.client.workflow.start('trainingPipeline', { taskQueue, workflowId, args: [{ spec }] });
             const out = (await handle.result()) as TrainingResult<EvaluationOutcome>;
             if (recording && c.again && n === 2) {
               await recordHistory('trainingPipeline-multiclass-vs-champion', { address: env.address, namespace: env.namespace ?? 'default', workflowId: handle.workflowId }, varDir);

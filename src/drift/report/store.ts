@@ -1,7 +1,7 @@
 // Drift reports in the artifact store: reports/drift/<id>.json and <id>.html, each written whole, read back validated.
 import type { ArtifactStore } from '../../store';
 import { DRIFT_REPORTS_PREFIX, reportObjectKeys } from '../../store/layout';
-import { listNewest, reportIdsNewestFirst } from '../../reports/stored';
+import { listNewest, reportIdsNewestFirst, type TimeRange } from '../../reports/stored';
 import { DriftReport, DriftReportSummary, REPORT_ID } from '../monitor/report-model';
 import { renderReportHtml } from './html';
 
@@ -66,13 +66,14 @@ export function summaryOf(r: DriftReport): DriftReportSummary {
 }
 
 /** Newest first (ids start with the window's end stamp), at most `limit`, optionally of one model; O(limit) reads. */
-export async function listDriftReports(store: ArtifactStore, opts: { limit?: number; model?: string } = {}): Promise<DriftReportSummary[]> {
+export async function listDriftReports(store: ArtifactStore, opts: { limit?: number; model?: string } & TimeRange = {}): Promise<DriftReportSummary[]> {
   const ids = await reportIdsNewestFirst(store, DRIFT_REPORTS_PREFIX);
   const reports = await listNewest(
     ids,
-    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}) },
+    { limit: opts.limit ?? 50, ...(opts.model !== undefined ? { model: opts.model } : {}), since: opts.since, until: opts.until },
     (id) => readDriftReport(store, id),
     (r) => r.model,
+    (r) => r.window.end,
   );
   return reports.map(summaryOf);
 }
