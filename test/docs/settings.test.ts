@@ -7,8 +7,8 @@ import { projectRoot } from '../support/temporal';
 
 /** Names in backticks that look like settings but are not the project's (the machine's, Go's, the scripts' own). */
 const NOT_SETTINGS = new Set(['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'GOCACHE', 'GOMODCACHE', 'GOBIN', 'PATH', 'HOME', 'CI', 'NODE_OPTIONS', 'SO_REUSEPORT', 'BRANCH_LEQ', 'BRANCH_MEMBER']);
-/** Variables of other files than the processes': the compose file's own, the bench's (`BENCH_*`, read by bench/). */
-const OTHER_FILES = /^(BENCH_[A-Z_]+|PUBLISH_IP)$/;
+/** Variables of other files than the processes': the compose file's own, the Dockerfile's build arguments (`*_BASE_IMAGE`), the bench's (`BENCH_*`, read by bench/). */
+const OTHER_FILES = /^(BENCH_[A-Z_]+|PUBLISH_IP|[A-Z]+_BASE_IMAGE)$/;
 /** Read by the scripts that find tools, not by the processes (documented where they are used). */
 const SCRIPT_SETTINGS = new Set(['TEMPORAL_CLI', 'TEMPORAL_CLI_VERSION', 'NODE_PACKAGE_VERSION']);
 /** Read only by the Python training worker (python/ml_worker), documented in docs/python-trainers.md. */
