@@ -20,6 +20,7 @@ const Service = z.object({
   tmpfs: z.array(z.string()).optional(),
   depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string() }))]).optional(),
   healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional() }).optional(),
+  deploy: z.object({ replicas: z.number().optional() }).optional(),
 });
 const Compose = z.object({ services: z.record(z.string(), Service), volumes: z.record(z.string(), z.unknown().nullable()).optional() });
 
@@ -51,7 +52,7 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
   });
 
   it('runs the project from its image: workers, API replicas and the bucket setup, no host folder or node_modules mounted', () => {
-    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'store-setup', 'worker']);
+    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'store-setup', 'watchdog', 'worker']);
     for (const [name, s] of Object.entries(file.services)) {
       for (const v of s.volumes ?? []) {
         const source = v.split(':')[0];
@@ -63,6 +64,16 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
     const worker = file.services.worker;
     assert.deepEqual(worker.command, ['node', 'dist/src/worker/main.js']);
     for (const api of [file.services['api-1'], file.services['api-2']]) assert.deepEqual(api.command, ['node', 'dist/src/serving/main.js']);
+  });
+
+  it('runs one watchdog beside the workers (their outage still becomes an alert), on the same Temporal, queue and store', () => {
+    const watchdog = file.services.watchdog;
+    assert.ok(watchdog, 'a watchdog service');
+    assert.deepEqual(watchdog.command, ['node', 'dist/src/watchdog/main.js']);
+    assert.equal(watchdog.deploy?.replicas ?? 1, 1, 'one watchdog: two would send every alert twice');
+    const same = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'ARTIFACT_STORE', 'S3_ENDPOINT'];
+    const pick = (env: Record<string, unknown> | undefined) => same.map((k) => String(env?.[k]));
+    assert.deepEqual(pick(watchdog.environment), pick(file.services.worker.environment));
   });
 
   it('publishes every port on 127.0.0.1 unless PUBLISH_IP says otherwise', () => {
