@@ -211,10 +211,11 @@ describe('make cluster: the production topology on one machine', function () {
       600_000,
       async () => {
         const held = await heldStep(client, workflowId, types);
-        return held && cluster.workers.some((w) => w.identity === held.identity) ? held : undefined;
+        return held === 'closed' || (held && cluster.workers.some((w) => w.identity === held.identity)) ? held : undefined;
       },
       100,
     );
+    assert.ok(step !== 'closed', `the run ended before a worker was seen holding ${types.join(' or ')}`);
     const victim = cluster.component(cluster.workers.find((w) => w.identity === step.identity)?.name ?? step.identity);
     victim.hold();
     victim.signal('SIGTERM');

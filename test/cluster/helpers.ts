@@ -136,12 +136,13 @@ export interface HeldStep {
 }
 
 /**
- * A step of one of these types that a worker holds right now. Read from the pending activities, not the history: the
+ * A step of one of these types that a worker holds right now ('closed' once the run has ended). Read from the pending activities, not the history: the
  * server writes ActivityTaskStarted of a retryable activity only when the attempt ends, so the history of a running
  * step shows it scheduled and nothing more.
  */
-export async function heldStep(client: Client, workflowId: string, types: readonly string[]): Promise<HeldStep | undefined> {
+export async function heldStep(client: Client, workflowId: string, types: readonly string[]): Promise<HeldStep | 'closed' | undefined> {
   const description = await client.workflow.getHandle(workflowId).describe();
+  if (description.status.name !== 'RUNNING') return 'closed';
   const started = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
   const p = (description.raw.pendingActivities ?? []).find((a) => types.includes(a.activityType?.name ?? '') && a.state === started && a.lastWorkerIdentity && a.activityId);
   return p ? { type: p.activityType?.name ?? '', activityId: p.activityId ?? '', identity: p.lastWorkerIdentity ?? '', attempt: p.attempt ?? 1 } : undefined;
