@@ -459,15 +459,18 @@ describe('make cluster: the production topology on one machine', function () {
     assert.deepEqual(await store.versions(model), [...versionsBefore, result.version], 'exactly one registry version added');
   });
 
-  it('a SIGTERMed worker holding trainModel drains or hands it back: the run registers exactly one version', async () => {
-    const versionsBefore = await store.versions(MODEL);
+  it('a SIGTERMed worker holding trainModel (the 2M-row flights spec) drains or hands it back: the run registers exactly one version', async () => {
+    const model = 'flights-sigterm-train';
+    // the 100k sample trains in seconds and is usually finished within the grace time; 2M rows keep the step running
+    const spec = await specNamed('datasets/flights.json', model);
+    const versionsBefore = await store.versions(model);
     const workflowId = `cluster-sigterm-train-${Date.now()}`;
-    await startTraining(workflowId, { promote: false });
+    await startTraining(workflowId, { promote: false }, spec);
     const h = await sigtermDuring(workflowId, ['trainModel']);
     const result = h.result as TrainingResult;
-    note(`train step under SIGTERM: ${describeHandover(h)}`);
+    note(`train step under SIGTERM: ${describeHandover(h)}; resumed from round ${result.training.resumedFromRound}`);
     assertHandedOver(h);
-    assert.deepEqual(await store.versions(MODEL), [...versionsBefore, result.version], 'exactly one registry version added');
+    assert.deepEqual(await store.versions(model), [...versionsBefore, result.version], 'exactly one registry version added');
   });
 
   it('a SIGTERMed worker holding a monitor step (checkDrift over a busy hour of capture) drains or hands it back: the run reads every row and adds no version', async () => {
