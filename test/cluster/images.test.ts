@@ -21,6 +21,7 @@ const Service = z.object({
   depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string() }))]).optional(),
   healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional() }).optional(),
   deploy: z.object({ replicas: z.number().optional() }).optional(),
+  stop_grace_period: z.string().optional(),
 });
 const Compose = z.object({ services: z.record(z.string(), Service), volumes: z.record(z.string(), z.unknown().nullable()).optional() });
 
@@ -64,6 +65,12 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
     const worker = file.services.worker;
     assert.deepEqual(worker.command, ['node', 'dist/src/worker/main.js']);
     for (const api of [file.services['api-1'], file.services['api-2']]) assert.deepEqual(api.command, ['node', 'dist/src/serving/main.js']);
+  });
+
+  it("gives a stopping worker time to hand its steps back: the stop grace period outlasts the worker's force time", () => {
+    // src/worker/worker.ts: shutdownGraceTime 10 s (steps may finish), then hand-back; shutdownForceTime 30 s after the SIGTERM (it stops)
+    const seconds = /^(\d+)s$/.exec(file.services.worker.stop_grace_period ?? '10s')?.[1];
+    assert.ok(Number(seconds) > 30, `stop_grace_period ${file.services.worker.stop_grace_period ?? '(compose default 10s)'} outlasts the worker's 30 s force time`);
   });
 
   it('runs one watchdog beside the workers (their outage still becomes an alert), on the same Temporal, queue and store', () => {
