@@ -115,6 +115,8 @@ async function main(): Promise<void> {
   const python = pythonWorkerLaunch(env.PROJECT_ROOT);
   say(python.line);
   if (python.available) supervisor.start({ name: 'python-worker', command: python.command, args: python.args, env: { ...childEnv, PROJECT_ROOT: env.PROJECT_ROOT }, cwd: python.cwd });
+  // Alerting runs on the worker it would report: the watchdog watches the task queue from outside it (see src/watchdog).
+  supervisor.start({ name: 'watchdog', command: process.execPath, args: [path.join(env.PROJECT_ROOT, 'dist/src/watchdog/main.js')], env: childEnv, cwd: env.PROJECT_ROOT });
   const apiMain = path.join(env.PROJECT_ROOT, 'dist/src/serving/main.js');
   const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
   if (existsSync(apiMain)) {

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const say = (line: string) => void process.stdout.write(`${line}\n`);
-  const connection = await connectClient(env.TEMPORAL_ADDRESS, env.TEMPORAL_CONNECT_TIMEOUT_MS);
+  // the same target as the workers (TLS, mTLS or an API key when set), not the bare address
+  const connection = await connectClient(env.temporal, env.TEMPORAL_CONNECT_TIMEOUT_MS);
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const watchdog = new Watchdog({
     client,

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { freePort, portIsFree } from '../../src/up/processes';
 import { MAX_MEMBERSHIP_PORT, TEMPORAL_INTERNAL_PORTS, type ClusterSettings } from '../../src/cluster/settings';
 import { projectRoot, temporalCli } from '../support/temporal';
@@ -125,6 +125,41 @@ export async function pendingActivityWorker(client: Client, workflowId: string, 
   const pending = description.raw.pendingActivities ?? [];
   const match = pending.find((p) => p.activityType?.name === type);
   return match?.lastWorkerIdentity ?? undefined;
+}
+
+export interface HeldStep {
+  type: string;
+  activityId: string;
+  /** The worker the server handed the running attempt to. */
+  identity: string;
+  attempt: number;
+}
+
+/**
+ * A step of one of these types that a worker holds right now ('closed' once the run has ended). Read from the pending activities, not the history: the
+ * server writes ActivityTaskStarted of a retryable activity only when the attempt ends, so the history of a running
+ * step shows it scheduled and nothing more.
+ */
+export async function heldStep(client: Client, workflowId: string, types: readonly string[]): Promise<HeldStep | 'closed' | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  if (description.status.name !== 'RUNNING') return 'closed';
+  const started = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+  const p = (description.raw.pendingActivities ?? []).find((a) => types.includes(a.activityType?.name ?? '') && a.state === started && a.lastWorkerIdentity && a.activityId);
+  return p ? { type: p.activityType?.name ?? '', activityId: p.activityId ?? '', identity: p.lastWorkerIdentity ?? '', attempt: p.attempt ?? 1 } : undefined;
+}
+
+/** How one step (by activity id) ended in the history: the worker and attempt recorded for its last start, and whether it completed. */
+export function stepOutcome(events: HistoryEvent[], activityId: string): { identity: string; attempt: number; completed: boolean } | undefined {
+  let scheduledId: string | undefined;
+  let outcome: { identity: string; attempt: number; completed: boolean } | undefined;
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes?.activityId === activityId) scheduledId = String(e.eventId);
+    const started = e.activityTaskStartedEventAttributes;
+    if (started && scheduledId && String(started.scheduledEventId) === scheduledId) outcome = { identity: started.identity ?? '', attempt: started.attempt ?? 1, completed: false };
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done && outcome && String(done.scheduledEventId) === scheduledId) outcome.completed = true;
+  }
+  return outcome;
 }
 
 export interface Replica {

@@ -20,6 +20,8 @@ const Service = z.object({
   tmpfs: z.array(z.string()).optional(),
   depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string() }))]).optional(),
   healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional() }).optional(),
+  deploy: z.object({ replicas: z.number().optional() }).optional(),
+  stop_grace_period: z.string().optional(),
 });
 const Compose = z.object({ services: z.record(z.string(), Service), volumes: z.record(z.string(), z.unknown().nullable()).optional() });
 
@@ -51,7 +53,7 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
   });
 
   it('runs the project from its image: workers, API replicas and the bucket setup, no host folder or node_modules mounted', () => {
-    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'store-setup', 'worker']);
+    assert.deepEqual(appServices.map(([name]) => name).sort(), ['api-1', 'api-2', 'store-setup', 'watchdog', 'worker']);
     for (const [name, s] of Object.entries(file.services)) {
       for (const v of s.volumes ?? []) {
         const source = v.split(':')[0];
@@ -63,6 +65,22 @@ describe('images and docker-compose.temporal.yml (parsed)', () => {
     const worker = file.services.worker;
     assert.deepEqual(worker.command, ['node', 'dist/src/worker/main.js']);
     for (const api of [file.services['api-1'], file.services['api-2']]) assert.deepEqual(api.command, ['node', 'dist/src/serving/main.js']);
+  });
+
+  it("gives a stopping worker time to hand its steps back: the stop grace period outlasts the worker's force time", () => {
+    // src/worker/worker.ts: shutdownGraceTime 10 s (steps may finish), then hand-back; shutdownForceTime 30 s after the SIGTERM (it stops)
+    const seconds = /^(\d+)s$/.exec(file.services.worker.stop_grace_period ?? '10s')?.[1];
+    assert.ok(Number(seconds) > 30, `stop_grace_period ${file.services.worker.stop_grace_period ?? '(compose default 10s)'} outlasts the worker's 30 s force time`);
+  });
+
+  it('runs one watchdog beside the workers (their outage still becomes an alert), on the same Temporal, queue and store', () => {
+    const watchdog = file.services.watchdog;
+    assert.ok(watchdog, 'a watchdog service');
+    assert.deepEqual(watchdog.command, ['node', 'dist/src/watchdog/main.js']);
+    assert.equal(watchdog.deploy?.replicas ?? 1, 1, 'one watchdog: two would send every alert twice');
+    const same = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TASK_QUEUE', 'ARTIFACT_STORE', 'S3_ENDPOINT'];
+    const pick = (env: Record<string, unknown> | undefined) => same.map((k) => String(env?.[k]));
+    assert.deepEqual(pick(watchdog.environment), pick(file.services.worker.environment));
   });
 
   it('publishes every port on 127.0.0.1 unless PUBLISH_IP says otherwise', () => {

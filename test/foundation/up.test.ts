@@ -184,6 +184,10 @@ describe('make up (the orchestrator behind it)', function () {
       }
     };
 
+    // the workers' outage is watched from outside them: a watchdog runs beside the worker, on the same task queue
+    assert.ok(child(/watchdog\/main\.js/), 'the watchdog is a child of make up');
+    await waitFor(/\[watchdog\] watchdog: task queue ml-pipeline, alert after \d+ s without a worker/);
+
     const worker = child(/worker\/main\.js/);
     assert.ok(worker, 'the worker is a child of make up');
     process.kill(worker, 'SIGKILL');
