@@ -47,10 +47,21 @@ export async function listCaptureFiles(folder: string, window?: DriftWindow): Pr
 
 /** The same choice over the store: capture objects of all replicas under `capture/<model>/`, by key. */
 export async function listCaptureKeys(store: ArtifactStore, model: string, window?: DriftWindow): Promise<string[]> {
-  return (await store.list(capturePrefix(model))).map((o) => o.key).filter((key) => mayHoldWindow(path.posix.basename(key), window));
+  return listWindowKeys(store, capturePrefix(model), window);
 }
 
-function mayHoldWindow(name: string, window?: DriftWindow): boolean {
+/**
+ * The `.jsonl` objects directly under `prefix` whose hour stamp may hold rows of `window` (captures, or labels with
+ * an open-ended window), sorted by name; only the list call, nothing is read.
+ */
+export async function listWindowKeys(store: ArtifactStore, prefix: string, window?: Pick<DriftWindow, 'start' | 'end'>): Promise<string[]> {
+  return (await store.list(prefix))
+    .map((o) => o.key)
+    .filter((key) => !key.slice(prefix.length).includes('/') && mayHoldWindow(path.posix.basename(key), window))
+    .sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
+}
+
+function mayHoldWindow(name: string, window?: Pick<DriftWindow, 'start' | 'end'>): boolean {
   if (!name.endsWith('.jsonl')) return false;
   const m = NAME.exec(name);
   if (!m || !window) return true;
