@@ -26,6 +26,23 @@ export function captureFileName(ms: number, instance: string, seq: number): stri
 }
 
 /**
+ * The object name of the bytes of spool file `fileName` from byte `offset` on, as the uploader ships them: each
+ * upload is a new segment (`<file stem>.<offset, 12 digits>.jsonl`), never a rewrite of what was shipped. The name
+ * keeps the file's hour stamp, so readers choose segments by window as they choose files.
+ */
+export function captureSegmentName(fileName: string, offset: number): string {
+  return `${fileName.replace(/\.jsonl$/, '')}.${String(offset).padStart(12, '0')}.jsonl`;
+}
+
+/** Where segment `name` (or a whole file shipped before segments existed) of spool file `fileName` ends in that file, or undefined when it is not one of its. */
+export function captureSegmentEnd(fileName: string, name: string, size: number): number | undefined {
+  const stem = fileName.replace(/\.jsonl$/, '');
+  if (name === fileName) return size;
+  const m = /^\.(\d{12})\.jsonl$/.exec(name.startsWith(stem) ? name.slice(stem.length) : '');
+  return m ? Number(m[1]) + size : undefined;
+}
+
+/**
  * The .jsonl files in `folder` (sorted by name, so by time) that may hold rows of `window`; a missing
  * folder is no files. A file named for hour H holds rows stamped from shortly before H (rows stamped
  * before the hour but flushed after it) to H + 1h, so one hour of slack on each side is kept. Files
