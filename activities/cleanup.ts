@@ -15,7 +15,11 @@ export function cleanupActivities(ctx: ActivityContext) {
       }
       const defaults = retentionSettings();
       return heartbeating('cleaning the store', () =>
-        cleanStore(ctx.store, { runsKeepDays: parsed.data.runsKeepDays ?? defaults.runsKeepDays, reportsKeepPerModel: parsed.data.reportsKeepPerModel ?? defaults.reportsKeepPerModel, now: Date.now() }),
+        cleanStore(ctx.store, {
+          runsKeepDays: parsed.data.runsKeepDays ?? defaults.runsKeepDays,
+          reportsKeepPerModel: parsed.data.reportsKeepPerModel ?? defaults.reportsKeepPerModel,
+          now: Date.now(),
+        }),
       );
     },
   };

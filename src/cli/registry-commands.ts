@@ -135,7 +135,13 @@ async function monitorPromoted(e: Env, model: string): Promise<{ scheduleId: str
   }
   try {
     const client = new Client({ connection, namespace: e.TEMPORAL_NAMESPACE });
-    const ensured = await ensureMonitorSchedules(client, { model, taskQueue: e.TASK_QUEUE, driftMinutes: e.DRIFT_SCHEDULE_MINUTES, qualityMinutes: e.QUALITY_SCHEDULE_MINUTES, cleanupMinutes: e.STORE_CLEANUP_MINUTES });
+    const ensured = await ensureMonitorSchedules(client, {
+      model,
+      taskQueue: e.TASK_QUEUE,
+      driftMinutes: e.DRIFT_SCHEDULE_MINUTES,
+      qualityMinutes: e.QUALITY_SCHEDULE_MINUTES,
+      cleanupMinutes: e.STORE_CLEANUP_MINUTES,
+    });
     return ensured.map((x) => ({ scheduleId: x.scheduleId, created: x.created }));
   } finally {
     await connection.close();

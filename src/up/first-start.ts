@@ -42,5 +42,7 @@ export async function firstStart(client: Client, env: Env, say: (line: string) =
   const quality = await ensureQualitySchedule(client, { model: env.MODEL_NAME, taskQueue: env.TASK_QUEUE, everyMinutes: env.QUALITY_SCHEDULE_MINUTES });
   say(`quality schedule ${quality.scheduleId} ${quality.created ? 'created' : 'kept'}: modelQualityMonitor every ${env.QUALITY_SCHEDULE_MINUTES} min`);
   const cleanup = await ensureCleanupSchedule(client, { taskQueue: env.TASK_QUEUE, everyMinutes: env.STORE_CLEANUP_MINUTES });
-  say(`cleanup schedule ${cleanup.scheduleId} ${cleanup.created ? 'created' : 'kept'}: storeCleanup every ${env.STORE_CLEANUP_MINUTES} min (runs/ older than ${env.RUNS_KEEP_DAYS} days, ${env.REPORTS_KEEP_PER_MODEL} reports per model)`);
+  say(
+    `cleanup schedule ${cleanup.scheduleId} ${cleanup.created ? 'created' : 'kept'}: storeCleanup every ${env.STORE_CLEANUP_MINUTES} min (runs/ older than ${env.RUNS_KEEP_DAYS} days, ${env.REPORTS_KEEP_PER_MODEL} reports per model)`,
+  );
 }

@@ -74,10 +74,7 @@ describe('monitors with a store cache smaller than their input', function () {
     await store.put(`labels/${MODEL}/${captureFileName(NOW - 70 * HOUR, 'replica', 1)}`, labelLines('old0', 400, NOW - 70 * HOUR));
     const sizes = await Promise.all(inWindow.map(async (k) => (await store.head(k))?.size ?? 0));
     const smallCache = 2 * Math.max(...sizes);
-    assert.ok(
-      sizes.reduce((a, b) => a + b, 0) > 2 * smallCache,
-      'the window is more than twice the small cache',
-    );
+    assert.ok(sizes.reduce((a, b) => a + b, 0) > 2 * smallCache, 'the window is more than twice the small cache');
 
     const big = storeWithCache(backend, 64 * 1024 * 1024);
     const small = storeWithCache(backend, smallCache);

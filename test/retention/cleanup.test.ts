@@ -31,7 +31,14 @@ describe('store retention (storeCleanup)', function () {
       return keys.prefix;
     };
     const register = async (name: string, workflowId: string, runId: string, spec?: unknown) =>
-      (await registry.register({ name, runKey: `${workflowId}/${runId}`, files: { 'model.onnx': 'x' }, metadata: { workflowId, runId, features: [], metrics: {}, extra: {}, ...(spec ? { spec } : {}) } })).version;
+      (
+        await registry.register({
+          name,
+          runKey: `${workflowId}/${runId}`,
+          files: { 'model.onnx': 'x' },
+          metadata: { workflowId, runId, features: [], metrics: {}, extra: {}, ...(spec ? { spec } : {}) },
+        })
+      ).version;
 
     const championRun = await run('train-m', 'r1', 90);
     const replaced = await run('train-m', 'r2', 60);
@@ -60,7 +67,10 @@ describe('store retention (storeCleanup)', function () {
         const left = new Set((await store.list('runs/')).map((o) => o.key.split('/')[1]));
         assert.deepEqual([...left].sort(), [championRun, inFlight, otherChampion, readBySpec].map(dir).sort());
         const reports = (await store.list(DRIFT_REPORTS_PREFIX)).map((o) => path.posix.basename(o.key)).sort();
-        assert.deepEqual(reports, ['20260104T000000000Z-m-run4.json', '20260105T000000000Z-m-run5.json', '20260106T000000000Z-m-run6.json', ...[0, 1, 2].map((i) => `2026010${i}T000000000Z-x-run${i}.json`)].sort());
+        assert.deepEqual(
+          reports,
+          ['20260104T000000000Z-m-run4.json', '20260105T000000000Z-m-run5.json', '20260106T000000000Z-m-run6.json', ...[0, 1, 2].map((i) => `2026010${i}T000000000Z-x-run${i}.json`)].sort(),
+        );
 
         // the registry moves on: once v2 is champion again, v1's folder is no longer needed
         await registry.setAlias('m', 2, 'test');
@@ -72,7 +82,7 @@ describe('store retention (storeCleanup)', function () {
           (e: unknown) => e,
         );
         assert.ok(bad instanceof WorkflowFailedError, String(bad));
-        assert.match(String((bad.cause as Error | undefined)?.message), /runsKeepDays/);
+        assert.match(String(bad.cause?.message), /runsKeepDays/);
       },
       { varDir, store },
     );

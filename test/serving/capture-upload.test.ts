@@ -17,7 +17,8 @@ const HOUR = 3_600_000;
 /** `n` capture lines with ids `<tag>-<i>`, stamped at `ts`. */
 function lines(tag: string, n: number, ts: number): string {
   let text = '';
-  for (let i = 0; i < n; i++) text += `${JSON.stringify({ ts: new Date(ts + i).toISOString(), model: MODEL, version: 1, id: `${tag}-${i}`, key_id: 'k', probability: 0.25, label: 0, features: { distance: i } })}\n`;
+  for (let i = 0; i < n; i++)
+    text += `${JSON.stringify({ ts: new Date(ts + i).toISOString(), model: MODEL, version: 1, id: `${tag}-${i}`, key_id: 'k', probability: 0.25, label: 0, features: { distance: i } })}\n`;
   return text;
 }
 
