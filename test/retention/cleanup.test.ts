@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { DRIFT_REPORTS_PREFIX } from '../../src/drift/report/store';
 import { Registry } from '../../src/registry/registry';
 import type { StoreCleanupResult } from '../../src/retention/cleanup';
@@ -82,7 +82,9 @@ describe('store retention (storeCleanup)', function () {
           (e: unknown) => e,
         );
         assert.ok(bad instanceof WorkflowFailedError, String(bad));
-        assert.match(String(bad.cause?.message), /runsKeepDays/);
+        const cause = bad.cause?.cause;
+        assert.ok(cause instanceof ApplicationFailure && cause.nonRetryable && cause.type === 'InvalidCleanupInput', String(cause));
+        assert.match(cause.message, /runsKeepDays/);
       },
       { varDir, store },
     );
