@@ -154,7 +154,7 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
       return { ...window, prediction: { ...window.prediction, classCounts: await classCounts(db, base, q.reference.prediction.classes.length) } };
     }
     // One pass over the JSON either way: coarse profiles bin in one aggregate, fine ones count every distinct value.
-    return q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs);
+    return await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
   } finally {
     if (q.open) await db.run(`DROP TABLE IF EXISTS ${STAGED}`).catch(() => undefined);
   }
