@@ -9,6 +9,7 @@ import { Registry } from '../../src/registry/registry';
 import type { StoreCleanupResult } from '../../src/retention/cleanup';
 import { localStore } from '../../src/store';
 import { runKeys, runPrefix } from '../../src/training/run-keys';
+import { maybeRecord } from '../support/histories';
 import { tempVarDir, withWorker } from '../support/temporal';
 
 const DAY = 86_400_000;
@@ -57,7 +58,9 @@ describe('store retention (storeCleanup)', function () {
 
     await withWorker(
       async ({ env, taskQueue }) => {
-        const result = (await env.client.workflow.execute('storeCleanup', { taskQueue, workflowId: `cleanup-${Date.now()}`, args: [{ reportsKeepPerModel: 3 }] })) as StoreCleanupResult;
+        const workflowId = `cleanup-${Date.now()}`;
+        const result = (await env.client.workflow.execute('storeCleanup', { taskQueue, workflowId, args: [{ reportsKeepPerModel: 3 }] })) as StoreCleanupResult;
+        await maybeRecord('storeCleanup-pass', env, { workflowId }, varDir);
         const dir = (prefix: string) => prefix.slice('runs/'.length);
         assert.deepEqual([...result.runsDeleted].sort(), [dir(replaced), dir(stray)].sort());
         assert.deepEqual([...result.runsKeptForChampions].sort(), [dir(championRun), dir(otherChampion), dir(readBySpec)].sort());
