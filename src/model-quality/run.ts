@@ -1,5 +1,4 @@
 // One model-quality run over the registry and the artifact store: plan (champion, settings, window), check (join, metrics, report), record.
-import path from 'node:path';
 import { z } from 'zod';
 import { listCaptureKeys, listWindowKeys } from '../drift/monitor/capture-files';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
@@ -163,20 +162,6 @@ export interface QualityCheckOutcome {
   jsonKey: string;
   htmlKey: string;
   reportUrl?: string;
-}
-
-/**
- * Every replica's `.jsonl` objects under `prefix`, as local files for DuckDB (the store's own files when it is a
- * local folder, else downloads in its cache, fetched again only when an object changed).
- */
-export async function fetchJsonlObjects(store: ArtifactStore, prefix: string): Promise<string[]> {
-  const keys = (await store.list(prefix))
-    .map((o) => o.key)
-    .filter((k) => k.endsWith('.jsonl') && !k.slice(prefix.length).includes('/'))
-    .sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
-  const files: string[] = [];
-  for (const key of keys) files.push(await store.fetchFile(key));
-  return files;
 }
 
 /** The end of the labels' window: labels for the window's predictions may arrive any time after it. */
