@@ -614,7 +614,9 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     }
 
     // latency at a fixed, moderate rate: 2,000 req/s spread evenly over 8 connections (the issue's setting)
-    log(`fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server, ${opts.fixedSec ?? 20} s each in rounds of ${ROUND_SEC} s (p99: median of the rounds)`);
+    log(
+      `fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server${champ ? " and of the champion's" : ''}, ${opts.fixedSec ?? 20} s each in rounds of ${ROUND_SEC} s (p99: median of the rounds)`,
+    );
     const fixedTargets: Record<string, Load> = { healthz: { ...targets.healthz, rate: 2000 }, predict: { ...targets.predict, rate: 2000 } };
     if (targets.healthzC && targets.predictC) Object.assign(fixedTargets, { healthzC: { ...targets.healthzC, rate: 2000 }, predictC: { ...targets.predictC, rate: 2000 } });
     const fixed = await interleaved(gen, fixedTargets, 8, opts.fixedSec ?? 20);
