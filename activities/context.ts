@@ -22,6 +22,8 @@ export interface ActivityContext {
   driftScheduleMinutes?: number;
   /** QUALITY_SCHEDULE_MINUTES: promotion also creates quality-<model> when it has none; 0 turns that off. Default 60. */
   qualityScheduleMinutes?: number;
+  /** STORE_CLEANUP_MINUTES: promotion also creates the store-cleanup schedule when absent; absent here: none (tests). */
+  cleanupScheduleMinutes?: number;
   /** Slack/router settings for the alert activities; absent means defaults (log + alerts/ objects in the store, mirrored to <varDir>/alerts.jsonl). */
   alerts?: AlertSettings;
 }

@@ -1,5 +1,6 @@
 // Every activity the ml-pipeline worker registers, built from one context.
 import { alertActivities } from './alerts';
+import { cleanupActivities } from './cleanup';
 import type { ActivityContext } from './context';
 import { driftActivities } from './drift';
 import { importActivities } from './import-model';
@@ -15,6 +16,7 @@ export function createActivities(ctx: ActivityContext) {
     ...importActivities(ctx),
     ...driftActivities(ctx),
     ...modelQualityActivities(ctx),
+    ...cleanupActivities(ctx),
   };
 }
 

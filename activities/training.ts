@@ -286,7 +286,13 @@ export function trainingActivities(ctx: ActivityContext, options: TrainingActivi
             const driftMinutes = ctx.driftScheduleMinutes ?? 15;
             const qualityMinutes = ctx.qualityScheduleMinutes ?? 60;
             if (driftMinutes > 0 || qualityMinutes > 0) {
-              await ensureMonitorSchedules(await temporalClient(ctx), { model, taskQueue: ctx.taskQueue, driftMinutes, qualityMinutes });
+              await ensureMonitorSchedules(await temporalClient(ctx), {
+                model,
+                taskQueue: ctx.taskQueue,
+                driftMinutes,
+                qualityMinutes,
+                ...(ctx.cleanupScheduleMinutes ? { cleanupMinutes: ctx.cleanupScheduleMinutes } : {}),
+              });
             }
           },
         },

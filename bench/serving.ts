@@ -1,4 +1,4 @@
-// Serving bench: the real API process (1 and N processes) and the seed's Flask + gunicorn + onnxruntime stack, same ONNX file, same load, same run.
+// Serving bench: the real API process (1 and N processes) and the seed's Flask + gunicorn + onnxruntime stack, same ONNX file, same load, same run; optionally a real champion beside the synthetic model.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { devKeyPath } from '../src/serving/keys';
 import { registerSynthetic, SYNTHETIC_FEATURES, syntheticModelBytes } from '../test/support/synthetic-model';
 import type { Figure } from './figure';
 import { localStore } from '../src/store';
+import { flightsParquetPath, readFlightRows } from '../src/traffic/flights';
 
 export interface BenchServingOptions {
   /** Seconds per measured target (interleaved in rounds of ROUND_SEC). */
@@ -25,6 +26,14 @@ export interface BenchServingOptions {
    * 4,000 requests per round moves with every pause of the host, and the median of 10 rounds moves less.
    */
   fixedSec?: number;
+  /**
+   * The second setting: a var dir (or local store folder) of a `make up` stack whose registry has a real champion,
+   * e.g. trained from datasets/flights.json. Its champion is copied into a bench folder and served by its own API
+   * (and by a Flask peer on the same ONNX) beside the synthetic model, with a real row of its data. Unset: synthetic only.
+   */
+  championVarDir?: string;
+  /** The champion's model name (default: the only model with a champion in that registry). */
+  championModel?: string;
   log?: (line: string) => void;
 }
 
@@ -110,6 +119,8 @@ const autocannonGenerator: Generator = {
 };
 
 async function pickGenerator(log: (l: string) => void): Promise<Generator> {
+  // a loadgen binary built elsewhere (e.g. where .tools is shared and must not be written)
+  if (process.env.BENCH_LOADGEN_BIN) return loadgen(process.env.BENCH_LOADGEN_BIN);
   const script = path.resolve(__dirname, '..', '..', 'scripts', 'loadgen.sh');
   try {
     const { stdout } = await promisify(execFile)(script, { timeout: 10 * 60_000 });
@@ -336,7 +347,7 @@ async function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv,
 }
 
 /** The real API (dist/src/serving/main.js) on a var dir, `processes` server processes. */
-async function startApi(varDir: string, processes: number): Promise<Served> {
+async function startApi(varDir: string, processes: number, model = 'flights'): Promise<Served> {
   const port = await freePort();
   const main = path.resolve(__dirname, '..', 'src', 'serving', 'main.js');
   return startProcess(
@@ -347,7 +358,7 @@ async function startApi(varDir: string, processes: number): Promise<Served> {
       VAR_DIR: varDir,
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
-      MODEL_NAME: 'flights',
+      MODEL_NAME: model,
       LOG_LEVEL: 'warn',
       SERVING_PROCESSES: String(processes),
       // the limit stays on (it is part of the hot path) but high enough not to answer 429 in the bench
@@ -360,7 +371,12 @@ async function startApi(varDir: string, processes: number): Promise<Served> {
 }
 
 /** The seed-shaped peer: gunicorn, 2 workers x 8 threads (gthread), Flask app in bench/peers. */
-async function startFlask(python: string, onnxFile: string, key: string): Promise<Served> {
+async function startFlask(
+  python: string,
+  onnxFile: string,
+  key: string,
+  model: { name: string; version: number; features: readonly { name: string; type: string }[] } = { name: 'flights', version: 1, features: SYNTHETIC_FEATURES },
+): Promise<Served> {
   const port = await freePort();
   const peers = path.resolve(__dirname, '..', '..', 'bench', 'peers');
   return startProcess(
@@ -369,8 +385,9 @@ async function startFlask(python: string, onnxFile: string, key: string): Promis
     {
       ...process.env,
       PEER_MODEL_FILE: onnxFile,
-      PEER_MODEL_NAME: 'flights',
-      PEER_FEATURES: JSON.stringify(SYNTHETIC_FEATURES),
+      PEER_MODEL_NAME: model.name,
+      PEER_MODEL_VERSION: String(model.version),
+      PEER_FEATURES: JSON.stringify(model.features),
       PEER_KEY_SHA256: createHash('sha256').update(key).digest('hex'),
       OMP_NUM_THREADS: '1',
     },
@@ -391,6 +408,59 @@ async function peerPython(log: (l: string) => void): Promise<string | undefined>
   }
 }
 
+interface Champion {
+  name: string;
+  version: number;
+  features: { name: string; type: string }[];
+  onnxFile: string;
+  varDir: string;
+  /** One real row of the model's data (a training-month flight when the features are the flights ones). */
+  row: Record<string, string | number | null>;
+}
+
+/**
+ * Copies the champion of the registry in `from` (model file, profile, metadata) into a fresh bench folder, so the bench
+ * never writes into the stack's own var dir; the row is a real flight when the features are the flights specs'.
+ */
+async function copyChampion(from: string, model: string | undefined, into: string): Promise<Champion> {
+  const source = new Registry(localStore(from));
+  const names = model ? [model] : (await Promise.all((await source.models()).map(async (m) => ((await source.alias(m)) !== undefined ? m : undefined)))).filter((m): m is string => m !== undefined);
+  if (names.length !== 1)
+    throw new Error(
+      `BENCH_CHAMPION_VAR_DIR ${from}: ${names.length ? `several champions (${names.join(', ')}): set BENCH_CHAMPION_MODEL` : 'no model has a champion yet (run make up and wait for its first training)'}`,
+    );
+  const name = names[0];
+  const version = await source.alias(name);
+  if (version === undefined) throw new Error(`${name} has no champion in ${from}`);
+  const meta = await source.metadata(name, version);
+  const files: Record<string, Buffer> = { 'model.onnx': await source.readFile(name, version, 'model.onnx') };
+  for (const f of ['profile.json', 'gbdt.json']) files[f] = await source.readFile(name, version, f).catch(() => Buffer.alloc(0));
+  const target = new Registry(localStore(into));
+  const copied = await target.register({
+    name,
+    runKey: meta.runKey,
+    files: Object.fromEntries(Object.entries(files).filter(([, b]) => b.length > 0)),
+    metadata: {
+      ...(meta.workflowId ? { workflowId: meta.workflowId } : {}),
+      ...(meta.runId ? { runId: meta.runId } : {}),
+      metrics: meta.metrics,
+      spec: meta.spec,
+      features: meta.features,
+      extra: meta.extra,
+    },
+  });
+  await target.setAlias(name, copied.version, `bench copy of ${name} v${version} from ${from}`);
+  const onnxFile = path.join(into, 'champion.onnx');
+  await writeFile(onnxFile, files['model.onnx']);
+  const [flight] = await readFlightRows({ parquet: flightsParquetPath(path.resolve(__dirname, '..', '..')), from: 'training', rows: 1, seed: 7 });
+  const row: Champion['row'] = {};
+  for (const f of meta.features) {
+    const v = (flight as unknown as Record<string, unknown>)[f.name];
+    row[f.name] = typeof v === 'number' || typeof v === 'string' ? v : f.type === 'numeric' ? 0 : 'x';
+  }
+  return { name, version: copied.version, features: meta.features, onnxFile, varDir: into, row };
+}
+
 export async function benchServing(opts: BenchServingOptions = {}): Promise<Figure[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const duration = opts.durationSec ?? 10;
@@ -400,6 +470,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
   const fixedOnly = opts.fixedOnly ?? process.env.BENCH_SERVING_PART === 'fixed';
   const varDir = await mkdtemp(path.join(os.tmpdir(), 'bench-serving-'));
   const servers: Served[] = [];
+  const championDir = await mkdtemp(path.join(os.tmpdir(), 'bench-champion-'));
   try {
     log(
       `load: ${os
@@ -427,6 +498,15 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     if (many) servers.push(many);
     const flask = python ? await startFlask(python, onnxFile, key) : undefined;
     if (flask) servers.push(flask);
+    // the second setting: the real champion of a make-up stack, on its own API and its own Flask peer
+    const championFrom = opts.championVarDir ?? process.env.BENCH_CHAMPION_VAR_DIR;
+    const champion = championFrom ? await copyChampion(path.resolve(championFrom), opts.championModel ?? process.env.BENCH_CHAMPION_MODEL, championDir) : undefined;
+    if (champion) log(`champion setting: ${champion.name} v${champion.version} (${champion.features.length} features) from ${championFrom}, row ${JSON.stringify(champion.row)}`);
+    const champ = champion ? await startApi(champion.varDir, 1, champion.name) : undefined;
+    if (champ) servers.push(champ);
+    const champKey = champion ? (await readFile(devKeyPath(champion.varDir), 'utf8')).trim() : '';
+    const champFlask = champion && python ? await startFlask(python, champion.onnxFile, champKey, champion) : undefined;
+    if (champFlask) servers.push(champFlask);
 
     const body = JSON.stringify({ instances: [{ distance: 800, dep_hour: 17, carrier: 'AA', origin: 'ORD' }] });
     const predict = (s: Served): Load => ({ url: `${s.url}/v1/predict`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, pid: s.pid });
@@ -436,6 +516,15 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
       ...(many ? { healthzN: { url: `${many.url}/healthz`, pid: many.pid }, predictN: predict(many) } : {}),
       ...(flask ? { flask: predict(flask) } : {}),
     };
+    const championPredict = (srv: Served): Load => ({
+      url: `${srv.url}/v1/predict`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${champKey}` },
+      body: JSON.stringify({ instances: [champion?.row] }),
+      pid: srv.pid,
+    });
+    if (champ) Object.assign(targets, { healthzC: { url: `${champ.url}/healthz`, pid: champ.pid }, predictC: championPredict(champ) });
+    if (champFlask) targets.flaskC = championPredict(champFlask);
     const figures: Figure[] = [];
     if (!fixedOnly) {
       log(`${Object.keys(targets).join(', ')}: ${connections} connections, one row per request, ${duration} s each, interleaved in rounds of ${ROUND_SEC} s`);
@@ -506,11 +595,31 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
           });
         }
       }
+      if (champion && r.predictC && r.healthzC) {
+        const c = `/v1/predict, real champion ${champion.name} v${champion.version}, 1 process`;
+        figures.push({ name: `serving: ${c} rps`, value: r.predictC.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthzC.rps } });
+        figures.push({ name: `serving: ${c} p99`, value: r.predictC.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthzC.p99 } });
+        figures.push({ name: `serving: ${c} rps vs synthetic model`, value: r.predictC.rps, unit: 'req/s', baseline: { name: 'synthetic /v1/predict', value: r.predict.rps } });
+        if (r.flaskC) {
+          figures.push({ name: `serving: Flask+gunicorn(2x8)+onnxruntime, real champion rps`, value: r.flaskC.rps, unit: 'req/s' });
+          figures.push({ name: `serving: ${c} vs Flask rps`, value: r.predictC.rps, unit: 'req/s', baseline: { name: 'Flask peer, same ONNX', value: r.flaskC.rps }, note: 'goal ratio >= 10' });
+          figures.push({
+            name: `serving: Flask server CPU per request, real champion`,
+            value: r.flaskC.cpuUsPerReq,
+            unit: 'us',
+            baseline: { name: `/v1/predict real champion`, value: r.predictC.cpuUsPerReq },
+          });
+        }
+      }
     }
 
     // latency at a fixed, moderate rate: 2,000 req/s spread evenly over 8 connections (the issue's setting)
-    log(`fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server, ${opts.fixedSec ?? 20} s each in rounds of ${ROUND_SEC} s (p99: median of the rounds)`);
-    const fixed = await interleaved(gen, { healthz: { ...targets.healthz, rate: 2000 }, predict: { ...targets.predict, rate: 2000 } }, 8, opts.fixedSec ?? 20);
+    log(
+      `fixed rate: 2000 req/s over 8 connections, /healthz and /v1/predict of the 1-process server${champ ? " and of the champion's" : ''}, ${opts.fixedSec ?? 20} s each in rounds of ${ROUND_SEC} s (p99: median of the rounds)`,
+    );
+    const fixedTargets: Record<string, Load> = { healthz: { ...targets.healthz, rate: 2000 }, predict: { ...targets.predict, rate: 2000 } };
+    if (targets.healthzC && targets.predictC) Object.assign(fixedTargets, { healthzC: { ...targets.healthzC, rate: 2000 }, predictC: { ...targets.predictC, rate: 2000 } });
+    const fixed = await interleaved(gen, fixedTargets, 8, opts.fixedSec ?? 20);
     figures.push({
       name: 'serving: /v1/predict p99 at 2000 req/s (8 conns)',
       value: fixed.predict.p99,
@@ -520,6 +629,17 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     });
     figures.push({ name: 'serving: /v1/predict - /healthz p99 at 2000 req/s', value: fixed.predict.p99 - fixed.healthz.p99, unit: 'ms', note: 'goal <= 1' });
     figures.push({ name: 'serving: /v1/predict p50 at 2000 req/s (8 conns)', value: fixed.predict.p50, unit: 'ms', baseline: { name: '/healthz p50', value: fixed.healthz.p50 } });
+    if (champion && fixed.predictC && fixed.healthzC) {
+      const c = `real champion ${champion.name} v${champion.version}`;
+      figures.push({
+        name: `serving: /v1/predict p99 at 2000 req/s (8 conns), ${c}`,
+        value: fixed.predictC.p99,
+        unit: 'ms',
+        baseline: { name: '/healthz p99 same server', value: fixed.healthzC.p99 },
+        note: 'goal: within 1 ms',
+      });
+      figures.push({ name: `serving: /v1/predict - /healthz p99 at 2000 req/s, ${c}`, value: fixed.predictC.p99 - fixed.healthzC.p99, unit: 'ms', note: 'goal <= 1' });
+    }
     log(
       `load after: ${os
         .loadavg()
@@ -530,6 +650,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     await rm(varDir, { recursive: true, force: true });
+    await rm(championDir, { recursive: true, force: true });
   }
 }
 
@@ -537,6 +658,7 @@ if (require.main === module) {
   void import('./figure').then(async ({ formatFigure }) => {
     const secs = Number(process.env.BENCH_SECONDS ?? '10');
     const processes = process.env.BENCH_PROCESSES ? Number(process.env.BENCH_PROCESSES) : undefined;
-    for (const f of await benchServing({ durationSec: secs, ...(processes ? { processes } : {}) })) process.stdout.write(`${formatFigure(f)}\n`);
+    const fixedSec = process.env.BENCH_FIXED_SECONDS ? Number(process.env.BENCH_FIXED_SECONDS) : undefined;
+    for (const f of await benchServing({ durationSec: secs, ...(processes ? { processes } : {}), ...(fixedSec ? { fixedSec } : {}) })) process.stdout.write(`${formatFigure(f)}\n`);
   });
 }

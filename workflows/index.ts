@@ -6,3 +6,4 @@ export { trainingPipeline } from './training-pipeline';
 export { driftMonitor } from './drift-monitor';
 export { modelQualityMonitor } from './model-quality-monitor';
 export { importModel } from './import-model';
+export { storeCleanup } from './store-cleanup';

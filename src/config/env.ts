@@ -109,6 +109,13 @@ export const EnvSchema = z
       .default([]),
     /** Drift and model-quality reports kept per model and kind; each monitor run deletes its model's older ones. */
     REPORTS_KEEP_PER_MODEL: positiveInt(500),
+    /**
+     * A training run's folder in the store (runs/<run>: snapshot, profile, checkpoint, model) is deleted by the
+     * store-cleanup schedule when nothing in it was written for this many days, unless a champion came from it.
+     */
+    RUNS_KEEP_DAYS: positiveInt(30),
+    /** The store-cleanup schedule (runs/ and report retention) runs every this many minutes; created on the first promotion. */
+    STORE_CLEANUP_MINUTES: positiveInt(360),
     /** This replica's name in store keys only it writes (usage/<id>.json); unset: one usage.json (a single API). */
     INSTANCE_ID: z
       .string()

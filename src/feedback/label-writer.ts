@@ -170,33 +170,35 @@ export class LabelWriter {
 
   private async loadIndex(): Promise<void> {
     const names = (await readdir(this.folder)).filter((n) => n.endsWith('.jsonl')).sort();
-    const files = names.map((n) => path.join(this.folder, n));
+    for (const n of names) await this.indexFile(path.join(this.folder, n));
     if (this.opts.store) {
-      // every replica's shipped objects (fetched into the store's cache); a file still in the spool is read from there
+      // every replica's shipped objects, each read as soon as it is fetched into the store's cache (a cache smaller
+      // than the labels never evicts one still to be read); a file still in the spool was read from there
       const local = new Set(names);
       try {
         for (const o of await this.opts.store.list(labelsPrefix(this.opts.model))) {
-          if (o.key.endsWith('.jsonl') && !local.has(path.posix.basename(o.key))) files.push(await this.opts.store.fetchFile(o.key));
+          if (o.key.endsWith('.jsonl') && !local.has(path.posix.basename(o.key))) await this.indexFile(await this.opts.store.fetchFile(o.key));
         }
       } catch (err) {
         // store unreachable: labels are still taken (spooled); a repeat of a shipped label may be written again, which readers collapse
         this.opts.log.warn({ err, model: this.opts.model }, 'could not read stored labels for the duplicate index; continuing with the spool only');
       }
     }
-    for (const file of files) {
-      const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.length === 0) continue;
-        try {
-          const r = JSON.parse(line) as { ts?: unknown; id?: unknown; label?: unknown; key_id?: unknown };
-          const ts = typeof r.ts === 'string' ? Date.parse(r.ts) : NaN;
-          const keyId = typeof r.key_id === 'string' ? r.key_id : '';
-          const label = r.label;
-          const valid = (typeof label === 'number' && Number.isFinite(label)) || typeof label === 'string' || typeof label === 'boolean';
-          if (typeof r.id === 'string' && valid && ts > 0) this.remember(keyId, r.id, this.index.valueDigest(label), ts);
-        } catch {
-          // a cut line (killed mid-write) is skipped; readers skip it too
-        }
+  }
+
+  private async indexFile(file: string): Promise<void> {
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.length === 0) continue;
+      try {
+        const r = JSON.parse(line) as { ts?: unknown; id?: unknown; label?: unknown; key_id?: unknown };
+        const ts = typeof r.ts === 'string' ? Date.parse(r.ts) : NaN;
+        const keyId = typeof r.key_id === 'string' ? r.key_id : '';
+        const label = r.label;
+        const valid = (typeof label === 'number' && Number.isFinite(label)) || typeof label === 'string' || typeof label === 'boolean';
+        if (typeof r.id === 'string' && valid && ts > 0) this.remember(keyId, r.id, this.index.valueDigest(label), ts);
+      } catch {
+        // a cut line (killed mid-write) is skipped; readers skip it too
       }
     }
   }

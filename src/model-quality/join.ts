@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDb, quoteString } from '../data/duckdb';
 import { className, type ClassValue, type TaskKind } from '../task/task';
+import { stageFiles } from '../drift/monitor/live';
 
 /** The task whose captures and labels are joined (binary when absent: captures carry `probability`, labels 0/1). */
 export interface JoinTask {
@@ -24,6 +25,11 @@ export interface JoinInput {
   /** Only predictions of this model version are judged (other versions are counted, not scored). */
   version: number;
   task?: JoinTask;
+  /**
+   * Turns an entry of `captureFiles`/`labelFiles` (then store keys) into a local file just before it is read: rows
+   * are then copied into temp tables one file at a time, so a store cache smaller than the input is enough.
+   */
+  open?: (entry: string) => Promise<string>;
 }
 
 export interface JoinCounts {
@@ -165,8 +171,12 @@ export async function joinPredictionsWithLabels(input: JoinInput, db?: DuckDb): 
   const tc = taskColumns(input.task);
   const binary = !input.task || input.task.task === 'binary';
   try {
-    await own.run(`CREATE OR REPLACE TEMP TABLE __caps AS SELECT * FROM ${capturesSql(input.captureFiles, tc)}`);
-    await own.run(`CREATE OR REPLACE TEMP TABLE __labels AS SELECT * FROM ${labelsSql(input.labelFiles, tc)}`);
+    const stage = async (table: string, files: readonly string[], sql: (files: readonly string[], tc: TaskColumns) => string) => {
+      if (input.open && files.length > 0) await stageFiles(own, files, input.open, (file) => `SELECT * FROM ${sql([file], tc)}`, table);
+      else await own.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${sql(files, tc)}`);
+    };
+    await stage('__caps', input.captureFiles, capturesSql);
+    await stage('__labels', input.labelFiles, labelsSql);
     await own.run(
       `CREATE OR REPLACE TEMP TABLE __joined AS WITH w AS (SELECT id, key_id, arg_max(probability, ts) AS probability, count(*) AS n FROM __caps ` +
         `WHERE ts >= ${start} AND ts < ${end} AND version = ${Math.trunc(input.version)} GROUP BY id, key_id), ` +

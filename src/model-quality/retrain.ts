@@ -3,13 +3,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { accessWith, DuckDb, numOrNull, quoteIdent, quoteString, sqlLiteral } from '../data/duckdb';
 import { buildSourceRelation, LABEL_COLUMN, ROW_COLUMN } from '../data/source';
+import { listWindowKeys } from '../drift/monitor/capture-files';
+import { stageFiles } from '../drift/monitor/live';
 import { resolveRetrainSpec } from '../drift/monitor/run';
 import { capturePrefix, labelsPrefix, qualityRetrainPrefix } from '../store/layout';
 import type { DatasetSpec, MonitoringSpec } from '../spec/dataset';
 import { positiveRule } from '../spec/dataset';
 import type { ArtifactStore } from '../store';
 import { localizeSource, resolveSpecInput, STORE_SCHEME } from '../spec/dataset-input';
-import { fetchJsonlObjects } from './run';
 import { Registry } from '../registry/registry';
 import { className, type ClassValue, type TaskKind } from '../task/task';
 import { versionTask } from '../task/version-task';
@@ -118,17 +119,20 @@ export async function prepareQualityRetrain(o: {
   const none = { liveRows: 0, trainRows: 0, compareRows: 0 };
   if (!found.spec) return { ...none, note: found.note };
   const { spec, specFile } = await resolveSpecInput(found.spec, { projectRoot: o.projectRoot, store: o.store });
-  const captures = await fetchJsonlObjects(o.store, capturePrefix(o.model));
-  const labels = await fetchJsonlObjects(o.store, labelsPrefix(o.model));
+  const rd = o.retrainData;
+  const start = new Date(Date.parse(o.end) - rd.windowDays * 86_400_000).toISOString();
+  // every capture and label object (a retrain is rare, its window is days and rows are picked by their stamps), each
+  // fetched just before DuckDB copies its rows (stageFiles), so a store cache smaller than them is enough
+  const captures = await listWindowKeys(o.store, capturePrefix(o.model));
+  const labels = await listWindowKeys(o.store, labelsPrefix(o.model));
   if (captures.length === 0 || labels.length === 0) return { ...none, note: 'no labeled live rows to retrain with; not retraining' };
   const prefix = qualityRetrainPrefix(o.model, o.reportId);
   await mkdir(o.scratchDir, { recursive: true });
   const dir = await mkdtemp(path.join(o.scratchDir, `quality-retrain-${o.model}-`));
   const recent = path.join(dir, 'recent.parquet');
   const combined = path.join(dir, 'combined.parquet');
-  const rd = o.retrainData;
-  const start = new Date(Date.parse(o.end) - rd.windowDays * 86_400_000).toISOString();
   const list = (files: string[]) => `[${files.map(quoteString).join(', ')}]`;
+  const fetch = (key: string) => o.store.fetchFile(key);
   const struct = spec.features.map((f) => `${quoteIdent(f.name)} ${featureType(f)}`).join(', ');
   const task = spec.target.task;
   const classes = task === 'multiclass' ? await classesOf(o.store, o.model, o.version, spec) : undefined;
@@ -138,12 +142,28 @@ export async function prepareQualityRetrain(o: {
   const access = accessWith([dir]);
   const db = await DuckDb.open(access ? { access } : {});
   try {
+    const c = await stageFiles(
+      db,
+      captures,
+      fetch,
+      (file) =>
+        `SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, coalesce(key_id, '') AS key_id, ts, features FROM read_json(${list([file])}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', key_id: 'VARCHAR', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}`,
+      '__retrain_captures',
+    );
+    const lr = await stageFiles(
+      db,
+      labels,
+      fetch,
+      (file) =>
+        `SELECT id, coalesce(key_id, '') AS key_id, coalesce(admin, false) AS admin, ts, n, label FROM read_json(${list([file])}, format='newline_delimited', ` +
+        `columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', key_id: 'VARCHAR', admin: 'BOOLEAN', label: ${quoteString(live.type)}}, ignore_errors=true) WHERE ${live.valid}`,
+      '__retrain_labels',
+    );
     await db.run(
-      `CREATE TEMP TABLE live AS WITH c AS (SELECT coalesce(id, request_id || '.' || CAST("row" AS VARCHAR)) AS id, coalesce(key_id, '') AS key_id, ts, features FROM read_json(${list(captures)}, format='newline_delimited', ` +
-        `columns={ts: 'VARCHAR', id: 'VARCHAR', request_id: 'VARCHAR', "row": 'INTEGER', key_id: 'VARCHAR', features: ${quoteString(`STRUCT(${struct})`)}}, ignore_errors=true) WHERE ts >= ${quoteString(start)} AND ts < ${quoteString(o.end)}), ` +
+      `CREATE TEMP TABLE live AS WITH c AS (SELECT * FROM ${c}), ` +
         `p AS (SELECT id, key_id, arg_max(features, ts) AS features, max(ts) AS ts FROM c GROUP BY id, key_id), ` +
-        `lr AS (SELECT id, coalesce(key_id, '') AS key_id, coalesce(admin, false) AS admin, ts, n, label FROM read_json(${list(labels)}, format='newline_delimited', ` +
-        `columns={ts: 'VARCHAR', n: 'BIGINT', id: 'VARCHAR', key_id: 'VARCHAR', admin: 'BOOLEAN', label: ${quoteString(live.type)}}, ignore_errors=true) WHERE ${live.valid}), ` +
+        `lr AS (SELECT * FROM ${lr}), ` +
         // a label applies to the predictions of the key that sent it, or of any key when an admin sent it
         `l AS (SELECT p.id, p.key_id, arg_max(lr.label, (lr.ts, lr.n)) AS label FROM p JOIN lr ON lr.id = p.id AND (lr.key_id = p.key_id OR lr.admin) GROUP BY p.id, p.key_id) ` +
         `SELECT ${spec.features.map((f) => `p.features.${quoteIdent(f.name)} AS ${quoteIdent(f.name)}`).join(', ')}, l.label AS label, p.ts AS ts FROM p JOIN l USING (id, key_id) ORDER BY p.ts DESC, p.id, p.key_id LIMIT ${rd.maxRows}`,

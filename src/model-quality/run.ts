@@ -1,11 +1,11 @@
 // One model-quality run over the registry and the artifact store: plan (champion, settings, window), check (join, metrics, report), record.
-import path from 'node:path';
 import { z } from 'zod';
+import { listCaptureKeys, listWindowKeys } from '../drift/monitor/capture-files';
 import { DriftWindowInput, resolveWindow, WindowError } from '../drift/monitor/window';
 import { Registry } from '../registry/registry';
 import { MonitoringSpec, QualityMonitorSpec } from '../spec/dataset';
 import { CorruptObject, type ArtifactStore } from '../store';
-import { capturePrefix, labelsPrefix, qualityStateKey } from '../store/layout';
+import { labelsPrefix, qualityStateKey } from '../store/layout';
 import { monitorReportId } from '../util/report-id';
 import { joinPredictionsWithLabels, type Joined } from './join';
 import { applyRetention } from '../reports/stored';
@@ -163,19 +163,8 @@ export interface QualityCheckOutcome {
   reportUrl?: string;
 }
 
-/**
- * Every replica's `.jsonl` objects under `prefix`, as local files for DuckDB (the store's own files when it is a
- * local folder, else downloads in its cache, fetched again only when an object changed).
- */
-export async function fetchJsonlObjects(store: ArtifactStore, prefix: string): Promise<string[]> {
-  const keys = (await store.list(prefix))
-    .map((o) => o.key)
-    .filter((k) => k.endsWith('.jsonl') && !k.slice(prefix.length).includes('/'))
-    .sort((a, b) => (path.posix.basename(a) < path.posix.basename(b) ? -1 : 1));
-  const files: string[] = [];
-  for (const key of keys) files.push(await store.fetchFile(key));
-  return files;
-}
+/** The end of the labels' window: labels for the window's predictions may arrive any time after it. */
+const OPEN_END = '9999-12-31T23:59:59.999Z';
 
 /** Joins the model's captures and labels over the window, computes and judges the metrics, writes JSON + HTML. Idempotent per report id. */
 export async function executeQualityCheck(o: {
@@ -187,9 +176,12 @@ export async function executeQualityCheck(o: {
 }): Promise<QualityCheckOutcome> {
   const { plan } = o;
   const joined = await joinPredictionsWithLabels({
-    // every capture (unmatched labels are checked against all of them) and every label, whenever it arrived
-    captureFiles: await fetchJsonlObjects(o.store, capturePrefix(plan.model)),
-    labelFiles: await fetchJsonlObjects(o.store, labelsPrefix(plan.model)),
+    // Only the window's capture objects (by their hour stamp), and the labels received since the window opened (a
+    // label comes after its prediction; late ones count): never the whole history. Unmatched labels are those
+    // matching no prediction of these captures. Each object is fetched just before it is read (see JoinInput.open).
+    captureFiles: await listCaptureKeys(o.store, plan.model, plan.window),
+    labelFiles: await listWindowKeys(o.store, labelsPrefix(plan.model), { start: plan.window.start, end: OPEN_END }),
+    open: (key) => o.store.fetchFile(key),
     window: plan.window,
     version: plan.version,
     ...(plan.task ? { task: plan.task } : {}),

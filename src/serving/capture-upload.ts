@@ -1,8 +1,9 @@
-// Ships a replica's capture (or label) files from its local spool folder into the artifact store, one object per file, no appends.
+// Ships a replica's capture (or label) files from its local spool folder into the artifact store as segments: each byte is uploaded once.
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ArtifactStore } from '../store';
+import { captureSegmentEnd, captureSegmentName } from '../drift/monitor/capture-files';
 
 export interface CaptureUploadOptions {
   store: ArtifactStore;
@@ -19,12 +20,15 @@ export interface CaptureUploadOptions {
 }
 
 /**
- * Every `intervalMs`, uploads each spool file that grew since its last upload as the object `<prefix><file name>`
- * (whole lines only; replacing the object is safe because no other replica writes that key), and deletes closed files
- * once fully uploaded. While the store is down, files wait in the spool; nothing acknowledged to the writer is lost.
+ * Every `intervalMs`, ships what each spool file gained since the last pass as one new object, a segment
+ * `<prefix><file stem>.<offset>.jsonl` (see captureSegmentName): whole lines only while the writer appends, the rest
+ * once the file is closed. Each byte is PUT once, so a pass costs O(new rows), never the whole open file again. Closed
+ * files are deleted once fully shipped. A restarted process resumes after the segments already in the store (one
+ * list call per spool file it finds). While the store is down, files wait in the spool; nothing acknowledged is lost.
  */
 export class CaptureUploader {
-  private uploaded = new Map<string, number>();
+  /** Bytes of each spool file already in the store. */
+  private shipped = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private failures = 0;
@@ -70,16 +74,21 @@ export class CaptureUploader {
       try {
         const size = (await stat(file)).size;
         const isOpen = this.o.openFile() === file;
-        if (this.uploaded.get(name) !== size) {
-          const bytes = await wholeLines(file, size);
-          await this.o.store.put(`${this.o.prefix}${name}`, bytes);
-          this.uploaded.set(name, bytes.length === size ? size : -1);
-          if (this.failures > 0) this.o.log.info({ afterFailures: this.failures }, `${this.o.what ?? 'capture'} upload to the store works again`);
-          this.failures = 0;
+        const from = this.shipped.get(name) ?? (await this.shippedBefore(name));
+        this.shipped.set(name, from);
+        if (size > from) {
+          // an open file ships whole lines (a line being written waits for the next pass); a closed one ships all it has
+          const bytes = await readRange(file, from, size, !isOpen);
+          if (bytes.length > 0) {
+            await this.o.store.put(`${this.o.prefix}${captureSegmentName(name, from)}`, bytes);
+            this.shipped.set(name, from + bytes.length);
+            if (this.failures > 0) this.o.log.info({ afterFailures: this.failures }, `${this.o.what ?? 'capture'} upload to the store works again`);
+            this.failures = 0;
+          }
         }
-        if (!isOpen && this.uploaded.get(name) === size && this.o.openFile() !== file) {
+        if (!isOpen && this.shipped.get(name) === size && this.o.openFile() !== file) {
           await rm(file, { force: true });
-          this.uploaded.delete(name);
+          this.shipped.delete(name);
         }
       } catch (err) {
         pending++;
@@ -89,21 +98,30 @@ export class CaptureUploader {
     }
     this.pendingCount = pending;
   }
+
+  /** How much of spool file `name` an earlier process (or this one before a failure) shipped: the end of its last segment in the store. */
+  private async shippedBefore(name: string): Promise<number> {
+    let end = 0;
+    for (const o of await this.o.store.list(`${this.o.prefix}${name.replace(/\.jsonl$/, '')}.`)) {
+      end = Math.max(end, captureSegmentEnd(name, path.posix.basename(o.key), o.size) ?? 0);
+    }
+    return end;
+  }
 }
 
-/** The first `size` bytes of `file`, cut back to the last newline (a line being written is left for the next pass). */
-async function wholeLines(file: string, size: number): Promise<Buffer> {
+/** Bytes [from, to) of `file`; unless `all`, cut back to the last newline (a line being written is left for the next pass). */
+async function readRange(file: string, from: number, to: number, all: boolean): Promise<Buffer> {
   const h = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(size);
+    const buf = Buffer.alloc(to - from);
     let off = 0;
-    while (off < size) {
-      const { bytesRead } = await h.read(buf, off, size - off, off);
+    while (off < buf.length) {
+      const { bytesRead } = await h.read(buf, off, buf.length - off, from + off);
       if (bytesRead === 0) break;
       off += bytesRead;
     }
-    const end = buf.subarray(0, off).lastIndexOf(0x0a) + 1;
-    return buf.subarray(0, end);
+    if (all) return buf.subarray(0, off);
+    return buf.subarray(0, buf.subarray(0, off).lastIndexOf(0x0a) + 1);
   } finally {
     await h.close();
   }

@@ -79,9 +79,20 @@ export function runDirName(workflowId: string, runId: string): string {
   return `${workflowId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}__${runId}`;
 }
 
+/** Where every training run's objects live: `runs/<run dir>/...`. */
+export const RUNS_PREFIX = 'runs/';
+
 /** The prefix of a run's objects, e.g. `runs/train-flights__0195...`. */
 export function runPrefix(workflowId: string, runId: string): string {
-  return `runs/${runDirName(workflowId, runId)}`;
+  return `${RUNS_PREFIX}${runDirName(workflowId, runId)}`;
+}
+
+/** The run folder a store key under runs/ belongs to (`runs/<dir>/file` -> `<dir>`), else undefined. */
+export function runDirOfKey(key: string): string | undefined {
+  if (!key.startsWith(RUNS_PREFIX)) return undefined;
+  const rest = key.slice(RUNS_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return slash > 0 ? rest.slice(0, slash) : undefined;
 }
 
 /** Every key of the run under `prefix` (a RunRef's `runPrefix`, also in histories recorded before this module). */

@@ -1,7 +1,8 @@
-// Every model with a champion is monitored: the drift and quality schedules a promotion creates when they are missing.
+// Every model with a champion is monitored: the drift and quality schedules (and the store's cleanup) a promotion creates when missing.
 import type { Client } from '@temporalio/client';
 import { ensureDriftSchedule } from '../drift/schedule';
 import { ensureQualitySchedule } from '../model-quality/schedule';
+import { ensureCleanupSchedule } from '../retention/schedule';
 
 export interface MonitorScheduleOptions {
   model: string;
@@ -10,6 +11,8 @@ export interface MonitorScheduleOptions {
   driftMinutes: number;
   /** modelQualityMonitor interval; 0 creates no quality schedule. */
   qualityMinutes: number;
+  /** storeCleanup interval (one schedule for the whole store); 0 or absent creates none. */
+  cleanupMinutes?: number;
 }
 
 /**
@@ -20,5 +23,7 @@ export async function ensureMonitorSchedules(client: Client, o: MonitorScheduleO
   const ensured: { scheduleId: string; created: boolean }[] = [];
   if (o.driftMinutes > 0) ensured.push(await ensureDriftSchedule(client, { model: o.model, taskQueue: o.taskQueue, everyMinutes: o.driftMinutes, keepExisting: true }));
   if (o.qualityMinutes > 0) ensured.push(await ensureQualitySchedule(client, { model: o.model, taskQueue: o.taskQueue, everyMinutes: o.qualityMinutes, keepExisting: true }));
+  // a store with a champion also gets retention: old run folders and reports would otherwise grow without bound
+  if ((o.cleanupMinutes ?? 0) > 0) ensured.push(await ensureCleanupSchedule(client, { taskQueue: o.taskQueue, everyMinutes: o.cleanupMinutes ?? 0 }));
   return ensured;
 }

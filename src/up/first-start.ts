@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Env } from '../config/env';
 import { ensureDriftSchedule } from '../drift/schedule';
 import { ensureQualitySchedule } from '../model-quality/schedule';
+import { ensureCleanupSchedule } from '../retention/schedule';
 import { Registry } from '../registry/registry';
 import { storeFromEnv } from '../config/store';
 
@@ -40,4 +41,8 @@ export async function firstStart(client: Client, env: Env, say: (line: string) =
   say(`drift schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'kept'}: driftMonitor every ${env.DRIFT_SCHEDULE_MINUTES} min`);
   const quality = await ensureQualitySchedule(client, { model: env.MODEL_NAME, taskQueue: env.TASK_QUEUE, everyMinutes: env.QUALITY_SCHEDULE_MINUTES });
   say(`quality schedule ${quality.scheduleId} ${quality.created ? 'created' : 'kept'}: modelQualityMonitor every ${env.QUALITY_SCHEDULE_MINUTES} min`);
+  const cleanup = await ensureCleanupSchedule(client, { taskQueue: env.TASK_QUEUE, everyMinutes: env.STORE_CLEANUP_MINUTES });
+  say(
+    `cleanup schedule ${cleanup.scheduleId} ${cleanup.created ? 'created' : 'kept'}: storeCleanup every ${env.STORE_CLEANUP_MINUTES} min (runs/ older than ${env.RUNS_KEEP_DAYS} days, ${env.REPORTS_KEEP_PER_MODEL} reports per model)`,
+  );
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       temporal: env.temporal,
       driftScheduleMinutes: env.DRIFT_SCHEDULE_MINUTES,
       qualityScheduleMinutes: env.QUALITY_SCHEDULE_MINUTES,
+      cleanupScheduleMinutes: env.STORE_CLEANUP_MINUTES,
       alerts: alerts.settings,
     },
   });

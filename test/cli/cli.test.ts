@@ -73,7 +73,7 @@ describe('project CLI', () => {
       const none = await cliWith(server, varDir, 'models', 'promote', model, '1', '--no-monitoring');
       assert.doesNotMatch(none.stdout, /schedule/);
     } finally {
-      for (const id of [`drift-${model}`, `quality-${model}`])
+      for (const id of [`drift-${model}`, `quality-${model}`, 'store-cleanup'])
         await env.client.schedule
           .getHandle(id)
           .delete()

@@ -7,6 +7,7 @@ import type { TrainingResult } from '../../activities/training-types';
 import { driftScheduleId } from '../../src/drift/schedule';
 import { qualityScheduleId } from '../../src/model-quality/schedule';
 import { Registry } from '../../src/registry/registry';
+import { CLEANUP_SCHEDULE_ID } from '../../src/retention/schedule';
 import { localStore } from '../../src/store';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
 
@@ -20,7 +21,7 @@ async function quickSpec(): Promise<Record<string, unknown>> {
 describe('promotion and monitor schedules agree with the run', function () {
   this.timeout(300_000);
 
-  it('creates drift and quality schedules for a promoted champion', async () => {
+  it('creates drift and quality schedules for a promoted champion, and the store-cleanup schedule', async () => {
     const varDir = tempVarDir();
     const spec = await quickSpec();
     await withWorker(
@@ -29,13 +30,13 @@ describe('promotion and monitor schedules agree with the run', function () {
         const result = (await handle.result()) as TrainingResult;
         assert.equal(result.promoted, true, result.promotionReason);
         assert.equal(await new Registry(localStore(varDir)).alias(result.model), result.version);
-        for (const id of [driftScheduleId(result.model), qualityScheduleId(result.model)]) {
+        for (const id of [driftScheduleId(result.model), qualityScheduleId(result.model), CLEANUP_SCHEDULE_ID]) {
           const description = await env.client.schedule.getHandle(id).describe();
           assert.equal(description.scheduleId, id);
           await env.client.schedule.getHandle(id).delete();
         }
       },
-      { varDir, context: { driftScheduleMinutes: 60, qualityScheduleMinutes: 60 } },
+      { varDir, context: { driftScheduleMinutes: 60, qualityScheduleMinutes: 60, cleanupScheduleMinutes: 60 } },
     );
   });
 

@@ -9,6 +9,8 @@ import type { DriftWindow, SkippedSpan } from './window';
 
 export interface CaptureCheckInput {
   files: readonly string[];
+  /** Fetches an entry of `files` (then store keys) just before it is read (see CaptureWindowQuery.open). */
+  open?: (entry: string) => Promise<string>;
   /** Rows stamped in [start, end); omit to take every row of the files. */
   window?: DriftWindow;
   model?: string;

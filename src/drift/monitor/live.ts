@@ -71,8 +71,14 @@ export interface LiveWindow {
 }
 
 export interface CaptureWindowQuery {
-  /** Capture files to read (see listCaptureFiles); none means an empty window. */
+  /** Capture files to read (see listCaptureFiles); none means an empty window. With `open`, store keys. */
   files: readonly string[];
+  /**
+   * Turns an entry of `files` into a local file just before it is read (a store's fetchFile). Given, the window's
+   * rows are copied into a temp table one file at a time, so a cache smaller than the input never evicts a file
+   * that is still to be read; each file may be dropped from the cache as soon as its rows are in the table.
+   */
+  open?: (entry: string) => Promise<string>;
   /** Rows stamped in [start, end); omit to take every row. */
   window?: DriftWindow;
   /** Keep only rows of this model (capture folders are per model; this guards copied files). */
@@ -140,13 +146,44 @@ export async function profileCaptureWindow(db: DuckDb, q: CaptureWindowQuery): P
   // A binary line has `probability`, a regression line `prediction` (also when the profile's scores carry no task).
   const score = task === 'multiclass' ? 'NULL::DOUBLE AS p' : 'coalesce(probability, CASE WHEN isfinite(prediction) THEN prediction END) AS p';
   const valueLine = task === 'multiclass' ? 'false AS preg' : 'probability IS NULL AND prediction IS NOT NULL AS preg';
-  const base = `SELECT ${[...cols, score, 'label AS lab', 'version AS v', 'ts', '"class" AS cls', valueLine].join(', ')} FROM ${readJsonSql(q.files, q.features)} AS __src WHERE ${where.join(' AND ')}`;
-  if (task === 'multiclass' && q.reference.prediction && 'classes' in q.reference.prediction) {
-    const window = await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
-    return { ...window, prediction: { ...window.prediction, classCounts: await classCounts(db, base, q.reference.prediction.classes.length) } };
+  const source = q.open ? await stageFiles(db, q.files, q.open, (file) => `SELECT * FROM ${readJsonSql([file], q.features)} WHERE ${where.join(' AND ')}`) : readJsonSql(q.files, q.features);
+  try {
+    const base = `SELECT ${[...cols, score, 'label AS lab', 'version AS v', 'ts', '"class" AS cls', valueLine].join(', ')} FROM ${source} AS __src WHERE ${where.join(' AND ')}`;
+    if (task === 'multiclass' && q.reference.prediction && 'classes' in q.reference.prediction) {
+      const window = await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
+      return { ...window, prediction: { ...window.prediction, classCounts: await classCounts(db, base, q.reference.prediction.classes.length) } };
+    }
+    // One pass over the JSON either way: coarse profiles bin in one aggregate, fine ones count every distinct value.
+    return await (q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs));
+  } finally {
+    if (q.open) await db.run(`DROP TABLE IF EXISTS ${STAGED}`).catch(() => undefined);
   }
-  // One pass over the JSON either way: coarse profiles bin in one aggregate, fine ones count every distinct value.
-  return q.reference.version >= 2 ? fineWindow(db, base, q, refs) : aggregateWindow(db, base, q, refs);
+}
+
+const STAGED = '__capture_window';
+
+/**
+ * Copies `select(file)`'s rows of every entry into the temp table STAGED, one file at a time: each file is opened
+ * (fetched) just before its rows are read, so only one file needs to be on disk at once. Returns the table's name.
+ */
+export async function stageFiles(db: DuckDb, entries: readonly string[], open: (entry: string) => Promise<string>, select: (file: string) => string, table = STAGED): Promise<string> {
+  await db.run(`DROP TABLE IF EXISTS ${table}`);
+  let created = false;
+  for (const entry of entries) {
+    const sql = async () => {
+      const query = select(await open(entry));
+      await db.run(created ? `INSERT INTO ${table} ${query}` : `CREATE TEMP TABLE ${table} AS ${query}`);
+    };
+    try {
+      await sql();
+    } catch (err) {
+      // another reader of a shared cache may have evicted the file between fetch and read: fetch it once more
+      if (!/No files found|could not open|No such file/i.test((err as Error).message)) throw err;
+      await sql();
+    }
+    created = true;
+  }
+  return table;
 }
 
 const PREDICTION_COLUMN = '__prediction_score';

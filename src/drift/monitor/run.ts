@@ -180,11 +180,10 @@ export async function executeDriftCheck(o: ExecuteOptions): Promise<DriftCheckOu
     const why = err instanceof RegistryError || (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : `it is unreadable (${(err as Error).message.slice(0, 300)})`;
     throw new DriftError('ProfileMissing', `cannot monitor ${plan.model} v${plan.version}: its training profile (profile.json in the registry) ${why}`);
   }
-  // every replica's capture objects, as local files for DuckDB (the store's own files, or cached downloads)
+  // every replica's capture objects of the window, each fetched (the store's own file, or a cached download) just
+  // before DuckDB reads it, so a store cache smaller than the window never evicts a file still to be read
   const keys = await listCaptureKeys(o.store, plan.model, plan.window);
-  const files: string[] = [];
-  for (const key of keys) files.push(await o.store.fetchFile(key));
-  const check = await checkCapture({ files, window: plan.window, model: plan.model, reference, features: plan.features, settings: plan.settings });
+  const check = await checkCapture({ files: keys, open: (key) => o.store.fetchFile(key), window: plan.window, model: plan.model, reference, features: plan.features, settings: plan.settings });
   const report = buildReport(
     {
       id: plan.reportId,
