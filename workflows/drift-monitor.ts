@@ -34,7 +34,8 @@ export interface DriftMonitorResult {
   summary?: string;
   rows?: number;
   reportId?: string;
-  reportPath?: string;
+  /** Store key of the report's JSON. Runs completed before the rename return it as `reportPath` (src/cli/monitor-result.ts reads both). */
+  reportKey?: string;
   reportUrl?: string;
   /** Drifted features (and `prediction`), each with statistic and threshold. */
   drifted: DriftedColumn[];
@@ -105,7 +106,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
       title: `${outcome.verdict === 'dataset drift' ? 'Dataset drift' : 'Feature drift'} in ${model} v${version}: ${outcome.drifted.map((d) => d.feature).join(', ')}`,
       message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
       details: { kind: 'drift', driftedFeatures: outcome.drifted, model, version, numberOfFeatures: outcome.dataset.numberOfFeatures },
-      reportPath: reportLink,
+      reportLink,
     });
   } else if (outcome.verdict === 'no drift' && plan.alertOpen) {
     stage('alert', 'drift cleared: resolving the open alert');
@@ -137,7 +138,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
     summary: outcome.summary,
     rows: outcome.rows,
     reportId: outcome.reportId,
-    reportPath: outcome.jsonKey,
+    reportKey: outcome.jsonKey,
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     drifted: outcome.drifted,
     alerted,

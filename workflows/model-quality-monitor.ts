@@ -33,7 +33,8 @@ export interface ModelQualityResult {
   unmatchedLabels?: number;
   violations: Violation[];
   reportId?: string;
-  reportPath?: string;
+  /** Store key of the report's JSON. Runs completed before the rename return it as `reportPath` (src/cli/monitor-result.ts reads both). */
+  reportKey?: string;
   reportUrl?: string;
   alerted: boolean;
   resolved: boolean;
@@ -105,7 +106,7 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
           ...Object.fromEntries(outcome.violations.map((v) => [v.metric, v.message])),
         },
       },
-      reportPath: reportLink,
+      reportLink,
     });
   } else if (outcome.verdict === 'ok' && plan.alertOpen) {
     stage('alert', 'quality back within limits: resolving the open alert');
@@ -139,7 +140,7 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
     unmatchedLabels: outcome.unmatchedLabels,
     violations: outcome.violations,
     reportId: outcome.reportId,
-    reportPath: outcome.jsonKey,
+    reportKey: outcome.jsonKey,
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     alerted,
     resolved,
