@@ -1,7 +1,8 @@
 // Alert activities: routeAlert (signal-with-start the router), deliverAlert (Slack or file), alertDrillActivity (always fails).
 import { ApplicationFailure, activityInfo, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
-import { alertKey, appendAlertOnce, recordAlertOnce } from '../src/alerts/file-sink';
+import { appendAlertOnce, recordAlertOnce } from '../src/alerts/file-sink';
+import { alertKey } from '../src/store/layout';
 import { Alert, RouteRequest, runLink, type RouteRequestInput } from '../src/alerts/model';
 import { redact, type LogSink, type Secret } from '../src/util/redact';
 import { alertSignal, resolveSignal, ROUTER_WORKFLOW_TYPE, type AlertRouterInput, type AlertSignal, type ResolveSignal } from '../src/alerts/router-contract';

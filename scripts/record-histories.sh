@@ -3,7 +3,7 @@
 # histories of their runs (RECORD_HISTORIES=1), and test/pipeline/replay.test.ts replays them all in `make test`.
 # Record only from the code that is deployed (main), never from a branch that changes a workflow: a history recorded
 # by the changed code proves nothing about the runs still open on the old one. See docs/workflow-changes.md.
-# Usage: scripts/record-histories.sh [test file under test/, e.g. test/drift/workflow.test.ts]...   (default: all)
+# Usage: scripts/record-histories.sh [test file under test/, e.g. test/drift/drift-monitor-workflow.test.ts]...   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(./scripts/node-runtime.sh):$PATH"

@@ -14,8 +14,8 @@ export interface RaiseAlertInput {
   message?: string;
   /** Gate: failed expectations; drift: drifted features; or free-form fields. */
   details?: AlertDetailsInput;
-  /** A report to link: an http(s) URL becomes a link, a file path is shown as text. */
-  reportPath?: string;
+  /** The report: an http(s) URL becomes a link, a store key is shown as text. */
+  reportLink?: string;
   /** Optional: what failed, when the alert is about a specific step. */
   activity?: string;
   attempt?: number;
@@ -93,7 +93,7 @@ export async function raiseAlert(input: RaiseAlertInput): Promise<boolean> {
       message: clip(input.message ?? input.title, 4000),
     },
     ...(input.details ? { details: input.details } : {}),
-    links: input.reportPath ? { report: input.reportPath } : {},
+    links: input.reportLink ? { report: input.reportLink } : {},
     raisedAt: new Date().toISOString(),
   };
   const routed = await route({ kind: 'alert', alert }, `alert "${alert.title}"`);

@@ -1,12 +1,10 @@
 // driftMonitor: compare what the service captured with the champion's training profile, report it, alert on drift, maybe retrain.
-import { ParentClosePolicy, WorkflowIdReusePolicy, defineQuery, log, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, defineQuery, log, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 // startChild rejects with common's class when the fixed retrain id is already running.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DriftedColumn, DriftMonitorInput, DriftWindow, Verdict } from '../src/drift/monitor';
-import { PipelineStage } from '../src/temporal/search-attributes';
-import { raiseAlert, resolveAlert } from './alerting';
-import { markChecking, markSkipped, requireObjectInput, trackStatus } from './monitor-status';
+import { alertOpenAfter, alertStep, markChecking, markDone, markSkipped, requireObjectInput, trackStatus, type AlertDecision } from './monitor-status';
 import type { trainingPipeline } from './training-pipeline';
 
 export type { DriftMonitorInput };
@@ -34,7 +32,8 @@ export interface DriftMonitorResult {
   summary?: string;
   rows?: number;
   reportId?: string;
-  reportPath?: string;
+  /** Store key of the report's JSON. Runs completed before the rename return it as `reportPath` (src/cli/monitor-result.ts reads both). */
+  reportKey?: string;
   reportUrl?: string;
   /** Drifted features (and `prediction`), each with statistic and threshold. */
   drifted: DriftedColumn[];
@@ -93,24 +92,25 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
     status.retrain = retrain;
   }
 
-  let alerted = false;
-  let resolved = false;
   const key = `drift:${model}`;
-  if (drifting) {
-    stage('alert', `${outcome.verdict}: ${outcome.drifted.map((d) => d.feature).join(', ')}`);
-    alerted = await raiseAlert({
-      key,
-      // Dataset drift is what Evidently calls drift and what may retrain; single features are a warning to look.
-      severity: outcome.verdict === 'dataset drift' ? 'error' : 'warning',
-      title: `${outcome.verdict === 'dataset drift' ? 'Dataset drift' : 'Feature drift'} in ${model} v${version}: ${outcome.drifted.map((d) => d.feature).join(', ')}`,
-      message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
-      details: { kind: 'drift', driftedFeatures: outcome.drifted, model, version, numberOfFeatures: outcome.dataset.numberOfFeatures },
-      reportPath: reportLink,
-    });
-  } else if (outcome.verdict === 'no drift' && plan.alertOpen) {
-    stage('alert', 'drift cleared: resolving the open alert');
-    resolved = await resolveAlert({ key, note: outcome.summary });
-  }
+  const decision: AlertDecision = drifting
+    ? {
+        kind: 'raise',
+        detail: `${outcome.verdict}: ${outcome.drifted.map((d) => d.feature).join(', ')}`,
+        alert: {
+          key,
+          // Dataset drift is what Evidently calls drift and what may retrain; single features are a warning to look.
+          severity: outcome.verdict === 'dataset drift' ? 'error' : 'warning',
+          title: `${outcome.verdict === 'dataset drift' ? 'Dataset drift' : 'Feature drift'} in ${model} v${version}: ${outcome.drifted.map((d) => d.feature).join(', ')}`,
+          message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
+          details: { kind: 'drift', driftedFeatures: outcome.drifted, model, version, numberOfFeatures: outcome.dataset.numberOfFeatures },
+          reportLink,
+        },
+      }
+    : outcome.verdict === 'no drift' && plan.alertOpen
+      ? { kind: 'resolve', detail: 'drift cleared: resolving the open alert', key, note: outcome.summary }
+      : { kind: 'none' };
+  const { alerted, resolved } = await alertStep(decision, stage);
 
   stage('record', 'remembering where this window ended');
   await quick.recordDriftRun.executeWithOptions({ summary: 'recordDriftRun: window end and alert state' }, [
@@ -120,15 +120,14 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
       ...(outcome.verdict !== 'insufficient data' ? { windowEnd: plan.window.end } : {}),
       verdict: outcome.verdict,
       reportId: outcome.reportId,
-      alertOpen: drifting ? alerted || plan.alertOpen : outcome.verdict === 'no drift' ? plan.alertOpen && !resolved : plan.alertOpen,
+      alertOpen: alertOpenAfter(decision, plan.alertOpen, { alerted, resolved }),
       workflowId,
       runId,
       at: new Date().toISOString(),
     },
   ]);
 
-  stage('done', outcome.summary);
-  upsertSearchAttributes([{ key: PipelineStage, value: stageTag(outcome.verdict) }]);
+  markDone(stage, outcome.summary, stageTag(outcome.verdict));
   return {
     model,
     version,
@@ -137,7 +136,7 @@ export async function driftMonitor(input: DriftMonitorInput = {}): Promise<Drift
     summary: outcome.summary,
     rows: outcome.rows,
     reportId: outcome.reportId,
-    reportPath: outcome.jsonKey,
+    reportKey: outcome.jsonKey,
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     drifted: outcome.drifted,
     alerted,

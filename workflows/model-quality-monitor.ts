@@ -1,10 +1,8 @@
 // modelQualityMonitor: join live predictions with ground truth, judge them against the holdout, report, alert, maybe retrain.
-import { defineQuery, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ModelQualityInput, QualityCheckOutcome, QualityVerdict, Violation } from '../src/model-quality';
-import { PipelineStage } from '../src/temporal/search-attributes';
-import { raiseAlert, resolveAlert } from './alerting';
-import { markChecking, markSkipped, requireObjectInput, trackStatus } from './monitor-status';
+import { alertOpenAfter, alertStep, markChecking, markDone, markSkipped, requireObjectInput, trackStatus, type AlertDecision } from './monitor-status';
 import { startQualityRetrain, type RetrainStart } from './quality-retrain';
 
 export type { ModelQualityInput };
@@ -33,7 +31,8 @@ export interface ModelQualityResult {
   unmatchedLabels?: number;
   violations: Violation[];
   reportId?: string;
-  reportPath?: string;
+  /** Store key of the report's JSON. Runs completed before the rename return it as `reportPath` (src/cli/monitor-result.ts reads both). */
+  reportKey?: string;
   reportUrl?: string;
   alerted: boolean;
   resolved: boolean;
@@ -87,30 +86,32 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
     retrain = await startQualityRetrain({ model, version, reportId: outcome.reportId, violations: outcome.violations, retrainData: plan.monitoring.retrainData, now: plan.window.end });
   }
 
-  let alerted = false;
-  let resolved = false;
   const key = `quality:${model}`;
-  if (outcome.verdict === 'degraded') {
-    stage('alert', outcome.violations.map((v) => v.metric).join(', '));
-    alerted = await raiseAlert({
-      key,
-      severity: 'error',
-      title: `Model quality degraded: ${model} v${version} (${outcome.violations.map((v) => v.metric).join(', ')})`,
-      message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
-      details: {
-        kind: 'fields',
-        fields: {
-          window: `${plan.window.start} to ${plan.window.end}`,
-          'labeled predictions': `${outcome.labeled} of ${outcome.predictions}`,
-          ...Object.fromEntries(outcome.violations.map((v) => [v.metric, v.message])),
-        },
-      },
-      reportPath: reportLink,
-    });
-  } else if (outcome.verdict === 'ok' && plan.alertOpen) {
-    stage('alert', 'quality back within limits: resolving the open alert');
-    resolved = await resolveAlert({ key, note: outcome.summary });
-  }
+  const decision: AlertDecision =
+    outcome.verdict === 'degraded'
+      ? {
+          kind: 'raise',
+          detail: outcome.violations.map((v) => v.metric).join(', '),
+          alert: {
+            key,
+            severity: 'error',
+            title: `Model quality degraded: ${model} v${version} (${outcome.violations.map((v) => v.metric).join(', ')})`,
+            message: `${outcome.summary}${retrain ? ` ${retrain.note}.` : ''}`,
+            details: {
+              kind: 'fields',
+              fields: {
+                window: `${plan.window.start} to ${plan.window.end}`,
+                'labeled predictions': `${outcome.labeled} of ${outcome.predictions}`,
+                ...Object.fromEntries(outcome.violations.map((v) => [v.metric, v.message])),
+              },
+            },
+            reportLink,
+          },
+        }
+      : outcome.verdict === 'ok' && plan.alertOpen
+        ? { kind: 'resolve', detail: 'quality back within limits: resolving the open alert', key, note: outcome.summary }
+        : { kind: 'none' };
+  const { alerted, resolved } = await alertStep(decision, stage);
 
   stage('record', 'remembering the verdict');
   await quick.recordQualityRun.executeWithOptions({ summary: 'recordQualityRun: verdict and alert state' }, [
@@ -119,15 +120,14 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
       verdict: outcome.verdict,
       reportId: outcome.reportId,
       // insufficient labels changes nothing: an open alert stays open until a judged clean window
-      alertOpen: outcome.verdict === 'degraded' ? alerted || plan.alertOpen : outcome.verdict === 'ok' ? plan.alertOpen && !resolved : plan.alertOpen,
+      alertOpen: alertOpenAfter(decision, plan.alertOpen, { alerted, resolved }),
       workflowId,
       runId,
       at: new Date().toISOString(),
     },
   ]);
 
-  stage('done', outcome.summary);
-  upsertSearchAttributes([{ key: PipelineStage, value: stageTag(outcome.verdict) }]);
+  markDone(stage, outcome.summary, stageTag(outcome.verdict));
   return {
     model,
     version,
@@ -139,7 +139,7 @@ export async function modelQualityMonitor(input: ModelQualityInput = {}): Promis
     unmatchedLabels: outcome.unmatchedLabels,
     violations: outcome.violations,
     reportId: outcome.reportId,
-    reportPath: outcome.jsonKey,
+    reportKey: outcome.jsonKey,
     ...(outcome.reportUrl ? { reportUrl: outcome.reportUrl } : {}),
     alerted,
     resolved,

@@ -108,7 +108,7 @@ export async function trainingPipeline(input: TrainingPipelineInput): Promise<Tr
       title: `Data-quality gate failed for ${run.modelName}`,
       message: `${quality.failed.length} of ${quality.total} expectations failed on ${specLabel}; training did not start.`,
       details: { kind: 'gate', failedExpectations: quality.failed, total: quality.total },
-      reportPath: quality.reportKey,
+      reportLink: quality.reportKey,
     });
     throw ApplicationFailure.create({
       type: 'DataQualityGateFailed',

@@ -1,14 +1,9 @@
 // Without Slack, alerts are kept: one store object per alert id (any worker, exactly once), mirrored to a JSON-lines file.
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { keySegment, type ArtifactStore } from '../store';
+import type { ArtifactStore } from '../store';
+import { alertKey } from '../store/layout';
 import type { Alert } from './model';
-
-/** `alerts/<id>-<hash>.json`: each alert is its own object (no appends on object storage), named by its id. */
-export function alertKey(id: string): string {
-  return `alerts/${keySegment(id, 80)}-${createHash('sha256').update(id).digest('hex').slice(0, 12)}.json`;
-}
 
 /** Stores `alert` unless an alert with its id is already stored (create-if-absent); true when this call stored it. */
 export function recordAlertOnce(store: ArtifactStore, alert: Alert): Promise<boolean> {

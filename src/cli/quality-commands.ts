@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { CliContext } from './context';
+import { MonitorResult } from './monitor-result';
 import { badInput, emit, EXIT, note } from './output';
 import { ModelQualityInput } from '../model-quality/run';
 import { connectClient } from '../temporal/connect';
@@ -18,21 +19,6 @@ const Options = z
     wait: z.boolean(),
   })
   .strict();
-
-interface ResultLike {
-  verdict?: string;
-  summary?: string;
-  skipped?: string;
-  reportUrl?: string;
-  reportPath?: string;
-  reportKey?: string;
-  predictions?: number;
-  labeled?: number;
-  unmatchedLabels?: number;
-  alerted?: boolean;
-  resolved?: boolean;
-  retrain?: { note: string };
-}
 
 export function registerQualityCommands(program: Command, ctx: CliContext): void {
   const { env } = ctx;
@@ -80,7 +66,7 @@ export function registerQualityCommands(program: Command, ctx: CliContext): void
           return;
         }
         note(ctx.format(), `started ${workflowId}: ${url}`);
-        const r = (await handle.result()) as ResultLike;
+        const r = MonitorResult.parse(await handle.result());
         emit(ctx.format(), { workflowId, ...r }, (x) =>
           x.skipped
             ? `skipped: ${x.skipped}`
@@ -88,7 +74,7 @@ export function registerQualityCommands(program: Command, ctx: CliContext): void
                 `${x.verdict}: ${x.summary}`,
                 `predictions ${x.predictions}, labeled ${x.labeled}, unmatched labels ${x.unmatchedLabels}; alert ${x.alerted ? 'raised' : x.resolved ? 'resolved' : 'none'}`,
                 ...(x.retrain ? [`retrain: ${x.retrain.note}`] : []),
-                `report: ${x.reportUrl ?? x.reportKey ?? x.reportPath}`,
+                `report: ${x.reportUrl ?? x.reportKey ?? '-'}`,
               ],
         );
         if (r.verdict === 'degraded') process.exitCode = EXIT.failed;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DriftWindowInput } from '../drift/monitor/window';
 import { loadSpec } from '../spec/dataset';
 import { connectClient } from '../temporal/connect';
+import { MonitorResult } from './monitor-result';
 import { badInput, CliError, emit, EXIT, note } from './output';
 import type { CliContext } from './context';
 
@@ -140,8 +141,8 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           return;
         }
         note(format, `started ${workflowId}: ${url}`);
-        const r = (await handle.result()) as { skipped?: string; verdict?: string; summary?: string; reportUrl?: string; reportKey?: string; reportPath?: string; drifted: unknown[] };
-        emit(format, { workflowId, ...r }, (x) => (x.skipped ? `skipped: ${x.skipped}` : [`${x.verdict}: ${x.summary ?? ''}`, `report: ${x.reportUrl ?? x.reportKey ?? x.reportPath ?? '-'}`]));
+        const r = MonitorResult.parse(await handle.result());
+        emit(format, { workflowId, ...r }, (x) => (x.skipped ? `skipped: ${x.skipped}` : [`${x.verdict}: ${x.summary ?? ''}`, `report: ${x.reportUrl ?? x.reportKey ?? '-'}`]));
         if (r.verdict === 'feature drift' || r.verdict === 'dataset drift') process.exitCode = EXIT.failed;
       });
     });

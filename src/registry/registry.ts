@@ -1,7 +1,19 @@
 // The model registry in the artifact store: immutable versions per model plus aliases (champion), like MLflow's.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CorruptObject, type ArtifactStore } from '../store';
+import {
+  REGISTRY_METADATA_FILE,
+  REGISTRY_PREFIX,
+  registryAliasesKey,
+  registryClaimKey,
+  registryClaimOf,
+  registryClaimsPrefix,
+  registryFileKey,
+  registryMetadataOf,
+  registryRunIndexKey,
+  registryVersionKey,
+  registryVersionsPrefix,
+} from '../store/layout';
 import { MODEL_NAME } from './model-name';
 
 export const VersionMetadata = z.object({
@@ -48,58 +60,56 @@ export interface RegisterInput {
 }
 
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 /**
- * Layout under `prefix` (default `registry`): `<name>/versions/<v>/<file>` (metadata.json written last, so a version
+ * Layout under `prefix` (default `registry`; the keys are built in store/layout.ts): `<name>/versions/<v>/<file>` (metadata.json written last, so a version
  * is visible only when complete), `<name>/claims/<v>.json` (who owns a version number, taken with create-if-absent),
  * `<name>/runs/<hash of run key>.json` (run key -> version) and `<name>/aliases.json` (moved with compare-and-swap).
  */
 export class Registry {
   constructor(
     readonly store: ArtifactStore,
-    readonly prefix = 'registry',
+    readonly prefix = REGISTRY_PREFIX,
   ) {}
 
-  private modelKey(name: string): string {
+  /** The name, checked: every key below is built from a valid model name only (the layout does not check it). */
+  private checked(name: string): string {
     if (!MODEL_NAME.test(name)) throw new RegistryError('ModelNotFound', `invalid model name ${JSON.stringify(name)}`);
-    return `${this.prefix}/${name}`;
+    return name;
   }
   /** The store key of a version's file, e.g. `registry/flights/versions/3/model.onnx`. */
   fileKey(name: string, version: number, file: string): string {
     if (!FILE_NAME.test(file)) throw new Error(`bad registry file name ${file}`);
-    return `${this.versionKey(name, version)}/${file}`;
+    return registryFileKey(this.prefix, this.checked(name), version, file);
   }
   versionKey(name: string, version: number): string {
-    return `${this.modelKey(name)}/versions/${version}`;
+    return registryVersionKey(this.prefix, this.checked(name), version);
   }
   aliasesKey(name: string): string {
-    return `${this.modelKey(name)}/aliases.json`;
+    return registryAliasesKey(this.prefix, this.checked(name));
   }
   private runIndexKey(name: string, runKey: string): string {
-    return `${this.modelKey(name)}/runs/${hashOf(runKey)}.json`;
+    return registryRunIndexKey(this.prefix, this.checked(name), runKey);
   }
   private claimKey(name: string, version: number): string {
-    return `${this.modelKey(name)}/claims/${version}.json`;
+    return registryClaimKey(this.prefix, this.checked(name), version);
   }
 
   async models(): Promise<string[]> {
     const names = new Set<string>();
-    const base = `${this.prefix}/`;
-    for (const o of await this.store.list(base)) {
-      const m = /^([^/]+)\/versions\/\d+\/metadata\.json$/.exec(o.key.slice(base.length));
-      if (m && MODEL_NAME.test(m[1])) names.add(m[1]);
+    for (const o of await this.store.list(`${this.prefix}/`)) {
+      const m = registryMetadataOf(this.prefix, o.key);
+      if (m && MODEL_NAME.test(m.name)) names.add(m.name);
     }
     return [...names].sort();
   }
 
   /** Complete versions (those whose metadata.json exists), ascending. */
   async versions(name: string): Promise<number[]> {
-    const base = `${this.modelKey(name)}/versions/`;
     const out: number[] = [];
-    for (const o of await this.store.list(base)) {
-      const m = /^(\d+)\/metadata\.json$/.exec(o.key.slice(base.length));
-      if (m) out.push(Number(m[1]));
+    for (const o of await this.store.list(registryVersionsPrefix(this.prefix, this.checked(name)))) {
+      const m = registryMetadataOf(this.prefix, o.key);
+      if (m?.name === name) out.push(m.version);
     }
     return out.sort((a, b) => a - b);
   }
@@ -121,7 +131,7 @@ export class Registry {
   async metadata(name: string, version: number): Promise<VersionMetadata> {
     let meta: VersionMetadata | undefined;
     try {
-      meta = await this.store.getJson(this.fileKey(name, version, 'metadata.json'), VersionMetadata);
+      meta = await this.store.getJson(this.fileKey(name, version, REGISTRY_METADATA_FILE), VersionMetadata);
     } catch (err) {
       if (err instanceof CorruptObject) throw new RegistryError('CorruptRegistry', err.message);
       throw err;
@@ -138,7 +148,7 @@ export class Registry {
 
   async findByRunKey(name: string, runKey: string): Promise<number | undefined> {
     const indexed = await this.store.getJson(this.runIndexKey(name, runKey), RunIndex).catch(() => undefined);
-    if (indexed && (await this.store.exists(this.fileKey(name, indexed.version, 'metadata.json')))) return indexed.version;
+    if (indexed && (await this.store.exists(this.fileKey(name, indexed.version, REGISTRY_METADATA_FILE)))) return indexed.version;
     // the index is written after the version; a crash between the two must not make a second version
     for (const v of (await this.versions(name)).reverse()) {
       const meta = await this.metadata(name, v).catch(() => undefined);
@@ -149,8 +159,7 @@ export class Registry {
 
   /** The version number this run claimed earlier (a crash after the claim, before metadata), if any. */
   private async ownClaim(name: string, runKey: string): Promise<number | undefined> {
-    const base = `${this.modelKey(name)}/claims/`;
-    const claims = (await this.store.list(base)).map((o) => Number(/^(\d+)\.json$/.exec(o.key.slice(base.length))?.[1])).filter((v) => v > 0);
+    const claims = (await this.store.list(registryClaimsPrefix(this.prefix, this.checked(name)))).map((o) => registryClaimOf(this.prefix, name, o.key) ?? 0).filter((v) => v > 0);
     for (const v of claims.sort((a, b) => b - a)) {
       const claim = await this.store.getJson(this.claimKey(name, v), Claim).catch(() => undefined);
       if (claim?.runKey === runKey) return v;
@@ -159,8 +168,7 @@ export class Registry {
   }
 
   private async nextFreeVersion(name: string): Promise<number> {
-    const base = `${this.modelKey(name)}/claims/`;
-    const claimed = (await this.store.list(base)).map((o) => Number(/^(\d+)\.json$/.exec(o.key.slice(base.length))?.[1]) || 0);
+    const claimed = (await this.store.list(registryClaimsPrefix(this.prefix, this.checked(name)))).map((o) => registryClaimOf(this.prefix, name, o.key) ?? 0);
     // versions made before claims existed count too
     return Math.max(0, ...claimed, ...(await this.versions(name))) + 1;
   }
@@ -183,7 +191,7 @@ export class Registry {
       runKey: input.runKey,
       createdAt: input.metadata.createdAt ?? new Date().toISOString(),
     });
-    await this.store.putJson(this.fileKey(input.name, version, 'metadata.json'), meta);
+    await this.store.putJson(this.fileKey(input.name, version, REGISTRY_METADATA_FILE), meta);
     return meta;
   }
 

@@ -22,6 +22,7 @@ import { modelCardRoutes } from './routes/model-card';
 import { predictRoutes } from './routes/predict';
 import { lazyChildLoggerFactory } from './request-logger';
 import type { ServingState } from './state';
+import { USAGE_KEY } from '../store/layout';
 import { UsageStore } from './usage';
 import { WorkerLink } from './cluster';
 import { WindowCounter } from './window-counter';
@@ -90,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   const keys = new KeyRing(config.API_KEYS, config.API_ADMIN_KEYS);
   const keyPoller = await watchKeyFile(store, keys, config.API_KEYS_POLL_MS, log, metrics);
-  const usage = new UsageStore(store, deps.usageKey ?? 'usage.json', config.USAGE_FLUSH_MS, log, deps.processIndex === undefined);
+  const usage = new UsageStore(store, deps.usageKey ?? USAGE_KEY, config.USAGE_FLUSH_MS, log, deps.processIndex === undefined);
   await usage.start();
   // A local store is the capture folder itself (as on a laptop); a remote one gets files from a local spool via uploaders.
   const localRoot = store.backend instanceof LocalFolderBackend ? store.backend.root : undefined;

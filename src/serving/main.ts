@@ -10,10 +10,11 @@ import { buildApp } from './app';
 import { runPrimary, WorkerLink } from './cluster';
 import { parseServingConfig, type ServingConfig } from '../config/serving';
 import { ensureDevKey } from './keys';
+import { usageKey } from '../store/layout';
 import { UsageStore } from './usage';
 
 /** The usage object this replica alone writes: one per replica (INSTANCE_ID) on a shared store. */
-const usageKeyOf = (env: Env): string => (env.INSTANCE_ID ? `usage/${env.INSTANCE_ID}.json` : 'usage.json');
+const usageKeyOf = (env: Env): string => usageKey(env.INSTANCE_ID);
 
 /** One server: the app on the port. In multi-process mode each server process binds the port itself (SO_REUSEPORT) and the kernel spreads connections. */
 async function serve(env: Env, config: ServingConfig, logger: Logger, index: number | undefined): Promise<void> {

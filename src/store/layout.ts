@@ -1,5 +1,8 @@
-// The store's key layout: the one module that builds key strings (runs, reports, captures, labels, monitor state), so
+// The store's key layout: the one module that builds key strings (runs, reports, captures, labels, monitor state,
+// alerts, usage, the registry), so
 // no two places can disagree about where an object lives. Keys must stay byte-identical: stored data is read by them.
+import { createHash } from 'node:crypto';
+import { keySegment } from './keys';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -111,4 +114,74 @@ export function runKeys(prefix: string): RunKeys {
     onnx: `${prefix}/model.onnx`,
     qualityReport: `reports/quality/${dirName}.json`,
   };
+}
+
+/** `alerts/<id>-<hash>.json`: each kept alert is its own object (no appends on object storage), named by its id. */
+export function alertKey(id: string): string {
+  return `alerts/${keySegment(id, 80)}-${createHash('sha256').update(id).digest('hex').slice(0, 12)}.json`;
+}
+
+/** The usage object of a single API process (or of the primary of a multi-process server). */
+export const USAGE_KEY = 'usage.json';
+
+/** The usage object only this replica writes: `usage/<instance>.json` when replicas share a store, else `usage.json`. */
+export function usageKey(instance?: string): string {
+  return instance ? `usage/${instance}.json` : USAGE_KEY;
+}
+
+/**
+ * The model registry's layout under its root (default `registry`): `<name>/versions/<v>/<file>`, `<name>/claims/<v>.json`,
+ * `<name>/runs/<hash of run key>.json` and `<name>/aliases.json`. The registry checks the model name before calling these.
+ */
+export const REGISTRY_PREFIX = 'registry';
+
+/** `<root>/<name>/versions/`: every version's files are under it. */
+export function registryVersionsPrefix(root: string, name: string): string {
+  return `${root}/${name}/versions/`;
+}
+
+/** `<root>/<name>/versions/<v>`: one version's folder. */
+export function registryVersionKey(root: string, name: string, version: number): string {
+  return `${root}/${name}/versions/${version}`;
+}
+
+/** `<root>/<name>/versions/<v>/<file>`, e.g. `registry/flights/versions/3/model.onnx`. */
+export function registryFileKey(root: string, name: string, version: number, file: string): string {
+  return `${registryVersionKey(root, name, version)}/${file}`;
+}
+
+/** The file whose presence makes a version visible (written last). */
+export const REGISTRY_METADATA_FILE = 'metadata.json';
+
+/** The model and version a key under `<root>/` names when it is a version's metadata.json, else undefined. */
+export function registryMetadataOf(root: string, key: string): { name: string; version: number } | undefined {
+  const m = /^([^/]+)\/versions\/(\d+)\/metadata\.json$/.exec(key.startsWith(`${root}/`) ? key.slice(root.length + 1) : '');
+  return m ? { name: m[1] ?? '', version: Number(m[2]) } : undefined;
+}
+
+/** `<root>/<name>/aliases.json`: the champion and other aliases, moved with compare-and-swap. */
+export function registryAliasesKey(root: string, name: string): string {
+  return `${root}/${name}/aliases.json`;
+}
+
+/** `<root>/<name>/runs/<hash>.json`: which version a run key registered. */
+export function registryRunIndexKey(root: string, name: string, runKey: string): string {
+  return `${root}/${name}/runs/${createHash('sha256').update(runKey).digest('hex').slice(0, 32)}.json`;
+}
+
+/** `<root>/<name>/claims/`: one `<v>.json` per version number taken. */
+export function registryClaimsPrefix(root: string, name: string): string {
+  return `${root}/${name}/claims/`;
+}
+
+/** `<root>/<name>/claims/<v>.json`: who owns version number `v` (create-if-absent). */
+export function registryClaimKey(root: string, name: string, version: number): string {
+  return `${registryClaimsPrefix(root, name)}${version}.json`;
+}
+
+/** The version number a key under `registryClaimsPrefix` claims, or undefined for anything else. */
+export function registryClaimOf(root: string, name: string, key: string): number | undefined {
+  const prefix = registryClaimsPrefix(root, name);
+  const m = key.startsWith(prefix) ? /^(\d+)\.json$/.exec(key.slice(prefix.length)) : null;
+  return m ? Number(m[1]) : undefined;
 }

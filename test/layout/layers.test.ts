@@ -13,8 +13,16 @@ import { projectRoot } from '../support/temporal';
  *    cluster, watchdog). Entry points may import anything below them.
  * 4. src/ folders form no cycle: when folder A imports folder B (type-only imports included), nothing in B imports A,
  *    directly or through other folders. A piece both need moves down into a folder below both (e.g. src/util, src/http).
+ * 5. test/ mirrors src/: each test/<folder> is named after the src/ folder its tests are about (a test file lives
+ *    where its subject lives), except the folders in NOT_A_SRC_FOLDER, and no two test files share a file name.
  */
 const ENTRY_POINTS = new Set(['worker', 'cli', 'up', 'cluster', 'watchdog']);
+/**
+ * test/ folders that are not about one src/ folder: support code and fixtures, these checks, the docs checks, the
+ * multi-process and container topologies, the first-start foundation, and two cross-cutting ones: pipeline (the
+ * training workflow end to end through workflows/, activities/ and most of src/) and python (the top-level python/ worker).
+ */
+const NOT_A_SRC_FOLDER = new Set(['support', 'fixtures', 'layout', 'docs', 'cluster', 'containers', 'foundation', 'pipeline', 'python']);
 const WORKFLOW_SAFE = [/^src\/alerts\/(model|router-contract|router-state)$/, /^src\/temporal\/(search-attributes|python-trainer)$/, /^src\/task\//];
 
 interface Import {
@@ -119,5 +127,30 @@ describe('layers', () => {
   it('the check finds an import that breaks the rule', () => {
     const broken = { from: 'src/serving/app', to: 'src/cli/output', typeOnly: false };
     assert.ok(ENTRY_POINTS.has(broken.to.split('/')[1]) && !ENTRY_POINTS.has(broken.from.split('/')[1]));
+  });
+});
+
+describe('test/ mirrors src/', () => {
+  const folders = (dir: string) => readdirSync(path.join(projectRoot, dir)).filter((n) => statSync(path.join(projectRoot, dir, n)).isDirectory());
+
+  it('names every test/ folder after a src/ folder, except the cross-cutting ones', () => {
+    const src = new Set(folders('src'));
+    assert.deepEqual(
+      folders('test').filter((f) => !src.has(f) && !NOT_A_SRC_FOLDER.has(f)),
+      [],
+      'a test/ folder with no src/ folder of that name (move its tests to their subject, or list it in NOT_A_SRC_FOLDER)',
+    );
+  });
+
+  it('holds no two test files with the same name', () => {
+    const byName = new Map<string, string[]>();
+    for (const file of tsFiles(path.join(projectRoot, 'test')).filter((f) => f.endsWith('.test.ts'))) {
+      const name = path.basename(file);
+      byName.set(name, [...(byName.get(name) ?? []), path.relative(projectRoot, file)]);
+    }
+    assert.deepEqual(
+      [...byName.values()].filter((files) => files.length > 1),
+      [],
+    );
   });
 });

@@ -79,14 +79,14 @@ describe('modelQualityMonitor per task', function () {
             ['classMix'],
           );
           assert.match(bad.violations[0].message, /"Gentoo" is 70\.0% of the labels vs 36\.0% on the holdout/);
-          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
+          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportKey ?? ''), 'utf8')));
           const e = taskVectors.scenarios.find((x) => x.name === 'multiclass-shifted')?.expected;
           assert.ok(e && report.live && 'task' in report.live && report.live.task === 'multiclass');
           assert.equal(report.task, 'multiclass');
           const m = e.metrics as { accuracy: number; logLoss: number; macroF1: number; classMix: { chiSquare: number } };
           for (const k of ['accuracy', 'logLoss', 'macroF1'] as const) close(report.live[k], m[k], k);
           close(report.classMix?.chiSquare, m.classMix.chiSquare, 'chi-square');
-          const html = await readFile(path.join(varDir, bad.reportPath?.replace(/\.json$/, '.html') ?? ''), 'utf8');
+          const html = await readFile(path.join(varDir, bad.reportKey?.replace(/\.json$/, '.html') ?? ''), 'utf8');
           assert.match(html, /Confusion matrix/);
           assert.match(html, /Gentoo/);
 

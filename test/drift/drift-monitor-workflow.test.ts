@@ -144,8 +144,8 @@ describe('driftMonitor workflow', function () {
           assert.equal(r.alerted, true);
 
           // The report: JSON (validated) and its HTML page, in the store under reports/drift/ (a key, not a machine path).
-          assert.ok(r.reportPath && r.reportPath.startsWith('reports/drift/'), r.reportPath);
-          const reportFile = path.join(varDir, r.reportPath);
+          assert.ok(r.reportKey && r.reportKey.startsWith('reports/drift/'), r.reportKey);
+          const reportFile = path.join(varDir, r.reportKey);
           const report = DriftReport.parse(JSON.parse(await readFile(reportFile, 'utf8')));
           assert.equal(report.verdict, 'dataset drift');
           assert.deepEqual(report.versionsSeen, [{ version: 1, rows: 1500 }]);
@@ -243,7 +243,7 @@ describe('driftMonitor workflow', function () {
           const history = await handle.fetchHistory();
           const activities = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
           assert.deepEqual(activities, ['planDriftCheck', 'checkDrift', 'recordDriftRun'], 'no routeAlert');
-          assert.ok(r.reportPath && existsSync(path.join(varDir, r.reportPath)));
+          assert.ok(r.reportKey && existsSync(path.join(varDir, r.reportKey)));
           assert.equal((await readMonitorState(localStore(varDir), 'flights-small'))?.lastWindowEnd, undefined, 'rows keep adding up from the same start');
           assert.equal(existsSync(path.join(varDir, 'alerts.jsonl')), false);
           await maybeRecord('driftMonitor-insufficient-data', env, { workflowId: handle.workflowId }, varDir);

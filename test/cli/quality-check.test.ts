@@ -1,11 +1,11 @@
-// `npm run cli -- quality check`: starts modelQualityMonitor on a real dev server and prints the verdict; bad options exit 2.
+// `mlp quality check`: starts modelQualityMonitor on a real dev server and prints the verdict; bad options exit 2.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
-import { scenario, writeScenario } from './vectors';
-import { registerQm } from './helpers';
+import { scenario, writeScenario } from '../model-quality/vectors';
+import { registerQm } from '../model-quality/helpers';
 
 const run = promisify(execFile);
 const cliMain = path.join(projectRoot, 'dist/src/cli/main.js');

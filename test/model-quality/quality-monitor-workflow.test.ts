@@ -53,7 +53,7 @@ describe('modelQualityMonitor workflow', function () {
           const total = (k: 'labelIds' | 'unmatchedLabels' | 'relabeledIds') => all.reduce((a, c) => a + c[k], 0);
           assert.equal(bad.unmatchedLabels, total('unmatchedLabels'));
           assert.equal(bad.alerted, true);
-          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportPath ?? ''), 'utf8')));
+          const report = ModelQualityReport.parse(JSON.parse(await readFile(path.join(varDir, bad.reportKey ?? ''), 'utf8')));
           assert.deepEqual(
             { ...report.counts, coverage: undefined },
             { ...e.counts, labelIds: total('labelIds'), unmatchedLabels: total('unmatchedLabels'), relabeledIds: total('relabeledIds'), coverage: undefined },
@@ -64,7 +64,7 @@ describe('modelQualityMonitor workflow', function () {
           assert.equal(binaryHoldout(report)?.auc, HOLDOUT.auc);
           assert.equal(binaryHoldout(report)?.logLoss, HOLDOUT.logLoss);
           assert.equal(report.run?.workflowId, badId);
-          const html = await readFile(path.join(varDir, bad.reportPath?.replace(/\.json$/, '.html') ?? ''), 'utf8');
+          const html = await readFile(path.join(varDir, bad.reportKey?.replace(/\.json$/, '.html') ?? ''), 'utf8');
           assert.match(html, /degraded/);
           assert.match(html, /aria-label="calibration plot"/);
           assert.match(html, /aria-label="score histograms by label"/);

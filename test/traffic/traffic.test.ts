@@ -6,7 +6,7 @@ import { DuckDb } from '../../src/data/duckdb';
 import { registerTrafficCommand } from '../../src/cli/traffic';
 import { flightRowsSql, parseShift, readFlightRows } from '../../src/traffic/flights';
 import { replay, TrafficError } from '../../src/traffic/replay';
-import { parquet } from './monitor-helpers';
+import { parquet } from '../drift/monitor-helpers';
 
 const FEATURES = ['hour', 'day_of_week', 'distance', 'origin', 'destination'].map((name) => ({ name, type: name === 'origin' || name === 'destination' ? 'categorical' : 'numeric' }));
 
