@@ -11,6 +11,7 @@ import {
   registryFileKey,
   registryMetadataOf,
   registryRunIndexKey,
+  registryFileOf,
   registryVersionKey,
   registryVersionsPrefix,
 } from '../store/layout';
@@ -117,13 +118,13 @@ export class Registry {
   /** The complete versions that have `file` (e.g. a model card), from one list call: no reads. */
   async versionsWithFile(name: string, file: string): Promise<Set<number>> {
     if (!FILE_NAME.test(file)) throw new Error(`bad registry file name ${file}`);
-    const base = `${this.modelKey(name)}/versions/`;
     const complete = new Set<number>();
     const having = new Set<number>();
-    for (const o of await this.store.list(base)) {
-      const m = /^(\d+)\/([^/]+)$/.exec(o.key.slice(base.length));
-      if (m?.[2] === 'metadata.json') complete.add(Number(m[1]));
-      if (m?.[2] === file) having.add(Number(m[1]));
+    for (const o of await this.store.list(registryVersionsPrefix(this.prefix, this.checked(name)))) {
+      const f = registryFileOf(this.prefix, o.key);
+      if (f?.name !== name) continue;
+      if (f.file === REGISTRY_METADATA_FILE) complete.add(f.version);
+      if (f.file === file) having.add(f.version);
     }
     return new Set([...having].filter((v) => complete.has(v)));
   }

@@ -153,10 +153,16 @@ export function registryFileKey(root: string, name: string, version: number, fil
 /** The file whose presence makes a version visible (written last). */
 export const REGISTRY_METADATA_FILE = 'metadata.json';
 
+/** The model, version and file name a key under `<root>/` names when it is a version's file, else undefined. */
+export function registryFileOf(root: string, key: string): { name: string; version: number; file: string } | undefined {
+  const m = /^([^/]+)\/versions\/(\d+)\/([^/]+)$/.exec(key.startsWith(`${root}/`) ? key.slice(root.length + 1) : '');
+  return m ? { name: m[1] ?? '', version: Number(m[2]), file: m[3] ?? '' } : undefined;
+}
+
 /** The model and version a key under `<root>/` names when it is a version's metadata.json, else undefined. */
 export function registryMetadataOf(root: string, key: string): { name: string; version: number } | undefined {
-  const m = /^([^/]+)\/versions\/(\d+)\/metadata\.json$/.exec(key.startsWith(`${root}/`) ? key.slice(root.length + 1) : '');
-  return m ? { name: m[1] ?? '', version: Number(m[2]) } : undefined;
+  const f = registryFileOf(root, key);
+  return f?.file === REGISTRY_METADATA_FILE ? { name: f.name, version: f.version } : undefined;
 }
 
 /** `<root>/<name>/aliases.json`: the champion and other aliases, moved with compare-and-swap. */
