@@ -1,20 +1,15 @@
 // Regression and multiclass through the Python worker: each shipped spec is started with `temporal workflow start`,
 // trains on the Python worker, is gated and promoted, and an API already listening on loopback picks it up and scores.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { EvaluationOutcome, TrainingResult } from '../../activities/training-types';
 import { Registry } from '../../src/registry/registry';
 import { buildApp } from '../../src/serving/app';
-import { devKeyPath } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
 import type { TaskEvaluation } from '../../src/training/types';
-import { projectRoot, temporalCli } from '../support/temporal';
-import { requirePython, withBothWorkers } from './helpers';
-
-const run = promisify(execFile);
+import { projectRoot } from '../support/temporal';
+import { assertCardNamesTrainer, predictOnceServed, requirePython, startWithTemporalCli, withBothWorkers } from './helpers';
 
 interface Case {
   spec: string;
@@ -94,26 +89,7 @@ describe('Python trainers: regression and multiclass, started with `temporal wor
         try {
           const base = await app.listen({ host: '127.0.0.1', port: 0 });
           const workflowId = `python-task-${c.model}-${Date.now()}`;
-          await run(
-            temporalCli(),
-            [
-              'workflow',
-              'start',
-              '--address',
-              env.address,
-              '--namespace',
-              env.namespace ?? 'default',
-              '--type',
-              'trainingPipeline',
-              '--task-queue',
-              taskQueue,
-              '--workflow-id',
-              workflowId,
-              '--input',
-              JSON.stringify({ spec: c.spec, pythonTaskQueue: pythonQueue }),
-            ],
-            { cwd: projectRoot },
-          );
+          await startWithTemporalCli(env, { taskQueue, workflowId, input: { spec: c.spec, pythonTaskQueue: pythonQueue } });
           const result = (await env.client.workflow.getHandle(workflowId).result()) as TrainingResult<EvaluationOutcome>;
           console.log(`      ${c.model}: ${result.rows} rows; ${result.gates.reasons.join('; ')}`);
           assert.equal(result.model, c.model);
@@ -125,21 +101,10 @@ describe('Python trainers: regression and multiclass, started with `temporal wor
           assert.equal(await registry.alias(c.model), 1);
           assert.equal((await registry.metadata(c.model, 1)).extra.task, result.task);
 
-          const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
-          const predict = () =>
-            fetch(`${base}/v1/models/${c.model}/predict`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [c.row] }) });
-          let answer = await predict();
-          for (let tries = 0; answer.status !== 200 && tries < 100; tries++) {
-            await new Promise((r) => setTimeout(r, 200));
-            answer = await predict();
-          }
-          assert.equal(answer.status, 200, await answer.clone().text());
-          const body = (await answer.json()) as { model: { name: string; version: number }; predictions: Record<string, unknown>[] };
+          const body = await predictOnceServed(base, varDir, c.model, [c.row]);
           assert.deepEqual(body.model, { name: c.model, version: 1 });
           c.check(result, body.predictions[0]);
-          const card = await fetch(`${base}/v1/models/${c.model}/versions/1/card.html`);
-          assert.equal(card.status, 200);
-          assert.ok((await card.text()).includes(c.entry), 'the card names the trainer');
+          await assertCardNamesTrainer(base, c.model, 1, c.entry);
         } finally {
           await app.close();
         }
