@@ -1,0 +1,150 @@
+// One compose project booted for a test: podman's Docker API on a private socket, the Docker Compose CLI pointed at
+// it, free host ports, the local stand-in images of `make images`, and health checks run the way Docker's engine would.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../src/up/processes';
+import { waitFor } from '../cluster/helpers';
+import { appImage, podman, requireImages, runtimeWrapper } from '../support/podman';
+import { projectRoot } from '../support/temporal';
+
+const run = promisify(execFile);
+
+export const PORT_NAMES = ['TEMPORAL_PUBLISH_PORT', 'TEMPORAL_UI_PUBLISH_PORT', 'MINIO_PUBLISH_PORT', 'MINIO_CONSOLE_PUBLISH_PORT', 'API_1_PUBLISH_PORT', 'API_2_PUBLISH_PORT'] as const;
+export type PortName = (typeof PORT_NAMES)[number];
+
+/** images/local.env (written by `make images` when it made local stand-ins) as variables for compose. */
+export function localImages(): Record<string, string> {
+  const file = path.join(projectRoot, 'images', 'local.env');
+  if (!existsSync(file)) return {};
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+/** Skips (under `make test`) or fails (under `make container-test`) when an image or the Compose CLI is missing. */
+export async function requireComposeTools(ctx: Mocha.Context): Promise<void> {
+  await requireImages(ctx, [appImage, 'ml-pipeline-minio:latest', ...Object.values(localImages())]);
+  if (process.env.CONTAINER_TEST !== '1' && !existsSync(path.join(projectRoot, '.tools', 'compose', 'docker-compose'))) {
+    process.stdout.write('      skipped: the Docker Compose CLI is not built yet: run `make container-test`\n');
+    ctx.skip();
+  }
+}
+
+export class ComposeStack {
+  readonly project = `mlp-compose-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  readonly ports = {} as Record<PortName, number>;
+  private readonly socketDir = mkdtempSync(path.join(os.tmpdir(), 'mlp-podman-api-'));
+  private service: ChildProcess | undefined;
+  private composeBin = '';
+  private env: NodeJS.ProcessEnv = {};
+  private healthTicker: NodeJS.Timeout | undefined;
+
+  /** files: compose files in order (-f each); env: the project's variables (passwords, TEMPORAL_TLS_DIR...). */
+  constructor(
+    private readonly files: string[],
+    private readonly vars: Record<string, string>,
+  ) {}
+
+  /** Starts podman's Docker API and the health checks; `up` is the caller's (which services, --wait or not). */
+  async start(): Promise<void> {
+    this.composeBin = execFileSync(path.join(projectRoot, 'scripts', 'compose-cli.sh'), { encoding: 'utf8' }).trim();
+    const socket = path.join(this.socketDir, 'podman.sock');
+    // podman's Docker-compatible API for the Compose CLI, with the project's runc wrapper.
+    this.service = spawn('podman', ['--runtime', runtimeWrapper, 'system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+    await waitFor('the podman API socket', 30_000, () => Promise.resolve(existsSync(socket)));
+    this.startHealthChecks();
+    for (const name of PORT_NAMES) {
+      let p = await freePort();
+      while (Object.values(this.ports).includes(p)) p = await freePort();
+      this.ports[name] = p;
+    }
+    this.env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DOCKER_HOST: `unix://${socket}`,
+      ...localImages(),
+      ...this.vars,
+      ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])),
+    };
+  }
+
+  async compose(args: string[], timeoutMs = 600_000): Promise<{ stdout: string; stderr: string }> {
+    const files = this.files.flatMap((f) => ['-f', path.join(projectRoot, f)]);
+    try {
+      return await run(this.composeBin, [...files, '-p', this.project, ...args], { env: this.env, cwd: projectRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`compose ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err });
+    }
+  }
+
+  /** Runs the Compose CLI to its end and never throws on a non-zero exit: for commands expected to fail. */
+  async composeExit(args: string[], timeoutMs = 300_000): Promise<{ code: number; output: string }> {
+    const files = this.files.flatMap((f) => ['-f', path.join(projectRoot, f)]);
+    try {
+      const r = await run(this.composeBin, [...files, '-p', this.project, ...args], { env: this.env, cwd: projectRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+      return { code: 0, output: r.stdout + r.stderr };
+    } catch (err) {
+      const e = err as { code?: unknown; stdout?: string; stderr?: string };
+      if (typeof e.code !== 'number') throw err;
+      return { code: e.code, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
+
+  /** The container of a service, as the Compose CLI names it. */
+  container(svc: string, n = 1): string {
+    return `${this.project}-${svc}-${n}`;
+  }
+
+  /** Each service's containers as `state:exitCode`, from `compose ps --all`. */
+  async states(): Promise<(svc: string) => string[]> {
+    const { stdout } = await this.compose(['ps', '--all', '--format', 'json']);
+    const rows = stdout.trim().startsWith('[')
+      ? (JSON.parse(stdout) as { Service: string; State: string; ExitCode: number }[])
+      : stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { Service: string; State: string; ExitCode: number });
+    return (svc) => rows.filter((r) => r.Service === svc).map((r) => `${r.State}:${r.ExitCode}`);
+  }
+
+  /** Prints the logs' tail when asked (a failed test), then `compose down --volumes` and the API service stops. */
+  async stop(printLogs: boolean): Promise<void> {
+    clearInterval(this.healthTicker);
+    if (this.composeBin && this.service) {
+      if (printLogs || process.env.CONTAINER_TEST_LOGS === '1') {
+        const logs = await this.compose(['logs', '--no-color', '--tail', '60']).catch((e: Error) => ({ stdout: e.message }));
+        process.stdout.write(`\n--- compose logs (tail) ---\n${logs.stdout}\n`);
+      }
+      await this.compose(['down', '--volumes', '--remove-orphans', '--timeout', '20'], 300_000).catch((e: Error) => process.stdout.write(`${e.message}\n`));
+    }
+    this.service?.kill('SIGTERM');
+    rmSync(this.socketDir, { recursive: true, force: true });
+  }
+
+  /**
+   * podman schedules health checks with systemd timers; with no systemd (this machine, most CI containers) none run,
+   * and `depends_on: service_healthy` would wait forever. Docker's engine runs them itself: this does the same.
+   */
+  private startHealthChecks(): void {
+    let busy = false;
+    const once = async () => {
+      const names = (await podman(['ps', '--filter', `label=com.docker.compose.project=${this.project}`, '--format', '{{.Names}} {{.Status}}'])).stdout.trim().split('\n');
+      await Promise.all(names.filter((l) => /\((starting|healthy|unhealthy)\)/.test(l)).map((l) => podman(['healthcheck', 'run', l.split(' ')[0]], { timeoutMs: 30_000 })));
+    };
+    this.healthTicker = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      once()
+        .catch(() => undefined)
+        .finally(() => (busy = false));
+    }, 3000);
+  }
+}
