@@ -2,7 +2,7 @@
 # One image for both roles of this project on a cluster: the Temporal worker (default) and the prediction API
 # (`node dist/src/serving/main.js`). Three stages: build with dev tools, production dependencies, a slim runtime.
 # Built by `make images` (podman; base-image arguments pointed at local bases when no registry is reachable) and tested by
-# `make container-test`; see README "Running on a cluster".
+# `make container-test`; see README "Cluster and containers" and docs/store-and-cluster.md.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

@@ -106,10 +106,14 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
       ];
     await crash(victim);
     await crash(container('api-1'));
+    // Events before the kills: what the run did after them must include finished steps, or the kills were not mid-run.
+    const eventsAtKill = (await historyOf(client, workflowId)).length;
 
     const result = (await client.workflow.getHandle(workflowId).result()) as { model: string; version: number; promoted: boolean };
     assert.equal(result.model, 'flights-small');
     assert.equal(result.promoted, true);
+    const stepsAfterKill = (await historyOf(client, workflowId)).slice(eventsAtKill).filter((e) => e.activityTaskCompletedEventAttributes).length;
+    assert.ok(stepsAfterKill > 0, 'steps completed after the kills');
 
     // Both killed containers came back by their restart policy.
     for (const name of [victim, container('api-1')]) {
