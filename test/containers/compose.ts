@@ -36,6 +36,34 @@ export async function requireComposeTools(ctx: Mocha.Context): Promise<void> {
   }
 }
 
+let dnsChecked: Promise<void> | undefined;
+/**
+ * Compose services reach each other by service name through podman's DNS plugin (aardvark-dns with netavark, dnsname
+ * with CNI). `apt-get install --no-install-recommends podman` installs neither, and every service then fails with
+ * "no such host": this probe names the missing package instead, once per run.
+ */
+export function checkContainerDns(image: string): Promise<void> {
+  dnsChecked ??= (async () => {
+    const tag = `mlp-dns-probe-${process.pid}`;
+    await podman(['network', 'create', tag]);
+    try {
+      const a = await podman(['run', '-d', '--name', `${tag}-a`, '--network', tag, '--entrypoint', 'sleep', image, '60']);
+      if (a.code !== 0) throw new Error(`podman run for the DNS probe failed: ${a.stderr.trim()}`);
+      const b = await podman(['run', '--rm', '--network', tag, '--entrypoint', 'getent', image, 'hosts', `${tag}-a`]);
+      if (b.code === 0) return;
+      const backend = (await podman(['info', '--format', '{{.Host.NetworkBackend}}'])).stdout.trim();
+      const pkg = backend === 'netavark' ? 'aardvark-dns' : 'golang-github-containernetworking-plugin-dnsname';
+      throw new Error(
+        `containers on a podman network cannot resolve each other by name (podman's ${backend} backend has no DNS plugin), so compose services cannot find each other: apt-get install ${pkg}`,
+      );
+    } finally {
+      await podman(['rm', '-f', '-t', '0', `${tag}-a`]);
+      await podman(['network', 'rm', '-f', tag]);
+    }
+  })();
+  return dnsChecked;
+}
+
 export class ComposeStack {
   readonly project = `mlp-compose-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   readonly ports = {} as Record<PortName, number>;
@@ -53,6 +81,7 @@ export class ComposeStack {
 
   /** Starts podman's Docker API and the health checks; `up` is the caller's (which services, --wait or not). */
   async start(): Promise<void> {
+    await checkContainerDns(appImage);
     this.composeBin = execFileSync(path.join(projectRoot, 'scripts', 'compose-cli.sh'), { encoding: 'utf8' }).trim();
     const socket = path.join(this.socketDir, 'podman.sock');
     // podman's Docker-compatible API for the Compose CLI, with the project's runc wrapper.
