@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { waitFor } from '../cluster/helpers';
 import { makePki, type Pki } from '../support/mtls-temporal';
+import { podman } from '../support/podman';
 import { temporalCli } from '../support/temporal';
 import { ComposeStack, requireComposeTools } from './compose';
 
@@ -102,7 +103,10 @@ describe('docker-compose.tls.yml: the compose topology with mTLS to Temporal', f
   });
 
   it('a worker container given the wrong CA stops at once (exit 3) with a message naming TEMPORAL_TLS_CA', async () => {
-    const r = await stack!.composeExit(['run', '--rm', '--no-deps', '-e', 'TEMPORAL_TLS_CA=/run/temporal-tls/other-ca.pem', '-e', 'TEMPORAL_CONNECT_TIMEOUT_MS=600000', 'worker']);
+    // Not `run --rm`: against podman's Docker API the Compose CLI then reports exit 0 whatever the container returned.
+    const name = `${stack!.project}-worker-wrong-ca`;
+    const r = await stack!.composeExit(['run', '--no-deps', '--name', name, '-e', 'TEMPORAL_TLS_CA=/run/temporal-tls/other-ca.pem', '-e', 'TEMPORAL_CONNECT_TIMEOUT_MS=600000', 'worker']);
+    await podman(['rm', '-f', name]);
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /not signed by a trusted CA.*TEMPORAL_TLS_CA/s);
   });
