@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { freePort } from '../../src/up/processes';
 import { waitFor } from '../cluster/helpers';
 import { appImage, podman, requireImages, runtimeWrapper } from '../support/podman';
@@ -27,9 +28,20 @@ export function localImages(): Record<string, string> {
   );
 }
 
+/**
+ * Every image docker-compose.temporal.yml names, as compose resolves `${VAR:-default}` with images/local.env: images
+ * built from another checkout (podman's store is per machine, local.env per checkout) leave the official names here.
+ */
+export function composeImages(): string[] {
+  const file = parse(readFileSync(path.join(projectRoot, 'docker-compose.temporal.yml'), 'utf8')) as { services: Record<string, { image?: string }> };
+  const vars = localImages();
+  const images = Object.values(file.services).flatMap((svc) => (svc.image ? [svc.image.replace(/\$\{([A-Z_]+):-([^}]*)\}/g, (_, name: string, dflt: string) => vars[name] ?? dflt)] : []));
+  return [...new Set(images)];
+}
+
 /** Skips (under `make test`) or fails (under `make container-test`) when an image or the Compose CLI is missing. */
 export async function requireComposeTools(ctx: Mocha.Context): Promise<void> {
-  await requireImages(ctx, [appImage, 'ml-pipeline-minio:latest', ...Object.values(localImages())]);
+  await requireImages(ctx, [appImage, ...composeImages()]);
   if (process.env.CONTAINER_TEST !== '1' && !existsSync(path.join(projectRoot, '.tools', 'compose', 'docker-compose'))) {
     process.stdout.write('      skipped: the Docker Compose CLI is not built yet: run `make container-test`\n');
     ctx.skip();
