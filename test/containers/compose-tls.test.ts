@@ -106,7 +106,7 @@ describe('docker-compose.tls.yml: the compose topology with mTLS to Temporal', f
     // Not `run --rm`: against podman's Docker API the Compose CLI then reports exit 0 whatever the container returned.
     const name = `${stack!.project}-worker-wrong-ca`;
     const r = await stack!.composeExit(['run', '--no-deps', '--name', name, '-e', 'TEMPORAL_TLS_CA=/run/temporal-tls/other-ca.pem', '-e', 'TEMPORAL_CONNECT_TIMEOUT_MS=600000', 'worker']);
-    await podman(['rm', '-f', name]);
+    await podman(['rm', '-f', '-v', name]); // -v: the image's /data VOLUME, anonymous here
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /not signed by a trusted CA.*TEMPORAL_TLS_CA/s);
   });

@@ -69,7 +69,7 @@ export function checkContainerDns(image: string): Promise<void> {
         `containers on a podman network cannot resolve each other by name (podman's ${backend} backend has no DNS plugin), so compose services cannot find each other: apt-get install ${pkg}`,
       );
     } finally {
-      await podman(['rm', '-f', '-t', '0', `${tag}-a`]);
+      await podman(['rm', '-f', '-v', '-t', '0', `${tag}-a`]); // -v: the image's /data VOLUME, anonymous here
       await podman(['network', 'rm', '-f', tag]);
     }
   })();
@@ -79,7 +79,7 @@ export function checkContainerDns(image: string): Promise<void> {
 export class ComposeStack {
   readonly project = `mlp-compose-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   readonly ports = {} as Record<PortName, number>;
-  private readonly socketDir = mkdtempSync(path.join(os.tmpdir(), 'mlp-podman-api-'));
+  private socketDir = '';
   private service: ChildProcess | undefined;
   private composeBin = '';
   private env: NodeJS.ProcessEnv = {};
@@ -95,6 +95,7 @@ export class ComposeStack {
   async start(): Promise<void> {
     await checkContainerDns(appImage);
     this.composeBin = execFileSync(path.join(projectRoot, 'scripts', 'compose-cli.sh'), { encoding: 'utf8' }).trim();
+    this.socketDir = mkdtempSync(path.join(os.tmpdir(), 'mlp-podman-api-'));
     const socket = path.join(this.socketDir, 'podman.sock');
     // podman's Docker-compatible API for the Compose CLI, with the project's runc wrapper.
     this.service = spawn('podman', ['--runtime', runtimeWrapper, 'system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
@@ -166,8 +167,13 @@ export class ComposeStack {
       }
       await this.compose(['down', '--volumes', '--remove-orphans', '--timeout', '20'], 300_000).catch((e: Error) => process.stdout.write(`${e.message}\n`));
     }
-    this.service?.kill('SIGTERM');
-    rmSync(this.socketDir, { recursive: true, force: true });
+    const service = this.service;
+    if (service && service.exitCode === null && service.signalCode === null) {
+      const exited = new Promise((resolve) => service.once('exit', resolve));
+      service.kill('SIGTERM');
+      await exited;
+    }
+    if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
   }
 
   /**
