@@ -2,7 +2,7 @@
 # One image for both roles of this project on a cluster: the Temporal worker (default) and the prediction API
 # (`node dist/src/serving/main.js`). Three stages: build with dev tools, production dependencies, a slim runtime.
 # Built by `make images` (podman; base-image arguments pointed at local bases when no registry is reachable) and tested by
-# `make container-test`; see README "Running on a cluster".
+# `make container-test`; see README "Cluster and containers" and docs/store-and-cluster.md.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # The Python training worker's base (target python-worker): Debian's python3 (3.11 on bookworm), so a local debootstrap
@@ -20,10 +20,9 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-COPY scripts ./scripts
-COPY test ./test
-COPY bench ./bench
-RUN npx tsc -p tsconfig.json && node dist/src/worker/build-bundle.js
+# Only the code the image ships is compiled: tests, benches and scripts stay out, so editing them rebuilds nothing here.
+RUN printf '{"extends":"./tsconfig.json","include":["src","workflows","activities"]}' >tsconfig.image.json \
+ && npx tsc -p tsconfig.image.json && node dist/src/worker/build-bundle.js
 
 # 2. Production dependencies only: no TypeScript, mocha or other dev tools.
 FROM ${NODE_IMAGE} AS deps

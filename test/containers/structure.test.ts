@@ -11,10 +11,14 @@ describe('the ml-pipeline image (container-structure-test.yaml run with podman)'
 
   before(async function () {
     await requireImages(this, [appImage]);
+    // Which build every check below ran against (each one runs or inspects this image, by this name).
+    const r = await podman(['image', 'inspect', '--format', '{{.Id}} {{.Created}}', appImage]);
+    const [id, ...created] = r.stdout.trim().split(' ');
+    process.stdout.write(`      image ${appImage}: id ${id.slice(0, 12)}, built ${created.slice(0, 2).join(' ')}\n`);
   });
 
   for (const check of structureChecks(config)) {
-    it(check.name, async () => {
+    it(`${check.name} [${appImage}]`, async () => {
       const problems = await check.run(appImage);
       assert.deepEqual(problems, [], problems.join('\n'));
     });
