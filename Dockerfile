@@ -50,16 +50,20 @@ ENTRYPOINT ["minio"]
 # TEMPORAL_ADDRESS and reads/writes the artifact store with the app's settings (ARTIFACT_STORE, S3_ENDPOINT, AWS_*).
 # Build: docker build --target python-worker -t ml-pipeline-python-worker .   (compose: --profile python)
 FROM ${PYTHON_BASE_IMAGE} AS python-worker-deps
-# Debian's ca-certificates only when the base has no bundle: a local base carries the machine's (proxy CA included),
-# which installing the package would regenerate without. pip reads it through PIP_CERT (its own certifi lacks it).
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv \
- && { test -f /etc/ssl/certs/ca-certificates.crt || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates; } \
+# pip trusts the base's own CA bundle when it has one: a local base carries the machine's (proxy CA included), and
+# installing python3 pulls in Debian's ca-certificates, which regenerates the bundle without it. So the base's bundle is
+# kept aside first and handed to pip through PIP_CERT (its own certifi lacks the proxy CA too); an official base has
+# none, and then Debian's is used. libgomp1: the import check below loads LightGBM. pip leaves the venv once it is done.
+RUN { cp /etc/ssl/certs/ca-certificates.crt /opt/pip-ca.crt 2>/dev/null || true; } \
+ && apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv ca-certificates libgomp1 \
+ && { test -s /opt/pip-ca.crt || cp /etc/ssl/certs/ca-certificates.crt /opt/pip-ca.crt; } \
  && rm -rf /var/lib/apt/lists/*
 COPY python/requirements.txt /tmp/requirements.txt
 RUN python3 -m venv /opt/venv \
- && PIP_CERT=/etc/ssl/certs/ca-certificates.crt /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
- && /opt/venv/bin/python -c "import temporalio, sklearn, skl2onnx, onnxmltools, lightgbm, xgboost, onnxruntime, boto3"
+ && PIP_CERT=/opt/pip-ca.crt /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
+ && /opt/venv/bin/python -c "import temporalio, sklearn, skl2onnx, onnxmltools, lightgbm, xgboost, onnxruntime, boto3" \
+ && /opt/venv/bin/python -m pip uninstall --yes --quiet pip
 
 FROM ${PYTHON_BASE_IMAGE} AS python-worker
 # libgomp1: LightGBM's OpenMP runtime (its wheel does not bundle one). No pip, no compilers at run time.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make images`: builds this project's image (Dockerfile, target runtime) as ml-pipeline:latest, and the images
+# `make images`: builds this project's images (Dockerfile: target runtime as ml-pipeline:latest, python-worker as
+# ml-pipeline-python-worker:latest), and the images
 # docker-compose.temporal.yml names, with podman. When an image registry answers, the Dockerfile's own bases are used
 # (node:24-bookworm-slim...). When none does, the bases are made here: Debian by debootstrap, Node.js 24 and npm from
 # the npm registry, the Go components from .tools/cluster (`make cluster-deps`), and images/local.Containerfile keeps
@@ -32,6 +33,7 @@ exists() { "${PODMAN[@]}" image exists "$1"; }
 if [ "$mode" = 0 ]; then
   "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target runtime -t ml-pipeline:latest .
   "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target minio -t ml-pipeline-minio:latest .
+  "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target python-worker -t ml-pipeline-python-worker:latest .
   : >images/local.env
   exit 0
 fi
@@ -89,6 +91,9 @@ build_local minio ml-pipeline-minio:latest
 say "building ml-pipeline:latest from the Dockerfile (NODE_IMAGE=$BASE/node:24)"
 "${PODMAN[@]}" build --format docker --network host -f Dockerfile --target runtime --build-arg "NODE_IMAGE=$BASE/node:24" -t ml-pipeline:latest .
 
+say "building ml-pipeline-python-worker:latest from the Dockerfile (PYTHON_BASE_IMAGE=$BASE/debian:bookworm; pip from PyPI)"
+"${PODMAN[@]}" build --format docker --network host -f Dockerfile --target python-worker --build-arg "PYTHON_BASE_IMAGE=$BASE/debian:bookworm" -t ml-pipeline-python-worker:latest .
+
 cat >images/local.env <<ENV
 # Written by scripts/container-images.sh: the local stand-ins for the official images (see docker-compose.temporal.yml).
 POSTGRES_IMAGE=$LOCAL/postgres:15
@@ -96,4 +101,4 @@ TEMPORAL_SERVER_IMAGE=$LOCAL/temporal-server:$server_v
 TEMPORAL_ADMIN_TOOLS_IMAGE=$LOCAL/temporal-admin-tools:$server_v
 TEMPORAL_UI_IMAGE=$LOCAL/temporal-ui:$ui_v
 ENV
-say "done: ml-pipeline:latest, ml-pipeline-minio:latest and the local stand-ins in images/local.env"
+say "done: ml-pipeline:latest, ml-pipeline-python-worker:latest, ml-pipeline-minio:latest and the local stand-ins in images/local.env"

@@ -63,10 +63,10 @@ describe('docker-compose.temporal.yml under podman (Docker Compose CLI against p
     await stack.stop(showLogs);
   });
 
-  it('boots every service: schema and bucket set up once, Temporal, UI, MinIO, two workers, two API replicas running', async () => {
+  it('boots every service: schema and bucket set up once, Temporal, UI, MinIO, two workers, the watchdog, two API replicas running', async () => {
     const state = await stack.states();
     for (const svc of ['temporal-schema', 'temporal-setup', 'store-setup']) assert.deepEqual(state(svc), ['exited:0'], `${svc} ran to success`);
-    for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'minio', 'api-1', 'api-2']) assert.deepEqual(state(svc), ['running:0'], `${svc} runs`);
+    for (const svc of ['postgresql', 'temporal', 'temporal-ui', 'minio', 'api-1', 'api-2', 'watchdog']) assert.deepEqual(state(svc), ['running:0'], `${svc} runs`);
     assert.deepEqual(state('worker'), ['running:0', 'running:0'], 'two workers');
     const ui = await waitFor('the Web UI', 60_000, async () => (await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PUBLISH_PORT}/`)).status === 200 || undefined);
     assert.ok(ui);

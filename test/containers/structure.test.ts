@@ -1,20 +1,43 @@
-// The image built by `make images`, checked for real: every check of container-structure-test.yaml, the health check,
-// and the worker and API commands starting in it.
+// The images built by `make images`, checked for real: every check of container-structure-test.yaml (and of
+// container-structure-test.python-worker.yaml for the Python worker's image), the health check, and the worker and API
+// commands starting in it.
 import assert from 'node:assert/strict';
 import { freePort } from '../../src/up/processes';
-import { appImage, podman, requireImages } from '../support/podman';
+import path from 'node:path';
+import { appImage, podman, pythonWorkerImage, requireImages } from '../support/podman';
+import { projectRoot } from '../support/temporal';
 import { inspectImage, readStructureConfig, structureChecks, type StructureConfig } from './structure';
+
+/** Says which build the checks that follow ran against (each one runs or inspects this image, by this name). */
+async function requireAndName(ctx: Mocha.Context, image: string): Promise<void> {
+  await requireImages(ctx, [image]);
+  const r = await podman(['image', 'inspect', '--format', '{{.Id}} {{.Created}}', image]);
+  const [id, ...created] = r.stdout.trim().split(' ');
+  process.stdout.write(`      image ${image}: id ${id.slice(0, 12)}, built ${created.slice(0, 2).join(' ')}\n`);
+}
+
+describe('the Python worker image (container-structure-test.python-worker.yaml run with podman)', function () {
+  this.timeout(180_000);
+  const config = readStructureConfig(path.join(projectRoot, 'container-structure-test.python-worker.yaml'));
+
+  before(async function () {
+    await requireAndName(this, pythonWorkerImage);
+  });
+
+  for (const check of structureChecks(config)) {
+    it(`${check.name} [${pythonWorkerImage}]`, async () => {
+      const problems = await check.run(pythonWorkerImage);
+      assert.deepEqual(problems, [], problems.join('\n'));
+    });
+  }
+});
 
 describe('the ml-pipeline image (container-structure-test.yaml run with podman)', function () {
   this.timeout(180_000);
   const config = readStructureConfig();
 
   before(async function () {
-    await requireImages(this, [appImage]);
-    // Which build every check below ran against (each one runs or inspects this image, by this name).
-    const r = await podman(['image', 'inspect', '--format', '{{.Id}} {{.Created}}', appImage]);
-    const [id, ...created] = r.stdout.trim().split(' ');
-    process.stdout.write(`      image ${appImage}: id ${id.slice(0, 12)}, built ${created.slice(0, 2).join(' ')}\n`);
+    await requireAndName(this, appImage);
   });
 
   for (const check of structureChecks(config)) {

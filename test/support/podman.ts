@@ -5,6 +5,8 @@ import { projectRoot } from './temporal';
 
 export const runtimeWrapper = path.join(projectRoot, 'scripts', 'podman-runc.sh');
 export const appImage = 'ml-pipeline:latest';
+/** The Python training worker's image (Dockerfile target python-worker), also built by `make images`. */
+export const pythonWorkerImage = 'ml-pipeline-python-worker:latest';
 
 export interface Run {
   code: number;
