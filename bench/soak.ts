@@ -3,12 +3,12 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from '../src/registry/registry';
 import { devKeyPath } from '../src/serving/keys';
 import { localStore } from '../src/store';
+import { freePort } from '../src/up/processes';
 import type { Figure } from './figure';
 import { registerSynthetic, syntheticModelBytes } from '../test/support/synthetic-model';
 
@@ -20,17 +20,6 @@ export interface SoakOptions {
   /** /v1/predict requests per second (BENCH_SOAK_RATE, default 1,000). */
   rate?: number;
   log?: (line: string) => void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resident set size of a process in MiB, from /proc (Linux). */
