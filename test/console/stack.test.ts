@@ -1,28 +1,40 @@
-// The console in Chromium against a real stack: a dev server, a worker, a real training run, the API on loopback with
-// traffic and labels, real drift and quality runs; then model -> version card and -> report, charts = stored numbers.
+// The console in Chromium against `make up` itself (its process: dev server, worker, watchdog, API, first training run),
+// with traffic and labels, real drift and quality runs; then model -> version card and -> report, charts = stored numbers.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { TrainingResult } from '../../activities/training-types';
+import { Client, Connection } from '@temporalio/client';
 import { listDriftReports, readDriftReport } from '../../src/drift/report/store';
 import type { DriftReport } from '../../src/drift/monitor/report-model';
 import { binaryLive, listQualityReports, readQualityReport, type ModelQualityReport } from '../../src/model-quality/report';
 import { Registry } from '../../src/registry/registry';
-import { buildApp } from '../../src/serving/app';
 import { devKeyPath } from '../../src/serving/keys';
 import { localStore } from '../../src/store';
+import { capturePrefix } from '../../src/store/layout';
 import { delayedLabel, readFlightRows } from '../../src/traffic/flights';
 import { sendLabels } from '../../src/traffic/labels';
 import { replay } from '../../src/traffic/replay';
+import { freePort } from '../../src/up/processes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { uniqueId } from '../alerts/helpers';
 import { parquet } from '../drift/monitor-helpers';
-import { projectRoot, tempVarDir, withWorker } from '../support/temporal';
+import { waitFor } from '../cluster/helpers';
+import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
 import { chromiumOrReason, launchChromium, shots, watchErrors } from './chromium';
 
 const MODEL = 'flights-small';
 const LIVE = 1200;
+
+/** Rows in the model's capture files of a local store (one JSON line each). */
+async function capturedRows(varDir: string, model: string): Promise<number> {
+  const folder = path.join(varDir, capturePrefix(model));
+  let rows = 0;
+  for (const name of await readdir(folder).catch(() => [] as string[]))
+    if (name.endsWith('.jsonl')) rows += (await readFile(path.join(folder, name), 'utf8')).split('\n').filter((l) => l.trim()).length;
+  return rows;
+}
 
 describe('model console in Chromium against a real stack', function () {
   this.timeout(900_000);
@@ -39,65 +51,83 @@ describe('model console in Chromium against a real stack', function () {
     await browser?.close();
   });
 
-  it('after a training run, traffic with labels, drift and quality runs: model -> card, model -> reports, the charts are the stored numbers', async () => {
+  it('after `make up` trains, traffic with labels, drift and quality runs: model -> card, model -> reports, the charts are the stored numbers', async () => {
     const varDir = tempVarDir('console-stack-');
     const store = localStore(varDir);
-    const spec = JSON.parse(await readFile(path.join(projectRoot, 'datasets/flights-small.json'), 'utf8')) as Record<string, unknown>;
-    spec.model = { ...(spec.model as object), rounds: 30 };
-    const specFile = path.join(varDir, 'flights-small.json');
-    await writeFile(specFile, JSON.stringify(spec));
-
-    let trained: TrainingResult | undefined;
-    await withWorker(
-      async ({ env, taskQueue }) => {
-        trained = (await env.client.workflow.execute('trainingPipeline', { taskQueue, workflowId: uniqueId('console-train'), args: [{ spec: specFile }] })) as TrainingResult;
-        assert.equal(trained.promoted, true, trained.promotionReason);
-
-        // June rows through the real API on a real port, their true labels after; closing flushes capture and labels
-        const app = await buildApp({ registry: new Registry(store), varDir, modelName: MODEL, config: { MODEL_POLL_MS: 100, CAPTURE_FLUSH_MS: 50 }, defaultMetrics: false });
-        try {
-          const url = await app.listen({ host: '127.0.0.1', port: 0 });
-          const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
-          const rows = await readFlightRows({ parquet, from: 'later', months: [6, 6], rows: LIVE, seed: 9 });
-          const sent = await replay({ url, key, rows, batch: 100, rate: 0, concurrency: 2, collectIds: true });
-          assert.equal(sent.okRows, LIVE, JSON.stringify(sent.statuses));
-          const labels = (sent.ids ?? []).flatMap((id, i) => {
-            const label = delayedLabel(rows[i]);
-            return id !== undefined && label !== undefined ? [{ id, label }] : [];
-          });
-          const fed = await sendLabels({ url, key, model: MODEL, labels, chunk: 1000 });
-          assert.equal(fed.accepted, labels.length);
-        } finally {
-          await app.close();
-        }
-
-        // two drift runs (two points per chart) and one quality run over the traffic's window
-        for (const n of [1, 2])
-          await env.client.workflow.execute('driftMonitor', { taskQueue, workflowId: uniqueId(`console-drift-${n}`), args: [{ model: MODEL, window: { lastMinutes: 30 }, lagSeconds: 0 }] });
-        const q = (await env.client.workflow.execute('modelQualityMonitor', {
-          taskQueue,
-          workflowId: uniqueId('console-quality'),
-          args: [{ model: MODEL, window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 100 } }],
-        })) as ModelQualityResult;
-        assert.notEqual(q.verdict, 'insufficient labels', q.summary);
+    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    // `make up` is `node dist/src/up/main.js` after the build; the monitors' schedules are set a week apart so none
+    // fires during the test: the runs below are the only ones, started as a user would
+    const up = spawn(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], {
+      env: {
+        ...process.env,
+        VAR_DIR: varDir,
+        MODEL_NAME: MODEL,
+        TEMPORAL_CLI: temporalCli(),
+        TEMPORAL_PORT: String(temporalPort),
+        TEMPORAL_UI_PORT: String(uiPort),
+        API_PORT: String(apiPort),
+        CAPTURE_FLUSH_MS: '50',
+        MODEL_POLL_MS: '200',
+        DRIFT_SCHEDULE_MINUTES: '10080',
+        QUALITY_SCHEDULE_MINUTES: '10080',
       },
-      { varDir, context: { driftScheduleMinutes: 0, qualityScheduleMinutes: 0 } },
-    );
-    assert.ok(trained);
-    const version = trained.version;
-
-    // what the store holds, oldest first, as the console's charts order them
-    const drift: DriftReport[] = [];
-    for (const s of (await listDriftReports(store, { model: MODEL })).reverse()) drift.push((await readDriftReport(store, s.id)) as DriftReport);
-    const quality: ModelQualityReport[] = [];
-    for (const s of (await listQualityReports(store, { model: MODEL })).reverse()) quality.push((await readQualityReport(store, s.id)) as ModelQualityReport);
-    assert.equal(drift.length, 2);
-    assert.equal(quality.length, 1);
-
-    // the API as `make up` runs it: a fresh process state over the same store, on a loopback port
-    const api = await buildApp({ registry: new Registry(store), varDir, modelName: MODEL, config: { MODEL_POLL_MS: 100 }, defaultMetrics: false });
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    up.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    up.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
+    const base = `http://127.0.0.1:${apiPort}`;
+    let connection: Connection | undefined;
     try {
-      const base = await api.listen({ host: '127.0.0.1', port: 0 });
+      // the first start trains datasets/flights-small.json and the API turns ready with its champion
+      await waitFor('make up to train and serve a champion', 600_000, async () => {
+        if (up.exitCode !== null) throw new Error(`make up exited with ${up.exitCode}:\n${log.slice(-3000)}`);
+        return (
+          (await fetch(`${base}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200
+        );
+      });
+      const version = await new Registry(store).alias(MODEL);
+      assert.ok(version, 'a champion');
+
+      // June rows through the API as users send them, their true labels after
+      const key = (await readFile(devKeyPath(varDir), 'utf8')).trim();
+      const rows = await readFlightRows({ parquet, from: 'later', months: [6, 6], rows: LIVE, seed: 9 });
+      const sent = await replay({ url: base, key, rows, batch: 100, rate: 0, concurrency: 2, collectIds: true });
+      assert.equal(sent.okRows, LIVE, JSON.stringify(sent.statuses));
+      const labels = (sent.ids ?? []).flatMap((id, i) => {
+        const label = delayedLabel(rows[i]);
+        return id !== undefined && label !== undefined ? [{ id, label }] : [];
+      });
+      const fed = await sendLabels({ url: base, key, model: MODEL, labels, chunk: 1000 });
+      assert.equal(fed.accepted, labels.length);
+      // every acknowledged row is on disk within CAPTURE_FLUSH_MS; wait for the capture files to hold them all
+      await waitFor('the capture to reach the store', 30_000, async () => (await capturedRows(varDir, MODEL)) >= LIVE);
+
+      // two drift runs (two points per chart) and one quality run over the traffic's window, on make up's worker
+      connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+      const client = new Client({ connection });
+      const taskQueue = 'ml-pipeline';
+      for (const n of [1, 2])
+        await client.workflow.execute('driftMonitor', { taskQueue, workflowId: uniqueId(`console-drift-${n}`), args: [{ model: MODEL, window: { lastMinutes: 30 }, lagSeconds: 0 }] });
+      const q = (await client.workflow.execute('modelQualityMonitor', {
+        taskQueue,
+        workflowId: uniqueId('console-quality'),
+        args: [{ model: MODEL, window: { lastMinutes: 30 }, lagSeconds: 0, settings: { minLabeledRows: 100 } }],
+      })) as ModelQualityResult;
+      assert.notEqual(q.verdict, 'insufficient labels', q.summary);
+
+      // what the store holds, oldest first, as the console's charts order them
+      const drift: DriftReport[] = [];
+      for (const s of (await listDriftReports(store, { model: MODEL })).reverse()) drift.push((await readDriftReport(store, s.id)) as DriftReport);
+      const quality: ModelQualityReport[] = [];
+      for (const s of (await listQualityReports(store, { model: MODEL })).reverse()) quality.push((await readQualityReport(store, s.id)) as ModelQualityReport);
+      assert.equal(drift.length, 2);
+      assert.equal(quality.length, 1);
+
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors = watchErrors(page);
@@ -155,7 +185,11 @@ describe('model console in Chromium against a real stack', function () {
       await page.screenshot({ path: path.join(shots, 'console-stack-quality-report.png'), fullPage: true });
       assert.deepEqual(errors, [], 'no script or CSP errors, no failed request');
     } finally {
-      await api.close();
+      await connection?.close();
+      // Ctrl-C, as a user stops make up: everything it started stops with it
+      up.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
+      if (code === 'timeout') up.kill('SIGKILL');
     }
   });
 });
