@@ -502,7 +502,8 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
     const championFrom = opts.championVarDir ?? process.env.BENCH_CHAMPION_VAR_DIR;
     const champion = championFrom ? await copyChampion(path.resolve(championFrom), opts.championModel ?? process.env.BENCH_CHAMPION_MODEL, championDir) : undefined;
     if (champion) log(`champion setting: ${champion.name} v${champion.version} (${champion.features.length} features) from ${championFrom}, row ${JSON.stringify(champion.row)}`);
-    const champ = champion ? await startApi(champion.varDir, 1, champion.name) : undefined;
+    // as many processes as `make up` runs (SERVING_PROCESSES defaults to the cores), so the figure is what users get
+    const champ = champion ? await startApi(champion.varDir, processes, champion.name) : undefined;
     if (champ) servers.push(champ);
     const champKey = champion ? (await readFile(devKeyPath(champion.varDir), 'utf8')).trim() : '';
     const champFlask = champion && python ? await startFlask(python, champion.onnxFile, champKey, champion) : undefined;
@@ -596,7 +597,7 @@ export async function benchServing(opts: BenchServingOptions = {}): Promise<Figu
         }
       }
       if (champion && r.predictC && r.healthzC) {
-        const c = `/v1/predict, real champion ${champion.name} v${champion.version}, 1 process`;
+        const c = `/v1/predict, real champion ${champion.name} v${champion.version}, ${processes} process${processes === 1 ? '' : 'es'}`;
         figures.push({ name: `serving: ${c} rps`, value: r.predictC.rps, unit: 'req/s', baseline: { name: '/healthz same server', value: r.healthzC.rps } });
         figures.push({ name: `serving: ${c} p99`, value: r.predictC.p99, unit: 'ms', baseline: { name: '/healthz same server', value: r.healthzC.p99 } });
         figures.push({ name: `serving: ${c} rps vs synthetic model`, value: r.predictC.rps, unit: 'req/s', baseline: { name: 'synthetic /v1/predict', value: r.predict.rps } });
