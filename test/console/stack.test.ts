@@ -57,9 +57,11 @@ describe('model console in Chromium against a real stack', function () {
     const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     // `make up` is `node dist/src/up/main.js` after the build; the monitors' schedules are set a week apart so none
     // fires during the test: the runs below are the only ones, started as a user would
+    // without TEMPORAL_ADDRESS (a developer's shell may export one): make up then starts its own dev server
+    const { TEMPORAL_ADDRESS: _own, ...inherited } = process.env;
     const up = spawn(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], {
       env: {
-        ...process.env,
+        ...inherited,
         VAR_DIR: varDir,
         MODEL_NAME: MODEL,
         TEMPORAL_CLI: temporalCli(),
