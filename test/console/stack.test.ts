@@ -16,12 +16,12 @@ import { capturePrefix } from '../../src/store/layout';
 import { delayedLabel, readFlightRows } from '../../src/traffic/flights';
 import { sendLabels } from '../../src/traffic/labels';
 import { replay } from '../../src/traffic/replay';
-import { freePort } from '../../src/up/processes';
 import type { ModelQualityResult } from '../../workflows/model-quality-monitor';
 import { uniqueId } from '../alerts/helpers';
 import { parquet } from '../drift/monitor-helpers';
 import { waitFor } from '../cluster/helpers';
-import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
+import { projectRoot } from '../support/temporal';
+import { upEnv } from '../support/up';
 import { chromiumOrReason, launchChromium, shots, watchErrors } from './chromium';
 
 const MODEL = 'flights-small';
@@ -52,27 +52,19 @@ describe('model console in Chromium against a real stack', function () {
   });
 
   it('after `make up` trains, traffic with labels, drift and quality runs: model -> card, model -> reports, the charts are the stored numbers', async () => {
-    const varDir = tempVarDir('console-stack-');
+    // the monitors' schedules are set a week apart so none fires during the test: the runs below are the only ones,
+    // started as a user would
+    const { env, temporalPort, apiPort, varDir } = await upEnv('console-stack-', {
+      MODEL_NAME: MODEL,
+      CAPTURE_FLUSH_MS: '50',
+      MODEL_POLL_MS: '200',
+      DRIFT_SCHEDULE_MINUTES: '10080',
+      QUALITY_SCHEDULE_MINUTES: '10080',
+    });
     const store = localStore(varDir);
-    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    // `make up` is `node dist/src/up/main.js` after the build; the monitors' schedules are set a week apart so none
-    // fires during the test: the runs below are the only ones, started as a user would
-    // without TEMPORAL_ADDRESS (a developer's shell may export one): make up then starts its own dev server
-    const { TEMPORAL_ADDRESS: _own, ...inherited } = process.env;
+    // `make up` is `node dist/src/up/main.js` after the build
     const up = spawn(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], {
-      env: {
-        ...inherited,
-        VAR_DIR: varDir,
-        MODEL_NAME: MODEL,
-        TEMPORAL_CLI: temporalCli(),
-        TEMPORAL_PORT: String(temporalPort),
-        TEMPORAL_UI_PORT: String(uiPort),
-        API_PORT: String(apiPort),
-        CAPTURE_FLUSH_MS: '50',
-        MODEL_POLL_MS: '200',
-        DRIFT_SCHEDULE_MINUTES: '10080',
-        QUALITY_SCHEDULE_MINUTES: '10080',
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

@@ -7,19 +7,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { waitForPort } from '../../src/up/processes';
 import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
+import { upEnv } from '../support/up';
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function descendants(pid: number): number[] {
   try {
@@ -83,20 +73,12 @@ describe('make up (the orchestrator behind it)', function () {
   this.timeout(300_000);
 
   it('starts dev server + UI, worker and API, trains on first start and serves the README example; Ctrl-C stops every process; a restart keeps workflow history', async () => {
-    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_CLI: temporalCli(),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      API_PORT: String(apiPort),
-      VAR_DIR: tempVarDir('mlp-up-'),
+    const { env, temporalPort, uiPort, apiPort } = await upEnv('mlp-up-', {
       // the first start trains (on the 100k-row sample, to keep the test short) so the API has a model to serve
       FIRST_TRAINING_SPEC: 'datasets/flights-small.json',
       MODEL_NAME: 'flights-small',
       LOG_LEVEL: 'warn',
-    };
-    delete env.TEMPORAL_ADDRESS;
+    });
     const address = `127.0.0.1:${temporalPort}`;
 
     const first = await startUp(env);
@@ -155,18 +137,7 @@ describe('make up (the orchestrator behind it)', function () {
   });
 
   it('restarts a crashed child with backoff and says so; the API keeps answering while the Temporal server is down', async () => {
-    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_CLI: temporalCli(),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      API_PORT: String(apiPort),
-      VAR_DIR: tempVarDir('mlp-up-'),
-      TRAIN_ON_FIRST_START: 'false',
-      LOG_LEVEL: 'warn',
-    };
-    delete env.TEMPORAL_ADDRESS;
+    const { env, temporalPort, apiPort } = await upEnv('mlp-up-', { TRAIN_ON_FIRST_START: 'false', LOG_LEVEL: 'warn' });
     const up = await startUp(env);
     const child = (pattern: RegExp) =>
       descendants(up.child.pid ?? 0).find((pid) => {

@@ -3,22 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pythonWorkerLaunch } from '../../src/up/python-worker';
-import { projectRoot, temporalCli, tempVarDir } from '../support/temporal';
+import { projectRoot, tempVarDir } from '../support/temporal';
+import { upEnv } from '../support/up';
 import { requirePython } from './helpers';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('make up: which Python worker launch (src/up/python-worker)', () => {
   it('without a venv, or with one whose install never finished, says the Python trainers are unavailable', () => {
@@ -47,18 +36,7 @@ describe('make up with the Python worker (real dev server)', function () {
   });
 
   it('starts the Python worker beside the TypeScript one, says so in one line, and Ctrl-C stops it', async () => {
-    const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_CLI: temporalCli(),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      API_PORT: String(apiPort),
-      VAR_DIR: tempVarDir('mlp-up-python-'),
-      TRAIN_ON_FIRST_START: 'false',
-      LOG_LEVEL: 'warn',
-    };
-    delete env.TEMPORAL_ADDRESS;
+    const { env, temporalPort } = await upEnv('mlp-up-python-', { TRAIN_ON_FIRST_START: 'false', LOG_LEVEL: 'warn' });
     const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/up/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
